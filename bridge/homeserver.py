@@ -1,0 +1,162 @@
+"""The bundled Synapse: its config, its process, its readiness.
+
+On first start Synapse generates its own config (signing key, macaroon
+secret). Kindred then writes a second file from ``config/templates`` at
+every start; Synapse merges the two, so settings changes apply on restart
+without touching what Synapse generated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+import aiohttp
+import jinja2
+import yaml
+
+logger = logging.getLogger(__name__)
+
+_TEMPLATES = Path(__file__).resolve().parent.parent / "config" / "templates"
+
+
+class HomeserverFailed(RuntimeError):
+    pass
+
+
+def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+class BundledHomeserver:
+    def __init__(
+        self,
+        directory: Path,
+        server_name: str,
+        port: int,
+        registration_shared_secret: str,
+        public_baseurl: str,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.directory = directory.resolve()
+        self.server_name = server_name
+        self.port = port
+        self._secret = registration_shared_secret
+        self._public_baseurl = public_baseurl
+        self._overrides = dict(overrides or {})
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def generated_config(self) -> Path:
+        return self.directory / "homeserver.yaml"
+
+    @property
+    def kindred_config(self) -> Path:
+        return self.directory / "kindred-overrides.yaml"
+
+    @property
+    def log_path(self) -> Path:
+        return self.directory / "synapse-output.log"
+
+    def prepare(self) -> None:
+        """Generate Synapse's own config once, then (re)write Kindred's layer."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if not self.generated_config.exists():
+            logger.info("generating homeserver config for %s in %s", self.server_name, self.directory)
+            subprocess.run(
+                [
+                    sys.executable, "-m", "synapse.app.homeserver",
+                    "--server-name", self.server_name,
+                    "--config-path", str(self.generated_config),
+                    "--data-directory", str(self.directory),
+                    "--report-stats=no",
+                    "--generate-config",
+                ],
+                check=True,
+                cwd=self.directory,
+                stdout=subprocess.DEVNULL,
+            )
+        rendered = jinja2.Template((_TEMPLATES / "homeserver.yaml.j2").read_text()).render(
+            synapse_dir=str(self.directory),
+            public_baseurl=self._public_baseurl.rstrip("/") + "/",
+            port=self.port,
+            bind_address="127.0.0.1",
+            registration_shared_secret=self._secret,
+        )
+        layer = _deep_merge(yaml.safe_load(rendered), self._overrides)
+        self.kindred_config.write_text(yaml.safe_dump(layer, sort_keys=False))
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")
+        # A session of its own: Ctrl-C reaches Kindred, which then stops
+        # Synapse in order, instead of both dying at once mid-request.
+        self._process = subprocess.Popen(
+            [
+                sys.executable, "-m", "synapse.app.homeserver",
+                "-c", str(self.generated_config), "-c", str(self.kindred_config),
+            ],
+            cwd=self.directory,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        logger.info("started homeserver (pid %d) on port %d", self._process.pid, self.port)
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    async def wait_ready(self, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline:
+                if self._process is not None and self._process.poll() is not None:
+                    raise HomeserverFailed(
+                        f"homeserver exited with {self._process.returncode}:\n{self.log_tail()}"
+                    )
+                try:
+                    async with session.get(
+                        self.url + "/health", timeout=aiohttp.ClientTimeout(total=2)
+                    ) as response:
+                        if response.status == 200:
+                            return
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    pass
+                await asyncio.sleep(0.2)
+        raise HomeserverFailed(f"homeserver not ready after {timeout:.0f}s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no homeserver log)"
+
+    def stop(self, grace: float = 15.0) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        logger.info("stopping homeserver (pid %d)", process.pid)
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -1,0 +1,120 @@
+"""The bot's Matrix client: matrix-nio, with every error response turned
+into a ``BridgeError`` so callers never mistake a failure for a result."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    RoomCreateResponse,
+    RoomPreset,
+    RoomSendResponse,
+    RoomVisibility,
+)
+
+from bridge.errors import BridgeError, unreachable
+
+logger = logging.getLogger(__name__)
+
+MATCH_STATE_TYPE = "org.kindred.match"
+
+
+@dataclass(frozen=True)
+class BotSession:
+    user_id: str
+    device_id: str
+    access_token: str
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self)))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> BotSession | None:
+        try:
+            return cls(**json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+
+def _checked(response: Any, expected: type) -> Any:
+    if isinstance(response, expected):
+        return response
+    if isinstance(response, ErrorResponse):
+        raise BridgeError(
+            response.status_code or "M_UNKNOWN",
+            response.message or "unknown error",
+            None,
+            response.retry_after_ms,
+        )
+    raise BridgeError("M_UNKNOWN", f"unexpected response {type(response).__name__}")
+
+
+class MatrixClient:
+    def __init__(self, homeserver_url: str, session: BotSession) -> None:
+        # 429s and time-outs come back to us instead of being retried inside
+        # nio forever: the provisioning queue owns retries and backoff.
+        config = AsyncClientConfig(
+            max_limit_exceeded=0, max_timeouts=1, request_timeout=30, store_sync_tokens=False
+        )
+        self.client = AsyncClient(homeserver_url, session.user_id, session.device_id, config=config)
+        self.client.restore_login(session.user_id, session.device_id, session.access_token)
+        self.user_id = session.user_id
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def _guard(self, call: Any, expected: type) -> Any:
+        try:
+            return _checked(await call, expected)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise unreachable(exc) from exc
+
+    async def create_match_room(
+        self, match_id: int, name: str, topic: str, invitees: list[str]
+    ) -> str:
+        """A private, invite-only room for two, marked with its match id."""
+        initial_state = [
+            {"type": "m.room.history_visibility", "state_key": "", "content": {"history_visibility": "shared"}},
+            {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
+            {"type": MATCH_STATE_TYPE, "state_key": "", "content": {"match_id": match_id}},
+        ]
+        response = await self._guard(
+            self.client.room_create(
+                visibility=RoomVisibility.private,
+                name=name,
+                topic=topic,
+                preset=RoomPreset.private_chat,
+                invite=invitees,
+                initial_state=initial_state,
+            ),
+            RoomCreateResponse,
+        )
+        return str(response.room_id)
+
+    async def send_notice(self, room_id: str, body: str, formatted: str | None = None) -> str:
+        """Post a notice; ``formatted`` is trusted HTML built with ``escape``."""
+        content: dict[str, Any] = {"msgtype": "m.notice", "body": body}
+        if formatted is not None:
+            content.update(format="org.matrix.custom.html", formatted_body=formatted)
+        response = await self._guard(
+            self.client.room_send(room_id, "m.room.message", content, ignore_unverified_devices=True),
+            RoomSendResponse,
+        )
+        return str(response.event_id)
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=True)

@@ -1,0 +1,1 @@
+"""Settings loading, generated secrets and config templates."""

@@ -1,0 +1,203 @@
+"""Kindred's settings: one frozen dataclass, validated once at start-up.
+
+Values come from defaults, then an optional YAML file (``KINDRED_CONFIG``, or
+``kindred.yaml`` in the working directory when present), then ``KINDRED_*``
+environment variables. A bad value stops start-up with a message naming the
+setting, so an operator never chases a failure that happens hours later.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+_SERVER_NAME = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+_LOCALPART = re.compile(r"^[a-z0-9._=\-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./var")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    synapse_port: int = 8008
+    server_name: str = "localhost"
+    # Where people's Matrix clients reach the homeserver. Defaults to the
+    # bundled listener; set it when a reverse proxy fronts Synapse.
+    public_homeserver_url: str = ""
+    # Where Kindred's own pages are reachable, used in links the bot sends.
+    public_web_url: str = ""
+    # Element (or any client) to open rooms in; empty means matrix.to links.
+    element_url: str = ""
+    bot_localpart: str = "kindred-bot"
+    bot_display_name: str = "Kindred"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    # Start the bundled Synapse as a child process. Off when an operator runs
+    # Synapse themselves (docker-compose) and points ``homeserver_url`` at it.
+    run_homeserver: bool = True
+    homeserver_url: str = ""
+    run_bot: bool = True
+    # Extra keys merged into the generated Synapse config (tests lower
+    # bcrypt_rounds here; operators may tune anything Synapse accepts).
+    synapse_overrides: Mapping[str, Any] = field(default_factory=dict)
+    log_level: str = "INFO"
+
+    @property
+    def internal_homeserver_url(self) -> str:
+        """The URL Kindred itself uses to talk to the homeserver."""
+        return self.homeserver_url or f"http://127.0.0.1:{self.synapse_port}"
+
+    @property
+    def client_homeserver_url(self) -> str:
+        """The URL shown to people for their Matrix client."""
+        return self.public_homeserver_url or self.internal_homeserver_url
+
+    @property
+    def web_url(self) -> str:
+        return self.public_web_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def bot_user_id(self) -> str:
+        return f"@{self.bot_localpart}:{self.server_name}"
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return _validated(dataclasses.replace(self, **changes))
+
+
+_ENV = {
+    "KINDRED_DATA_DIR": "data_dir",
+    "KINDRED_HOST": "host",
+    "KINDRED_PORT": "port",
+    "KINDRED_SYNAPSE_PORT": "synapse_port",
+    "KINDRED_SERVER_NAME": "server_name",
+    "KINDRED_PUBLIC_HOMESERVER_URL": "public_homeserver_url",
+    "KINDRED_PUBLIC_WEB_URL": "public_web_url",
+    "KINDRED_ELEMENT_URL": "element_url",
+    "KINDRED_BOT_LOCALPART": "bot_localpart",
+    "KINDRED_ACCESS_TOKEN_MINUTES": "access_token_minutes",
+    "KINDRED_REFRESH_TOKEN_DAYS": "refresh_token_days",
+    "KINDRED_RUN_HOMESERVER": "run_homeserver",
+    "KINDRED_HOMESERVER_URL": "homeserver_url",
+    "KINDRED_RUN_BOT": "run_bot",
+    "KINDRED_LOG_LEVEL": "log_level",
+}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, config_path: Path | None = None
+) -> Settings:
+    """Read the config file and the environment into validated ``Settings``."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    path = config_path or _config_path(environ)
+    if path is not None:
+        raw.update(_read_yaml(path))
+    for env_name, attr in _ENV.items():
+        if env_name in environ:
+            raw[attr] = environ[env_name]
+    return settings_from_mapping(raw)
+
+
+def settings_from_mapping(raw: Mapping[str, Any]) -> Settings:
+    known = {f.name: f for f in dataclasses.fields(Settings)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise SettingsError(f"unknown setting {key!r}")
+        values[key] = _coerce(key, known[key].type, value)
+    return _validated(Settings(**values))
+
+
+def _config_path(environ: Mapping[str, str]) -> Path | None:
+    if environ.get("KINDRED_CONFIG"):
+        path = Path(environ["KINDRED_CONFIG"])
+        if not path.is_file():
+            raise SettingsError(f"KINDRED_CONFIG names {path}, which is not a file")
+        return path
+    default = Path("kindred.yaml")
+    return default if default.is_file() else None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path} is not valid YAML: {exc}") from exc
+    if not isinstance(loaded, dict):
+        raise SettingsError(f"{path} must hold a mapping of settings")
+    return loaded
+
+
+def _coerce(name: str, type_name: Any, value: Any) -> Any:
+    kind = str(type_name)
+    try:
+        if kind == "int":
+            if isinstance(value, bool):
+                raise ValueError
+            return int(value)
+        if kind == "bool":
+            return _to_bool(value)
+        if kind == "Path":
+            return Path(str(value))
+        if kind == "str":
+            if not isinstance(value, (str, int)):
+                raise ValueError
+            return str(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"setting {name!r} has a bad value: {value!r}") from exc
+    if kind.startswith("Mapping") and not isinstance(value, Mapping):
+        raise SettingsError(f"setting {name!r} must be a mapping")
+    return value
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(value)
+
+
+def _validated(settings: Settings) -> Settings:
+    for name in ("port", "synapse_port"):
+        port = getattr(settings, name)
+        if not 0 <= port <= 65535:
+            raise SettingsError(f"setting {name!r} must be a TCP port, not {port}")
+    try:
+        ipaddress.ip_address(settings.host)
+    except ValueError:
+        if settings.host != "localhost":
+            raise SettingsError(f"setting 'host' must be an IP address, not {settings.host!r}")
+    if not _SERVER_NAME.match(settings.server_name):
+        raise SettingsError(f"setting 'server_name' is not a valid Matrix server name: {settings.server_name!r}")
+    if not _LOCALPART.match(settings.bot_localpart):
+        raise SettingsError(f"setting 'bot_localpart' is not a valid Matrix localpart: {settings.bot_localpart!r}")
+    if not 1 <= settings.access_token_minutes <= 15:
+        raise SettingsError("setting 'access_token_minutes' must be between 1 and 15")
+    if not 1 <= settings.refresh_token_days <= 365:
+        raise SettingsError("setting 'refresh_token_days' must be between 1 and 365")
+    if not settings.run_homeserver and not settings.homeserver_url:
+        raise SettingsError("setting 'homeserver_url' is required when 'run_homeserver' is off")
+    for name in ("homeserver_url", "public_homeserver_url", "public_web_url", "element_url"):
+        url = getattr(settings, name)
+        if url and not url.startswith(("http://", "https://")):
+            raise SettingsError(f"setting {name!r} must be an http(s) URL, not {url!r}")
+    if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError(f"setting 'log_level' must be DEBUG, INFO, WARNING or ERROR")
+    return settings

@@ -1,0 +1,84 @@
+"""Signing up and logging in.
+
+A Kindred account and its Matrix account are made together or not at all:
+the username is reserved by a ``pending`` row, the homeserver account is
+registered, and only then is the row activated. Any failure in between
+deletes the reservation.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from domain import validation
+from domain.context import Kindred
+from domain.errors import KindredError
+from domain.passwords import hash_password, verify_password
+from domain.ports import AccountUnavailable, HomeserverDown
+from store import users
+from store.users import User
+
+logger = logging.getLogger(__name__)
+
+
+async def signup(ctx: Kindred, username: object, password: object, display_name: object) -> User:
+    name = validation.username(username)
+    secret = validation.password(password)
+    shown = validation.display_name(display_name)
+    if name in ctx.reserved_usernames:
+        raise KindredError("username_taken", field="username")
+    password_hash = await hash_password(secret)
+    user_id = await _reserve(ctx, name, password_hash, shown)
+    try:
+        matrix_user_id = await ctx.accounts.register(name, secret, shown)
+    except AccountUnavailable:
+        await _release(ctx, user_id)
+        raise KindredError("username_taken", field="username") from None
+    except HomeserverDown as exc:
+        logger.warning("signup of %s failed: homeserver down: %s", name, exc)
+        await _release(ctx, user_id)
+        raise KindredError("homeserver_unavailable") from exc
+    except BaseException:
+        await _release(ctx, user_id)
+        raise
+    async with ctx.db.transaction() as conn:
+        await users.activate(conn, user_id, matrix_user_id)
+        user = await users.get(conn, user_id)
+    assert user is not None
+    logger.info("signed up %s as %s", name, matrix_user_id)
+    return user
+
+
+async def _reserve(ctx: Kindred, name: str, password_hash: str, shown: str) -> int:
+    try:
+        async with ctx.db.transaction() as conn:
+            if await users.get_by_username(conn, name) is not None:
+                raise KindredError("username_taken", field="username")
+            return await users.insert_pending(conn, name, password_hash, shown)
+    except sqlite3.IntegrityError:
+        raise KindredError("username_taken", field="username") from None
+
+
+async def _release(ctx: Kindred, user_id: int) -> None:
+    async with ctx.db.transaction() as conn:
+        await users.delete(conn, user_id)
+
+
+async def authenticate(ctx: Kindred, username: object, password: object) -> User:
+    """The same answer for an unknown name and a wrong password."""
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise KindredError("invalid_credentials")
+    async with ctx.db.read() as conn:
+        user = await users.get_by_username(conn, username.strip().lower())
+    usable = user is not None and user.status == "active"
+    ok = await verify_password(user.password_hash if usable and user else None, password)
+    if not ok or user is None:
+        raise KindredError("invalid_credentials")
+    return user
+
+
+async def active_user(ctx: Kindred, user_id: int) -> User | None:
+    async with ctx.db.read() as conn:
+        user = await users.get(conn, user_id)
+    return user if user is not None and user.status == "active" else None

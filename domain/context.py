@@ -1,0 +1,39 @@
+"""Everything a domain function needs, passed explicitly rather than global."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.events import EventBus
+from domain.ports import HomeserverAccounts
+from store.database import Database
+
+
+@dataclass(frozen=True)
+class Links:
+    """How to point people at the homeserver and their rooms."""
+
+    server_name: str
+    homeserver_url: str
+    web_url: str
+    element_url: str = ""
+
+    def room_url(self, room_id: str | None) -> str | None:
+        if not room_id:
+            return None
+        if self.element_url:
+            return f"{self.element_url.rstrip('/')}/#/room/{room_id}"
+        return f"https://matrix.to/#/{room_id}?via={self.server_name}"
+
+    def matrix_user_id(self, username: str) -> str:
+        return f"@{username}:{self.server_name}"
+
+
+@dataclass(frozen=True)
+class Kindred:
+    db: Database
+    accounts: HomeserverAccounts
+    events: EventBus
+    links: Links
+    # Names people may not sign up with (the bot's, for instance).
+    reserved_usernames: frozenset[str] = frozenset()

@@ -1,0 +1,91 @@
+"""The one catalogue of errors Kindred reports, each with a stable code.
+
+Domain code raises ``KindredError("code")``; the web turns the error's kind
+into an HTTP status and the bot into a polite sentence. Codes are part of the
+API contract: add new ones, never rename.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Kind(enum.Enum):
+    INVALID = "invalid"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    TOO_LARGE = "too_large"
+    RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    kind: Kind
+    message: str
+
+
+CATALOGUE: dict[str, ErrorSpec] = {
+    # Input
+    "invalid_json": ErrorSpec(Kind.INVALID, "The request body is not valid JSON."),
+    "invalid_body": ErrorSpec(Kind.INVALID, "The request body must be a JSON object."),
+    "field_required": ErrorSpec(Kind.INVALID, "A required field is missing."),
+    "field_type": ErrorSpec(Kind.INVALID, "A field has the wrong type."),
+    "invalid_parameter": ErrorSpec(Kind.INVALID, "A query parameter is not valid."),
+    "body_too_large": ErrorSpec(Kind.TOO_LARGE, "The request body is too large."),
+    "control_characters": ErrorSpec(Kind.INVALID, "Text may not contain control characters."),
+    "username_invalid": ErrorSpec(
+        Kind.INVALID,
+        "Usernames are 3 to 32 characters: lowercase letters, digits, '.', '_' or '-', "
+        "starting with a letter or digit.",
+    ),
+    "username_taken": ErrorSpec(Kind.CONFLICT, "That username is taken."),
+    "password_invalid": ErrorSpec(Kind.INVALID, "Passwords are 8 to 128 characters."),
+    "display_name_invalid": ErrorSpec(Kind.INVALID, "Display names are 1 to 64 characters."),
+    "bio_too_long": ErrorSpec(Kind.INVALID, "A bio is at most 500 characters."),
+    "interests_invalid": ErrorSpec(Kind.INVALID, "List between 1 and 30 interests."),
+    "interest_invalid": ErrorSpec(Kind.INVALID, "Each interest is 1 to 40 characters."),
+    "note_too_long": ErrorSpec(Kind.INVALID, "A note is at most 500 characters."),
+    # Authentication
+    "invalid_credentials": ErrorSpec(Kind.UNAUTHENTICATED, "Wrong username or password."),
+    "not_authenticated": ErrorSpec(Kind.UNAUTHENTICATED, "Log in to do this."),
+    "token_invalid": ErrorSpec(Kind.UNAUTHENTICATED, "The access token is invalid or expired."),
+    "refresh_token_invalid": ErrorSpec(
+        Kind.UNAUTHENTICATED, "The refresh token is invalid, expired or already used."
+    ),
+    "csrf_failed": ErrorSpec(Kind.FORBIDDEN, "The form expired; reload the page and try again."),
+    # People, requests, matches
+    "user_not_found": ErrorSpec(Kind.NOT_FOUND, "No such person."),
+    "cannot_request_self": ErrorSpec(Kind.INVALID, "You cannot send a request to yourself."),
+    "request_exists": ErrorSpec(Kind.CONFLICT, "You already have a pending request to this person."),
+    "already_matched": ErrorSpec(Kind.CONFLICT, "You are already matched with this person."),
+    "request_not_found": ErrorSpec(Kind.NOT_FOUND, "No such request."),
+    "not_request_receiver": ErrorSpec(
+        Kind.FORBIDDEN, "Only the person who received this request can do that."
+    ),
+    "not_request_sender": ErrorSpec(Kind.FORBIDDEN, "Only the person who sent this request can do that."),
+    "request_not_pending": ErrorSpec(Kind.CONFLICT, "This request has already been answered."),
+    "match_not_found": ErrorSpec(Kind.NOT_FOUND, "No such match."),
+    # Infrastructure
+    "homeserver_unavailable": ErrorSpec(
+        Kind.UNAVAILABLE, "The chat server is not reachable right now; please try again shortly."
+    ),
+    "not_found": ErrorSpec(Kind.NOT_FOUND, "Nothing here."),
+    "method_not_allowed": ErrorSpec(Kind.INVALID, "That method is not allowed here."),
+    "rate_limited": ErrorSpec(Kind.RATE_LIMITED, "Too many attempts; slow down and try again."),
+}
+
+
+class KindredError(Exception):
+    """A rule said no. ``field`` names the input at fault, when there is one."""
+
+    def __init__(self, code: str, message: str | None = None, field: str | None = None) -> None:
+        spec = CATALOGUE[code]
+        self.code = code
+        self.kind = spec.kind
+        self.message = message or spec.message
+        self.field = field
+        super().__init__(f"{code}: {self.message}")

@@ -1,0 +1,47 @@
+"""In-process events, published after a transaction commits.
+
+Subscribers (the provisioning worker, live pages, bot notifications) must
+not block: they get the event synchronously and schedule their own work.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+logger = logging.getLogger(__name__)
+
+REQUEST_RECEIVED = "request.received"
+REQUEST_ACCEPTED = "request.accepted"
+REQUEST_REJECTED = "request.rejected"
+REQUEST_WITHDRAWN = "request.withdrawn"
+MATCH_READY = "match.ready"
+JOB_QUEUED = "job.queued"
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    # Whom it concerns (Kindred user ids); empty for internal events.
+    user_ids: tuple[int, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Subscriber = Callable[[Event], None]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        self._subscribers.append(subscriber)
+        return lambda: self._subscribers.remove(subscriber)
+
+    def publish(self, event: Event) -> None:
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber(event)
+            except Exception:  # noqa: BLE001 - one bad subscriber must not break a request
+                logger.exception("event subscriber failed for %s", event.type)

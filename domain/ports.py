@@ -1,0 +1,19 @@
+"""What the domain needs from the homeserver, without knowing it is Matrix."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class AccountUnavailable(Exception):
+    """The homeserver already has an account with this name."""
+
+
+class HomeserverDown(Exception):
+    """The homeserver could not be reached or failed."""
+
+
+class HomeserverAccounts(Protocol):
+    async def register(self, username: str, password: str, display_name: str) -> str:
+        """Create the account and return its full Matrix user ID."""
+        ...

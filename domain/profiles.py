@@ -1,0 +1,77 @@
+"""What people say about themselves, and what others may see of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from domain import validation
+from domain.context import Kindred
+from domain.errors import KindredError
+from store import interests, users
+from store.users import User
+
+
+@dataclass(frozen=True)
+class Profile:
+    username: str
+    display_name: str
+    bio: str
+    interests: list[str]
+    matrix_user_id: str | None
+
+
+def _profile(user: User, names: list[str]) -> Profile:
+    return Profile(user.username, user.display_name, user.bio, names, user.matrix_user_id)
+
+
+async def own_profile(ctx: Kindred, user: User) -> Profile:
+    async with ctx.db.read() as conn:
+        held = await interests.for_user(conn, user.id)
+    return _profile(user, [h.name for h in held])
+
+
+async def public_profile(ctx: Kindred, username: str) -> Profile:
+    async with ctx.db.read() as conn:
+        user = await users.get_by_username(conn, username.strip().lower())
+        if user is None or user.status != "active":
+            raise KindredError("user_not_found")
+        held = await interests.for_user(conn, user.id)
+    return _profile(user, [h.name for h in held])
+
+
+async def update_profile(ctx: Kindred, user: User, changes: dict[str, Any]) -> Profile:
+    """Apply any of display_name, bio, interests; all are checked before any is written."""
+    shown = validation.display_name(changes["display_name"]) if "display_name" in changes else None
+    about = validation.bio(changes["bio"]) if "bio" in changes else None
+    wanted = validation.interests(changes["interests"]) if "interests" in changes else None
+    async with ctx.db.transaction() as conn:
+        current = await users.get(conn, user.id)
+        if current is None:
+            raise KindredError("user_not_found")
+        await users.update_profile(
+            conn,
+            user.id,
+            shown if shown is not None else current.display_name,
+            about if about is not None else current.bio,
+        )
+        if wanted is not None:
+            await interests.replace_for_user(conn, user.id, wanted)
+        updated = await users.get(conn, user.id)
+        held = await interests.for_user(conn, user.id)
+    assert updated is not None
+    return _profile(updated, [h.name for h in held])
+
+
+async def search_people(ctx: Kindred, viewer: User, query: object, limit: int = 20) -> list[Profile]:
+    if not isinstance(query, str):
+        raise KindredError("invalid_parameter", "'q' must be text.", "q")
+    text = query.strip()
+    if not text:
+        return []
+    if len(text) > 64 or validation.has_control_characters(text):
+        raise KindredError("invalid_parameter", "'q' must be 1 to 64 characters.", "q")
+    async with ctx.db.read() as conn:
+        found = await users.search(conn, text, viewer.id, limit)
+        names = await interests.names_for_users(conn, [u.id for u in found])
+    return [_profile(u, names[u.id]) for u in found]

@@ -1,0 +1,120 @@
+"""The durable queue that turns a new match into a Matrix room.
+
+The bot drives it: ``plan`` says what the room should be, ``record_room``
+stores the room id as soon as the homeserver returns it (so a retry never
+makes a second room), ``complete`` marks the match ready and the job done in
+one transaction, and ``retry_later`` reschedules with capped exponential
+backoff, honouring the homeserver's own ``retry_after``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from domain import events
+from domain.context import Kindred
+from domain.matches import shared
+from store import interests, jobs, matches, users
+from store.jobs import Job
+from store.timeutil import iso, parse, utc_now
+from store.users import User
+
+logger = logging.getLogger(__name__)
+
+BASE_DELAY = timedelta(seconds=1)
+MAX_DELAY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class RoomPlan:
+    match_id: int
+    status: str
+    room_id: str | None
+    people: tuple[User, User]
+    shared_interests: list[str]
+
+    @property
+    def name(self) -> str:
+        return f"{self.people[0].display_name} & {self.people[1].display_name}"
+
+    @property
+    def topic(self) -> str:
+        if not self.shared_interests:
+            return "Matched on Kindred"
+        return "Matched on Kindred over " + ", ".join(self.shared_interests)
+
+
+async def due_jobs(ctx: Kindred, limit: int = 50) -> list[Job]:
+    async with ctx.db.read() as conn:
+        return await jobs.due(conn, limit)
+
+
+async def seconds_until_next(ctx: Kindred) -> float | None:
+    async with ctx.db.read() as conn:
+        when = await jobs.next_run_after(conn)
+    if when is None:
+        return None
+    return max(0.0, (parse(when) - utc_now()).total_seconds())
+
+
+async def plan(ctx: Kindred, match_id: int) -> RoomPlan | None:
+    async with ctx.db.read() as conn:
+        match = await matches.get(conn, match_id)
+        if match is None:
+            return None
+        people = await users.get_many(conn, [match.user_low, match.user_high])
+        names = await interests.names_for_users(conn, [match.user_low, match.user_high])
+    # The requester's name first reads naturally: "Ada & Bo".
+    first, second = people[match.user_low], people[match.user_high]
+    return RoomPlan(
+        match.id,
+        match.status,
+        match.room_id,
+        (first, second),
+        shared(names[first.id], names[second.id]),
+    )
+
+
+async def record_room(ctx: Kindred, match_id: int, room_id: str) -> None:
+    async with ctx.db.transaction() as conn:
+        await matches.set_room(conn, match_id, room_id)
+
+
+async def complete(ctx: Kindred, job: Job, plan_: RoomPlan | None, room_id: str | None) -> None:
+    """Finish the job; the match turns ready if it got a room and is still open."""
+    async with ctx.db.transaction() as conn:
+        ready = room_id is not None and await matches.mark_ready(conn, job.match_id)
+        await jobs.finish(conn, job.id)
+    if ready and plan_ is not None:
+        ctx.events.publish(
+            events.Event(
+                events.MATCH_READY,
+                (plan_.people[0].id, plan_.people[1].id),
+                {"match_id": job.match_id, "room_id": room_id},
+            )
+        )
+
+
+def backoff(attempts: int, retry_after_ms: int | None = None) -> timedelta:
+    delay = min(BASE_DELAY * (2 ** max(0, attempts - 1)), MAX_DELAY)
+    if retry_after_ms is not None:
+        delay = max(delay, timedelta(milliseconds=retry_after_ms))
+    return delay
+
+
+async def retry_later(
+    ctx: Kindred, job: Job, error: str, retry_after_ms: int | None = None
+) -> timedelta:
+    attempts = job.attempts + 1
+    delay = backoff(attempts, retry_after_ms)
+    async with ctx.db.transaction() as conn:
+        await jobs.retry_later(conn, job.id, attempts, iso(utc_now() + delay), error)
+    logger.warning("job %d for match %d failed (%s); retry in %s", job.id, job.match_id, error, delay)
+    return delay
+
+
+async def queue_depth(ctx: Kindred) -> int:
+    async with ctx.db.read() as conn:
+        return await jobs.count_queued(conn)

@@ -1,0 +1,99 @@
+"""Normalisation and limits for everything people type."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from domain.errors import KindredError
+
+MAX_INTERESTS = 30
+MAX_INTEREST_LENGTH = 40
+MAX_BIO = 500
+MAX_NOTE = 500
+MAX_DISPLAY_NAME = 64
+MIN_PASSWORD, MAX_PASSWORD = 8, 128
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{2,31}$")
+_SPACES = re.compile(r"\s+")
+
+
+def has_control_characters(text: str, allow_newlines: bool = False) -> bool:
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    return any(
+        unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in text
+    )
+
+
+def _text(value: Any, field: str, allow_newlines: bool = False) -> str:
+    if not isinstance(value, str):
+        raise KindredError("field_type", f"'{field}' must be a string.", field)
+    if has_control_characters(value, allow_newlines):
+        raise KindredError("control_characters", field=field)
+    return value
+
+
+def username(value: Any) -> str:
+    """Usernames double as Matrix localparts, hence the narrow alphabet."""
+    text = _text(value, "username").strip().lower()
+    if not _USERNAME.match(text):
+        raise KindredError("username_invalid", field="username")
+    return text
+
+
+def password(value: Any) -> str:
+    text = _text(value, "password")
+    if not MIN_PASSWORD <= len(text) <= MAX_PASSWORD:
+        raise KindredError("password_invalid", field="password")
+    return text
+
+
+def display_name(value: Any) -> str:
+    text = _SPACES.sub(" ", _text(value, "display_name")).strip()
+    if not 1 <= len(text) <= MAX_DISPLAY_NAME:
+        raise KindredError("display_name_invalid", field="display_name")
+    return text
+
+
+def bio(value: Any) -> str:
+    text = _text(value, "bio", allow_newlines=True).strip()
+    if len(text) > MAX_BIO:
+        raise KindredError("bio_too_long", field="bio")
+    return text
+
+
+def note(value: Any) -> str:
+    if value is None:
+        return ""
+    text = _text(value, "note", allow_newlines=True).strip()
+    if len(text) > MAX_NOTE:
+        raise KindredError("note_too_long", field="note")
+    return text
+
+
+def interest(value: Any) -> str:
+    """One interest in canonical form: "  Rock  Climbing " -> "rock climbing"."""
+    text = unicodedata.normalize("NFKC", _text(value, "interests"))
+    text = _SPACES.sub(" ", text).strip().casefold()
+    if not 1 <= len(text) <= MAX_INTEREST_LENGTH:
+        raise KindredError(
+            "interest_invalid",
+            f"Each interest is 1 to {MAX_INTEREST_LENGTH} characters.",
+            "interests",
+        )
+    return text
+
+
+def interests(value: Any) -> list[str]:
+    """A de-duplicated list of 1 to 30 canonical interests, in given order."""
+    if isinstance(value, str):
+        value = [part for part in value.split(",") if part.strip()]
+    if not isinstance(value, list):
+        raise KindredError("field_type", "'interests' must be a list of strings.", "interests")
+    seen: dict[str, None] = {}
+    for item in value:
+        seen.setdefault(interest(item), None)
+    if not 1 <= len(seen) <= MAX_INTERESTS:
+        raise KindredError("interests_invalid", field="interests")
+    return list(seen)

@@ -1,0 +1,1 @@
+"""Matching (ranking suggestions) and the matcher bot."""

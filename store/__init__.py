@@ -1,0 +1,1 @@
+"""Kindred's store: raw SQL, one module per table, dataclass rows."""

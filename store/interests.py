@@ -1,0 +1,83 @@
+"""The ``interests`` and ``user_interests`` tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+
+@dataclass(frozen=True)
+class HeldInterest:
+    """One of a person's interests with how many people share it."""
+
+    id: int
+    name: str
+    user_count: int
+
+
+async def for_user(conn: aiosqlite.Connection, user_id: int) -> list[HeldInterest]:
+    cursor = await conn.execute(
+        "SELECT i.id, i.name, i.user_count FROM user_interests ui"
+        " JOIN interests i ON i.id = ui.interest_id"
+        " WHERE ui.user_id = ? ORDER BY i.name",
+        (user_id,),
+    )
+    return [HeldInterest(*row) for row in await cursor.fetchall()]
+
+
+async def names_for_users(
+    conn: aiosqlite.Connection, user_ids: list[int]
+) -> dict[int, list[str]]:
+    if not user_ids:
+        return {}
+    marks = ",".join("?" * len(user_ids))
+    cursor = await conn.execute(
+        "SELECT ui.user_id, i.name FROM user_interests ui"
+        " JOIN interests i ON i.id = ui.interest_id"
+        f" WHERE ui.user_id IN ({marks}) ORDER BY i.name",
+        user_ids,
+    )
+    result: dict[int, list[str]] = {uid: [] for uid in user_ids}
+    for user_id, name in await cursor.fetchall():
+        result[user_id].append(name)
+    return result
+
+
+async def get_id(conn: aiosqlite.Connection, name: str) -> int | None:
+    cursor = await conn.execute("SELECT id FROM interests WHERE name = ?", (name,))
+    row = await cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+async def replace_for_user(
+    conn: aiosqlite.Connection, user_id: int, names: list[str]
+) -> None:
+    """Make ``names`` the person's interests, keeping ``user_count`` exact.
+
+    Must run inside a write transaction: the counts and the links change
+    together or not at all.
+    """
+    current = {held.name: held.id for held in await for_user(conn, user_id)}
+    wanted = set(names)
+    removed = [current[name] for name in current.keys() - wanted]
+    added = sorted(wanted - current.keys())
+    for interest_id in removed:
+        await conn.execute(
+            "DELETE FROM user_interests WHERE user_id = ? AND interest_id = ?",
+            (user_id, interest_id),
+        )
+        await conn.execute(
+            "UPDATE interests SET user_count = user_count - 1 WHERE id = ?", (interest_id,)
+        )
+    for name in added:
+        await conn.execute(
+            "INSERT INTO interests (name, user_count) VALUES (?, 1)"
+            " ON CONFLICT (name) DO UPDATE SET user_count = user_count + 1",
+            (name,),
+        )
+        interest_id = await get_id(conn, name)
+        await conn.execute(
+            "INSERT INTO user_interests (user_id, interest_id) VALUES (?, ?)",
+            (user_id, interest_id),
+        )

@@ -1,0 +1,78 @@
+"""The ``jobs`` table: the durable queue between the web and the bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from store.timeutil import iso, utc_now
+
+_COLUMNS = "id, kind, match_id, state, attempts, run_after, last_error, created_at, updated_at"
+
+PROVISION_ROOM = "provision_room"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    match_id: int
+    state: str
+    attempts: int
+    run_after: str
+    last_error: str | None
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def _from_row(cls, row: Any) -> Job:
+        return cls(*row)
+
+
+async def enqueue(conn: aiosqlite.Connection, kind: str, match_id: int) -> int:
+    now = iso(utc_now())
+    cursor = await conn.execute(
+        "INSERT INTO jobs (kind, match_id, state, run_after, created_at, updated_at)"
+        " VALUES (?, ?, 'queued', ?, ?, ?)",
+        (kind, match_id, now, now, now),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def due(conn: aiosqlite.Connection, limit: int) -> list[Job]:
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM jobs WHERE state = 'queued' AND run_after <= ?"
+        " ORDER BY run_after, id LIMIT ?",
+        (iso(utc_now()), limit),
+    )
+    return [Job._from_row(row) for row in await cursor.fetchall()]
+
+
+async def next_run_after(conn: aiosqlite.Connection) -> str | None:
+    cursor = await conn.execute("SELECT MIN(run_after) FROM jobs WHERE state = 'queued'")
+    row = await cursor.fetchone()
+    return row[0] if row else None
+
+
+async def finish(conn: aiosqlite.Connection, job_id: int) -> None:
+    await conn.execute(
+        "UPDATE jobs SET state = 'done', updated_at = ? WHERE id = ?", (iso(utc_now()), job_id)
+    )
+
+
+async def retry_later(
+    conn: aiosqlite.Connection, job_id: int, attempts: int, run_after: str, error: str
+) -> None:
+    await conn.execute(
+        "UPDATE jobs SET attempts = ?, run_after = ?, last_error = ?, updated_at = ? WHERE id = ?",
+        (attempts, run_after, error[:1000], iso(utc_now()), job_id),
+    )
+
+
+async def count_queued(conn: aiosqlite.Connection) -> int:
+    cursor = await conn.execute("SELECT COUNT(*) FROM jobs WHERE state = 'queued'")
+    row = await cursor.fetchone()
+    return int(row[0])

@@ -1,0 +1,87 @@
+"""The ``matches`` table: two people who agreed to talk, and their room."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from store.timeutil import iso, utc_now
+
+_COLUMNS = "id, request_id, user_low, user_high, status, room_id, created_at, ready_at, closed_at"
+
+
+@dataclass(frozen=True)
+class Match:
+    id: int
+    request_id: int
+    user_low: int
+    user_high: int
+    status: str
+    room_id: str | None
+    created_at: str
+    ready_at: str | None
+    closed_at: str | None
+
+    @classmethod
+    def _from_row(cls, row: Any) -> Match:
+        return cls(*row)
+
+    def other(self, user_id: int) -> int:
+        return self.user_high if user_id == self.user_low else self.user_low
+
+    def involves(self, user_id: int) -> bool:
+        return user_id in (self.user_low, self.user_high)
+
+
+async def insert(conn: aiosqlite.Connection, request_id: int, a: int, b: int) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO matches (request_id, user_low, user_high, status, created_at)"
+        " VALUES (?, ?, ?, 'provisioning', ?)",
+        (request_id, min(a, b), max(a, b), iso(utc_now())),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def get(conn: aiosqlite.Connection, match_id: int) -> Match | None:
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM matches WHERE id = ?", (match_id,))
+    row = await cursor.fetchone()
+    return Match._from_row(row) if row else None
+
+
+async def open_between(conn: aiosqlite.Connection, a: int, b: int) -> Match | None:
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM matches"
+        " WHERE user_low = ? AND user_high = ? AND status <> 'closed'",
+        (min(a, b), max(a, b)),
+    )
+    row = await cursor.fetchone()
+    return Match._from_row(row) if row else None
+
+
+async def list_for_user(conn: aiosqlite.Connection, user_id: int, limit: int) -> list[Match]:
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM matches WHERE user_low = ?"
+        f" UNION ALL SELECT {_COLUMNS} FROM matches WHERE user_high = ?"
+        " ORDER BY id DESC LIMIT ?",
+        (user_id, user_id, limit),
+    )
+    return [Match._from_row(row) for row in await cursor.fetchall()]
+
+
+async def set_room(conn: aiosqlite.Connection, match_id: int, room_id: str) -> None:
+    await conn.execute(
+        "UPDATE matches SET room_id = ? WHERE id = ? AND room_id IS NULL", (room_id, match_id)
+    )
+
+
+async def mark_ready(conn: aiosqlite.Connection, match_id: int) -> bool:
+    """Ready once it has a room; False if it was closed or is not provisioning."""
+    cursor = await conn.execute(
+        "UPDATE matches SET status = 'ready', ready_at = ?"
+        " WHERE id = ? AND status = 'provisioning' AND room_id IS NOT NULL",
+        (iso(utc_now()), match_id),
+    )
+    return cursor.rowcount == 1

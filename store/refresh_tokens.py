@@ -1,0 +1,62 @@
+"""The ``refresh_tokens`` table. Only hashes of tokens are stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from store.timeutil import iso, utc_now
+
+_COLUMNS = "id, user_id, token_hash, family, expires_at, used_at, revoked_at, created_at"
+
+
+@dataclass(frozen=True)
+class RefreshToken:
+    id: int
+    user_id: int
+    token_hash: str
+    family: str
+    expires_at: str
+    used_at: str | None
+    revoked_at: str | None
+    created_at: str
+
+    @classmethod
+    def _from_row(cls, row: Any) -> RefreshToken:
+        return cls(*row)
+
+
+async def insert(
+    conn: aiosqlite.Connection, user_id: int, token_hash: str, family: str, expires_at: str
+) -> None:
+    await conn.execute(
+        "INSERT INTO refresh_tokens (user_id, token_hash, family, expires_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (user_id, token_hash, family, expires_at, iso(utc_now())),
+    )
+
+
+async def get_by_hash(conn: aiosqlite.Connection, token_hash: str) -> RefreshToken | None:
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM refresh_tokens WHERE token_hash = ?", (token_hash,)
+    )
+    row = await cursor.fetchone()
+    return RefreshToken._from_row(row) if row else None
+
+
+async def mark_used(conn: aiosqlite.Connection, token_id: int) -> bool:
+    """Mark a token used; False when it already was (a replay)."""
+    cursor = await conn.execute(
+        "UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL",
+        (iso(utc_now()), token_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def revoke_family(conn: aiosqlite.Connection, family: str) -> None:
+    await conn.execute(
+        "UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
+        (iso(utc_now()), family),
+    )

@@ -1,0 +1,93 @@
+"""The ``requests`` table: one person asking another to connect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from store.timeutil import iso, utc_now
+
+# Every read joins both people so callers get usernames without a second query.
+_SELECT = (
+    "SELECT r.id, r.from_user_id, f.username, f.display_name,"
+    " r.to_user_id, t.username, t.display_name, r.note, r.status, r.created_at, r.decided_at"
+    " FROM requests r JOIN users f ON f.id = r.from_user_id JOIN users t ON t.id = r.to_user_id"
+)
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    from_user_id: int
+    from_username: str
+    from_display_name: str
+    to_user_id: int
+    to_username: str
+    to_display_name: str
+    note: str
+    status: str
+    created_at: str
+    decided_at: str | None
+
+    @classmethod
+    def _from_row(cls, row: Any) -> Request:
+        return cls(*row)
+
+
+async def insert(conn: aiosqlite.Connection, from_id: int, to_id: int, note: str) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO requests (from_user_id, to_user_id, user_low, user_high, note, status, created_at)"
+        " VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+        (from_id, to_id, min(from_id, to_id), max(from_id, to_id), note, iso(utc_now())),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def get(conn: aiosqlite.Connection, request_id: int) -> Request | None:
+    cursor = await conn.execute(f"{_SELECT} WHERE r.id = ?", (request_id,))
+    row = await cursor.fetchone()
+    return Request._from_row(row) if row else None
+
+
+async def pending_between(conn: aiosqlite.Connection, a: int, b: int) -> Request | None:
+    cursor = await conn.execute(
+        f"{_SELECT} WHERE r.user_low = ? AND r.user_high = ? AND r.status = 'pending'",
+        (min(a, b), max(a, b)),
+    )
+    row = await cursor.fetchone()
+    return Request._from_row(row) if row else None
+
+
+async def decide(conn: aiosqlite.Connection, request_id: int, status: str) -> bool:
+    """Move a pending request to ``status``; False if it was no longer pending."""
+    cursor = await conn.execute(
+        "UPDATE requests SET status = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
+        (status, iso(utc_now()), request_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def list_for_user(
+    conn: aiosqlite.Connection, user_id: int, box: str, status: str | None, limit: int
+) -> list[Request]:
+    column = "r.to_user_id" if box == "incoming" else "r.from_user_id"
+    sql = f"{_SELECT} WHERE {column} = ?"
+    params: list[Any] = [user_id]
+    if status is not None:
+        sql += " AND r.status = ?"
+        params.append(status)
+    sql += " ORDER BY r.id DESC LIMIT ?"
+    params.append(limit)
+    cursor = await conn.execute(sql, params)
+    return [Request._from_row(row) for row in await cursor.fetchall()]
+
+
+async def count_pending_incoming(conn: aiosqlite.Connection, user_id: int) -> int:
+    cursor = await conn.execute(
+        "SELECT COUNT(*) FROM requests WHERE to_user_id = ? AND status = 'pending'", (user_id,)
+    )
+    row = await cursor.fetchone()
+    return int(row[0])

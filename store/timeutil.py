@@ -1,0 +1,17 @@
+"""Timestamps are stored as ISO-8601 UTC text, which sorts correctly."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def parse(text: str) -> datetime:
+    return datetime.fromisoformat(text)

@@ -1,0 +1,107 @@
+"""The ``users`` table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from store.timeutil import iso, utc_now
+
+_COLUMNS = "id, username, password_hash, display_name, bio, matrix_user_id, status, created_at"
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    password_hash: str
+    display_name: str
+    bio: str
+    matrix_user_id: str | None
+    status: str
+    created_at: str
+
+    @classmethod
+    def _from_row(cls, row: Any) -> User:
+        return cls(*row)
+
+
+async def insert_pending(
+    conn: aiosqlite.Connection, username: str, password_hash: str, display_name: str
+) -> int:
+    cursor = await conn.execute(
+        "INSERT INTO users (username, password_hash, display_name, status, created_at)"
+        " VALUES (?, ?, ?, 'pending', ?)",
+        (username, password_hash, display_name, iso(utc_now())),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+async def activate(conn: aiosqlite.Connection, user_id: int, matrix_user_id: str) -> None:
+    await conn.execute(
+        "UPDATE users SET status = 'active', matrix_user_id = ? WHERE id = ?",
+        (matrix_user_id, user_id),
+    )
+
+
+async def delete(conn: aiosqlite.Connection, user_id: int) -> None:
+    await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+
+async def get(conn: aiosqlite.Connection, user_id: int) -> User | None:
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user_id,))
+    row = await cursor.fetchone()
+    return User._from_row(row) if row else None
+
+
+async def get_by_username(conn: aiosqlite.Connection, username: str) -> User | None:
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM users WHERE username = ?", (username,)
+    )
+    row = await cursor.fetchone()
+    return User._from_row(row) if row else None
+
+
+async def get_many(conn: aiosqlite.Connection, user_ids: list[int]) -> dict[int, User]:
+    if not user_ids:
+        return {}
+    marks = ",".join("?" * len(user_ids))
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM users WHERE id IN ({marks})", user_ids
+    )
+    return {row[0]: User._from_row(row) for row in await cursor.fetchall()}
+
+
+async def update_profile(
+    conn: aiosqlite.Connection, user_id: int, display_name: str, bio: str
+) -> None:
+    await conn.execute(
+        "UPDATE users SET display_name = ?, bio = ? WHERE id = ?",
+        (display_name, bio, user_id),
+    )
+
+
+async def count_active(conn: aiosqlite.Connection) -> int:
+    cursor = await conn.execute("SELECT COUNT(*) FROM users WHERE status = 'active'")
+    row = await cursor.fetchone()
+    return int(row[0])
+
+
+async def search(
+    conn: aiosqlite.Connection, query: str, exclude_id: int, limit: int
+) -> list[User]:
+    """Active people whose username or display name contains ``query``."""
+    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM users"
+        " WHERE status = 'active' AND id <> ?"
+        " AND (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')"
+        # Exact and prefix hits first: what someone typing a name expects.
+        " ORDER BY (username = ?) DESC, (username LIKE ? ESCAPE '\\') DESC, username"
+        " LIMIT ?",
+        (exclude_id, pattern, pattern, query, pattern[1:], limit),
+    )
+    return [User._from_row(row) for row in await cursor.fetchall()]

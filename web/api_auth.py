@@ -1,0 +1,47 @@
+"""/api/v1/auth: signup, login, refresh, logout."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+
+from domain import accounts, sessions
+from web import keys, serializers
+from web.auth import issue_pair, token_body
+from web.bodies import json_object, required
+
+
+async def signup(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    user = await accounts.signup(
+        request.app[keys.KINDRED],
+        required(body, "username"),
+        required(body, "password"),
+        required(body, "display_name"),
+    )
+    pair = await issue_pair(request.app, user.id)
+    return web.json_response({"user": serializers.signed_up_user(user), **pair}, status=201)
+
+
+async def login(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    user = await accounts.authenticate(
+        request.app[keys.KINDRED], body.get("username"), body.get("password")
+    )
+    return web.json_response(await issue_pair(request.app, user.id))
+
+
+async def refresh(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    days = request.app[keys.SETTINGS].refresh_token_days
+    user_id, token = await sessions.rotate(
+        request.app[keys.KINDRED], body.get("refresh_token"), timedelta(days=days)
+    )
+    return web.json_response(token_body(request.app, user_id, token))
+
+
+async def logout(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    await sessions.end(request.app[keys.KINDRED], body.get("refresh_token"))
+    return web.json_response({"logged_out": True})

@@ -1,0 +1,45 @@
+"""/api/v1/me, /users and /suggestions."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from domain import profiles
+from matcher import suggestions
+from web import keys, serializers
+from web.bodies import json_object
+
+
+async def me(request: web.Request) -> web.Response:
+    ctx = request.app[keys.KINDRED]
+    profile = await profiles.own_profile(ctx, request[keys.USER])
+    return web.json_response(serializers.me(profile, ctx.links))
+
+
+async def update_profile(request: web.Request) -> web.Response:
+    ctx = request.app[keys.KINDRED]
+    body = await json_object(request)
+    changes = {k: body[k] for k in ("display_name", "bio", "interests") if k in body}
+    profile = await profiles.update_profile(ctx, request[keys.USER], changes)
+    return web.json_response(serializers.me(profile, ctx.links))
+
+
+async def list_suggestions(request: web.Request) -> web.Response:
+    limit = suggestions.parse_limit(request.query.get("limit"))
+    found = await suggestions.suggest(
+        request.app[keys.KINDRED], request[keys.USER], request.query.get("interest"), limit
+    )
+    return web.json_response({"suggestions": [serializers.suggestion(s) for s in found]})
+
+
+async def search_users(request: web.Request) -> web.Response:
+    limit = suggestions.parse_limit(request.query.get("limit"))
+    found = await profiles.search_people(
+        request.app[keys.KINDRED], request[keys.USER], request.query.get("q", ""), limit
+    )
+    return web.json_response({"users": [serializers.public_user(p) for p in found]})
+
+
+async def user_profile(request: web.Request) -> web.Response:
+    profile = await profiles.public_profile(request.app[keys.KINDRED], request.match_info["username"])
+    return web.json_response(serializers.public_user(profile))

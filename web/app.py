@@ -1,0 +1,108 @@
+"""The app factory: ``create_app(settings, secrets)``.
+
+Every resource is opened in a ``cleanup_ctx`` generator and closed in
+reverse order on shutdown: the database, the HTTP session to the
+homeserver, the domain context, and (when enabled) the matcher bot.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import AsyncIterator
+
+import aiohttp
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bridge.accounts import MatrixAccounts
+from bridge.admin import SynapseAdmin
+from config.secrets import Secrets
+from config.settings import Settings
+from domain.context import Kindred, Links
+from domain.events import EventBus
+from matcher.bot import running_bot
+from store.database import Database
+from web import keys
+from web.auth import auth_middleware
+from web.errors import error_middleware
+from web.pages import csrf_middleware, template_globals
+from web.routes import setup_routes
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+MAX_BODY = 256 * 1024
+
+
+def create_app(settings: Settings, secrets: Secrets) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware, csrf_middleware],
+        client_max_size=MAX_BODY,
+    )
+    app[keys.SETTINGS] = settings
+    app[keys.SECRETS] = secrets
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html"]),
+        context_processors=[template_globals],
+    )
+    env.globals["url"] = lambda name, **parts: app.router[name].url_for(**parts)
+    setup_routes(app)
+    app.cleanup_ctx.extend([_database, _homeserver, _kindred, _bot])
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    db = Database(app[keys.SETTINGS].data_dir / "kindred.db")
+    await db.open()
+    app[keys.DB] = db
+    yield
+    await db.close()
+
+
+async def _homeserver(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    async with aiohttp.ClientSession() as session:
+        app[keys.HTTP] = session
+        app[keys.ADMIN] = SynapseAdmin(
+            session, settings.internal_homeserver_url, app[keys.SECRETS].registration_shared_secret
+        )
+        yield
+
+
+async def _kindred(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    app[keys.KINDRED] = Kindred(
+        db=app[keys.DB],
+        accounts=MatrixAccounts(app[keys.ADMIN]),
+        events=EventBus(),
+        links=Links(
+            server_name=settings.server_name,
+            homeserver_url=settings.client_homeserver_url,
+            web_url=settings.web_url,
+            element_url=settings.element_url,
+        ),
+        reserved_usernames=frozenset({settings.bot_localpart, "admin", "root", "kindred"}),
+    )
+    yield
+
+
+async def _bot(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    if not settings.run_bot:
+        yield
+        return
+    async with running_bot(
+        app[keys.KINDRED],
+        app[keys.ADMIN],
+        app[keys.HTTP],
+        settings.internal_homeserver_url,
+        settings.bot_localpart,
+        settings.bot_display_name,
+        app[keys.SECRETS].bot_password,
+        settings.data_dir / "bot-session.json",
+    ):
+        yield

@@ -1,0 +1,132 @@
+"""Access tokens (short-lived JWTs) and the middleware that reads them.
+
+The API takes ``Authorization: Bearer``; pages take an HttpOnly cookie and,
+when the access token has expired, quietly rotate the refresh cookie so a
+person is not logged out every fifteen minutes.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Awaitable, Callable
+
+import jwt
+from aiohttp import web
+
+from domain import accounts, sessions
+from domain.errors import KindredError
+from web import keys
+
+ACCESS_COOKIE = "kindred_access"
+REFRESH_COOKIE = "kindred_refresh"
+_ALGORITHM = "HS256"
+
+# API paths anyone may call; every other /api path needs a user.
+PUBLIC_API = frozenset(
+    {"/api/v1/auth/signup", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout"}
+)
+
+
+def issue_access_token(secret: str, user_id: int, minutes: int) -> str:
+    now = int(time.time())
+    claims = {"sub": str(user_id), "typ": "access", "iat": now, "exp": now + minutes * 60}
+    return jwt.encode(claims, secret, algorithm=_ALGORITHM)
+
+
+def read_access_token(secret: str, token: str) -> int | None:
+    try:
+        claims = jwt.decode(
+            token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "typ"]}
+        )
+    except jwt.PyJWTError:
+        return None
+    if claims.get("typ") != "access":
+        return None
+    try:
+        return int(claims["sub"])
+    except (TypeError, ValueError):
+        return None
+
+
+async def issue_pair(app: web.Application, user_id: int) -> dict[str, object]:
+    settings = app[keys.SETTINGS]
+    refresh = await sessions.start(
+        app[keys.KINDRED], user_id, timedelta(days=settings.refresh_token_days)
+    )
+    return token_body(app, user_id, refresh)
+
+
+def token_body(app: web.Application, user_id: int, refresh: str) -> dict[str, object]:
+    settings = app[keys.SETTINGS]
+    return {
+        "access_token": issue_access_token(
+            app[keys.SECRETS].jwt_secret, user_id, settings.access_token_minutes
+        ),
+        "refresh_token": refresh,
+        "token_type": "Bearer",
+        "expires_in": settings.access_token_minutes * 60,
+    }
+
+
+def set_session_cookies(request: web.Request, response: web.StreamResponse, pair: dict[str, object]) -> None:
+    settings = request.app[keys.SETTINGS]
+    secure = request.secure
+    response.set_cookie(
+        ACCESS_COOKIE, str(pair["access_token"]), httponly=True, samesite="Lax", secure=secure,
+        max_age=settings.access_token_minutes * 60, path="/",
+    )
+    response.set_cookie(
+        REFRESH_COOKIE, str(pair["refresh_token"]), httponly=True, samesite="Lax", secure=secure,
+        max_age=settings.refresh_token_days * 86400, path="/",
+    )
+
+
+def clear_session_cookies(response: web.StreamResponse) -> None:
+    response.del_cookie(ACCESS_COOKIE, path="/")
+    response.del_cookie(REFRESH_COOKIE, path="/")
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request[keys.USER] = await _identify(request)
+    is_api = request.path.startswith("/api/")
+    if is_api and request[keys.USER] is None and request.path not in PUBLIC_API:
+        raise KindredError("not_authenticated")
+    response = await handler(request)
+    pair = request.get(keys.NEW_COOKIES)
+    if pair is not None:
+        set_session_cookies(request, response, pair)
+    return response
+
+
+async def _identify(request: web.Request):  # type: ignore[no-untyped-def]
+    app = request.app
+    secret = app[keys.SECRETS].jwt_secret
+    header = request.headers.get("Authorization", "")
+    if request.path.startswith("/api/"):
+        if not header.startswith("Bearer "):
+            return None
+        user_id = read_access_token(secret, header[7:].strip())
+        return await accounts.active_user(app[keys.KINDRED], user_id) if user_id else None
+    user_id = read_access_token(secret, request.cookies.get(ACCESS_COOKIE, ""))
+    if user_id is None and request.cookies.get(REFRESH_COOKIE):
+        user_id = await _refresh_from_cookie(request)
+    return await accounts.active_user(app[keys.KINDRED], user_id) if user_id else None
+
+
+async def _refresh_from_cookie(request: web.Request) -> int | None:
+    settings = request.app[keys.SETTINGS]
+    try:
+        user_id, refresh = await sessions.rotate(
+            request.app[keys.KINDRED],
+            request.cookies[REFRESH_COOKIE],
+            timedelta(days=settings.refresh_token_days),
+        )
+    except KindredError:
+        return None
+    request[keys.NEW_COOKIES] = token_body(request.app, user_id, refresh)
+    return user_id

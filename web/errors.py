@@ -1,0 +1,85 @@
+"""Errors at the edge: JSON for the API, a page for people, never a trace.
+
+Domain errors carry a catalogue code; their kind picks the HTTP status.
+Anything unexpected is logged with its traceback and answered with a
+generic 500 that reveals nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Awaitable, Callable
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from domain.errors import CATALOGUE, Kind, KindredError
+
+logger = logging.getLogger(__name__)
+
+STATUS = {
+    Kind.INVALID: 400,
+    Kind.UNAUTHENTICATED: 401,
+    Kind.FORBIDDEN: 403,
+    Kind.NOT_FOUND: 404,
+    Kind.CONFLICT: 409,
+    Kind.TOO_LARGE: 413,
+    Kind.RATE_LIMITED: 429,
+    Kind.UNAVAILABLE: 503,
+}
+
+_HTTP_CODES = {
+    400: "invalid_body",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    429: "rate_limited",
+}
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, object]:
+    error: dict[str, object] = {"code": code, "message": message}
+    if field:
+        error["field"] = field
+    return {"error": error}
+
+
+def json_error(exc: KindredError) -> web.Response:
+    return web.json_response(error_body(exc.code, exc.message, exc.field), status=STATUS[exc.kind])
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    is_api = request.path.startswith("/api/")
+    try:
+        return await handler(request)
+    except KindredError as exc:
+        if is_api:
+            return json_error(exc)
+        return _page(request, STATUS[exc.kind], exc.message)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status)
+        if is_api and code is not None:
+            spec = CATALOGUE[code]
+            return web.json_response(error_body(code, spec.message), status=exc.status)
+        if not is_api and exc.status in (404, 405, 413):
+            return _page(request, exc.status, CATALOGUE[_HTTP_CODES[exc.status]].message)
+        raise
+    except Exception:
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        message = "Something went wrong on our side; it has been logged."
+        if is_api:
+            return web.json_response(error_body("internal_error", message), status=500)
+        return _page(request, 500, message)
+
+
+def _page(request: web.Request, status: int, message: str) -> web.Response:
+    response = aiohttp_jinja2.render_template(
+        "error.html", request, {"status": status, "message": message}, status=status
+    )
+    return response

@@ -1,0 +1,88 @@
+"""Helpers every page shares: the signed-in person, CSRF, flashes, redirects."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any, Awaitable, Callable
+from urllib.parse import quote, unquote
+
+from aiohttp import web
+
+from domain import requests as requests_domain
+from domain.errors import KindredError
+from store.users import User
+from web import keys
+
+CSRF_COOKIE = "kindred_csrf"
+CSRF_FIELD = "csrf_token"
+FLASH_COOKIE = "kindred_flash"
+_CSRF = "kindred.csrf"
+_NEW_CSRF = "kindred.csrf_new"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Double-submit token on every page form: the cookie and the field must agree."""
+    if request.path.startswith("/api/"):
+        return await handler(request)
+    token = request.cookies.get(CSRF_COOKIE)
+    if not token:
+        token = secrets.token_urlsafe(24)
+        request[_NEW_CSRF] = True
+    request[_CSRF] = token
+    if request.method == "POST":
+        form = await request.post()
+        sent = str(form.get(CSRF_FIELD, ""))
+        if request.get(_NEW_CSRF) or not hmac.compare_digest(sent, token):
+            raise KindredError("csrf_failed")
+    response = await handler(request)
+    if request.cookies.get(FLASH_COOKIE) and response.status < 300:
+        response.del_cookie(FLASH_COOKIE, path="/")  # shown once
+    if request.get(_NEW_CSRF):
+        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="Lax", secure=request.secure, path="/")
+    return response
+
+
+async def template_globals(request: web.Request) -> dict[str, Any]:
+    user: User | None = request.get(keys.USER)
+    pending = 0
+    if user is not None:
+        pending = await requests_domain.pending_incoming_count(request.app[keys.KINDRED], user)
+    return {
+        "me": user,
+        "csrf_token": request.get(_CSRF, ""),
+        "pending_count": pending,
+        "flash": unquote(request.cookies.get(FLASH_COOKIE, "")),
+        "path": request.path,
+    }
+
+
+def current_user(request: web.Request) -> User:
+    """The signed-in person, or a redirect to the login page that comes back here."""
+    user: User | None = request.get(keys.USER)
+    if user is None:
+        location = request.app.router["login"].url_for().with_query(next=request.path_qs)
+        raise web.HTTPSeeOther(location)
+    return user
+
+
+def redirect(
+    request: web.Request, name: str, flash: str | None = None, query: dict[str, str] | None = None, **parts: str
+) -> web.HTTPSeeOther:
+    url = request.app.router[name].url_for(**parts)
+    if query:
+        url = url.with_query(query)
+    response = web.HTTPSeeOther(url)
+    if flash:
+        response.set_cookie(FLASH_COOKIE, quote(flash), max_age=30, httponly=True, samesite="Lax", path="/")
+    return response
+
+
+def safe_next(value: str | None) -> str | None:
+    """Only same-site paths, so a crafted link cannot bounce people elsewhere."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None

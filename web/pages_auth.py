@@ -1,0 +1,74 @@
+"""Pages: home, signup, login, logout."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from domain import accounts, sessions
+from domain.errors import KindredError
+from web import keys
+from web.auth import REFRESH_COOKIE, clear_session_cookies, issue_pair, set_session_cookies
+from web.errors import STATUS
+from web.pages import redirect, safe_next
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    if request.get(keys.USER) is not None:
+        raise redirect(request, "discover")
+    return aiohttp_jinja2.render_template("home.html", request, {})
+
+
+async def signup_form(request: web.Request) -> web.StreamResponse:
+    return aiohttp_jinja2.render_template("signup.html", request, {"form": {}, "errors": {}})
+
+
+async def signup_submit(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    values = {k: str(form.get(k, "")) for k in ("username", "display_name", "password")}
+    try:
+        user = await accounts.signup(
+            request.app[keys.KINDRED], values["username"], values["password"], values["display_name"]
+        )
+    except KindredError as exc:
+        return _form_error(request, "signup.html", values, exc)
+    response = redirect(request, "profile", flash=f"Welcome, {user.display_name}! Add your interests.")
+    set_session_cookies(request, response, await issue_pair(request.app, user.id))
+    return response
+
+
+async def login_form(request: web.Request) -> web.StreamResponse:
+    context = {"form": {}, "errors": {}, "next": safe_next(request.query.get("next")) or ""}
+    return aiohttp_jinja2.render_template("login.html", request, context)
+
+
+async def login_submit(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    values = {"username": str(form.get("username", "")), "next": str(form.get("next", ""))}
+    try:
+        user = await accounts.authenticate(
+            request.app[keys.KINDRED], values["username"], str(form.get("password", ""))
+        )
+    except KindredError as exc:
+        return _form_error(request, "login.html", values, exc, next=values["next"])
+    target = safe_next(values["next"])
+    response = web.HTTPSeeOther(target) if target else redirect(request, "discover")
+    set_session_cookies(request, response, await issue_pair(request.app, user.id))
+    return response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    await sessions.end(request.app[keys.KINDRED], request.cookies.get(REFRESH_COOKIE))
+    response = redirect(request, "home", flash="You are logged out.")
+    clear_session_cookies(response)
+    return response
+
+
+def _form_error(
+    request: web.Request, template: str, values: dict[str, str], exc: KindredError, **extra: str
+) -> web.Response:
+    """Re-show the form with what was typed (never the password) and the error by its field."""
+    values = {k: v for k, v in values.items() if k != "password"}
+    errors = {exc.field or "form": exc.message}
+    context = {"form": values, "errors": errors, **extra}
+    return aiohttp_jinja2.render_template(template, request, context, status=STATUS[exc.kind])

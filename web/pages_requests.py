@@ -1,0 +1,86 @@
+"""Pages: requests (send, answer) and matches."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from domain import matches, profiles, requests
+from domain.errors import KindredError
+from domain.matches import shared
+from web import keys
+from web.bodies import path_id
+from web.errors import STATUS
+from web.pages import current_user, redirect
+
+_ACTIONS = {
+    "accept": (requests.accept, "Accepted! Your chat room is being opened."),
+    "reject": (requests.reject, "Request declined."),
+    "withdraw": (requests.withdraw, "Request withdrawn."),
+}
+
+
+async def requests_page(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    ctx = request.app[keys.KINDRED]
+    context = {
+        "incoming": await requests.list_requests(ctx, user, "incoming", "pending"),
+        "outgoing": await requests.list_requests(ctx, user, "outgoing", "pending"),
+        "history": [
+            r
+            for box in ("incoming", "outgoing")
+            for r in await requests.list_requests(ctx, user, box, None, 20)
+            if r.status != "pending"
+        ],
+    }
+    return aiohttp_jinja2.render_template("requests.html", request, context)
+
+
+async def send_request(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    ctx = request.app[keys.KINDRED]
+    form = await request.post()
+    to, note = str(form.get("to", "")), str(form.get("note", ""))
+    try:
+        outcome = await requests.send(ctx, user, to, note)
+    except KindredError as exc:
+        if exc.code == "user_not_found":
+            raise
+        profile = await profiles.public_profile(ctx, to)
+        mine = await profiles.own_profile(ctx, user)
+        context = {
+            "profile": profile,
+            "shared": shared(mine.interests, profile.interests),
+            "is_me": profile.username == user.username,
+            "errors": {exc.field if exc.field == "note" else "form": exc.message},
+            "form": {"note": note},
+        }
+        return aiohttp_jinja2.render_template("user.html", request, context, status=STATUS[exc.kind])
+    if outcome.match is not None:
+        raise redirect(request, "matches", flash="You asked each other: it's a match!")
+    raise redirect(request, "requests", flash=f"Request sent to {outcome.request.to_display_name}.")
+
+
+async def answer_request(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    action = _ACTIONS.get(request.match_info["action"])
+    if action is None:
+        raise web.HTTPNotFound()
+    request_id = path_id(request, "id", "request_not_found")
+    call, message = action
+    try:
+        outcome = await call(request.app[keys.KINDRED], user, request_id)
+    except KindredError as exc:
+        raise redirect(request, "requests", flash=exc.message) from None
+    target = "matches" if outcome.match is not None else "requests"
+    raise redirect(request, target, flash=message)
+
+
+async def matches_page(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    ctx = request.app[keys.KINDRED]
+    context = {
+        "matches": await matches.list_matches(ctx, user),
+        "homeserver_url": ctx.links.homeserver_url,
+    }
+    return aiohttp_jinja2.render_template("matches.html", request, context)

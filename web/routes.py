@@ -1,0 +1,49 @@
+"""The URL table. Every route has a name; links are built from names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from web import api_auth, api_people, api_requests, health, pages_auth, pages_people, pages_requests
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def setup_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/healthz", health.healthz, name="healthz")
+    # JSON API
+    r.add_post("/api/v1/auth/signup", api_auth.signup, name="api_signup")
+    r.add_post("/api/v1/auth/login", api_auth.login, name="api_login")
+    r.add_post("/api/v1/auth/refresh", api_auth.refresh, name="api_refresh")
+    r.add_post("/api/v1/auth/logout", api_auth.logout, name="api_logout")
+    r.add_get("/api/v1/me", api_people.me, name="api_me")
+    r.add_put("/api/v1/me/profile", api_people.update_profile, name="api_profile")
+    r.add_get("/api/v1/suggestions", api_people.list_suggestions, name="api_suggestions")
+    r.add_get("/api/v1/users", api_people.search_users, name="api_users")
+    r.add_get("/api/v1/users/{username}", api_people.user_profile, name="api_user")
+    r.add_post("/api/v1/requests", api_requests.send, name="api_send_request")
+    r.add_get("/api/v1/requests", api_requests.list_requests, name="api_requests")
+    r.add_post("/api/v1/requests/{id}/accept", api_requests.accept, name="api_accept")
+    r.add_post("/api/v1/requests/{id}/reject", api_requests.reject, name="api_reject")
+    r.add_post("/api/v1/requests/{id}/withdraw", api_requests.withdraw, name="api_withdraw")
+    r.add_get("/api/v1/matches", api_requests.list_matches, name="api_matches")
+    r.add_get("/api/v1/matches/{id}", api_requests.get_match, name="api_match")
+    # Pages
+    r.add_get("/", pages_auth.home, name="home")
+    r.add_get("/signup", pages_auth.signup_form, name="signup")
+    r.add_post("/signup", pages_auth.signup_submit)
+    r.add_get("/login", pages_auth.login_form, name="login")
+    r.add_post("/login", pages_auth.login_submit)
+    r.add_post("/logout", pages_auth.logout, name="logout")
+    r.add_get("/profile", pages_people.profile_form, name="profile")
+    r.add_post("/profile", pages_people.profile_submit)
+    r.add_get("/discover", pages_people.discover, name="discover")
+    r.add_get("/u/{username}", pages_people.user_page, name="user")
+    r.add_get("/requests", pages_requests.requests_page, name="requests")
+    r.add_post("/requests", pages_requests.send_request, name="send_request")
+    r.add_post("/requests/{id}/{action}", pages_requests.answer_request, name="answer_request")
+    r.add_get("/matches", pages_requests.matches_page, name="matches")
+    r.add_static("/static", STATIC, name="static")

@@ -1,0 +1,79 @@
+"""The JSON shapes of the API, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.context import Links
+from domain.matches import MatchView
+from domain.profiles import Profile
+from matcher.suggestions import Suggestion
+from store.requests import Request
+from store.users import User
+
+
+def public_user(profile: Profile) -> dict[str, Any]:
+    return {
+        "username": profile.username,
+        "display_name": profile.display_name,
+        "bio": profile.bio,
+        "interests": profile.interests,
+    }
+
+
+def signed_up_user(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "matrix_user_id": user.matrix_user_id,
+    }
+
+
+def me(profile: Profile, links: Links) -> dict[str, Any]:
+    return {
+        **public_user(profile),
+        "matrix_user_id": profile.matrix_user_id,
+        "homeserver_url": links.homeserver_url,
+    }
+
+
+def suggestion(item: Suggestion) -> dict[str, Any]:
+    return {
+        "user": {
+            "username": item.username,
+            "display_name": item.display_name,
+            "bio": item.bio,
+        },
+        "shared_interests": item.shared_interests,
+        "score": item.score,
+    }
+
+
+def request(item: Request) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "from": item.from_username,
+        "from_display_name": item.from_display_name,
+        "to": item.to_username,
+        "to_display_name": item.to_display_name,
+        "note": item.note,
+        "status": item.status,
+        "created_at": item.created_at,
+        "decided_at": item.decided_at,
+    }
+
+
+def match(view: MatchView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "user": {
+            "username": view.other.username,
+            "display_name": view.other.display_name,
+            "matrix_user_id": view.other.matrix_user_id,
+        },
+        "status": view.status,
+        "room_id": view.room_id,
+        "room_url": view.room_url,
+        "shared_interests": view.shared_interests,
+        "created_at": view.created_at,
+    }
