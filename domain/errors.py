@@ -39,7 +39,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "control_characters": ErrorSpec(Kind.INVALID, "Text may not contain control characters."),
     "username_invalid": ErrorSpec(
         Kind.INVALID,
-        "Usernames are 3 to 32 characters: lowercase letters, digits, '.', '_' or '-', "
+        "Usernames are 2 to 32 characters: lowercase letters, digits, '.', '_' or '-', "
         "starting with a letter or digit.",
     ),
     "username_taken": ErrorSpec(Kind.CONFLICT, "That username is taken."),

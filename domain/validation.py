@@ -15,7 +15,7 @@ MAX_NOTE = 500
 MAX_DISPLAY_NAME = 64
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{2,31}$")
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{1,31}$")
 _SPACES = re.compile(r"\s+")
 
 
