@@ -22,6 +22,7 @@ from config.secrets import Secrets
 from config.settings import Settings
 from domain.context import Kindred, Links
 from domain.events import EventBus
+from domain.ports import HomeserverAccounts
 from matcher.bot import running_bot
 from store.database import Database
 from web import keys
@@ -34,15 +35,20 @@ logger = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_BODY = 256 * 1024
+_ACCOUNTS = web.AppKey("accounts_override", object)
 
 
-def create_app(settings: Settings, secrets: Secrets) -> web.Application:
+def create_app(
+    settings: Settings, secrets: Secrets, accounts: HomeserverAccounts | None = None
+) -> web.Application:
+    """Build the app. ``accounts`` replaces homeserver registration in rule tests."""
     app = web.Application(
         middlewares=[error_middleware, auth_middleware, csrf_middleware],
         client_max_size=MAX_BODY,
     )
     app[keys.SETTINGS] = settings
     app[keys.SECRETS] = secrets
+    app[_ACCOUNTS] = accounts
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -77,7 +83,7 @@ async def _kindred(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     app[keys.KINDRED] = Kindred(
         db=app[keys.DB],
-        accounts=MatrixAccounts(app[keys.ADMIN]),
+        accounts=app[_ACCOUNTS] or MatrixAccounts(app[keys.ADMIN]),
         events=EventBus(),
         links=Links(
             server_name=settings.server_name,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import aiohttp
 from aiohttp import web
 
@@ -10,6 +12,7 @@ from config.secrets import Secrets
 from config.settings import Settings
 from domain.context import Kindred
 from store.database import Database
+from store.users import User
 
 SETTINGS = web.AppKey("settings", Settings)
 SECRETS = web.AppKey("secrets", Secrets)
@@ -18,6 +21,8 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 ADMIN = web.AppKey("admin", SynapseAdmin)
 DB = web.AppKey("db", Database)
 
-# Per-request values set by the auth middleware.
-USER = "kindred.user"
-NEW_COOKIES = "kindred.new_cookies"
+# Per-request values set by the middlewares.
+USER = web.RequestKey("user", Optional[User])
+NEW_COOKIES = web.RequestKey("new_cookies", dict)
+CSRF = web.RequestKey("csrf", str)
+NEW_CSRF = web.RequestKey("csrf_is_new", bool)

@@ -17,8 +17,6 @@ from web import keys
 CSRF_COOKIE = "kindred_csrf"
 CSRF_FIELD = "csrf_token"
 FLASH_COOKIE = "kindred_flash"
-_CSRF = "kindred.csrf"
-_NEW_CSRF = "kindred.csrf_new"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -31,17 +29,17 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
     token = request.cookies.get(CSRF_COOKIE)
     if not token:
         token = secrets.token_urlsafe(24)
-        request[_NEW_CSRF] = True
-    request[_CSRF] = token
+        request[keys.NEW_CSRF] = True
+    request[keys.CSRF] = token
     if request.method == "POST":
         form = await request.post()
         sent = str(form.get(CSRF_FIELD, ""))
-        if request.get(_NEW_CSRF) or not hmac.compare_digest(sent, token):
+        if request.get(keys.NEW_CSRF) or not hmac.compare_digest(sent, token):
             raise KindredError("csrf_failed")
     response = await handler(request)
     if request.cookies.get(FLASH_COOKIE) and response.status < 300:
         response.del_cookie(FLASH_COOKIE, path="/")  # shown once
-    if request.get(_NEW_CSRF):
+    if request.get(keys.NEW_CSRF):
         response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="Lax", secure=request.secure, path="/")
     return response
 
@@ -53,7 +51,7 @@ async def template_globals(request: web.Request) -> dict[str, Any]:
         pending = await requests_domain.pending_incoming_count(request.app[keys.KINDRED], user)
     return {
         "me": user,
-        "csrf_token": request.get(_CSRF, ""),
+        "csrf_token": request.get(keys.CSRF, ""),
         "pending_count": pending,
         "flash": unquote(request.cookies.get(FLASH_COOKIE, "")),
         "path": request.path,

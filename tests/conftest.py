@@ -1,0 +1,138 @@
+"""Fixtures: a real Synapse for the session, and Kindred apps around it.
+
+The homeserver is started once from the installed matrix-synapse package,
+on free ports in a temporary directory, with cheap bcrypt and loose login
+limits (tests log many clients in quickly). Each test gets its own Kindred
+data directory and database, talking to that shared homeserver.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bridge.homeserver import BundledHomeserver
+from config.secrets import Secrets, load_or_create_secrets
+from config.settings import Settings
+from domain.ports import AccountUnavailable, HomeserverAccounts
+from tests.helpers import free_port
+from web.app import create_app
+
+# Test-only homeserver settings: fast hashing, no login throttling.
+TEST_SYNAPSE_OVERRIDES: dict[str, Any] = {
+    "bcrypt_rounds": 4,
+    "rc_login": {
+        "address": {"per_second": 1000, "burst_count": 1000},
+        "account": {"per_second": 1000, "burst_count": 1000},
+        "failed_attempts": {"per_second": 1000, "burst_count": 1000},
+    },
+    "rc_message": {"per_second": 1000, "burst_count": 1000},
+    "rc_joins": {"local": {"per_second": 1000, "burst_count": 1000}},
+}
+
+
+class RunningHomeserver:
+    def __init__(self, server: BundledHomeserver, secrets: Secrets, root: Path) -> None:
+        self.server = server
+        self.secrets = secrets
+        self.root = root
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+@pytest.fixture(scope="session")
+def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHomeserver]:
+    import asyncio
+
+    root = tmp_path_factory.mktemp("homeserver")
+    secrets = load_or_create_secrets(root)
+    port = free_port()
+    server = BundledHomeserver(
+        root / "synapse",
+        "localhost",
+        port,
+        secrets.registration_shared_secret,
+        f"http://127.0.0.1:{port}",
+        TEST_SYNAPSE_OVERRIDES,
+    )
+    server.prepare()
+    server.start()
+    try:
+        asyncio.run(server.wait_ready())
+        yield RunningHomeserver(server, secrets, root)
+    finally:
+        server.stop()
+
+
+def _settings(data_dir: Path, homeserver_url: str, **changes: Any) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        port=0,
+        run_homeserver=False,
+        homeserver_url=homeserver_url,
+        server_name="localhost",
+    ).with_changes(**changes)
+
+
+AppFactory = Callable[..., Awaitable[TestClient]]
+
+
+@pytest.fixture
+async def kindred(
+    homeserver: RunningHomeserver, tmp_path: Path, aiohttp_client: Any
+) -> AppFactory:
+    """Start a Kindred app (web + bot) against the session's homeserver."""
+
+    async def start(**changes: Any) -> TestClient:
+        data_dir = tmp_path / f"kindred-{len(list(tmp_path.iterdir()))}"
+        data_dir.mkdir()
+        shutil.copy(homeserver.root / "secrets.json", data_dir / "secrets.json")
+        settings = _settings(data_dir, homeserver.url, **changes)
+        app = create_app(settings, load_or_create_secrets(data_dir))
+        return await aiohttp_client(app)
+
+    return start
+
+
+class FakeAccounts:
+    """Stands in for the homeserver in fast tests of the rules."""
+
+    def __init__(self) -> None:
+        self.registered: dict[str, str] = {}
+        self.fail_with: Exception | None = None
+
+    async def register(self, username: str, password: str, display_name: str) -> str:
+        if self.fail_with is not None:
+            raise self.fail_with
+        if username in self.registered:
+            raise AccountUnavailable(username)
+        self.registered[username] = password
+        return f"@{username}:localhost"
+
+
+@pytest.fixture
+def fake_accounts() -> FakeAccounts:
+    return FakeAccounts()
+
+
+@pytest.fixture
+async def offline_client(tmp_path: Path, aiohttp_client: Any, fake_accounts: FakeAccounts) -> TestClient:
+    """The web app with a fake homeserver and no bot: for rule and API-shape tests."""
+    settings = _settings(tmp_path, "http://127.0.0.1:9", run_bot=False)
+    accounts: HomeserverAccounts = fake_accounts
+    app: web.Application = create_app(settings, load_or_create_secrets(tmp_path), accounts)
+    return await aiohttp_client(app)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Anything that needs the real homeserver is marked, so `make unit` can skip it.
+    for item in items:
+        if "homeserver" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.homeserver)
