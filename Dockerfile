@@ -1,0 +1,13 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md kindred_cli.py ./
+COPY config config
+COPY domain domain
+COPY store store
+COPY bridge bridge
+COPY matcher matcher
+COPY web web
+RUN pip install --no-cache-dir .
+ENV KINDRED_DATA_DIR=/data KINDRED_HOST=0.0.0.0
+EXPOSE 8080
+CMD ["kindred", "run"]
