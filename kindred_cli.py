@@ -49,6 +49,7 @@ async def run(settings: Settings) -> int:
             secrets.registration_shared_secret,
             settings.client_homeserver_url,
             settings.synapse_overrides,
+            settings.synapse_host,
         )
         homeserver.prepare()
         homeserver.start()
@@ -64,6 +65,8 @@ async def run(settings: Settings) -> int:
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
         logger.info("Kindred is up at %s (homeserver %s)", settings.web_url, settings.client_homeserver_url)
+        if homeserver is not None:
+            await homeserver.supervise(stop)
         await stop.wait()
         logger.info("stopping")
         return 0

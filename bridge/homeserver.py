@@ -27,6 +27,11 @@ logger = logging.getLogger(__name__)
 _TEMPLATES = Path(__file__).resolve().parent.parent / "config" / "templates"
 
 
+_RESTART_BASE = 1.0
+_RESTART_MAX = 60.0
+_STABLE_AFTER = 120.0
+
+
 class HomeserverFailed(RuntimeError):
     pass
 
@@ -50,6 +55,7 @@ class BundledHomeserver:
         registration_shared_secret: str,
         public_baseurl: str,
         overrides: Mapping[str, Any] | None = None,
+        bind_address: str = "127.0.0.1",
     ) -> None:
         self.directory = directory.resolve()
         self.server_name = server_name
@@ -57,6 +63,7 @@ class BundledHomeserver:
         self._secret = registration_shared_secret
         self._public_baseurl = public_baseurl
         self._overrides = dict(overrides or {})
+        self._bind_address = bind_address
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -70,6 +77,10 @@ class BundledHomeserver:
     @property
     def kindred_config(self) -> Path:
         return self.directory / "kindred-overrides.yaml"
+
+    @property
+    def pid_path(self) -> Path:
+        return self.directory / "homeserver.pid"
 
     @property
     def log_path(self) -> Path:
@@ -97,7 +108,7 @@ class BundledHomeserver:
             synapse_dir=str(self.directory),
             public_baseurl=self._public_baseurl.rstrip("/") + "/",
             port=self.port,
-            bind_address="127.0.0.1",
+            bind_address=self._bind_address,
             registration_shared_secret=self._secret,
         )
         layer = _deep_merge(yaml.safe_load(rendered), self._overrides)
@@ -118,6 +129,9 @@ class BundledHomeserver:
             start_new_session=True,
         )
         log.close()
+        # Synapse writes no pid file unless it daemonizes; operators (and the
+        # fault tests) find the current process here.
+        self.pid_path.write_text(f"{self._process.pid}\n")
         logger.info("started homeserver (pid %d) on port %d", self._process.pid, self.port)
 
     @property
@@ -142,6 +156,45 @@ class BundledHomeserver:
                     pass
                 await asyncio.sleep(0.2)
         raise HomeserverFailed(f"homeserver not ready after {timeout:.0f}s:\n{self.log_tail()}")
+
+    async def supervise(self, stop: asyncio.Event) -> None:
+        """Restart the homeserver whenever it dies, backing off up to a minute.
+
+        Runs until ``stop`` is set. The backoff resets once a restarted
+        server has stayed up for a while, so a crash loop slows down but a
+        rare crash is repaired within a second or two.
+        """
+        delay = _RESTART_BASE
+        while not stop.is_set():
+            process = self._process
+            if process is None:
+                return
+            exited = asyncio.ensure_future(asyncio.to_thread(process.wait))
+            stopping = asyncio.ensure_future(stop.wait())
+            started = time.monotonic()
+            await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if stop.is_set():
+                exited.cancel()
+                return
+            logger.error(
+                "homeserver exited with %s; restarting in %.0fs\n%s",
+                process.returncode, delay, self.log_tail(10),
+            )
+            if time.monotonic() - started > _STABLE_AFTER:
+                delay = _RESTART_BASE
+            try:
+                await asyncio.wait_for(stop.wait(), delay)
+                return
+            except asyncio.TimeoutError:
+                pass
+            delay = min(delay * 2, _RESTART_MAX)
+            self.start()
+            try:
+                await self.wait_ready(timeout=120)
+                logger.info("homeserver is back")
+            except HomeserverFailed as exc:
+                logger.error("restarted homeserver is not ready: %s", exc)
 
     def log_tail(self, lines: int = 30) -> str:
         try:

@@ -33,6 +33,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     synapse_port: int = 8008
+    # Where the bundled Synapse listens. Loopback unless a container must
+    # publish it.
+    synapse_host: str = "127.0.0.1"
     server_name: str = "localhost"
     # Where people's Matrix clients reach the homeserver. Defaults to the
     # bundled listener; set it when a reverse proxy fronts Synapse.
@@ -82,6 +85,7 @@ _ENV = {
     "KINDRED_HOST": "host",
     "KINDRED_PORT": "port",
     "KINDRED_SYNAPSE_PORT": "synapse_port",
+    "KINDRED_SYNAPSE_HOST": "synapse_host",
     "KINDRED_SERVER_NAME": "server_name",
     "KINDRED_PUBLIC_HOMESERVER_URL": "public_homeserver_url",
     "KINDRED_PUBLIC_WEB_URL": "public_web_url",
@@ -179,11 +183,13 @@ def _validated(settings: Settings) -> Settings:
         port = getattr(settings, name)
         if not 0 <= port <= 65535:
             raise SettingsError(f"setting {name!r} must be a TCP port, not {port}")
-    try:
-        ipaddress.ip_address(settings.host)
-    except ValueError:
-        if settings.host != "localhost":
-            raise SettingsError(f"setting 'host' must be an IP address, not {settings.host!r}")
+    for name in ("host", "synapse_host"):
+        try:
+            ipaddress.ip_address(getattr(settings, name))
+        except ValueError:
+            raise SettingsError(
+                f"setting {name!r} must be an IP address, not {getattr(settings, name)!r}"
+            ) from None
     if not _SERVER_NAME.match(settings.server_name):
         raise SettingsError(f"setting 'server_name' is not a valid Matrix server name: {settings.server_name!r}")
     if not _LOCALPART.match(settings.bot_localpart):
