@@ -90,10 +90,12 @@ async def kindred(
 ) -> AppFactory:
     """Start a Kindred app (web + bot) against the session's homeserver."""
 
-    async def start(**changes: Any) -> TestClient:
-        data_dir = tmp_path / f"kindred-{len(list(tmp_path.iterdir()))}"
-        data_dir.mkdir()
-        shutil.copy(homeserver.root / "secrets.json", data_dir / "secrets.json")
+    async def start(data_dir: Path | None = None, **changes: Any) -> TestClient:
+        """A new app; pass an earlier app's ``data_dir`` to restart it."""
+        if data_dir is None:
+            data_dir = tmp_path / f"kindred-{len(list(tmp_path.iterdir()))}"
+            data_dir.mkdir()
+            shutil.copy(homeserver.root / "secrets.json", data_dir / "secrets.json")
         settings = _settings(data_dir, homeserver.url, **changes)
         app = create_app(settings, load_or_create_secrets(data_dir))
         return await aiohttp_client(app)
