@@ -83,13 +83,17 @@ class MatrixClient:
             raise unreachable(exc) from exc
 
     async def create_match_room(
-        self, match_id: int, name: str, topic: str, invitees: list[str]
+        self, instance_id: str, match_id: int, name: str, topic: str, invitees: list[str]
     ) -> str:
         """A private, invite-only room for two, marked with its match id."""
         initial_state = [
             {"type": "m.room.history_visibility", "state_key": "", "content": {"history_visibility": "shared"}},
             {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
-            {"type": MATCH_STATE_TYPE, "state_key": "", "content": {"match_id": match_id}},
+            {
+                "type": MATCH_STATE_TYPE,
+                "state_key": "",
+                "content": {"instance": instance_id, "match_id": match_id},
+            },
         ]
         response = await self._guard(
             self.client.room_create(

@@ -16,7 +16,7 @@ from datetime import timedelta
 from domain import events
 from domain.context import Kindred
 from domain.matches import shared
-from store import interests, jobs, matches, users
+from store import instance, interests, jobs, matches, users
 from store.jobs import Job
 from store.timeutil import iso, parse, utc_now
 from store.users import User
@@ -34,6 +34,8 @@ class RoomPlan:
     room_id: str | None
     people: tuple[User, User]
     shared_interests: list[str]
+    # Marks the room with (instance, match) so a retry can find it again.
+    instance_id: str
 
     @property
     def name(self) -> str:
@@ -66,6 +68,7 @@ async def plan(ctx: Kindred, match_id: int) -> RoomPlan | None:
             return None
         people = await users.get_many(conn, [match.user_low, match.user_high])
         names = await interests.names_for_users(conn, [match.user_low, match.user_high])
+        instance_id = await instance.get_id(conn)
     # The requester's name first reads naturally: "Ada & Bo".
     first, second = people[match.user_low], people[match.user_high]
     return RoomPlan(
@@ -74,6 +77,7 @@ async def plan(ctx: Kindred, match_id: int) -> RoomPlan | None:
         match.room_id,
         (first, second),
         shared(names[first.id], names[second.id]),
+        instance_id,
     )
 
 
@@ -104,13 +108,22 @@ def backoff(attempts: int, retry_after_ms: int | None = None) -> timedelta:
     return delay
 
 
+async def begin_attempt(ctx: Kindred, job: Job) -> int:
+    """Record that an attempt starts; returns how many attempts there have been.
+
+    More than one means an earlier attempt may have created a room and died
+    before recording it, so the worker must look for that room first.
+    """
+    async with ctx.db.transaction() as conn:
+        return await jobs.begin_attempt(conn, job.id)
+
+
 async def retry_later(
-    ctx: Kindred, job: Job, error: str, retry_after_ms: int | None = None
+    ctx: Kindred, job: Job, attempts: int, error: str, retry_after_ms: int | None = None
 ) -> timedelta:
-    attempts = job.attempts + 1
     delay = backoff(attempts, retry_after_ms)
     async with ctx.db.transaction() as conn:
-        await jobs.retry_later(conn, job.id, attempts, iso(utc_now() + delay), error)
+        await jobs.retry_later(conn, job.id, iso(utc_now() + delay), error)
     logger.warning("job %d for match %d failed (%s); retry in %s", job.id, job.match_id, error, delay)
     return delay
 

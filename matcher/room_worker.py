@@ -12,6 +12,7 @@ import logging
 
 from bridge.errors import BridgeError
 from bridge.matrix_client import MatrixClient, escape
+from bridge.room_lookup import find_match_room
 from domain import events, provisioning
 from domain.context import Kindred
 from domain.provisioning import RoomPlan
@@ -55,32 +56,42 @@ class RoomWorker:
             await asyncio.gather(*self._inflight.values(), return_exceptions=True)
 
     async def _run_one(self, job: Job) -> None:
+        attempts = job.attempts + 1
         try:
             async with self._slots:
-                await self._provision(job)
+                attempts = await provisioning.begin_attempt(self._ctx, job)
+                await self._provision(job, attempts)
         except BridgeError as exc:
-            await self._retry(job, str(exc), exc.retry_after_ms)
+            await self._retry(job, attempts, str(exc), exc.retry_after_ms)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a bad job must not stop the worker
             logger.exception("provisioning job %d failed", job.id)
-            await self._retry(job, f"{type(exc).__name__}: {exc}", None)
+            await self._retry(job, attempts, f"{type(exc).__name__}: {exc}", None)
         finally:
             self._inflight.pop(job.id, None)
 
-    async def _retry(self, job: Job, error: str, retry_after_ms: int | None) -> None:
-        delay = await provisioning.retry_later(self._ctx, job, error, retry_after_ms)
+    async def _retry(self, job: Job, attempts: int, error: str, retry_after_ms: int | None) -> None:
+        delay = await provisioning.retry_later(self._ctx, job, attempts, error, retry_after_ms)
         asyncio.get_running_loop().call_later(delay.total_seconds(), self._wake.set)
 
-    async def _provision(self, job: Job) -> None:
+    async def _provision(self, job: Job, attempts: int) -> None:
         plan = await provisioning.plan(self._ctx, job.match_id)
         if plan is None or plan.status != "provisioning":
             # Closed (or already ready) while queued: nothing left to build.
             await provisioning.complete(self._ctx, job, plan, None)
             return
         room_id = plan.room_id
+        if room_id is None and attempts > 1:
+            # An earlier attempt may have made the room and died before
+            # recording it: adopt that room rather than open a second.
+            room_id = await find_match_room(self._client, plan.instance_id, plan.match_id)
+            if room_id is not None:
+                logger.info("match %d: adopting room %s from an earlier attempt", plan.match_id, room_id)
+                await provisioning.record_room(self._ctx, plan.match_id, room_id)
         if room_id is None:
             room_id = await self._client.create_match_room(
+                plan.instance_id,
                 plan.match_id,
                 plan.name,
                 plan.topic,

@@ -57,18 +57,26 @@ async def next_run_after(conn: aiosqlite.Connection) -> str | None:
     return row[0] if row else None
 
 
+async def begin_attempt(conn: aiosqlite.Connection, job_id: int) -> int:
+    """Count an attempt before its side effects, so a crash mid-way is visible."""
+    cursor = await conn.execute(
+        "UPDATE jobs SET attempts = attempts + 1, updated_at = ? WHERE id = ? RETURNING attempts",
+        (iso(utc_now()), job_id),
+    )
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def finish(conn: aiosqlite.Connection, job_id: int) -> None:
     await conn.execute(
         "UPDATE jobs SET state = 'done', updated_at = ? WHERE id = ?", (iso(utc_now()), job_id)
     )
 
 
-async def retry_later(
-    conn: aiosqlite.Connection, job_id: int, attempts: int, run_after: str, error: str
-) -> None:
+async def retry_later(conn: aiosqlite.Connection, job_id: int, run_after: str, error: str) -> None:
     await conn.execute(
-        "UPDATE jobs SET attempts = ?, run_after = ?, last_error = ?, updated_at = ? WHERE id = ?",
-        (attempts, run_after, error[:1000], iso(utc_now()), job_id),
+        "UPDATE jobs SET run_after = ?, last_error = ?, updated_at = ? WHERE id = ?",
+        (run_after, error[:1000], iso(utc_now()), job_id),
     )
 
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import aiosqlite
 
-DESCRIPTION = "initial schema: users, interests, refresh tokens, requests, matches, jobs"
+DESCRIPTION = "initial schema: instance, users, interests, refresh tokens, requests, matches, jobs"
 
 _STATEMENTS = [
+    # A random identity for this database, written into every room Kindred
+    # makes: match ids restart when a database is recreated, so the id alone
+    # could point at a room from an earlier life of the same homeserver.
+    "CREATE TABLE instance (id TEXT NOT NULL)",
+    "INSERT INTO instance (id) VALUES (lower(hex(randomblob(16))))",
     """
     CREATE TABLE users (
         id INTEGER PRIMARY KEY,

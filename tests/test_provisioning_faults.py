@@ -1,0 +1,150 @@
+"""Provisioning keeps its promises under faults: one room per match, always.
+
+Each test counts rooms the way an auditor would: as the bot, scanning every
+joined room for the ``org.kindred.match`` marker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nio import JoinedRoomsResponse, RoomGetStateEventResponse
+
+from bridge.homeserver import BundledHomeserver
+from bridge.matrix_client import MATCH_STATE_TYPE, BotSession, MatrixClient
+from config.secrets import load_or_create_secrets
+from config.settings import Settings
+from domain import provisioning
+from store import instance
+from tests.conftest import TEST_SYNAPSE_OVERRIDES
+from tests.helpers import Api, eventually, free_port, sign_up
+from web import keys
+from web.app import create_app
+
+
+async def rooms_per_match(client: Any, homeserver_url: str) -> dict[int, list[str]]:
+    data_dir: Path = client.app[keys.SETTINGS].data_dir
+    session = BotSession.load(data_dir / "bot-session.json")
+    assert session is not None
+    bot = MatrixClient(homeserver_url, session)
+    try:
+        joined = await bot.client.joined_rooms()
+        assert isinstance(joined, JoinedRoomsResponse), joined
+        async with client.app[keys.KINDRED].db.read() as conn:
+            instance_id = await instance.get_id(conn)
+        found: dict[int, list[str]] = {}
+        for room_id in joined.rooms:
+            marker = await bot.client.room_get_state_event(room_id, MATCH_STATE_TYPE, "")
+            if isinstance(marker, RoomGetStateEventResponse) and marker.content.get("instance") == instance_id:
+                found.setdefault(marker.content["match_id"], []).append(room_id)
+        return found
+    finally:
+        await bot.close()
+
+
+async def all_ready(person: Api, count: int) -> list[dict[str, Any]] | None:
+    found = (await person.call("GET", "/matches", 200))["matches"]
+    ready = [m for m in found if m["status"] == "ready"]
+    return ready if len(ready) == count else None
+
+
+async def pairs(client: Any, count: int, shared: str = "fault tolerance") -> list[tuple[Api, Api, int]]:
+    made = []
+    for _ in range(count):
+        a = await sign_up(client, "req", interests=[shared])
+        b = await sign_up(client, "rcv", interests=[shared])
+        sent = await a.call("POST", "/requests", 201, json={"to": b.username})
+        made.append((a, b, sent["request"]["id"]))
+    return made
+
+
+async def test_a_crash_between_creating_and_recording_the_room_adopts_it(
+    kindred, homeserver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = await kindred()
+    real_record = provisioning.record_room
+    calls = 0
+
+    async def dies_once(ctx: Any, match_id: int, room_id: str) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("the bot died before recording the room")
+        await real_record(ctx, match_id, room_id)
+
+    monkeypatch.setattr(provisioning, "record_room", dies_once)
+    [(a, b, request_id)] = await pairs(client, 1)
+    accepted = await b.call("POST", f"/requests/{request_id}/accept", 200)
+    match_id = accepted["match"]["id"]
+    [match] = await eventually(lambda: all_ready(a, 1), timeout=30)
+    assert calls == 2
+    rooms = await rooms_per_match(client, homeserver.url)
+    assert rooms[match_id] == [match["room_id"]]
+
+
+async def test_jobs_queued_before_a_restart_complete_after_it(kindred, homeserver) -> None:
+    client = await kindred(run_bot=False)
+    made = await pairs(client, 3)
+    for _, b, request_id in made:
+        await b.call("POST", f"/requests/{request_id}/accept", 200)
+    data_dir = client.app[keys.SETTINGS].data_dir
+    assert all(m["status"] == "provisioning" for m in (await made[0][0].call("GET", "/matches", 200))["matches"])
+    await client.close()
+
+    restarted = await kindred(data_dir=data_dir)
+    for a, _, _ in made:
+        a.client = restarted
+        await eventually(lambda: all_ready(a, 1), timeout=30)
+    rooms = await rooms_per_match(restarted, homeserver.url)
+    assert sorted(len(r) for r in rooms.values()) == [1, 1, 1]
+
+
+async def test_accepts_while_the_homeserver_is_killed_end_ready_with_one_room_each(
+    tmp_path: Path, aiohttp_client: Any
+) -> None:
+    secrets = load_or_create_secrets(tmp_path / "kindred")
+    port = free_port()
+    server = BundledHomeserver(
+        tmp_path / "synapse", "localhost", port, secrets.registration_shared_secret,
+        f"http://127.0.0.1:{port}", TEST_SYNAPSE_OVERRIDES,
+    )
+    server.prepare()
+    server.start()
+    stop = asyncio.Event()
+    supervisor: asyncio.Task[None] | None = None
+    try:
+        await server.wait_ready()
+        supervisor = asyncio.create_task(server.supervise(stop))
+        settings = Settings(
+            data_dir=tmp_path / "kindred", run_homeserver=False, homeserver_url=server.url
+        )
+        client = await aiohttp_client(create_app(settings, secrets))
+        made = await pairs(client, 4)
+        # Match one room first so the bot is known to work, then pull the plug.
+        await made[0][1].call("POST", f"/requests/{made[0][2]}/accept", 200)
+        await eventually(lambda: all_ready(made[0][0], 1), timeout=30)
+
+        os.kill(int(server.pid_path.read_text()), signal.SIGKILL)
+        for _, b, request_id in made[1:]:
+            # The accept is durable: it succeeds while the homeserver is down.
+            await b.call("POST", f"/requests/{request_id}/accept", 200)
+        health = await client.get("/healthz")
+        assert health.status == 503 and "homeserver" in (await health.json())["down"]
+
+        for a, _, _ in made:
+            await eventually(lambda: all_ready(a, 1), timeout=90)
+        rooms = await rooms_per_match(client, server.url)
+        assert sorted(len(r) for r in rooms.values()) == [1, 1, 1, 1]
+        assert (await client.get("/healthz")).status == 200
+    finally:
+        stop.set()
+        if supervisor is not None:
+            await supervisor
+        server.stop()
+        shutil.rmtree(tmp_path / "synapse", ignore_errors=True)
