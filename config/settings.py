@@ -57,6 +57,11 @@ class Settings:
     # bcrypt_rounds here; operators may tune anything Synapse accepts).
     synapse_overrides: Mapping[str, Any] = field(default_factory=dict)
     log_level: str = "INFO"
+    # Abuse limits: per client address for signup and login, per person for
+    # requests sent. Answered with 429 and Retry-After.
+    signups_per_hour: int = 30
+    logins_per_minute: int = 20
+    requests_per_day: int = 50
 
     @property
     def internal_homeserver_url(self) -> str:
@@ -97,6 +102,9 @@ _ENV = {
     "KINDRED_HOMESERVER_URL": "homeserver_url",
     "KINDRED_RUN_BOT": "run_bot",
     "KINDRED_LOG_LEVEL": "log_level",
+    "KINDRED_SIGNUPS_PER_HOUR": "signups_per_hour",
+    "KINDRED_LOGINS_PER_MINUTE": "logins_per_minute",
+    "KINDRED_REQUESTS_PER_DAY": "requests_per_day",
 }
 
 
@@ -198,6 +206,9 @@ def _validated(settings: Settings) -> Settings:
         raise SettingsError("setting 'access_token_minutes' must be between 1 and 15")
     if not 1 <= settings.refresh_token_days <= 365:
         raise SettingsError("setting 'refresh_token_days' must be between 1 and 365")
+    for name in ("signups_per_hour", "logins_per_minute", "requests_per_day"):
+        if getattr(settings, name) < 1:
+            raise SettingsError(f"setting {name!r} must be at least 1")
     if not settings.run_homeserver and not settings.homeserver_url:
         raise SettingsError("setting 'homeserver_url' is required when 'run_homeserver' is off")
     for name in ("homeserver_url", "public_homeserver_url", "public_web_url", "element_url"):

@@ -37,3 +37,5 @@ class Kindred:
     links: Links
     # Names people may not sign up with (the bot's, for instance).
     reserved_usernames: frozenset[str] = frozenset()
+    # How many requests one person may send in any 24 hours.
+    requests_per_day: int = 50

@@ -82,10 +82,18 @@ CATALOGUE: dict[str, ErrorSpec] = {
 class KindredError(Exception):
     """A rule said no. ``field`` names the input at fault, when there is one."""
 
-    def __init__(self, code: str, message: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str | None = None,
+        field: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         spec = CATALOGUE[code]
         self.code = code
         self.kind = spec.kind
         self.message = message or spec.message
         self.field = field
+        # Seconds until trying again can succeed (rate limits).
+        self.retry_after = retry_after
         super().__init__(f"{code}: {self.message}")

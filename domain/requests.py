@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from datetime import timedelta
 
 import aiosqlite
 
@@ -18,9 +19,11 @@ from domain.errors import KindredError
 from store import jobs, matches, requests, users
 from store.matches import Match
 from store.requests import Request
+from store.timeutil import iso, parse, utc_now
 from store.users import User
 
 BOXES = ("incoming", "outgoing")
+_DAY = timedelta(days=1)
 STATUSES = ("pending", "accepted", "rejected", "withdrawn")
 
 
@@ -38,7 +41,9 @@ async def send(ctx: Kindred, sender: User, to_username: object, note: object) ->
         raise KindredError("field_required", "Say whom the request is for ('to').", "to")
     try:
         async with ctx.db.transaction() as conn:
-            outcome = await _send_txn(conn, sender, to_username.strip().lower(), text)
+            outcome = await _send_txn(
+                conn, sender, to_username.strip().lower(), text, ctx.requests_per_day
+            )
     except sqlite3.IntegrityError:
         # Lost a race with a simultaneous identical request.
         raise KindredError("request_exists") from None
@@ -46,7 +51,9 @@ async def send(ctx: Kindred, sender: User, to_username: object, note: object) ->
     return outcome
 
 
-async def _send_txn(conn: aiosqlite.Connection, sender: User, to_name: str, note: str) -> Outcome:
+async def _send_txn(
+    conn: aiosqlite.Connection, sender: User, to_name: str, note: str, per_day: int
+) -> Outcome:
     target = await users.get_by_username(conn, to_name)
     if target is None or target.status != "active":
         raise KindredError("user_not_found", field="to")
@@ -60,10 +67,24 @@ async def _send_txn(conn: aiosqlite.Connection, sender: User, to_name: str, note
             raise KindredError("request_exists", field="to")
         # They already asked us: asking back is saying yes.
         return await _accept_txn(conn, pending)
+    await _within_daily_limit(conn, sender, per_day)
     request_id = await requests.insert(conn, sender.id, target.id, note)
     request = await requests.get(conn, request_id)
     assert request is not None
     return Outcome(request, created=True)
+
+
+async def _within_daily_limit(conn: aiosqlite.Connection, sender: User, per_day: int) -> None:
+    now = utc_now()
+    recent = await requests.sent_since(conn, sender.id, iso(now - _DAY))
+    if len(recent) >= per_day:
+        # Free again when the oldest request in the window turns a day old.
+        wait = parse(recent[len(recent) - per_day]) + _DAY - now
+        raise KindredError(
+            "rate_limited",
+            f"You can send {per_day} requests a day; try again later.",
+            retry_after=max(1, int(wait.total_seconds()) + 1),
+        )
 
 
 async def accept(ctx: Kindred, user: User, request_id: int) -> Outcome:

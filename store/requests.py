@@ -91,3 +91,12 @@ async def count_pending_incoming(conn: aiosqlite.Connection, user_id: int) -> in
     )
     row = await cursor.fetchone()
     return int(row[0])
+
+
+async def sent_since(conn: aiosqlite.Connection, user_id: int, since: str) -> list[str]:
+    """Creation times of the requests ``user_id`` sent after ``since``, oldest first."""
+    cursor = await conn.execute(
+        "SELECT created_at FROM requests WHERE from_user_id = ? AND created_at > ? ORDER BY created_at",
+        (user_id, since),
+    )
+    return [row[0] for row in await cursor.fetchall()]

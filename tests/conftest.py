@@ -71,13 +71,17 @@ def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHome
         server.stop()
 
 
-def _settings(data_dir: Path, homeserver_url: str, **changes: Any) -> Settings:
+def make_settings(data_dir: Path, homeserver_url: str, **changes: Any) -> Settings:
     return Settings(
         data_dir=data_dir,
         port=0,
         run_homeserver=False,
         homeserver_url=homeserver_url,
         server_name="localhost",
+        # Tests sign many people up from one address; the limits have tests of their own.
+        signups_per_hour=100_000,
+        logins_per_minute=100_000,
+        requests_per_day=100_000,
     ).with_changes(**changes)
 
 
@@ -96,7 +100,7 @@ async def kindred(
             data_dir = tmp_path / f"kindred-{len(list(tmp_path.iterdir()))}"
             data_dir.mkdir()
             shutil.copy(homeserver.root / "secrets.json", data_dir / "secrets.json")
-        settings = _settings(data_dir, homeserver.url, **changes)
+        settings = make_settings(data_dir, homeserver.url, **changes)
         app = create_app(settings, load_or_create_secrets(data_dir))
         return await aiohttp_client(app)
 
@@ -127,7 +131,7 @@ def fake_accounts() -> FakeAccounts:
 @pytest.fixture
 async def offline_client(tmp_path: Path, aiohttp_client: Any, fake_accounts: FakeAccounts) -> TestClient:
     """The web app with a fake homeserver and no bot: for rule and API-shape tests."""
-    settings = _settings(tmp_path, "http://127.0.0.1:9", run_bot=False)
+    settings = make_settings(tmp_path, "http://127.0.0.1:9", run_bot=False)
     accounts: HomeserverAccounts = fake_accounts
     app: web.Application = create_app(settings, load_or_create_secrets(tmp_path), accounts)
     return await aiohttp_client(app)

@@ -10,9 +10,11 @@ from domain import accounts, sessions
 from web import keys, serializers
 from web.auth import issue_pair, token_body
 from web.bodies import json_object, required
+from web.ratelimit import enforce
 
 
 async def signup(request: web.Request) -> web.Response:
+    enforce(request.app[keys.LIMITS].signup, request)
     body = await json_object(request)
     user = await accounts.signup(
         request.app[keys.KINDRED],
@@ -25,6 +27,7 @@ async def signup(request: web.Request) -> web.Response:
 
 
 async def login(request: web.Request) -> web.Response:
+    enforce(request.app[keys.LIMITS].login, request)
     body = await json_object(request)
     user = await accounts.authenticate(
         request.app[keys.KINDRED], body.get("username"), body.get("password")

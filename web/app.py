@@ -29,6 +29,8 @@ from web import keys
 from web.auth import auth_middleware
 from web.errors import error_middleware
 from web.pages import csrf_middleware, template_globals
+from web.ratelimit import Limits, SlidingWindow
+from web.security import security_headers
 from web.routes import setup_routes
 
 logger = logging.getLogger(__name__)
@@ -43,12 +45,16 @@ def create_app(
 ) -> web.Application:
     """Build the app. ``accounts`` replaces homeserver registration in rule tests."""
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware, csrf_middleware],
+        middlewares=[security_headers, error_middleware, auth_middleware, csrf_middleware],
         client_max_size=MAX_BODY,
     )
     app[keys.SETTINGS] = settings
     app[keys.SECRETS] = secrets
     app[_ACCOUNTS] = accounts
+    app[keys.LIMITS] = Limits(
+        signup=SlidingWindow(settings.signups_per_hour, 3600),
+        login=SlidingWindow(settings.logins_per_minute, 60),
+    )
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -92,6 +98,7 @@ async def _kindred(app: web.Application) -> AsyncIterator[None]:
             element_url=settings.element_url,
         ),
         reserved_usernames=frozenset({settings.bot_localpart, "admin", "root", "kindred"}),
+        requests_per_day=settings.requests_per_day,
     )
     yield
 

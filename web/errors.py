@@ -45,7 +45,10 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, o
 
 
 def json_error(exc: KindredError) -> web.Response:
-    return web.json_response(error_body(exc.code, exc.message, exc.field), status=STATUS[exc.kind])
+    response = web.json_response(error_body(exc.code, exc.message, exc.field), status=STATUS[exc.kind])
+    if exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -59,7 +62,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except KindredError as exc:
         if is_api:
             return json_error(exc)
-        return _page(request, STATUS[exc.kind], exc.message)
+        page = _page(request, STATUS[exc.kind], exc.message)
+        if exc.retry_after is not None:
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

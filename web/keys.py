@@ -13,6 +13,7 @@ from config.settings import Settings
 from domain.context import Kindred
 from store.database import Database
 from store.users import User
+from web.ratelimit import Limits
 
 SETTINGS = web.AppKey("settings", Settings)
 SECRETS = web.AppKey("secrets", Secrets)
@@ -20,6 +21,7 @@ KINDRED = web.AppKey("kindred", Kindred)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 ADMIN = web.AppKey("admin", SynapseAdmin)
 DB = web.AppKey("db", Database)
+LIMITS = web.AppKey("limits", Limits)
 
 # Per-request values set by the middlewares.
 USER = web.RequestKey("user", Optional[User])

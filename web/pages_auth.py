@@ -11,6 +11,7 @@ from web import keys
 from web.auth import REFRESH_COOKIE, clear_session_cookies, issue_pair, set_session_cookies
 from web.errors import STATUS
 from web.pages import redirect, safe_next
+from web.ratelimit import enforce
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -24,6 +25,7 @@ async def signup_form(request: web.Request) -> web.StreamResponse:
 
 
 async def signup_submit(request: web.Request) -> web.StreamResponse:
+    enforce(request.app[keys.LIMITS].signup, request)
     form = await request.post()
     values = {k: str(form.get(k, "")) for k in ("username", "display_name", "password")}
     try:
@@ -34,7 +36,7 @@ async def signup_submit(request: web.Request) -> web.StreamResponse:
         return _form_error(request, "signup.html", values, exc)
     response = redirect(request, "profile", flash=f"Welcome, {user.display_name}! Add your interests.")
     set_session_cookies(request, response, await issue_pair(request.app, user.id))
-    return response
+    raise response
 
 
 async def login_form(request: web.Request) -> web.StreamResponse:
@@ -43,6 +45,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
 
 async def login_submit(request: web.Request) -> web.StreamResponse:
+    enforce(request.app[keys.LIMITS].login, request)
     form = await request.post()
     values = {"username": str(form.get("username", "")), "next": str(form.get("next", ""))}
     try:
@@ -54,14 +57,14 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     target = safe_next(values["next"])
     response = web.HTTPSeeOther(target) if target else redirect(request, "discover")
     set_session_cookies(request, response, await issue_pair(request.app, user.id))
-    return response
+    raise response
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
     await sessions.end(request.app[keys.KINDRED], request.cookies.get(REFRESH_COOKIE))
     response = redirect(request, "home", flash="You are logged out.")
     clear_session_cookies(response)
-    return response
+    raise response
 
 
 def _form_error(
