@@ -1,0 +1,91 @@
+"""Many people at once: 100 users, 500 requests, 150 accepts in parallel.
+
+The database must stay consistent (one match per accepted request, no
+duplicates, every job done) and every match must end ready in a room holding
+exactly its two people (plus the bot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+from typing import Any
+
+from nio import RoomGetStateResponse
+
+from bridge.matrix_client import BotSession, MatrixClient
+from tests.helpers import Api, eventually, sign_up
+from web import keys
+
+USERS, REQUESTS, ACCEPTS = 100, 500, 150
+
+
+async def test_parallel_accepts_keep_the_database_and_rooms_consistent(kindred, homeserver) -> None:
+    client = await kindred()
+    people: list[Api] = []
+    for batch in range(0, USERS, 10):
+        people += await asyncio.gather(
+            *(sign_up(client, "crowd", interests=["crowds", f"i{(batch + n) % 7}"]) for n in range(10))
+        )
+    by_name = {p.username: p for p in people}
+    rng = random.Random(7)
+    pairs = rng.sample(list(itertools.combinations(range(USERS), 2)), REQUESTS)
+    sent = await asyncio.gather(
+        *(people[a].call("POST", "/requests", 201, json={"to": people[b].username}) for a, b in pairs)
+    )
+    to_accept = rng.sample([s["request"] for s in sent], ACCEPTS)
+    accepted = await asyncio.gather(
+        *(by_name[r["to"]].call("POST", f"/requests/{r['id']}/accept", 200) for r in to_accept)
+    )
+    match_ids = {a["match"]["id"] for a in accepted}
+    assert len(match_ids) == ACCEPTS
+
+    db = client.app[keys.KINDRED].db
+
+    async def all_ready() -> bool:
+        async with db.read() as conn:
+            row = await (await conn.execute(
+                "SELECT COUNT(*) FROM matches WHERE status = 'ready' AND room_id IS NOT NULL"
+            )).fetchone()
+        return row[0] == ACCEPTS
+
+    await eventually(all_ready, timeout=240, interval=0.5)
+    async with db.read() as conn:
+        statuses = dict(await (await conn.execute(
+            "SELECT status, COUNT(*) FROM requests GROUP BY status"
+        )).fetchall())
+        jobs = dict(await (await conn.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state")).fetchall())
+        rooms = await (await conn.execute(
+            "SELECT m.room_id, a.matrix_user_id, b.matrix_user_id FROM matches m"
+            " JOIN users a ON a.id = m.user_low JOIN users b ON b.id = m.user_high"
+        )).fetchall()
+        orphan = await (await conn.execute(
+            "SELECT COUNT(*) FROM matches m JOIN requests r ON r.id = m.request_id WHERE r.status <> 'accepted'"
+        )).fetchone()
+    assert statuses == {"accepted": ACCEPTS, "pending": REQUESTS - ACCEPTS}
+    assert jobs == {"done": ACCEPTS}
+    assert orphan[0] == 0
+    assert len({room_id for room_id, _, _ in rooms}) == ACCEPTS
+
+    session = BotSession.load(client.app[keys.SETTINGS].data_dir / "bot-session.json")
+    assert session is not None
+    bot = MatrixClient(homeserver.url, session)
+    try:
+        slots = asyncio.Semaphore(16)
+
+        async def members(room_id: str) -> dict[str, str]:
+            async with slots:
+                state = await bot.client.room_get_state(room_id)
+            assert isinstance(state, RoomGetStateResponse), state
+            return {
+                e["state_key"]: e["content"]["membership"]
+                for e in state.events
+                if e["type"] == "m.room.member"
+            }
+
+        found: list[Any] = await asyncio.gather(*(members(room_id) for room_id, _, _ in rooms))
+        for (room_id, a, b), membership in zip(rooms, found):
+            assert membership == {session.user_id: "join", a: "invite", b: "invite"}, room_id
+    finally:
+        await bot.close()
