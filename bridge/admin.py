@@ -85,6 +85,10 @@ class SynapseAdmin:
             admin_token,
         )
 
+    async def update_user(self, user_id: str, admin_token: str, fields: dict[str, Any]) -> None:
+        """Change an account through the admin API (display name, lock)."""
+        await self._call("PUT", f"/_synapse/admin/v2/users/{quote(user_id)}", fields, admin_token)
+
     async def healthy(self) -> bool:
         try:
             async with self._session.get(

@@ -6,13 +6,14 @@ lift its own rate limits), then reused from the saved session.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
 import aiohttp
 
 from bridge.admin import SynapseAdmin
-from bridge.errors import BridgeError
+from bridge.errors import BridgeError, unreachable
 from bridge.matrix_client import BotSession
 
 logger = logging.getLogger(__name__)
@@ -27,16 +28,19 @@ async def ensure_bot_session(
     password: str,
     session_path: Path,
 ) -> BotSession:
-    saved = BotSession.load(session_path)
-    if saved is not None and await _token_works(session, homeserver_url, saved.access_token):
-        return saved
     try:
-        await admin.register(localpart, password, display_name, admin=True)
-        logger.info("registered the bot account %s", localpart)
-    except BridgeError as exc:
-        if exc.errcode != "M_USER_IN_USE":
-            raise
-    bot = await _login(session, homeserver_url, localpart, password)
+        saved = BotSession.load(session_path)
+        if saved is not None and await _token_works(session, homeserver_url, saved.access_token):
+            return saved
+        try:
+            await admin.register(localpart, password, display_name, admin=True)
+            logger.info("registered the bot account %s", localpart)
+        except BridgeError as exc:
+            if exc.errcode != "M_USER_IN_USE":
+                raise
+        bot = await _login(session, homeserver_url, localpart, password)
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        raise unreachable(exc) from exc
     await admin.exempt_from_rate_limits(bot.user_id, bot.access_token)
     bot.save(session_path)
     return bot

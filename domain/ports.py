@@ -17,3 +17,10 @@ class HomeserverAccounts(Protocol):
     async def register(self, username: str, password: str, display_name: str) -> str:
         """Create the account and return its full Matrix user ID."""
         ...
+
+    async def set_display_name(self, matrix_user_id: str, display_name: str) -> None:
+        ...
+
+    async def set_locked(self, matrix_user_id: str, locked: bool) -> None:
+        """Lock (suspend) or unlock an account; a locked account cannot be used."""
+        ...

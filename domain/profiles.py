@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from domain import validation
 from domain.context import Kindred
 from domain.errors import KindredError
+from domain.ports import HomeserverDown
 from store import interests, users
 from store.users import User
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,18 @@ async def update_profile(ctx: Kindred, user: User, changes: dict[str, Any]) -> P
         updated = await users.get(conn, user.id)
         held = await interests.for_user(conn, user.id)
     assert updated is not None
+    if shown is not None and shown != current.display_name and updated.matrix_user_id:
+        await _mirror_display_name(ctx, updated.matrix_user_id, shown)
     return _profile(updated, [h.name for h in held])
+
+
+async def _mirror_display_name(ctx: Kindred, matrix_user_id: str, display_name: str) -> None:
+    """Show the new name in Matrix too. Kindred's copy is the truth: if the
+    homeserver is down the change stands and Matrix catches up on the next edit."""
+    try:
+        await ctx.accounts.set_display_name(matrix_user_id, display_name)
+    except HomeserverDown as exc:
+        logger.warning("could not update the Matrix display name of %s: %s", matrix_user_id, exc)
 
 
 async def search_people(ctx: Kindred, viewer: User, query: object, limit: int = 20) -> list[Profile]:

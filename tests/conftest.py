@@ -112,6 +112,8 @@ class FakeAccounts:
 
     def __init__(self) -> None:
         self.registered: dict[str, str] = {}
+        self.display_names: dict[str, str] = {}
+        self.locked: dict[str, bool] = {}
         self.fail_with: Exception | None = None
 
     async def register(self, username: str, password: str, display_name: str) -> str:
@@ -121,6 +123,16 @@ class FakeAccounts:
             raise AccountUnavailable(username)
         self.registered[username] = password
         return f"@{username}:localhost"
+
+    async def set_display_name(self, matrix_user_id: str, display_name: str) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.display_names[matrix_user_id] = display_name
+
+    async def set_locked(self, matrix_user_id: str, locked: bool) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.locked[matrix_user_id] = locked
 
 
 @pytest.fixture

@@ -147,3 +147,15 @@ async def test_reserved_and_homeserver_taken_names_are_refused(kindred, taken: s
     )
     assert response.status == 409, await response.text()
     assert (await response.json())["error"]["code"] == "username_taken"
+
+
+async def test_a_new_display_name_reaches_matrix(kindred, homeserver) -> None:
+    client = await kindred(run_bot=False)
+    ada = await sign_up(client, "ada", "Ada")
+    await ada.call("PUT", "/me/profile", 200, json={"display_name": "Ada King"})
+    mx = await matrix_login(homeserver.url, ada)
+    try:
+        profile = await mx.get_displayname(mx.user_id)
+        assert getattr(profile, "displayname", None) == "Ada King"
+    finally:
+        await mx.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import aiohttp_jinja2
@@ -18,6 +18,7 @@ from aiohttp import web
 
 from bridge.accounts import MatrixAccounts
 from bridge.admin import SynapseAdmin
+from bridge.bot_account import ensure_bot_session
 from config.secrets import Secrets
 from config.settings import Settings
 from domain.context import Kindred, Links
@@ -89,7 +90,7 @@ async def _kindred(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     app[keys.KINDRED] = Kindred(
         db=app[keys.DB],
-        accounts=app[_ACCOUNTS] or MatrixAccounts(app[keys.ADMIN]),
+        accounts=app[_ACCOUNTS] or MatrixAccounts(app[keys.ADMIN], _admin_token(app)),
         events=EventBus(),
         links=Links(
             server_name=settings.server_name,
@@ -101,6 +102,25 @@ async def _kindred(app: web.Application) -> AsyncIterator[None]:
         requests_per_day=settings.requests_per_day,
     )
     yield
+
+
+def _admin_token(app: web.Application) -> Callable[[], Awaitable[str]]:
+    """The bot's token, fetched on first use: it is a homeserver admin."""
+    settings = app[keys.SETTINGS]
+
+    async def token() -> str:
+        session = await ensure_bot_session(
+            app[keys.ADMIN],
+            app[keys.HTTP],
+            settings.internal_homeserver_url,
+            settings.bot_localpart,
+            settings.bot_display_name,
+            app[keys.SECRETS].bot_password,
+            settings.data_dir / "bot-session.json",
+        )
+        return session.access_token
+
+    return token
 
 
 async def _bot(app: web.Application) -> AsyncIterator[None]:
