@@ -60,6 +60,11 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     raise response
 
 
+async def logout_form(request: web.Request) -> web.StreamResponse:
+    # Logging out changes state, so it is a POST; this page offers the button.
+    return aiohttp_jinja2.render_template("logout.html", request, {})
+
+
 async def logout(request: web.Request) -> web.StreamResponse:
     await sessions.end(request.app[keys.KINDRED], request.cookies.get(REFRESH_COOKIE))
     response = redirect(request, "home", flash="You are logged out.")

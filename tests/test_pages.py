@@ -1,0 +1,38 @@
+"""Page flows that need no browser: login gates, logout, CSRF cookie."""
+
+from __future__ import annotations
+
+from aiohttp.test_utils import TestClient
+
+
+def _csrf(client: TestClient) -> str:
+    return next(m.value for m in client.session.cookie_jar if m.key == "kindred_csrf")
+
+
+async def test_logout_page_offers_a_post_that_ends_the_session(offline_client: TestClient) -> None:
+    page = await offline_client.get("/logout")
+    assert page.status == 200 and "Log out?" in await page.text()
+    signed_up = await offline_client.post(
+        "/signup",
+        data={"username": "zed", "display_name": "Zed", "password": "password123", "csrf_token": _csrf(offline_client)},
+    )
+    assert signed_up.status == 200 and signed_up.url.path == "/profile"
+    assert (await offline_client.get("/discover", allow_redirects=False)).status == 200
+    out = await offline_client.post("/logout", data={"csrf_token": _csrf(offline_client)})
+    assert out.url.path == "/" and "You are logged out." in await out.text()
+    gated = await offline_client.get("/discover", allow_redirects=False)
+    assert gated.status == 303 and gated.headers["Location"] == "/login?next=/discover"
+
+
+async def test_a_refresh_cookie_keeps_a_page_session_alive(offline_client: TestClient) -> None:
+    await offline_client.get("/signup")
+    await offline_client.post(
+        "/signup",
+        data={"username": "amy", "display_name": "Amy", "password": "password123", "csrf_token": _csrf(offline_client)},
+    )
+    # The access cookie expires after 15 minutes; without it the refresh cookie
+    # is rotated transparently.
+    offline_client.session.cookie_jar.clear(lambda m: m.key == "kindred_access")
+    page = await offline_client.get("/profile", allow_redirects=False)
+    assert page.status == 200
+    assert "kindred_access" in page.cookies and "kindred_refresh" in page.cookies
