@@ -163,6 +163,8 @@ def _coerce(name: str, type_name: Any, value: Any) -> Any:
         if kind == "bool":
             return _to_bool(value)
         if kind == "Path":
+            if not str(value).strip():
+                raise ValueError
             return Path(str(value))
         if kind == "str":
             if not isinstance(value, (str, int)):
@@ -198,9 +200,9 @@ def _validated(settings: Settings) -> Settings:
             raise SettingsError(
                 f"setting {name!r} must be an IP address, not {getattr(settings, name)!r}"
             ) from None
-    if not _SERVER_NAME.match(settings.server_name):
+    if not _SERVER_NAME.fullmatch(settings.server_name):
         raise SettingsError(f"setting 'server_name' is not a valid Matrix server name: {settings.server_name!r}")
-    if not _LOCALPART.match(settings.bot_localpart):
+    if not _LOCALPART.fullmatch(settings.bot_localpart):
         raise SettingsError(f"setting 'bot_localpart' is not a valid Matrix localpart: {settings.bot_localpart!r}")
     if not 1 <= settings.access_token_minutes <= 15:
         raise SettingsError("setting 'access_token_minutes' must be between 1 and 15")

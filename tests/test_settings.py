@@ -1,0 +1,109 @@
+"""Settings: defaults, KINDRED_* environment overrides, and refusals that name the setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.settings import Settings, SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def no_config_file_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # load_settings reads ./kindred.yaml when present; run where there is none.
+    monkeypatch.chdir(tmp_path)
+
+
+def test_defaults_with_an_empty_environment() -> None:
+    settings = load_settings({})
+    assert settings == Settings()
+    assert settings.data_dir == Path("./var")
+    assert (settings.host, settings.port) == ("127.0.0.1", 8080)
+    assert settings.synapse_port == 8008
+    assert settings.server_name == "localhost"
+    assert settings.internal_homeserver_url == "http://127.0.0.1:8008"
+    assert settings.web_url == "http://127.0.0.1:8080"
+    assert settings.bot_user_id == "@kindred-bot:localhost"
+
+
+def test_environment_overrides() -> None:
+    settings = load_settings(
+        {
+            "KINDRED_DATA_DIR": "/srv/kindred",
+            "KINDRED_HOST": "0.0.0.0",
+            "KINDRED_PORT": "9090",
+            "KINDRED_SYNAPSE_PORT": "18008",
+            "KINDRED_SERVER_NAME": "example.org",
+            "UNRELATED": "ignored",
+        }
+    )
+    assert settings.data_dir == Path("/srv/kindred")
+    assert settings.host == "0.0.0.0"
+    assert settings.port == 9090 and isinstance(settings.port, int)
+    assert settings.synapse_port == 18008
+    assert settings.server_name == "example.org"
+    # Derived values follow the overrides.
+    assert settings.internal_homeserver_url == "http://127.0.0.1:18008"
+    assert settings.bot_user_id == "@kindred-bot:example.org"
+
+
+def test_environment_wins_over_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "custom.yaml"
+    config.write_text("port: 7000\nserver_name: from-file.org\n", encoding="utf-8")
+    settings = load_settings({"KINDRED_CONFIG": str(config), "KINDRED_PORT": "7001"})
+    assert (settings.port, settings.server_name) == (7001, "from-file.org")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "setting"),
+    [
+        ("KINDRED_PORT", "eighty", "port"),
+        ("KINDRED_PORT", "8080.5", "port"),
+        ("KINDRED_PORT", "65536", "port"),
+        ("KINDRED_PORT", "-1", "port"),
+        ("KINDRED_SYNAPSE_PORT", "", "synapse_port"),
+        ("KINDRED_SYNAPSE_PORT", "100000", "synapse_port"),
+        ("KINDRED_HOST", "localhost", "host"),
+        ("KINDRED_HOST", "999.1.1.1", "host"),
+        ("KINDRED_SERVER_NAME", "", "server_name"),
+        ("KINDRED_SERVER_NAME", "bad name", "server_name"),
+        ("KINDRED_SERVER_NAME", "example.org/path", "server_name"),
+        ("KINDRED_SERVER_NAME", "example.org\n", "server_name"),
+        ("KINDRED_BOT_LOCALPART", "Bot", "bot_localpart"),
+        ("KINDRED_BOT_LOCALPART", "bot\n", "bot_localpart"),
+        ("KINDRED_DATA_DIR", "", "data_dir"),
+        ("KINDRED_DATA_DIR", "   ", "data_dir"),
+        ("KINDRED_RUN_BOT", "maybe", "run_bot"),
+        ("KINDRED_ACCESS_TOKEN_MINUTES", "60", "access_token_minutes"),
+        ("KINDRED_LOG_LEVEL", "LOUD", "log_level"),
+    ],
+)
+def test_bad_values_raise_naming_the_setting(variable: str, value: str, setting: str) -> None:
+    with pytest.raises(SettingsError, match=f"'{setting}'"):
+        load_settings({variable: value})
+
+
+def test_booleans_read_common_spellings() -> None:
+    for text, expected in [("1", True), ("yes", True), ("On", True), ("0", False), ("false", False), ("off", False)]:
+        assert load_settings({"KINDRED_RUN_BOT": text}).run_bot is expected
+
+
+def test_running_without_the_bundled_homeserver_needs_its_url() -> None:
+    with pytest.raises(SettingsError, match="'homeserver_url'"):
+        load_settings({"KINDRED_RUN_HOMESERVER": "false"})
+    settings = load_settings({"KINDRED_RUN_HOMESERVER": "false", "KINDRED_HOMESERVER_URL": "http://synapse:8008"})
+    assert settings.internal_homeserver_url == "http://synapse:8008"
+
+
+def test_unknown_keys_in_the_config_file_are_refused(tmp_path: Path) -> None:
+    config = tmp_path / "kindred.yaml"
+    config.write_text("prot: 8080\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="'prot'"):
+        load_settings({})
+
+
+def test_with_changes_validates_too() -> None:
+    assert Settings().with_changes(port=0).port == 0
+    with pytest.raises(SettingsError, match="'port'"):
+        Settings().with_changes(port=70000)
