@@ -1,5 +1,9 @@
-"""The ``kindred`` command: ``kindred run`` starts the bundled homeserver,
-then the web app and the matcher bot, and stops them all on Ctrl-C."""
+"""The ``kindred`` command.
+
+``kindred run`` starts the bundled homeserver, then the web app and the
+matcher bot, and stops them all on Ctrl-C. ``kindred admin grant|revoke|
+suspend|unsuspend <username>`` acts as the operator from the command line.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,18 @@ import logging
 import signal
 import sys
 
+import aiohttp
 from aiohttp import web
 
+from bridge.accounts import MatrixAccounts
+from bridge.admin import SynapseAdmin
 from bridge.homeserver import BundledHomeserver, HomeserverFailed
 from config.secrets import load_or_create_secrets
 from config.settings import Settings, SettingsError, load_settings
-from web.app import create_app
+from domain import moderation
+from domain.errors import KindredError
+from store.database import Database
+from web.app import admin_token, build_kindred, create_app
 
 logger = logging.getLogger("kindred")
 
@@ -23,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kindred", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the homeserver, the web app and the bot")
+    admin = commands.add_parser("admin", help="operator actions on one person")
+    admin.add_argument("action", choices=["grant", "revoke", "suspend", "unsuspend"])
+    admin.add_argument("username")
+    admin.add_argument("--reason", default="", help="why (suspend only); kept in the action log")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -35,7 +49,39 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "run":
         return asyncio.run(run(settings))
+    if args.command == "admin":
+        return asyncio.run(admin_action(settings, args.action, args.username, args.reason))
     return 2
+
+
+async def admin_action(settings: Settings, action: str, username: str, reason: str) -> int:
+    """Act on the database directly; the homeserver is needed only to lock accounts."""
+    secrets = load_or_create_secrets(settings.data_dir)
+    db = Database(settings.data_dir / "kindred.db")
+    await db.open()
+    try:
+        async with aiohttp.ClientSession() as http:
+            synapse = SynapseAdmin(http, settings.internal_homeserver_url, secrets.registration_shared_secret)
+            accounts = MatrixAccounts(synapse, admin_token(synapse, http, settings, secrets))
+            ctx = build_kindred(settings, db, accounts)
+            actor = moderation.COMMAND_LINE
+            if action in ("grant", "revoke"):
+                user = await moderation.set_admin(ctx, actor, username, action == "grant")
+                print(f"{user.username} is {'now' if user.is_admin else 'no longer'} an operator")
+                return 0
+            if action == "suspend":
+                result = await moderation.suspend(ctx, actor, username, reason)
+            else:
+                result = await moderation.unsuspend(ctx, actor, username)
+            print(f"{result.user.username} is {result.user.status}")
+            if not result.matrix_locked:
+                print("warning: the homeserver was unreachable; run this again to update the Matrix account")
+            return 0
+    except KindredError as exc:
+        print(f"kindred: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
 
 
 async def run(settings: Settings) -> int:

@@ -69,6 +69,9 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "not_request_sender": ErrorSpec(Kind.FORBIDDEN, "Only the person who sent this request can do that."),
     "request_not_pending": ErrorSpec(Kind.CONFLICT, "This request has already been answered."),
     "match_not_found": ErrorSpec(Kind.NOT_FOUND, "No such match."),
+    # Moderation
+    "not_admin": ErrorSpec(Kind.FORBIDDEN, "Only operators can do that."),
+    "cannot_moderate_self": ErrorSpec(Kind.INVALID, "Operators cannot suspend themselves."),
     # Infrastructure
     "homeserver_unavailable": ErrorSpec(
         Kind.UNAVAILABLE, "The chat server is not reachable right now; please try again shortly."

@@ -17,6 +17,7 @@ REQUEST_ACCEPTED = "request.accepted"
 REQUEST_REJECTED = "request.rejected"
 REQUEST_WITHDRAWN = "request.withdrawn"
 MATCH_READY = "match.ready"
+MATCH_CLOSED = "match.closed"
 JOB_QUEUED = "job.queued"
 
 

@@ -85,3 +85,19 @@ async def mark_ready(conn: aiosqlite.Connection, match_id: int) -> bool:
         (iso(utc_now()), match_id),
     )
     return cursor.rowcount == 1
+
+
+async def close_open_for_user(conn: aiosqlite.Connection, user_id: int) -> list[Match]:
+    """Close every open match of one person; returns them as they were."""
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM matches"
+        " WHERE (user_low = ? OR user_high = ?) AND status <> 'closed'",
+        (user_id, user_id),
+    )
+    open_matches = [Match._from_row(row) for row in await cursor.fetchall()]
+    await conn.execute(
+        "UPDATE matches SET status = 'closed', closed_at = ?"
+        " WHERE (user_low = ? OR user_high = ?) AND status <> 'closed'",
+        (iso(utc_now()), user_id, user_id),
+    )
+    return open_matches

@@ -60,3 +60,10 @@ async def revoke_family(conn: aiosqlite.Connection, family: str) -> None:
         "UPDATE refresh_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL",
         (iso(utc_now()), family),
     )
+
+
+async def revoke_user(conn: aiosqlite.Connection, user_id: int) -> None:
+    await conn.execute(
+        "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+        (iso(utc_now()), user_id),
+    )

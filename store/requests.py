@@ -100,3 +100,16 @@ async def sent_since(conn: aiosqlite.Connection, user_id: int, since: str) -> li
         (user_id, since),
     )
     return [row[0] for row in await cursor.fetchall()]
+
+
+async def cancel_pending_for_user(conn: aiosqlite.Connection, user_id: int) -> None:
+    """End someone's pending requests: theirs withdrawn, those to them rejected."""
+    now = iso(utc_now())
+    await conn.execute(
+        "UPDATE requests SET status = 'withdrawn', decided_at = ? WHERE from_user_id = ? AND status = 'pending'",
+        (now, user_id),
+    )
+    await conn.execute(
+        "UPDATE requests SET status = 'rejected', decided_at = ? WHERE to_user_id = ? AND status = 'pending'",
+        (now, user_id),
+    )

@@ -9,7 +9,14 @@ import aiosqlite
 
 from store.timeutil import iso, utc_now
 
-_COLUMNS = "id, username, password_hash, display_name, bio, matrix_user_id, status, created_at"
+_COLUMNS = (
+    "id, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin"
+)
+
+
+def _contains(query: str) -> str:
+    """A LIKE pattern matching ``query`` literally anywhere (escape is '\\')."""
+    return "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 @dataclass(frozen=True)
@@ -22,10 +29,11 @@ class User:
     matrix_user_id: str | None
     status: str
     created_at: str
+    is_admin: bool = False
 
     @classmethod
     def _from_row(cls, row: Any) -> User:
-        return cls(*row)
+        return cls(*row[:-1], is_admin=bool(row[-1]))
 
 
 async def insert_pending(
@@ -94,7 +102,7 @@ async def search(
     conn: aiosqlite.Connection, query: str, exclude_id: int, limit: int
 ) -> list[User]:
     """Active people whose username or display name contains ``query``."""
-    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = _contains(query)
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM users"
         " WHERE status = 'active' AND id <> ?"
@@ -103,5 +111,25 @@ async def search(
         " ORDER BY (username = ?) DESC, (username LIKE ? ESCAPE '\\') DESC, username"
         " LIMIT ?",
         (exclude_id, pattern, pattern, query, pattern[1:], limit),
+    )
+    return [User._from_row(row) for row in await cursor.fetchall()]
+
+
+async def set_status(conn: aiosqlite.Connection, user_id: int, status: str) -> None:
+    await conn.execute("UPDATE users SET status = ? WHERE id = ?", (status, user_id))
+
+
+async def set_admin(conn: aiosqlite.Connection, user_id: int, is_admin: bool) -> None:
+    await conn.execute("UPDATE users SET is_admin = ? WHERE id = ?", (int(is_admin), user_id))
+
+
+async def page(conn: aiosqlite.Connection, query: str, limit: int, offset: int) -> list[User]:
+    """Everyone (any status) for operators, optionally filtered by name."""
+    pattern = _contains(query)
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM users"
+        " WHERE username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\'"
+        " ORDER BY id DESC LIMIT ? OFFSET ?",
+        (pattern, pattern, limit, offset),
     )
     return [User._from_row(row) for row in await cursor.fetchall()]

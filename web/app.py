@@ -87,10 +87,18 @@ async def _homeserver(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _kindred(app: web.Application) -> AsyncIterator[None]:
-    settings = app[keys.SETTINGS]
-    app[keys.KINDRED] = Kindred(
-        db=app[keys.DB],
-        accounts=app[_ACCOUNTS] or MatrixAccounts(app[keys.ADMIN], _admin_token(app)),
+    accounts = app[_ACCOUNTS] or MatrixAccounts(
+        app[keys.ADMIN], admin_token(app[keys.ADMIN], app[keys.HTTP], app[keys.SETTINGS], app[keys.SECRETS])
+    )
+    app[keys.KINDRED] = build_kindred(app[keys.SETTINGS], app[keys.DB], accounts)
+    yield
+
+
+def build_kindred(settings: Settings, db: Database, accounts: HomeserverAccounts) -> Kindred:
+    """The domain context, as the web app and the command line both need it."""
+    return Kindred(
+        db=db,
+        accounts=accounts,
         events=EventBus(),
         links=Links(
             server_name=settings.server_name,
@@ -101,21 +109,21 @@ async def _kindred(app: web.Application) -> AsyncIterator[None]:
         reserved_usernames=frozenset({settings.bot_localpart, "admin", "root", "kindred"}),
         requests_per_day=settings.requests_per_day,
     )
-    yield
 
 
-def _admin_token(app: web.Application) -> Callable[[], Awaitable[str]]:
-    """The bot's token, fetched on first use: it is a homeserver admin."""
-    settings = app[keys.SETTINGS]
+def admin_token(
+    admin: SynapseAdmin, http: aiohttp.ClientSession, settings: Settings, secrets: Secrets
+) -> Callable[[], Awaitable[str]]:
+    """The bot's token, fetched on use: the bot is a homeserver admin."""
 
     async def token() -> str:
         session = await ensure_bot_session(
-            app[keys.ADMIN],
-            app[keys.HTTP],
+            admin,
+            http,
             settings.internal_homeserver_url,
             settings.bot_localpart,
             settings.bot_display_name,
-            app[keys.SECRETS].bot_password,
+            secrets.bot_password,
             settings.data_dir / "bot-session.json",
         )
         return session.access_token

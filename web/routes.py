@@ -6,7 +6,16 @@ from pathlib import Path
 
 from aiohttp import web
 
-from web import api_auth, api_people, api_requests, health, pages_auth, pages_people, pages_requests
+from web import (
+    api_auth,
+    api_people,
+    api_requests,
+    health,
+    pages_admin,
+    pages_auth,
+    pages_people,
+    pages_requests,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -47,4 +56,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/requests", pages_requests.send_request, name="send_request")
     r.add_post("/requests/{id}/{action}", pages_requests.answer_request, name="answer_request")
     r.add_get("/matches", pages_requests.matches_page, name="matches")
+    r.add_get("/admin", pages_admin.people, name="admin_people")
+    r.add_post("/admin/users/{username}/suspend", pages_admin.suspend, name="admin_suspend")
+    r.add_post("/admin/users/{username}/unsuspend", pages_admin.unsuspend, name="admin_unsuspend")
+    r.add_get("/admin/log", pages_admin.action_log, name="admin_log")
     r.add_static("/static", STATIC, name="static")

@@ -11,7 +11,7 @@ from typing import Awaitable, Callable
 
 import aiosqlite
 
-from store.migrations import v001_initial
+from store.migrations import v001_initial, v004_moderation
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +20,7 @@ Step = Callable[[aiosqlite.Connection], Awaitable[None]]
 # (version, description, step): append only; never edit a released step.
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, v001_initial.DESCRIPTION, v001_initial.upgrade),
+    (4, v004_moderation.DESCRIPTION, v004_moderation.upgrade),
 ]
 LATEST = MIGRATIONS[-1][0]
 

@@ -1,0 +1,68 @@
+"""Operator pages: people (search, suspend, unsuspend) and the action log."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from domain import moderation
+from store.users import User
+from web import keys
+from web.pages import current_user, redirect
+
+
+def _operator(request: web.Request) -> User:
+    user = current_user(request)
+    moderation.require_admin(user)
+    return user
+
+
+def _page_number(request: web.Request) -> int:
+    try:
+        return max(1, int(request.query.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+async def people(request: web.Request) -> web.StreamResponse:
+    _operator(request)
+    query = request.query.get("q", "")[:64]
+    page = _page_number(request)
+    found = await moderation.list_users(request.app[keys.KINDRED], query, page)
+    context = {
+        "people": found[: moderation.PAGE_SIZE],
+        "q": query,
+        "page": page,
+        "has_next": len(found) > moderation.PAGE_SIZE,
+    }
+    return aiohttp_jinja2.render_template("admin_people.html", request, context)
+
+
+async def suspend(request: web.Request) -> web.StreamResponse:
+    operator = _operator(request)
+    form = await request.post()
+    result = await moderation.suspend(
+        request.app[keys.KINDRED], operator.username, request.match_info["username"], str(form.get("reason", ""))
+    )
+    note = "" if result.matrix_locked else " (the chat server was unreachable: suspend again to lock the Matrix account)"
+    raise redirect(request, "admin_people", flash=f"Suspended {result.user.username}{note}.")
+
+
+async def unsuspend(request: web.Request) -> web.StreamResponse:
+    operator = _operator(request)
+    result = await moderation.unsuspend(
+        request.app[keys.KINDRED], operator.username, request.match_info["username"]
+    )
+    raise redirect(request, "admin_people", flash=f"{result.user.username} is active again.")
+
+
+async def action_log(request: web.Request) -> web.StreamResponse:
+    _operator(request)
+    page = _page_number(request)
+    found = await moderation.recent_actions(request.app[keys.KINDRED], page)
+    context = {
+        "actions": found[: moderation.PAGE_SIZE],
+        "page": page,
+        "has_next": len(found) > moderation.PAGE_SIZE,
+    }
+    return aiohttp_jinja2.render_template("admin_log.html", request, context)
