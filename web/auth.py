@@ -95,7 +95,10 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     request[keys.USER] = await _identify(request)
     is_api = request.path.startswith("/api/")
     if is_api and request[keys.USER] is None and request.path not in PUBLIC_API:
-        raise KindredError("not_authenticated")
+        # A token was presented but is expired, forged or its owner gone:
+        # say so, so a client knows to refresh rather than ask for a login.
+        presented = request.headers.get("Authorization", "").startswith("Bearer ")
+        raise KindredError("token_invalid" if presented else "not_authenticated")
     response = await handler(request)
     pair = request.get(keys.NEW_COOKIES)
     if pair is not None:

@@ -1,0 +1,275 @@
+"""The authentication contract: signup, login, refresh rotation, logout, access tokens,
+and which /api/v1 routes need a token."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import jwt
+import pytest
+from aiohttp.test_utils import TestClient
+
+from tests.helpers import Api, assert_status, sign_up
+from web import keys
+from web.auth import PUBLIC_API
+
+PASSWORD = "correct horse battery"
+
+
+def jwt_secret(client: TestClient) -> str:
+    return client.server.app[keys.SECRETS].jwt_secret
+
+
+def access_token(secret: str, **claims: Any) -> str:
+    now = int(time.time())
+    body: dict[str, Any] = {"sub": "1", "typ": "access", "iat": now, "exp": now + 600}
+    body.update(claims)
+    return jwt.encode({k: v for k, v in body.items() if v is not None}, secret, algorithm="HS256")
+
+
+async def refresh(client: TestClient, token: str) -> Any:
+    return await client.post("/api/v1/auth/refresh", json={"refresh_token": token})
+
+
+# Signup and login
+
+
+async def test_signup_answers_201_with_user_and_token_pair(offline_client: TestClient) -> None:
+    response = await offline_client.post(
+        "/api/v1/auth/signup",
+        json={"username": "  Ada ", "password": PASSWORD, "display_name": " Ada  Lovelace "},
+    )
+    body = await assert_status(response, 201)
+    assert set(body) == {"user", "access_token", "refresh_token", "token_type", "expires_in"}
+    assert body["user"] == {
+        "username": "ada",
+        "display_name": "Ada Lovelace",
+        "matrix_user_id": "@ada:localhost",
+    }
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 15 * 60
+    assert body["refresh_token"] and body["access_token"] != body["refresh_token"]
+    me = await offline_client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert (await assert_status(me, 200))["username"] == "ada"
+
+
+async def test_signup_with_a_taken_username_is_409(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    response = await offline_client.post(
+        "/api/v1/auth/signup",
+        json={"username": ada.username.upper(), "password": PASSWORD, "display_name": "Other"},
+    )
+    body = await assert_status(response, 409)
+    assert body["error"]["code"] == "username_taken"
+
+
+async def test_login_issues_a_working_pair(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    response = await offline_client.post(
+        "/api/v1/auth/login", json={"username": ada.username.upper(), "password": PASSWORD}
+    )
+    body = await assert_status(response, 200)
+    assert {"access_token", "refresh_token", "token_type", "expires_in"} <= set(body)
+    assert body["refresh_token"] != ada.refresh_token
+    me = await offline_client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert (await assert_status(me, 200))["username"] == ada.username
+
+
+async def test_login_gives_the_same_401_for_unknown_user_and_wrong_password(
+    offline_client: TestClient,
+) -> None:
+    ada = await sign_up(offline_client, "ada")
+    answers = []
+    for username, password in [
+        ("nobody-here", PASSWORD),
+        (ada.username, "wrong password"),
+        (ada.username, ""),
+        (None, None),
+    ]:
+        response = await offline_client.post(
+            "/api/v1/auth/login", json={"username": username, "password": password}
+        )
+        answers.append(await assert_status(response, 401))
+    assert answers[0]["error"]["code"] == "invalid_credentials"
+    assert all(answer == answers[0] for answer in answers)
+
+
+# Refresh tokens
+
+
+async def test_refresh_rotates_the_token(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    body = await assert_status(await refresh(offline_client, ada.refresh_token), 200)
+    assert body["refresh_token"] != ada.refresh_token
+    me = await offline_client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert (await assert_status(me, 200))["username"] == ada.username
+    # The new one works in turn.
+    await assert_status(await refresh(offline_client, body["refresh_token"]), 200)
+
+
+async def test_reusing_a_spent_refresh_token_revokes_the_family(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    first = ada.refresh_token
+    second = (await assert_status(await refresh(offline_client, first), 200))["refresh_token"]
+    replay = await assert_status(await refresh(offline_client, first), 401)
+    assert replay["error"]["code"] == "refresh_token_invalid"
+    # The thief's replay logged the owner's current token out too...
+    revoked = await assert_status(await refresh(offline_client, second), 401)
+    assert revoked["error"]["code"] == "refresh_token_invalid"
+    # ...but other logins (other families) are untouched.
+    login = await offline_client.post("/api/v1/auth/login", json={"username": ada.username, "password": PASSWORD})
+    other = (await assert_status(login, 200))["refresh_token"]
+    await assert_status(await refresh(offline_client, other), 200)
+
+
+@pytest.mark.parametrize("token", ["", "not-a-token", None, 12345, ["x"]])
+async def test_refresh_with_a_bad_token_is_401(offline_client: TestClient, token: Any) -> None:
+    response = await offline_client.post("/api/v1/auth/refresh", json={"refresh_token": token})
+    body = await assert_status(response, 401)
+    assert body["error"]["code"] == "refresh_token_invalid"
+
+
+async def test_logout_revokes_the_refresh_token(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    rotated = (await assert_status(await refresh(offline_client, ada.refresh_token), 200))["refresh_token"]
+    response = await offline_client.post("/api/v1/auth/logout", json={"refresh_token": rotated})
+    assert await assert_status(response, 200) == {"logged_out": True}
+    await assert_status(await refresh(offline_client, rotated), 401)
+    await assert_status(await refresh(offline_client, ada.refresh_token), 401)
+
+
+async def test_logout_with_an_unknown_token_still_answers_200(offline_client: TestClient) -> None:
+    response = await offline_client.post("/api/v1/auth/logout", json={"refresh_token": "never-issued"})
+    assert await assert_status(response, 200) == {"logged_out": True}
+
+
+# Access tokens
+
+
+async def test_expired_and_forged_access_tokens_are_401(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    me = await ada.call("GET", "/me", 200)
+    assert me["username"] == ada.username
+    secret = jwt_secret(offline_client)
+    sub = jwt.decode(ada.access_token, options={"verify_signature": False})["sub"]
+    past = int(time.time()) - 3600
+    assert access_token(secret, sub=sub) != ada.access_token
+    await assert_status(
+        await offline_client.get("/api/v1/me", headers={"Authorization": f"Bearer {access_token(secret, sub=sub)}"}),
+        200,
+    )
+    bad_tokens = {
+        "expired": access_token(secret, sub=sub, iat=past - 900, exp=past),
+        "wrong secret": access_token("not-the-secret-" + "x" * 32, sub=sub),
+        "refresh typ": access_token(secret, sub=sub, typ="refresh"),
+        "no exp": access_token(secret, sub=sub, exp=None),
+        "no such user": access_token(secret, sub="999999"),
+        "non-numeric sub": access_token(secret, sub="ada"),
+        "unsigned": jwt.encode({"sub": sub, "typ": "access", "exp": past + 7200}, None, algorithm="none"),
+        "garbage": "garbage",
+        "truncated": ada.access_token[:-3],
+    }
+    for name, token in bad_tokens.items():
+        response = await offline_client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        body = await assert_status(response, 401)
+        assert body["error"]["code"] == "token_invalid", name
+
+
+async def test_missing_or_malformed_header_is_401_not_authenticated(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    for headers in [{}, {"Authorization": ada.access_token}, {"Authorization": f"Token {ada.access_token}"}]:
+        response = await offline_client.get("/api/v1/me", headers=headers)
+        body = await assert_status(response, 401)
+        assert body["error"]["code"] == "not_authenticated"
+
+
+# Every non-auth route needs a token: endpoint x (anonymous, another user, the owner)
+
+
+@dataclass
+class World:
+    sender: Api  # sent the pending request to receiver
+    receiver: Api
+    outsider: Api  # matched with receiver, a stranger to the pending request
+    stranger: Api  # no relation to anyone
+    request_id: int
+    match_id: int
+
+
+async def make_world(client: TestClient) -> World:
+    sender = await sign_up(client, "sender", interests=["chess", "go"])
+    receiver = await sign_up(client, "receiver", interests=["chess"])
+    outsider = await sign_up(client, "outsider", interests=["chess"])
+    stranger = await sign_up(client, "stranger", interests=["go"])
+    pending = await sender.call("POST", "/requests", 201, json={"to": receiver.username})
+    first = await receiver.call("POST", "/requests", 201, json={"to": outsider.username})
+    matched = await outsider.call("POST", f"/requests/{first['request']['id']}/accept", 200)
+    return World(sender, receiver, outsider, stranger, pending["request"]["id"], matched["match"]["id"])
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    route: str  # the router's canonical path
+    owner: str  # which World person owns the resource
+    status: tuple[int, int, int]  # anonymous, another user, the owner
+    body: Callable[[World], dict[str, Any]] | None = None
+
+    def path(self, world: World) -> str:
+        target = world.match_id if self.route.startswith("/api/v1/matches") else world.request_id
+        return self.route.replace("{id}", str(target)).replace("{username}", world.receiver.username)
+
+
+TABLE = [
+    Row("GET", "/api/v1/me", "sender", (401, 200, 200)),
+    Row("PUT", "/api/v1/me/profile", "sender", (401, 200, 200), lambda w: {"bio": "hello"}),
+    Row("GET", "/api/v1/suggestions", "sender", (401, 200, 200)),
+    Row("GET", "/api/v1/users", "sender", (401, 200, 200)),
+    Row("GET", "/api/v1/users/{username}", "sender", (401, 200, 200)),
+    Row("GET", "/api/v1/requests", "sender", (401, 200, 200)),
+    Row("POST", "/api/v1/requests", "sender", (401, 201, 201), lambda w: {"to": w.stranger.username}),
+    # Another user is a stranger to the request or match: for them it does not exist.
+    Row("POST", "/api/v1/requests/{id}/accept", "receiver", (401, 404, 200)),
+    Row("POST", "/api/v1/requests/{id}/reject", "receiver", (401, 404, 200)),
+    Row("POST", "/api/v1/requests/{id}/withdraw", "sender", (401, 404, 200)),
+    Row("GET", "/api/v1/matches", "outsider", (401, 200, 200)),
+    Row("GET", "/api/v1/matches/{id}", "outsider", (401, 404, 200)),
+]
+
+
+def test_the_table_covers_every_protected_api_route(offline_client: TestClient) -> None:
+    routes = {
+        (route.method, route.resource.canonical)
+        for route in offline_client.server.app.router.routes()
+        if route.resource is not None
+        and route.resource.canonical.startswith("/api/")
+        and route.method != "HEAD"
+    }
+    protected = {(method, path) for method, path in routes if path not in PUBLIC_API}
+    assert protected == {(row.method, row.route) for row in TABLE}
+    assert {path for _, path in routes} >= PUBLIC_API
+
+
+@pytest.mark.parametrize("row", TABLE, ids=lambda row: f"{row.method} {row.route}")
+async def test_access_by_anonymous_another_user_and_owner(offline_client: TestClient, row: Row) -> None:
+    world = await make_world(offline_client)
+    owner: Api = getattr(world, row.owner)
+    another = world.sender if row.owner == "outsider" else world.outsider
+    body = row.body(world) if row.body else None
+    path = row.path(world)
+    anonymous_status, another_status, owner_status = row.status
+
+    anonymous = await offline_client.request(row.method, path, json=body)
+    answer = await assert_status(anonymous, anonymous_status)
+    assert answer["error"]["code"] == "not_authenticated"
+
+    forged = await offline_client.request(row.method, path, json=body, headers={"Authorization": "Bearer x.y.z"})
+    await assert_status(forged, 401)
+
+    for person, status in [(another, another_status), (owner, owner_status)]:
+        response = await offline_client.request(
+            row.method, path, json=body, headers={"Authorization": f"Bearer {person.access_token}"}
+        )
+        await assert_status(response, status)
