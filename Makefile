@@ -21,8 +21,10 @@ run: $(STAMP)
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ]; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || exit 1; \
 	fi
+	@/usr/bin/chromium --version 2>/dev/null
 
 test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q
