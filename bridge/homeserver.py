@@ -104,7 +104,8 @@ class BundledHomeserver:
                 cwd=self.directory,
                 stdout=subprocess.DEVNULL,
             )
-        rendered = jinja2.Template((_TEMPLATES / "homeserver.yaml.j2").read_text()).render(
+        templates = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), keep_trailing_newline=True)
+        rendered = templates.get_template("homeserver.yaml.j2").render(
             synapse_dir=str(self.directory),
             public_baseurl=self._public_baseurl.rstrip("/") + "/",
             port=self.port,

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 _FILE_NAME = "secrets.json"
 
@@ -22,8 +23,20 @@ class Secrets:
     bot_password: str
 
 
-def load_or_create_secrets(data_dir: Path) -> Secrets:
-    """Return the data directory's secrets, generating any that are missing."""
+# A deployment whose homeserver is not the bundled one shares the
+# registration secret with it through the environment (docker-compose).
+_ENV = {
+    "KINDRED_REGISTRATION_SHARED_SECRET": "registration_shared_secret",
+    "KINDRED_JWT_SECRET": "jwt_secret",
+}
+
+
+def load_or_create_secrets(data_dir: Path, environ: Mapping[str, str] | None = None) -> Secrets:
+    """Return the data directory's secrets, generating any that are missing.
+
+    Secrets given in the environment win over stored ones and are not written.
+    """
+    environ = os.environ if environ is None else environ
     path = data_dir / _FILE_NAME
     stored: dict[str, str] = {}
     if path.exists():
@@ -41,8 +54,9 @@ def load_or_create_secrets(data_dir: Path) -> Secrets:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(values, handle, indent=2)
         os.replace(tmp, path)
+    for env_name, field in _ENV.items():
+        if environ.get(env_name):
+            values[field] = environ[env_name]
     return Secrets(**values)
 
 
-def as_dict(value: Secrets) -> dict[str, str]:
-    return asdict(value)

@@ -57,6 +57,9 @@ class Settings:
     # bcrypt_rounds here; operators may tune anything Synapse accepts).
     synapse_overrides: Mapping[str, Any] = field(default_factory=dict)
     log_level: str = "INFO"
+    # Behind a reverse proxy: take the client's address and scheme from
+    # X-Forwarded-For / X-Forwarded-Proto (rate limits, Secure cookies).
+    trust_proxy: bool = False
     # Abuse limits: per client address for signup and login, per person for
     # requests sent. Answered with 429 and Retry-After.
     signups_per_hour: int = 30
@@ -102,6 +105,7 @@ _ENV = {
     "KINDRED_HOMESERVER_URL": "homeserver_url",
     "KINDRED_RUN_BOT": "run_bot",
     "KINDRED_LOG_LEVEL": "log_level",
+    "KINDRED_TRUST_PROXY": "trust_proxy",
     "KINDRED_SIGNUPS_PER_HOUR": "signups_per_hour",
     "KINDRED_LOGINS_PER_MINUTE": "logins_per_minute",
     "KINDRED_REQUESTS_PER_DAY": "requests_per_day",

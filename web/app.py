@@ -31,7 +31,7 @@ from web.auth import auth_middleware
 from web.errors import error_middleware
 from web.pages import csrf_middleware, template_globals
 from web.ratelimit import Limits, SlidingWindow
-from web.security import security_headers
+from web.security import forwarded, security_headers
 from web.routes import setup_routes
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def create_app(
 ) -> web.Application:
     """Build the app. ``accounts`` replaces homeserver registration in rule tests."""
     app = web.Application(
-        middlewares=[security_headers, error_middleware, auth_middleware, csrf_middleware],
+        middlewares=[forwarded, security_headers, error_middleware, auth_middleware, csrf_middleware],
         client_max_size=MAX_BODY,
     )
     app[keys.SETTINGS] = settings

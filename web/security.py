@@ -10,6 +10,8 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
+from web import keys
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -37,3 +39,19 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     if not response.prepared:
         response.headers.update(_HEADERS)
     return response
+
+
+@web.middleware
+async def forwarded(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Behind a trusted proxy, see the client's own address and scheme."""
+    if not request.app[keys.SETTINGS].trust_proxy:
+        return await handler(request)
+    changes: dict[str, str] = {}
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    if proto in ("http", "https"):
+        changes["scheme"] = proto
+    # The proxy appends the address it saw, so the last entry is the one it vouches for.
+    client = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+    if client:
+        changes["remote"] = client
+    return await handler(request.clone(**changes) if changes else request)

@@ -1,0 +1,139 @@
+"""The deployment files, checked without a Docker engine: the compose file's
+services, images, volumes and wiring, and the configs rendered from .env."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from config.deploy import DeployConfigError, read_env, render
+from config.secrets import load_or_create_secrets
+from tests.conftest import FakeAccounts, make_settings
+from web.app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def env() -> dict[str, str]:
+    return read_env(ROOT / ".env.example")
+
+
+@pytest.fixture
+def rendered(tmp_path: Path, env: dict[str, str]) -> Path:
+    render(env, tmp_path)
+    return tmp_path
+
+
+def _variables(text: str) -> set[str]:
+    return set(re.findall(r"\$\{([A-Z0-9_]+)\}", text))
+
+
+def test_services_images_and_volumes(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    assert set(services) == {"postgres", "synapse-keys", "synapse", "kindred", "element", "proxy"}
+    assert services["postgres"]["image"].startswith("postgres:")
+    assert services["synapse"]["image"].startswith("matrixdotorg/synapse:")
+    assert services["synapse"]["image"] == services["synapse-keys"]["image"]
+    assert services["element"]["image"].startswith("vectorim/element-web:")
+    assert services["proxy"]["image"].startswith("caddy:")
+    assert services["kindred"]["build"] == "."
+    named = set(compose["volumes"])
+    for service in services.values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            assert source.startswith("./deploy/") or source in named, volume
+    # Only the proxy faces the outside.
+    assert [name for name, s in services.items() if s.get("ports")] == ["proxy"]
+
+
+def test_every_variable_the_compose_file_uses_is_in_the_env_example(
+    compose: dict[str, Any], env: dict[str, str]
+) -> None:
+    used = _variables((ROOT / "docker-compose.yml").read_text())
+    assert used and used <= set(env), used - set(env)
+
+
+def test_kindred_is_wired_to_the_homeserver_with_the_same_secret(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    kindred = services["kindred"]["environment"]
+    assert kindred["KINDRED_RUN_HOMESERVER"] == "false"
+    assert kindred["KINDRED_HOMESERVER_URL"] == "http://synapse:8008"
+    assert kindred["KINDRED_REGISTRATION_SHARED_SECRET"] == "${REGISTRATION_SHARED_SECRET}"
+    assert kindred["KINDRED_SERVER_NAME"] == "${KINDRED_DOMAIN}"
+    assert kindred["KINDRED_PUBLIC_HOMESERVER_URL"] == "https://matrix.${KINDRED_DOMAIN}"
+    assert kindred["KINDRED_ELEMENT_URL"] == "https://chat.${KINDRED_DOMAIN}"
+    assert kindred["KINDRED_TRUST_PROXY"] == "true"
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD}"
+    assert services["synapse"]["depends_on"]["synapse-keys"]["condition"] == "service_completed_successfully"
+    assert services["kindred"]["depends_on"]["synapse"]["condition"] == "service_healthy"
+
+
+def test_rendered_synapse_config_agrees_with_compose(rendered: Path, env: dict[str, str]) -> None:
+    config = yaml.safe_load((rendered / "homeserver.yaml").read_text())
+    assert config["server_name"] == env["KINDRED_DOMAIN"]
+    assert config["registration_shared_secret"] == env["REGISTRATION_SHARED_SECRET"]
+    assert config["database"]["name"] == "psycopg2"
+    assert config["database"]["args"]["host"] == "postgres"
+    assert config["database"]["args"]["password"] == env["POSTGRES_PASSWORD"]
+    assert config["enable_registration"] is False
+    assert config["listeners"][0]["port"] == 8008
+    assert {"client", "federation"} <= set(config["listeners"][0]["resources"][0]["names"])
+    assert config["rc_invites"]["per_user"]["burst_count"] >= 100
+    assert config["rc_room_creation"]["burst_count"] >= 100
+
+
+def test_rendered_element_config_points_at_the_homeserver(rendered: Path, env: dict[str, str]) -> None:
+    config = json.loads((rendered / "element-config.json").read_text())
+    server = config["default_server_config"]["m.homeserver"]
+    assert server["base_url"] == f"https://matrix.{env['KINDRED_DOMAIN']}"
+    assert server["server_name"] == env["KINDRED_DOMAIN"]
+    assert config["brand"] == "Kindred"
+    assert config["setting_defaults"]["UIFeature.registration"] is False
+
+
+def test_the_proxy_routes_all_three_sites(rendered: Path, compose: dict[str, Any]) -> None:
+    caddy = (rendered / "Caddyfile").read_text()
+    for upstream in ("kindred:8080", "synapse:8008", "element:80"):
+        assert f"reverse_proxy" in caddy and upstream in caddy
+    assert "/.well-known/matrix/server" in caddy and "/.well-known/matrix/client" in caddy
+    assert set(re.findall(r"\{\$([A-Z_]+)\}", caddy)) <= set(compose["services"]["proxy"]["environment"])
+
+
+def test_render_refuses_an_incomplete_env(tmp_path: Path, env: dict[str, str]) -> None:
+    with pytest.raises(DeployConfigError, match="POSTGRES_PASSWORD"):
+        render({**env, "POSTGRES_PASSWORD": ""}, tmp_path)
+
+
+def test_secrets_from_the_environment_win(tmp_path: Path) -> None:
+    stored = load_or_create_secrets(tmp_path, {})
+    given = load_or_create_secrets(tmp_path, {"KINDRED_REGISTRATION_SHARED_SECRET": "from-env"})
+    assert given.registration_shared_secret == "from-env"
+    assert given.jwt_secret == stored.jwt_secret
+    assert "from-env" not in (tmp_path / "secrets.json").read_text()
+
+
+async def test_behind_a_trusted_proxy_the_client_address_and_scheme_are_used(
+    tmp_path: Path, aiohttp_client: Any
+) -> None:
+    settings = make_settings(tmp_path, "http://127.0.0.1:9", run_bot=False).with_changes(
+        trust_proxy=True, logins_per_minute=1
+    )
+    client = await aiohttp_client(create_app(settings, load_or_create_secrets(tmp_path), FakeAccounts()))
+    login = {"username": "nobody", "password": "whatever1"}
+    first = await client.post("/api/v1/auth/login", json=login, headers={"X-Forwarded-For": "203.0.113.1"})
+    other = await client.post("/api/v1/auth/login", json=login, headers={"X-Forwarded-For": "203.0.113.2"})
+    again = await client.post("/api/v1/auth/login", json=login, headers={"X-Forwarded-For": "203.0.113.1"})
+    assert (first.status, other.status, again.status) == (401, 401, 429)
+    page = await client.get("/signup", headers={"X-Forwarded-Proto": "https"})
+    assert page.cookies["kindred_csrf"]["secure"]
