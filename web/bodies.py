@@ -15,7 +15,13 @@ MAX_JSON_BYTES = 64 * 1024
 async def json_object(request: web.Request) -> dict[str, Any]:
     if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
         raise KindredError("body_too_large")
-    raw = await request.content.read(MAX_JSON_BYTES + 1)
+    # A body may arrive in several pieces; read() returns what has come so far.
+    raw = b""
+    while len(raw) <= MAX_JSON_BYTES:
+        piece = await request.content.read(MAX_JSON_BYTES + 1 - len(raw))
+        if not piece:
+            break
+        raw += piece
     if len(raw) > MAX_JSON_BYTES:
         raise KindredError("body_too_large")
     if not raw.strip():
