@@ -57,6 +57,12 @@ class Settings:
     # bcrypt_rounds here; operators may tune anything Synapse accepts).
     synapse_overrides: Mapping[str, Any] = field(default_factory=dict)
     log_level: str = "INFO"
+    # "text" for people reading a terminal, "json" (one object per line) for
+    # log collectors.
+    log_format: str = "text"
+    # /metrics answers loopback clients only unless this is on; put it behind
+    # your own access control before turning it on.
+    metrics_public: bool = False
     # Behind a reverse proxy: take the client's address and scheme from
     # X-Forwarded-For / X-Forwarded-Proto (rate limits, Secure cookies).
     trust_proxy: bool = False
@@ -105,6 +111,8 @@ _ENV = {
     "KINDRED_HOMESERVER_URL": "homeserver_url",
     "KINDRED_RUN_BOT": "run_bot",
     "KINDRED_LOG_LEVEL": "log_level",
+    "KINDRED_LOG_FORMAT": "log_format",
+    "KINDRED_METRICS_PUBLIC": "metrics_public",
     "KINDRED_TRUST_PROXY": "trust_proxy",
     "KINDRED_SIGNUPS_PER_HOUR": "signups_per_hour",
     "KINDRED_LOGINS_PER_MINUTE": "logins_per_minute",
@@ -223,4 +231,6 @@ def _validated(settings: Settings) -> Settings:
             raise SettingsError(f"setting {name!r} must be an http(s) URL, not {url!r}")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"setting 'log_level' must be DEBUG, INFO, WARNING or ERROR")
+    if settings.log_format not in {"text", "json"}:
+        raise SettingsError(f"setting 'log_format' must be text or json, not {settings.log_format!r}")
     return settings
