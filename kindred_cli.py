@@ -19,12 +19,14 @@ from aiohttp import web
 from bridge.accounts import MatrixAccounts
 from bridge.admin import SynapseAdmin
 from bridge.homeserver import BundledHomeserver, HomeserverFailed
+from config import logs
 from config.secrets import load_or_create_secrets
 from config.settings import Settings, SettingsError, load_settings
 from domain import moderation
 from domain.errors import KindredError
 from store.database import Database
 from web.app import admin_token, build_kindred, create_app
+from web.request_id import AccessLogger
 
 logger = logging.getLogger("kindred")
 
@@ -43,10 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"kindred: bad configuration: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(settings.log_level, settings.log_format)
     if args.command == "run":
         return asyncio.run(run(settings))
     if args.command == "admin":
@@ -103,7 +102,9 @@ async def run(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    runner = web.AppRunner(create_app(settings, secrets), handle_signals=False)
+    runner = web.AppRunner(
+        create_app(settings, secrets), handle_signals=False, access_log_class=AccessLogger
+    )
     try:
         if homeserver is not None:
             logger.info("waiting for the homeserver at %s", homeserver.url)

@@ -31,6 +31,7 @@ from web.auth import auth_middleware
 from web.errors import error_middleware
 from web.pages import csrf_middleware, template_globals
 from web.ratelimit import Limits, SlidingWindow
+from web.request_id import request_id_middleware
 from web.security import forwarded, security_headers
 from web.routes import setup_routes
 
@@ -46,7 +47,14 @@ def create_app(
 ) -> web.Application:
     """Build the app. ``accounts`` replaces homeserver registration in rule tests."""
     app = web.Application(
-        middlewares=[forwarded, security_headers, error_middleware, auth_middleware, csrf_middleware],
+        middlewares=[
+            request_id_middleware,
+            forwarded,
+            security_headers,
+            error_middleware,
+            auth_middleware,
+            csrf_middleware,
+        ],
         client_max_size=MAX_BODY,
     )
     app[keys.SETTINGS] = settings
