@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from datetime import timedelta
 
 from domain import validation
 from domain.context import Kindred
@@ -17,9 +18,13 @@ from domain.errors import KindredError
 from domain.passwords import hash_password, verify_password
 from domain.ports import AccountUnavailable, HomeserverDown
 from store import users
+from store.timeutil import parse, utc_now
 from store.users import User
 
 logger = logging.getLogger(__name__)
+
+# Longer than any signup takes (registration is one homeserver call).
+PENDING_GRACE = timedelta(minutes=10)
 
 
 async def signup(ctx: Kindred, username: object, password: object, display_name: object) -> User:
@@ -53,11 +58,20 @@ async def signup(ctx: Kindred, username: object, password: object, display_name:
 async def _reserve(ctx: Kindred, name: str, password_hash: str, shown: str) -> int:
     try:
         async with ctx.db.transaction() as conn:
-            if await users.get_by_username(conn, name) is not None:
+            existing = await users.get_by_username(conn, name)
+            if existing is not None and _abandoned(existing):
+                # A signup that died mid-way (process killed) left its
+                # reservation; after a while the name is free again.
+                await users.delete(conn, existing.id)
+            elif existing is not None:
                 raise KindredError("username_taken", field="username")
             return await users.insert_pending(conn, name, password_hash, shown)
     except sqlite3.IntegrityError:
         raise KindredError("username_taken", field="username") from None
+
+
+def _abandoned(user: User) -> bool:
+    return user.status == "pending" and parse(user.created_at) < utc_now() - PENDING_GRACE
 
 
 async def _release(ctx: Kindred, user_id: int) -> None:
@@ -81,4 +95,11 @@ async def authenticate(ctx: Kindred, username: object, password: object) -> User
 async def active_user(ctx: Kindred, user_id: int) -> User | None:
     async with ctx.db.read() as conn:
         user = await users.get(conn, user_id)
+    return user if user is not None and user.status == "active" else None
+
+
+async def by_matrix_id(ctx: Kindred, matrix_user_id: str) -> User | None:
+    """The active person behind a Matrix ID (the bot asks this per message)."""
+    async with ctx.db.read() as conn:
+        user = await users.get_by_matrix_id(conn, matrix_user_id)
     return user if user is not None and user.status == "active" else None
