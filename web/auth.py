@@ -24,7 +24,14 @@ _ALGORITHM = "HS256"
 
 # API paths anyone may call; every other /api path needs a user.
 PUBLIC_API = frozenset(
-    {"/api/v1/auth/signup", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout"}
+    {
+        "/api/v1/auth/signup",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/openapi.json",
+        "/api/docs",
+    }
 )
 
 

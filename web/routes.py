@@ -8,6 +8,7 @@ from aiohttp import web
 
 from web import (
     api_auth,
+    api_docs,
     api_people,
     api_requests,
     health,
@@ -40,6 +41,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/v1/requests/{id}/withdraw", api_requests.withdraw, name="api_withdraw")
     r.add_get("/api/v1/matches", api_requests.list_matches, name="api_matches")
     r.add_get("/api/v1/matches/{id}", api_requests.get_match, name="api_match")
+    r.add_get("/api/v1/openapi.json", api_docs.openapi_json, name="api_openapi")
+    r.add_get("/api/docs", api_docs.docs_page, name="api_docs")
     # Pages
     r.add_get("/", pages_auth.home, name="home")
     r.add_get("/signup", pages_auth.signup_form, name="signup")

@@ -1,0 +1,351 @@
+"""The OpenAPI 3.1 description of /api/v1, built from the tables below.
+
+``OPERATIONS`` names each route (as in web/routes.py), its body, its answers
+and the catalogue codes it may answer with; ``SCHEMAS`` holds the JSON shapes
+of web/serializers.py. The error responses are derived from the catalogue
+(domain/errors.py) and the kind-to-status map (web/errors.py), so a 4xx in
+the document lists exactly the codes that route can give. A test compares
+the table with the router and runs property-based requests against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from domain import validation
+from domain.errors import CATALOGUE
+from web.errors import STATUS
+
+Schema = dict[str, Any]
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(
+    required: dict[str, Schema], optional: dict[str, Schema] | None = None, closed: bool = True
+) -> Schema:
+    """An object schema. Answers are closed (a field missing from the document
+    fails the conformance test); bodies are open, as unknown fields are ignored."""
+    return {
+        "type": "object",
+        "required": list(required),
+        "properties": {**required, **(optional or {})},
+        "additionalProperties": not closed,
+    }
+
+
+_STR: Schema = {"type": "string"}
+_INT: Schema = {"type": "integer"}
+_NULLABLE_STR: Schema = {"type": ["string", "null"]}
+_NAMES: Schema = {"type": "array", "items": _STR}
+_USERNAME: Schema = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._\-]{1,31}$"}
+_TOKENS: dict[str, Schema] = {
+    "access_token": _STR,
+    "refresh_token": _STR,
+    "token_type": {"const": "Bearer"},
+    "expires_in": {"type": "integer", "description": "Seconds the access token lives."},
+}
+
+SCHEMAS: dict[str, Schema] = {
+    "SignupBody": _obj(
+        {
+            "username": _USERNAME,
+            "password": {"type": "string", "minLength": validation.MIN_PASSWORD, "maxLength": validation.MAX_PASSWORD},
+            "display_name": {"type": "string", "minLength": 1, "maxLength": validation.MAX_DISPLAY_NAME},
+        },
+        closed=False,
+    ),
+    "LoginBody": _obj({"username": _STR, "password": _STR}, closed=False),
+    "RefreshBody": _obj({"refresh_token": _STR}, closed=False),
+    "ProfileBody": _obj(
+        {},
+        {
+            "display_name": {"type": "string", "minLength": 1, "maxLength": validation.MAX_DISPLAY_NAME},
+            "bio": {"type": "string", "maxLength": validation.MAX_BIO},
+            "interests": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": validation.MAX_INTERESTS,
+                "items": {"type": "string", "minLength": 1, "maxLength": validation.MAX_INTEREST_LENGTH},
+            },
+        },
+        closed=False,
+    ),
+    "SendRequestBody": _obj(
+        {"to": _USERNAME},
+        {"note": {"type": ["string", "null"], "maxLength": validation.MAX_NOTE}},
+        closed=False,
+    ),
+    "TokenPair": _obj(_TOKENS),
+    "SignedUp": _obj({"user": _ref("SignedUpUser"), **_TOKENS}),
+    "SignedUpUser": _obj({"username": _STR, "display_name": _STR, "matrix_user_id": _NULLABLE_STR}),
+    "LoggedOut": _obj({"logged_out": {"const": True}}),
+    "PublicUser": _obj({"username": _STR, "display_name": _STR, "bio": _STR, "interests": _NAMES}),
+    "Me": _obj(
+        {
+            "username": _STR,
+            "display_name": _STR,
+            "bio": _STR,
+            "interests": _NAMES,
+            "matrix_user_id": {**_NULLABLE_STR, "description": "Null for a demo person without a Matrix account."},
+            "homeserver_url": _STR,
+        }
+    ),
+    "UserList": _obj({"users": {"type": "array", "items": _ref("PublicUser")}}),
+    "Suggestion": _obj(
+        {
+            "user": _obj({"username": _STR, "display_name": _STR, "bio": _STR}),
+            "shared_interests": _NAMES,
+            "score": {"type": "number", "description": "Sum over shared interests of ln(1 + people / holders)."},
+        }
+    ),
+    "SuggestionList": _obj({"suggestions": {"type": "array", "items": _ref("Suggestion")}}),
+    "Request": _obj(
+        {
+            "id": _INT,
+            "from": _STR,
+            "from_display_name": _STR,
+            "to": _STR,
+            "to_display_name": _STR,
+            "note": _STR,
+            "status": {"enum": ["pending", "accepted", "rejected", "withdrawn"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "decided_at": {"type": ["string", "null"], "format": "date-time"},
+        }
+    ),
+    "RequestList": _obj({"requests": {"type": "array", "items": _ref("Request")}}),
+    "Match": _obj(
+        {
+            "id": _INT,
+            "user": _obj({"username": _STR, "display_name": _STR, "matrix_user_id": _NULLABLE_STR}),
+            "status": {"enum": ["provisioning", "ready", "closed"]},
+            "room_id": _NULLABLE_STR,
+            "room_url": _NULLABLE_STR,
+            "shared_interests": _NAMES,
+            "created_at": {"type": "string", "format": "date-time"},
+        }
+    ),
+    "MatchList": _obj({"matches": {"type": "array", "items": _ref("Match")}}),
+    "MatchBody": _obj({"match": _ref("Match")}),
+    "RequestOutcome": _obj({"request": _ref("Request")}, {"match": _ref("Match")}),
+    "OpenApiDocument": {"type": "object", "required": ["openapi", "paths"]},
+    "Error": _obj(
+        {
+            "error": _obj(
+                {"code": {"type": "string", "pattern": "^[a-z_]+$"}, "message": _STR},
+                {"field": {"type": "string", "description": "The input at fault, when there is one."}},
+            )
+        }
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    where: str  # "query" or "path"
+    schema: Schema
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    route: str
+    summary: str
+    tag: str
+    answers: dict[int, str]  # status -> schema name
+    errors: tuple[str, ...] = ()
+    body: str | None = None
+    params: tuple[Param, ...] = ()
+    public: bool = False
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# Every body is read whole and must be a JSON object of at most 64 KiB.
+_BODY_ERRORS = ("invalid_json", "invalid_body", "body_too_large")
+_TEXT_ERRORS = ("field_required", "field_type", "control_characters")
+_REQUEST_ID = Param("id", "path", {"type": "integer", "minimum": 1})
+_ANSWER_ERRORS = ("request_not_found", "request_not_pending", "not_found")
+_LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "post", "/api/v1/auth/signup", "api_signup", "Sign up", "auth", {201: "SignedUp"},
+        (*_TEXT_ERRORS, "username_invalid", "password_invalid", "display_name_invalid",
+         "username_taken", "rate_limited", "homeserver_unavailable"),
+        body="SignupBody", public=True,
+        description="Creates the Kindred account and its Matrix account (same username and password) together.",
+    ),
+    Operation(
+        "post", "/api/v1/auth/login", "api_login", "Log in", "auth", {200: "TokenPair"},
+        ("invalid_credentials", "rate_limited"), body="LoginBody", public=True,
+    ),
+    Operation(
+        "post", "/api/v1/auth/refresh", "api_refresh", "Swap a refresh token for a new pair", "auth",
+        {200: "TokenPair"}, ("refresh_token_invalid",), body="RefreshBody", public=True,
+        description="The refresh token is spent; presenting it again revokes its whole family.",
+    ),
+    Operation(
+        "post", "/api/v1/auth/logout", "api_logout", "Log out", "auth", {200: "LoggedOut"},
+        body="RefreshBody", public=True, description="Revokes the refresh token's whole family.",
+    ),
+    Operation("get", "/api/v1/me", "api_me", "Your profile", "people", {200: "Me"}),
+    Operation(
+        "put", "/api/v1/me/profile", "api_profile", "Change your profile", "people", {200: "Me"},
+        ("field_type", "control_characters", "display_name_invalid", "bio_too_long",
+         "interests_invalid", "interest_invalid"),
+        body="ProfileBody",
+        description="Any of display_name, bio, interests; all are checked before any is written. "
+        "Interests are trimmed, case-folded and de-duplicated.",
+    ),
+    Operation(
+        "get", "/api/v1/suggestions", "api_suggestions", "People who share your interests", "people",
+        {200: "SuggestionList"}, ("invalid_parameter", "control_characters", "interest_invalid"),
+        params=(Param("interest", "query", _STR, "Only people who list this interest."), _LIMIT),
+        description="Ranked so a rare shared interest counts for more than a common one.",
+    ),
+    Operation(
+        "get", "/api/v1/users", "api_users", "Find people by name", "people", {200: "UserList"},
+        ("invalid_parameter",),
+        params=(Param("q", "query", {"type": "string", "maxLength": 64}, "Part of a username or display name."), _LIMIT),
+    ),
+    Operation(
+        "get", "/api/v1/users/{username}", "api_user", "Someone's public profile", "people",
+        {200: "PublicUser"}, ("user_not_found", "not_found"), params=(Param("username", "path", _STR),),
+    ),
+    Operation(
+        "post", "/api/v1/requests", "api_send_request", "Send a request", "requests",
+        {201: "RequestOutcome", 200: "RequestOutcome"},
+        (*_TEXT_ERRORS, "note_too_long", "user_not_found", "cannot_request_self", "request_exists",
+         "already_matched", "rate_limited"),
+        body="SendRequestBody",
+        description="201 with the new request; 200 with the request and the match when they had "
+        "already asked you.",
+    ),
+    Operation(
+        "get", "/api/v1/requests", "api_requests", "Your requests", "requests", {200: "RequestList"},
+        ("invalid_parameter",),
+        params=(
+            Param("box", "query", {"enum": ["incoming", "outgoing"], "default": "incoming"}),
+            Param("status", "query", {"enum": ["pending", "accepted", "rejected", "withdrawn"]}),
+        ),
+    ),
+    Operation(
+        "post", "/api/v1/requests/{id}/accept", "api_accept", "Accept a request (receiver only)", "requests",
+        {200: "RequestOutcome"}, (*_ANSWER_ERRORS, "not_request_receiver"), params=(_REQUEST_ID,),
+        description="Creates the match; its Matrix room follows (status provisioning, then ready).",
+    ),
+    Operation(
+        "post", "/api/v1/requests/{id}/reject", "api_reject", "Reject a request (receiver only)", "requests",
+        {200: "RequestOutcome"}, (*_ANSWER_ERRORS, "not_request_receiver"), params=(_REQUEST_ID,),
+    ),
+    Operation(
+        "post", "/api/v1/requests/{id}/withdraw", "api_withdraw", "Withdraw a request (sender only)",
+        "requests", {200: "RequestOutcome"}, (*_ANSWER_ERRORS, "not_request_sender"), params=(_REQUEST_ID,),
+    ),
+    Operation("get", "/api/v1/matches", "api_matches", "Your matches", "matches", {200: "MatchList"}),
+    Operation(
+        "get", "/api/v1/matches/{id}", "api_match", "One of your matches", "matches", {200: "MatchBody"},
+        ("match_not_found", "not_found"), params=(Param("id", "path", {"type": "integer", "minimum": 1}),),
+    ),
+    Operation(
+        "get", "/api/v1/openapi.json", "api_openapi", "This document", "meta", {200: "OpenApiDocument"},
+        public=True,
+    ),
+)
+
+
+def _error_responses(op: Operation) -> dict[str, Any]:
+    codes = list(op.errors)
+    if op.body is not None:
+        codes += _BODY_ERRORS
+    if not op.public:
+        codes += ["not_authenticated", "token_invalid"]
+    by_status: dict[int, list[str]] = {}
+    for code in dict.fromkeys(codes):
+        by_status.setdefault(STATUS[CATALOGUE[code].kind], []).append(code)
+    responses: dict[str, Any] = {}
+    for status, group in sorted(by_status.items()):
+        schema = _obj(
+            {
+                "error": _obj(
+                    {"code": {"enum": group}, "message": _STR},
+                    {"field": {"type": "string"}},
+                )
+            }
+        )
+        listing = "\n".join(f"- `{code}`: {CATALOGUE[code].message}" for code in group)
+        responses[str(status)] = {
+            "description": listing,
+            "content": {"application/json": {"schema": schema}},
+            **({"headers": {"Retry-After": {"schema": _INT}}} if "rate_limited" in group else {}),
+        }
+    return responses
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "operationId": op.route,
+        "summary": op.summary,
+        "tags": [op.tag],
+        "responses": {
+            str(status): {"description": "OK", "content": {"application/json": {"schema": _ref(name)}}}
+            for status, name in sorted(op.answers.items())
+        }
+        | _error_responses(op),
+    }
+    if op.description:
+        spec["description"] = op.description
+    if op.params:
+        spec["parameters"] = [
+            {"name": p.name, "in": p.where, "required": p.where == "path", "schema": p.schema}
+            | ({"description": p.description} if p.description else {})
+            for p in op.params
+        ]
+    if op.body is not None:
+        spec["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(op.body)}}}
+    if op.public:
+        spec["security"] = []
+    return spec
+
+
+@cache
+def document() -> dict[str, Any]:
+    """The whole document; built once, never mutated."""
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kindred API",
+            "version": "1",
+            "description": (
+                "Find people who share your interests; accepted requests become private Matrix rooms. "
+                "Every error is a 4xx (or 503) with the body "
+                '`{"error": {"code", "message", "field?"}}`; codes are stable. '
+                "Every response carries an `X-Request-Id` header."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearerAuth": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "The access_token from signup, login or refresh; lives at most 15 minutes.",
+                }
+            },
+            "schemas": SCHEMAS,
+        },
+    }
