@@ -82,6 +82,40 @@ class MatrixClient:
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise unreachable(exc) from exc
 
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        token: str | None = None,
+    ) -> dict[str, Any]:
+        """A raw client-server (or admin) API call, as the bot or with ``token``.
+
+        For what nio has no call for (account data, admin login, a filtered
+        sync read without nio keeping every room in memory).
+        """
+        headers = {
+            "Authorization": f"Bearer {token or self.client.access_token}",
+            "Content-Type": "application/json",
+        }
+        data = json.dumps(body) if body is not None else None
+        try:
+            response = await self.client.send(method, path, data, headers, timeout=timeout)
+            async with response:
+                payload = await response.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
+            raise unreachable(exc) from exc
+        payload = payload if isinstance(payload, dict) else {}
+        if response.status >= 400:
+            raise BridgeError(
+                str(payload.get("errcode", "M_UNKNOWN")),
+                str(payload.get("error", response.reason)),
+                response.status,
+                payload.get("retry_after_ms"),
+            )
+        return payload
+
     async def create_match_room(
         self, instance_id: str, match_id: int, name: str, topic: str, invitees: list[str]
     ) -> str:

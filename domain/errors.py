@@ -69,6 +69,11 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "not_request_sender": ErrorSpec(Kind.FORBIDDEN, "Only the person who sent this request can do that."),
     "request_not_pending": ErrorSpec(Kind.CONFLICT, "This request has already been answered."),
     "match_not_found": ErrorSpec(Kind.NOT_FOUND, "No such match."),
+    "match_closed": ErrorSpec(Kind.CONFLICT, "This match is already closed."),
+    # Neutral on purpose: it does not say which of the two blocked.
+    "user_blocked": ErrorSpec(Kind.FORBIDDEN, "You cannot connect with this person."),
+    "report_reason_invalid": ErrorSpec(Kind.INVALID, "Say what happened in 1 to 500 characters."),
+    "interest_not_listed": ErrorSpec(Kind.NOT_FOUND, "You do not list that interest."),
     # Moderation
     "not_admin": ErrorSpec(Kind.FORBIDDEN, "Only operators can do that."),
     "cannot_moderate_self": ErrorSpec(Kind.INVALID, "Operators cannot suspend themselves."),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiosqlite
+
+from domain import events
 from domain.context import Kindred
 from domain.errors import KindredError
 from store import interests, matches, users
@@ -56,3 +59,51 @@ async def get_match(ctx: Kindred, user: User, match_id: int) -> MatchView:
 async def load(ctx: Kindred, match_id: int) -> Match | None:
     async with ctx.db.read() as conn:
         return await matches.get(conn, match_id)
+
+
+async def in_room(ctx: Kindred, room_id: str) -> Match | None:
+    """The match a Matrix room belongs to, if any (the bot asks this per message)."""
+    async with ctx.db.read() as conn:
+        return await matches.by_room(conn, room_id)
+
+
+async def shared_between(ctx: Kindred, a: int, b: int) -> list[str]:
+    async with ctx.db.read() as conn:
+        names = await interests.names_for_users(conn, [a, b])
+    return shared(names[a], names[b])
+
+
+async def close_match(ctx: Kindred, user: User, match_id: int) -> MatchView:
+    """Either of the two may close their match; the room is then emptied by the bot."""
+    async with ctx.db.transaction() as conn:
+        match = await own_match(conn, user, match_id)
+        if not await matches.close(conn, match.id):
+            raise KindredError("match_closed")
+    announce_closed(ctx, match, user.id)
+    return await get_match(ctx, user, match_id)
+
+
+async def own_match(conn: aiosqlite.Connection, user: User, match_id: int) -> Match:
+    match = await matches.get(conn, match_id)
+    # Someone outside the match learns nothing, not even that it exists.
+    if match is None or not match.involves(user.id):
+        raise KindredError("match_not_found")
+    return match
+
+
+def announce_closed(ctx: Kindred, match: Match, closed_by: int | None) -> None:
+    """Publish ``match.closed`` (after the commit that closed it)."""
+    ctx.events.publish(
+        events.Event(
+            events.MATCH_CLOSED,
+            (match.user_low, match.user_high),
+            {"match_id": match.id, "room_id": match.room_id, "closed_by": closed_by},
+        )
+    )
+
+
+async def people(ctx: Kindred, match: Match) -> tuple[User, User]:
+    """The two people of a match, lower id first."""
+    async with ctx.db.read() as conn:
+        found = await users.get_many(conn, [match.user_low, match.user_high])
+    return found[match.user_low], found[match.user_high]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from domain import validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown
-from store import interests, users
+from store import blocks, interests, users
 from store.users import User
 
 logger = logging.getLogger(__name__)
@@ -35,10 +35,13 @@ async def own_profile(ctx: Kindred, user: User) -> Profile:
     return _profile(user, [h.name for h in held])
 
 
-async def public_profile(ctx: Kindred, username: str) -> Profile:
+async def public_profile(ctx: Kindred, username: str, viewer: User | None = None) -> Profile:
     async with ctx.db.read() as conn:
         user = await users.get_by_username(conn, username.strip().lower())
         if user is None or user.status != "active":
+            raise KindredError("user_not_found")
+        # A blocked pair cannot find each other, not even by name.
+        if viewer is not None and await blocks.between(conn, viewer.id, user.id) is not None:
             raise KindredError("user_not_found")
         held = await interests.for_user(conn, user.id)
     return _profile(user, [h.name for h in held])
@@ -87,6 +90,41 @@ async def search_people(ctx: Kindred, viewer: User, query: object, limit: int = 
     if len(text) > 64 or validation.has_control_characters(text):
         raise KindredError("invalid_parameter", "'q' must be 1 to 64 characters.", "q")
     async with ctx.db.read() as conn:
-        found = await users.search(conn, text, viewer.id, limit)
+        hidden = await blocks.others_of(conn, viewer.id)
+        # Asking for as many more as are hidden keeps a full page when it can.
+        candidates = await users.search(conn, text, viewer.id, limit + len(hidden))
+        found = [u for u in candidates if u.id not in hidden][:limit]
         names = await interests.names_for_users(conn, [u.id for u in found])
     return [_profile(u, names[u.id]) for u in found]
+
+
+async def add_interests(ctx: Kindred, user: User, names: object) -> Profile:
+    """Add to the person's interests (``names``: a list or "a, b")."""
+    wanted = validation.interests(names)
+    return await _change_interests(ctx, user, lambda held: held + [n for n in wanted if n not in held])
+
+
+async def remove_interests(ctx: Kindred, user: User, names: object) -> Profile:
+    unwanted = validation.interests(names)
+
+    def without(held: list[str]) -> list[str]:
+        missing = [n for n in unwanted if n not in held]
+        if missing:
+            raise KindredError("interest_not_listed", f"You do not list: {', '.join(missing)}.", "interests")
+        return [n for n in held if n not in unwanted]
+
+    return await _change_interests(ctx, user, without)
+
+
+async def _change_interests(
+    ctx: Kindred, user: User, change: Callable[[list[str]], list[str]]
+) -> Profile:
+    # Read and write in one transaction, so two quick edits cannot lose one.
+    async with ctx.db.transaction() as conn:
+        held = [h.name for h in await interests.for_user(conn, user.id)]
+        # The same limits as a whole-profile edit: 1 to 30 interests.
+        await interests.replace_for_user(conn, user.id, validation.interests(change(held)))
+        current = await users.get(conn, user.id)
+        names = [h.name for h in await interests.for_user(conn, user.id)]
+    assert current is not None
+    return _profile(current, names)

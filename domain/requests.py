@@ -16,7 +16,7 @@ import aiosqlite
 from domain import events, validation
 from domain.context import Kindred
 from domain.errors import KindredError
-from store import jobs, matches, requests, users
+from store import blocks, jobs, matches, requests, users
 from store.matches import Match
 from store.requests import Request
 from store.timeutil import iso, parse, utc_now
@@ -59,6 +59,8 @@ async def _send_txn(
         raise KindredError("user_not_found", field="to")
     if target.id == sender.id:
         raise KindredError("cannot_request_self", field="to")
+    if await blocks.between(conn, sender.id, target.id) is not None:
+        raise KindredError("user_blocked", field="to")
     if await matches.open_between(conn, sender.id, target.id) is not None:
         raise KindredError("already_matched", field="to")
     pending = await requests.pending_between(conn, sender.id, target.id)
@@ -152,6 +154,12 @@ async def find_pending_from(ctx: Kindred, receiver: User, from_username: str) ->
     if pending is None or pending.to_user_id != receiver.id:
         raise KindredError("request_not_found")
     return pending
+
+
+async def load(ctx: Kindred, request_id: int) -> Request | None:
+    """One request by id, for notifying its parties (not for answering anyone)."""
+    async with ctx.db.read() as conn:
+        return await requests.get(conn, request_id)
 
 
 async def list_requests(

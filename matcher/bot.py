@@ -12,9 +12,14 @@ import aiohttp
 
 from bridge.admin import SynapseAdmin
 from bridge.bot_account import ensure_bot_session
+from bridge.bot_rooms import BotRooms
 from bridge.matrix_client import MatrixClient
 from domain.context import Kindred
+from matcher.commands import Commands
+from matcher.direct_rooms import DirectRooms
+from matcher.notifier import Notifier
 from matcher.room_worker import RoomWorker
+from matcher.sync_loop import SyncLoop
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +41,22 @@ async def running_bot(
     )
     client = MatrixClient(homeserver_url, session)
     worker = RoomWorker(ctx, client)
-    task = asyncio.create_task(worker.run(), name="room-worker")
+    rooms = BotRooms(client)
+    direct = DirectRooms(ctx, rooms)
+    notifier = Notifier(ctx, rooms, direct)
+    listener = SyncLoop(ctx, client, rooms, direct, Commands(ctx, rooms, direct))
+    tasks = [
+        asyncio.create_task(worker.run(), name="room-worker"),
+        asyncio.create_task(notifier.run(), name="bot-notifier"),
+        asyncio.create_task(listener.run(), name="bot-sync"),
+    ]
     logger.info("matcher bot %s is running", session.user_id)
     try:
         yield worker
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task, outcome in zip(tasks, await asyncio.gather(*tasks, return_exceptions=True)):
+            if isinstance(outcome, Exception):
+                logger.error("%s had stopped with %r", task.get_name(), outcome)
         await client.close()

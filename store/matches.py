@@ -101,3 +101,18 @@ async def close_open_for_user(conn: aiosqlite.Connection, user_id: int) -> list[
         (iso(utc_now()), user_id, user_id),
     )
     return open_matches
+
+
+async def by_room(conn: aiosqlite.Connection, room_id: str) -> Match | None:
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM matches WHERE room_id = ?", (room_id,))
+    row = await cursor.fetchone()
+    return Match._from_row(row) if row else None
+
+
+async def close(conn: aiosqlite.Connection, match_id: int) -> bool:
+    """Close one open match; False if it was already closed."""
+    cursor = await conn.execute(
+        "UPDATE matches SET status = 'closed', closed_at = ? WHERE id = ? AND status <> 'closed'",
+        (iso(utc_now()), match_id),
+    )
+    return cursor.rowcount == 1

@@ -50,15 +50,18 @@ async def score_candidates(
         " SELECT u.id, u.username, u.display_name, u.bio, s.score, s.shared_ids"
         " FROM scored s JOIN users u ON u.id = s.user_id"
         " WHERE u.status = 'active'"
-        # Not anyone we are already talking to or waiting on.
+        # Not anyone we are already talking to or waiting on, nor anyone
+        # blocked from us (by either side).
         "  AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.status = 'pending'"
         "       AND r.user_low = min(u.id, ?) AND r.user_high = max(u.id, ?))"
         "  AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.status <> 'closed'"
         "       AND m.user_low = min(u.id, ?) AND m.user_high = max(u.id, ?))"
+        "  AND NOT EXISTS (SELECT 1 FROM blocks b"
+        "       WHERE b.user_low = min(u.id, ?) AND b.user_high = max(u.id, ?))"
         " ORDER BY s.score DESC, s.shared_count DESC, u.username"
         " LIMIT ?"
     )
-    params.extend([viewer_id] * 4)
+    params.extend([viewer_id] * 6)
     params.append(limit)
     cursor = await conn.execute(sql, params)
     return [

@@ -133,3 +133,11 @@ async def page(conn: aiosqlite.Connection, query: str, limit: int, offset: int) 
         (pattern, pattern, limit, offset),
     )
     return [User._from_row(row) for row in await cursor.fetchall()]
+
+
+async def get_by_matrix_id(conn: aiosqlite.Connection, matrix_user_id: str) -> User | None:
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM users WHERE matrix_user_id = ?", (matrix_user_id,)
+    )
+    row = await cursor.fetchone()
+    return User._from_row(row) if row else None

@@ -41,5 +41,7 @@ async def search_users(request: web.Request) -> web.Response:
 
 
 async def user_profile(request: web.Request) -> web.Response:
-    profile = await profiles.public_profile(request.app[keys.KINDRED], request.match_info["username"])
+    profile = await profiles.public_profile(
+        request.app[keys.KINDRED], request.match_info["username"], request[keys.USER]
+    )
     return web.json_response(serializers.public_user(profile))

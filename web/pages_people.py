@@ -69,7 +69,7 @@ async def discover(request: web.Request) -> web.StreamResponse:
 async def user_page(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     ctx = request.app[keys.KINDRED]
-    profile = await profiles.public_profile(ctx, request.match_info["username"])
+    profile = await profiles.public_profile(ctx, request.match_info["username"], user)
     mine = await profiles.own_profile(ctx, user)
     context = {
         "profile": profile,

@@ -1,7 +1,8 @@
 """Numbered schema migrations, each run in its own transaction.
 
-The ``schema_version`` table records the newest applied step. Start-up
-refuses a database written by a newer Kindred, since its shape is unknown.
+The ``schema_version`` table records every applied step; any step not yet
+applied runs, even one numbered below the newest. Start-up refuses a
+database written by a newer Kindred, since its shape is unknown.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Awaitable, Callable
 
 import aiosqlite
 
-from store.migrations import v001_initial, v004_moderation
+from store.migrations import v001_initial, v002_bot, v004_moderation
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ Step = Callable[[aiosqlite.Connection], Awaitable[None]]
 # (version, description, step): append only; never edit a released step.
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, v001_initial.DESCRIPTION, v001_initial.upgrade),
+    (2, v002_bot.DESCRIPTION, v002_bot.upgrade),
     (4, v004_moderation.DESCRIPTION, v004_moderation.upgrade),
 ]
 LATEST = MIGRATIONS[-1][0]
@@ -29,23 +31,30 @@ class SchemaTooNew(RuntimeError):
     pass
 
 
-async def current_version(conn: aiosqlite.Connection) -> int:
+async def applied_versions(conn: aiosqlite.Connection) -> set[int]:
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
     )
-    row = await (await conn.execute("SELECT MAX(version) FROM schema_version")).fetchone()
-    return int(row[0] or 0)
+    rows = await (await conn.execute("SELECT version FROM schema_version")).fetchall()
+    return {int(row[0]) for row in rows}
+
+
+async def current_version(conn: aiosqlite.Connection) -> int:
+    return max(await applied_versions(conn), default=0)
 
 
 async def upgrade(conn: aiosqlite.Connection) -> None:
-    version = await current_version(conn)
+    applied = await applied_versions(conn)
+    version = max(applied, default=0)
     if version > LATEST:
         raise SchemaTooNew(
             f"the database is at schema version {version}, newer than this "
             f"Kindred knows ({LATEST}); upgrade Kindred before starting it"
         )
+    # Every step not yet applied, not only those above the newest: steps
+    # developed side by side may land out of order (v4 before v2).
     for number, description, step in MIGRATIONS:
-        if number <= version:
+        if number in applied:
             continue
         logger.info("applying migration %d: %s", number, description)
         await conn.execute("BEGIN IMMEDIATE")

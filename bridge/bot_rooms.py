@@ -1,0 +1,137 @@
+"""What the matcher bot does in rooms: talk, kick, join, leave, and keep one
+direct room per person marked as direct (``m.direct``) on both sides.
+
+Every call waits out a homeserver 429 for as long as it asks
+(``retry_after_ms``) and tries again; any other failure is a ``BridgeError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Awaitable, Callable, TypeVar
+from urllib.parse import quote
+
+from bridge.errors import BridgeError
+from bridge.matrix_client import MatrixClient
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_RATE_LIMIT_TRIES = 5
+# When a 429 names no wait, and the longest wait we accept from one.
+_DEFAULT_WAIT_MS = 1000
+_MAX_WAIT_MS = 60_000
+# How long the token used to write someone's m.direct may live.
+_PUPPET_TOKEN_MS = 60_000
+
+
+async def patiently(call: Callable[[], Awaitable[T]]) -> T:
+    """Run ``call``; on a 429, sleep ``retry_after_ms`` and run it again."""
+    for attempt in range(_RATE_LIMIT_TRIES):
+        try:
+            return await call()
+        except BridgeError as exc:
+            if exc.errcode != "M_LIMIT_EXCEEDED" or attempt == _RATE_LIMIT_TRIES - 1:
+                raise
+            wait = min(exc.retry_after_ms or _DEFAULT_WAIT_MS, _MAX_WAIT_MS)
+            logger.info("homeserver asked the bot to wait %d ms", wait)
+            await asyncio.sleep(wait / 1000)
+    raise AssertionError("unreachable")
+
+
+def _room(room_id: str) -> str:
+    return f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}"
+
+
+class BotRooms:
+    def __init__(self, client: MatrixClient) -> None:
+        self._client = client
+        self.user_id = client.user_id
+        # The bot's m.direct is one document: read-modify-write it one at a time.
+        self._direct_lock = asyncio.Lock()
+
+    async def notice(self, room_id: str, body: str, formatted: str | None = None) -> str:
+        """Post a notice; ``formatted`` is trusted HTML whose user text is escaped."""
+        return await patiently(lambda: self._client.send_notice(room_id, body, formatted))
+
+    async def kick(self, room_id: str, user_id: str, reason: str) -> None:
+        await self._call("POST", f"{_room(room_id)}/kick", {"user_id": user_id, "reason": reason})
+
+    async def join(self, room_id: str) -> None:
+        await self._call("POST", f"/_matrix/client/v3/join/{quote(room_id, safe='')}", {})
+
+    async def leave(self, room_id: str) -> None:
+        await self._call("POST", f"{_room(room_id)}/leave", {})
+
+    async def membership(self, room_id: str, user_id: str) -> str | None:
+        """``user_id``'s membership, or None when there is none or the bot cannot see the room."""
+        path = f"{_room(room_id)}/state/m.room.member/{quote(user_id, safe='')}"
+        try:
+            content = await self._call("GET", path)
+        except BridgeError as exc:
+            if exc.http_status in (403, 404):
+                return None
+            raise
+        return str(content.get("membership")) if content.get("membership") else None
+
+    async def create_direct_room(self, user_id: str) -> str:
+        """A private room for the bot and ``user_id``, flagged direct in the invite."""
+        body = {
+            "preset": "private_chat",
+            "visibility": "private",
+            "is_direct": True,
+            "invite": [user_id],
+            "initial_state": [
+                {
+                    "type": "m.room.history_visibility",
+                    "state_key": "",
+                    "content": {"history_visibility": "invited"},
+                },
+                {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
+            ],
+        }
+        created = await self._call("POST", "/_matrix/client/v3/createRoom", body)
+        return str(created["room_id"])
+
+    async def mark_direct(self, user_id: str, room_id: str, both_sides: bool = True) -> None:
+        """Record the room in the bot's m.direct and, as their client would, in ``user_id``'s."""
+        async with self._direct_lock:
+            await self._add_direct(self.user_id, user_id, room_id, None)
+        if both_sides:
+            # Only the person can write their own account data, so the bot
+            # (a homeserver admin) borrows a short-lived token for them.
+            login = await self._call(
+                "POST",
+                f"/_synapse/admin/v1/users/{quote(user_id, safe='')}/login",
+                {"valid_until_ms": int(time.time() * 1000) + _PUPPET_TOKEN_MS},
+            )
+            token = str(login["access_token"])
+            try:
+                await self._add_direct(user_id, self.user_id, room_id, token)
+            finally:
+                try:
+                    await self._call("POST", "/_matrix/client/v3/logout", {}, token)
+                except BridgeError as exc:
+                    logger.warning("could not log out the token for %s: %s", user_id, exc)
+
+    async def _add_direct(self, owner: str, other: str, room_id: str, token: str | None) -> None:
+        path = f"/_matrix/client/v3/user/{quote(owner, safe='')}/account_data/m.direct"
+        try:
+            direct = await self._call("GET", path, None, token)
+        except BridgeError as exc:
+            if exc.http_status != 404:
+                raise
+            direct = {}
+        if direct.get(other) == [room_id]:
+            return
+        # One direct room per person: an earlier one (left or replaced) is dropped.
+        direct[other] = [room_id]
+        await self._call("PUT", path, direct, token)
+
+    async def _call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        return await patiently(lambda: self._client.request_json(method, path, body, token=token))

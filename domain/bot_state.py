@@ -1,0 +1,58 @@
+"""What the matcher bot remembers: each person's direct room, its sync position.
+
+Kept in the database rather than in the bot's memory, so a restarted bot
+reuses the same rooms and resumes its sync where it stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.context import Kindred
+from store import bot_direct_rooms, bot_sync, matches, users
+from store.matches import Match
+from store.users import User
+
+
+@dataclass(frozen=True)
+class RoomRole:
+    """What a room the bot is in is for: someone's direct room, or a match's room."""
+
+    direct_owner: User | None = None
+    match: Match | None = None
+
+
+async def direct_room_of(ctx: Kindred, user_id: int) -> str | None:
+    async with ctx.db.read() as conn:
+        found = await bot_direct_rooms.for_user(conn, user_id)
+    return found.room_id if found else None
+
+
+async def remember_direct_room(ctx: Kindred, user_id: int, room_id: str) -> None:
+    async with ctx.db.transaction() as conn:
+        await bot_direct_rooms.put(conn, user_id, room_id)
+
+
+async def forget_direct_room(ctx: Kindred, room_id: str) -> bool:
+    async with ctx.db.transaction() as conn:
+        return await bot_direct_rooms.delete_room(conn, room_id)
+
+
+async def role_of(ctx: Kindred, room_id: str) -> RoomRole | None:
+    async with ctx.db.read() as conn:
+        direct = await bot_direct_rooms.by_room(conn, room_id)
+        if direct is not None:
+            owner = await users.get(conn, direct.user_id)
+            return RoomRole(direct_owner=owner) if owner is not None else None
+        match = await matches.by_room(conn, room_id)
+    return RoomRole(match=match) if match is not None else None
+
+
+async def sync_token(ctx: Kindred) -> str | None:
+    async with ctx.db.read() as conn:
+        return await bot_sync.get(conn)
+
+
+async def save_sync_token(ctx: Kindred, next_batch: str) -> None:
+    async with ctx.db.transaction() as conn:
+        await bot_sync.put(conn, next_batch)

@@ -1,0 +1,77 @@
+"""Each person's one direct room with the bot: made on first need, marked
+direct on both sides, reused afterwards, and made again if they left it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bridge.bot_rooms import BotRooms
+from bridge.errors import BridgeError
+from domain import bot_state
+from domain.context import Kindred
+from store.users import User
+
+logger = logging.getLogger(__name__)
+
+# People hash onto a fixed set of locks: two notes for one person never race
+# to make two rooms, and the locks take the same memory for any crowd.
+_LOCKS = 64
+
+
+class DirectRooms:
+    def __init__(self, ctx: Kindred, rooms: BotRooms) -> None:
+        self._ctx = ctx
+        self._rooms = rooms
+        self._locks = [asyncio.Lock() for _ in range(_LOCKS)]
+
+    async def room_for(self, user: User) -> str | None:
+        """The person's direct room, made if needed; None if they have no Matrix account."""
+        if not user.matrix_user_id:
+            return None
+        async with self._locks[user.id % _LOCKS]:
+            room_id = await bot_state.direct_room_of(self._ctx, user.id)
+            if room_id is not None:
+                if await self._rooms.membership(room_id, user.matrix_user_id) in ("join", "invite"):
+                    return room_id
+                await self.drop(room_id)
+            room_id = await self._rooms.create_direct_room(user.matrix_user_id)
+            await bot_state.remember_direct_room(self._ctx, user.id, room_id)
+        logger.info("opened direct room %s with %s", room_id, user.matrix_user_id)
+        await self._mark(user.matrix_user_id, room_id, both_sides=True)
+        return room_id
+
+    async def adopt(self, user: User, room_id: str) -> None:
+        """Make a room the person opened with the bot their direct room."""
+        assert user.matrix_user_id
+        async with self._locks[user.id % _LOCKS]:
+            old = await bot_state.direct_room_of(self._ctx, user.id)
+            await bot_state.remember_direct_room(self._ctx, user.id, room_id)
+        if old is not None and old != room_id:
+            await self._leave(old)
+        # Their client marked it direct when it made the room.
+        await self._mark(user.matrix_user_id, room_id, both_sides=False)
+
+    async def drop_if_owner_left(self, room_id: str, matrix_user_id: str) -> None:
+        role = await bot_state.role_of(self._ctx, room_id)
+        owner = role.direct_owner if role is not None else None
+        if owner is not None and owner.matrix_user_id == matrix_user_id:
+            await self.drop(room_id)
+
+    async def drop(self, room_id: str) -> None:
+        """Forget a direct room the person left, and leave it too."""
+        if await bot_state.forget_direct_room(self._ctx, room_id):
+            await self._leave(room_id)
+
+    async def _leave(self, room_id: str) -> None:
+        try:
+            await self._rooms.leave(room_id)
+        except BridgeError as exc:
+            logger.info("could not leave %s: %s", room_id, exc)
+
+    async def _mark(self, matrix_user_id: str, room_id: str, both_sides: bool) -> None:
+        # Marking only changes how clients list the room; it works without.
+        try:
+            await self._rooms.mark_direct(matrix_user_id, room_id, both_sides)
+        except BridgeError as exc:
+            logger.warning("could not mark %s direct for %s: %s", room_id, matrix_user_id, exc)

@@ -1,0 +1,137 @@
+"""The bot's ears: a filtered /sync in a loop.
+
+The position is saved after every batch, so a restarted bot continues where
+it stopped instead of reading everything again; and anything sent before the
+bot started is skipped, so an old command is never answered twice.
+Each sender's commands run in order; different senders in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from typing import Awaitable, Callable, TypeVar
+
+from bridge import bot_sync
+from bridge.bot_rooms import BotRooms
+from bridge.bot_sync import Batch, Invite, Message
+from bridge.errors import BridgeError
+from bridge.matrix_client import MatrixClient
+from domain import accounts, bot_state
+from domain.context import Kindred
+from matcher.commands import Commands
+from matcher.direct_rooms import DirectRooms
+from matcher.help import direct_help
+from matcher.replies import Reply
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+POLL_MS = 30_000
+_PARALLEL = 16
+_MAX_BACKOFF = 60.0
+
+
+class SyncLoop:
+    def __init__(
+        self,
+        ctx: Kindred,
+        client: MatrixClient,
+        rooms: BotRooms,
+        direct: DirectRooms,
+        commands: Commands,
+        started_ms: int | None = None,
+    ) -> None:
+        self._ctx = ctx
+        self._client = client
+        self._rooms = rooms
+        self._direct = direct
+        self._commands = commands
+        self.started_ms = int(time.time() * 1000) if started_ms is None else started_ms
+        self._slots = asyncio.Semaphore(_PARALLEL)
+
+    async def run(self) -> None:
+        filter_id = await self._retrying(lambda: bot_sync.upload_filter(self._client))
+        since = await bot_state.sync_token(self._ctx)
+        failures = 0
+        while True:
+            try:
+                # The first sync of a fresh bot returns at once: there is nothing to wait for.
+                batch = await bot_sync.sync(self._client, since, filter_id, POLL_MS if since else 0)
+            except BridgeError as exc:
+                failures += 1
+                if exc.http_status == 400 and since:
+                    logger.warning("the saved sync position was refused (%s); starting afresh", exc)
+                    since = None
+                await asyncio.sleep(_delay(exc, failures))
+                continue
+            failures = 0
+            await self.handle(batch)
+            if batch.next_batch and batch.next_batch != since:
+                since = batch.next_batch
+                await bot_state.save_sync_token(self._ctx, since)
+
+    async def handle(self, batch: Batch) -> None:
+        for invite in batch.invites:
+            await self._guarded(self._on_invite(invite))
+        for departure in batch.departures:
+            await self._guarded(self._direct.drop_if_owner_left(departure.room_id, departure.user_id))
+        by_sender: dict[str, list[Message]] = defaultdict(list)
+        for message in batch.messages:
+            if self._fresh(message):
+                by_sender[message.sender].append(message)
+        await asyncio.gather(*(self._in_order(messages) for messages in by_sender.values()))
+
+    def _fresh(self, message: Message) -> bool:
+        return (
+            message.sender != self._rooms.user_id
+            and message.timestamp >= self.started_ms
+            # Notices are what bots send; answering them could start a loop.
+            and message.msgtype in ("m.text", "m.emote")
+        )
+
+    async def _in_order(self, messages: list[Message]) -> None:
+        async with self._slots:
+            for message in messages:
+                await self._guarded(self._commands.handle(message))
+
+    async def _on_invite(self, invite: Invite) -> None:
+        """A person who opens a direct chat with the bot gets it as their direct room."""
+        inviter = await accounts.by_matrix_id(self._ctx, invite.inviter)
+        if inviter is None or not invite.is_direct:
+            await self._rooms.leave(invite.room_id)
+            return
+        await self._rooms.join(invite.room_id)
+        await self._direct.adopt(inviter, invite.room_id)
+        hello = Reply(f"Hello {inviter.display_name}! ").append(direct_help())
+        await self._rooms.notice(invite.room_id, hello.body, hello.formatted)
+
+    async def _guarded(self, work: Awaitable[object]) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except BridgeError as exc:
+            logger.warning("bot could not finish an action: %s", exc)
+        except Exception:  # noqa: BLE001 - one bad message must not stop the bot
+            logger.exception("bot failed on an event")
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        failures = 0
+        while True:
+            try:
+                return await call()
+            except BridgeError as exc:
+                failures += 1
+                await asyncio.sleep(_delay(exc, failures))
+
+
+def _delay(exc: BridgeError, failures: int) -> float:
+    """Seconds before the next try: the homeserver's ``retry_after_ms``, else backoff."""
+    if exc.retry_after_ms:
+        return exc.retry_after_ms / 1000
+    logger.warning("bot sync failed (%s); try %d", exc, failures)
+    return min(_MAX_BACKOFF, 0.5 * 2 ** min(failures, 8))

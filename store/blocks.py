@@ -1,0 +1,51 @@
+"""The ``blocks`` table: pairs who may never find or request each other again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from store.timeutil import iso, utc_now
+
+_COLUMNS = "user_low, user_high, blocker_id, created_at"
+
+
+@dataclass(frozen=True)
+class Block:
+    user_low: int
+    user_high: int
+    blocker_id: int
+    created_at: str
+
+    @classmethod
+    def _from_row(cls, row: Any) -> Block:
+        return cls(*row)
+
+
+async def insert(conn: aiosqlite.Connection, blocker_id: int, other_id: int) -> bool:
+    """Block the pair; False when it already was (the first blocker is kept)."""
+    cursor = await conn.execute(
+        f"INSERT INTO blocks ({_COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (min(blocker_id, other_id), max(blocker_id, other_id), blocker_id, iso(utc_now())),
+    )
+    return cursor.rowcount == 1
+
+
+async def between(conn: aiosqlite.Connection, a: int, b: int) -> Block | None:
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM blocks WHERE user_low = ? AND user_high = ?", (min(a, b), max(a, b))
+    )
+    row = await cursor.fetchone()
+    return Block._from_row(row) if row else None
+
+
+async def others_of(conn: aiosqlite.Connection, user_id: int) -> set[int]:
+    """Everyone ``user_id`` is blocked from, whichever of the two blocked."""
+    cursor = await conn.execute(
+        "SELECT user_high FROM blocks WHERE user_low = ?"
+        " UNION ALL SELECT user_low FROM blocks WHERE user_high = ?",
+        (user_id, user_id),
+    )
+    return {int(row[0]) for row in await cursor.fetchall()}

@@ -1,0 +1,94 @@
+"""People talking to the matcher bot as ordinary Matrix clients (matrix-nio)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+from nio import AsyncClient, JoinResponse, LoginResponse, RoomMessagesResponse, RoomSendResponse
+
+from domain import bot_state
+from store import users
+from tests.helpers import Api, eventually
+from web import keys
+
+BOT = "@kindred-bot:localhost"
+
+
+class MatrixPerson:
+    def __init__(self, client: TestClient, person: Api, mx: AsyncClient) -> None:
+        self.app_client = client
+        self.person = person
+        self.mx = mx
+        self.user_id = mx.user_id
+
+    @classmethod
+    async def login(cls, client: TestClient, homeserver_url: str, person: Api) -> MatrixPerson:
+        mx = AsyncClient(homeserver_url, person.username)
+        response = await mx.login(person.password, device_name="test client")
+        assert isinstance(response, LoginResponse), response
+        return cls(client, person, mx)
+
+    async def close(self) -> None:
+        await self.mx.close()
+
+    async def direct_room_id(self) -> str | None:
+        """The bot's direct room with this person, as Kindred has it recorded."""
+        ctx = self.app_client.app[keys.KINDRED]
+        async with ctx.db.read() as conn:
+            user = await users.get_by_username(conn, self.person.username)
+        assert user is not None
+        return await bot_state.direct_room_of(ctx, user.id)
+
+    async def direct_room(self, timeout: float = 30) -> str:
+        """The bot's direct room with this person, once it exists; joined."""
+        room_id = await eventually(self.direct_room_id, timeout=timeout)
+        await self.join(room_id)
+        return str(room_id)
+
+    async def join(self, room_id: str) -> None:
+        async def joined() -> bool:
+            return isinstance(await self.mx.join(room_id), JoinResponse)
+
+        await eventually(joined, timeout=30, interval=0.2)
+
+    async def say(self, room_id: str, body: str) -> str:
+        content = {"msgtype": "m.text", "body": body}
+        response = await self.mx.room_send(room_id, "m.room.message", content)
+        assert isinstance(response, RoomSendResponse), response
+        return str(response.event_id)
+
+    async def messages(self, room_id: str) -> list[dict[str, Any]]:
+        """The room's messages, oldest first, as raw events."""
+        response = await self.mx.room_messages(room_id, start="", limit=100)
+        assert isinstance(response, RoomMessagesResponse), response
+        found = [e.source for e in response.chunk if e.source.get("type") == "m.room.message"]
+        return list(reversed(found))
+
+    async def bot_notices(self, room_id: str) -> list[dict[str, Any]]:
+        return [e["content"] for e in await self.messages(room_id) if e["sender"] == BOT]
+
+    async def wait_for_bot(self, room_id: str, *needles: str, after: int = 0, timeout: float = 30) -> dict[str, Any]:
+        """The first bot message (after the first ``after`` ones) containing every needle."""
+
+        async def said() -> dict[str, Any] | None:
+            for content in (await self.bot_notices(room_id))[after:]:
+                if all(n in content.get("body", "") for n in needles):
+                    return content
+            return None
+
+        return await eventually(said, timeout=timeout, interval=0.2)
+
+    async def command(self, room_id: str, body: str, *needles: str) -> dict[str, Any]:
+        """Send a command and wait for the bot's answer containing the needles."""
+        before = len(await self.bot_notices(room_id))
+        await self.say(room_id, body)
+        return await self.wait_for_bot(room_id, *needles, after=before)
+
+
+async def ready_match(person: Api) -> dict[str, Any]:
+    async def ready() -> dict[str, Any] | None:
+        found = (await person.call("GET", "/matches", 200))["matches"]
+        return next((m for m in found if m["status"] == "ready"), None)
+
+    return await eventually(ready, timeout=30)
