@@ -87,15 +87,7 @@ async def run(settings: Settings) -> int:
     secrets = load_or_create_secrets(settings.data_dir)
     homeserver: BundledHomeserver | None = None
     if settings.run_homeserver:
-        homeserver = BundledHomeserver(
-            settings.data_dir / "synapse",
-            settings.server_name,
-            settings.synapse_port,
-            secrets.registration_shared_secret,
-            settings.client_homeserver_url,
-            settings.synapse_overrides,
-            settings.synapse_host,
-        )
+        homeserver = BundledHomeserver.from_settings(settings, secrets)
         homeserver.prepare()
         homeserver.start()
     stop = asyncio.Event()

@@ -15,12 +15,19 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import aiohttp
 import jinja2
 import yaml
+
+from bridge.tls import ensure_self_signed
+
+if TYPE_CHECKING:
+    from config.secrets import Secrets
+    from config.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +41,21 @@ _STABLE_AFTER = 120.0
 
 class HomeserverFailed(RuntimeError):
     pass
+
+
+@dataclass(frozen=True)
+class Federation:
+    """The bundled server's federation listener (TLS, federation API only)."""
+
+    port: int
+    host: str = "0.0.0.0"
+    # Empty paths: a self-signed pair is generated in the Synapse directory.
+    tls_cert: str = ""
+    tls_key: str = ""
+    # Off only for test pairs on one machine (self-signed certificates,
+    # loopback addresses that Synapse refuses by default).
+    verify_tls: bool = True
+    allow_loopback: bool = False
 
 
 def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -56,6 +78,7 @@ class BundledHomeserver:
         public_baseurl: str,
         overrides: Mapping[str, Any] | None = None,
         bind_address: str = "127.0.0.1",
+        federation: Federation | None = None,
     ) -> None:
         self.directory = directory.resolve()
         self.server_name = server_name
@@ -64,7 +87,35 @@ class BundledHomeserver:
         self._public_baseurl = public_baseurl
         self._overrides = dict(overrides or {})
         self._bind_address = bind_address
+        self.federation = federation
         self._process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, secrets: Secrets, overrides: Mapping[str, Any] | None = None
+    ) -> BundledHomeserver:
+        """The bundled server as Kindred's settings describe it; ``overrides``
+        are merged over ``synapse_overrides`` (tests use this)."""
+        federation = None
+        if settings.federation_port:
+            federation = Federation(
+                settings.federation_port,
+                settings.federation_host,
+                settings.federation_tls_cert,
+                settings.federation_tls_key,
+                settings.federation_verify_tls,
+                settings.federation_allow_loopback,
+            )
+        return cls(
+            settings.data_dir / "synapse",
+            settings.server_name,
+            settings.synapse_port,
+            secrets.registration_shared_secret,
+            settings.client_homeserver_url,
+            _deep_merge(dict(settings.synapse_overrides), overrides or {}),
+            settings.synapse_host,
+            federation,
+        )
 
     @property
     def url(self) -> str:
@@ -111,9 +162,21 @@ class BundledHomeserver:
             port=self.port,
             bind_address=self._bind_address,
             registration_shared_secret=self._secret,
+            federation=self.federation,
+            tls=self._tls_paths(),
         )
         layer = _deep_merge(yaml.safe_load(rendered), self._overrides)
         self.kindred_config.write_text(yaml.safe_dump(layer, sort_keys=False))
+
+    def _tls_paths(self) -> tuple[str, str] | None:
+        if self.federation is None:
+            return None
+        if self.federation.tls_cert:
+            return self.federation.tls_cert, self.federation.tls_key
+        cert = self.directory / "federation.crt"
+        key = self.directory / "federation.key"
+        ensure_self_signed(cert, key, self.server_name)
+        return str(cert), str(key)
 
     def start(self) -> None:
         log = open(self.log_path, "ab")

@@ -37,6 +37,18 @@ class Settings:
     # publish it.
     synapse_host: str = "127.0.0.1"
     server_name: str = "localhost"
+    # Federation of the bundled Synapse: 0 leaves it off. When on, a TLS
+    # listener on this port serves the federation API; without certificate
+    # paths a self-signed certificate is generated (enough for servers that
+    # do not verify, or behind a proxy that terminates TLS).
+    federation_port: int = 0
+    federation_host: str = "0.0.0.0"
+    federation_tls_cert: str = ""
+    federation_tls_key: str = ""
+    # Only for two test servers on one machine: real federation verifies
+    # certificates and refuses private addresses.
+    federation_verify_tls: bool = True
+    federation_allow_loopback: bool = False
     # Where people's Matrix clients reach the homeserver. Defaults to the
     # bundled listener; set it when a reverse proxy fronts Synapse.
     public_homeserver_url: str = ""
@@ -87,6 +99,13 @@ class Settings:
         return self.public_web_url or f"http://{self.host}:{self.port}"
 
     @property
+    def federates(self) -> bool:
+        """Whether Matrix IDs of other servers can be reached: the bundled
+        Synapse has its federation listener, or the operator runs their own
+        homeserver (which is expected to federate, as docker-compose's does)."""
+        return self.federation_port > 0 or not self.run_homeserver
+
+    @property
     def bot_user_id(self) -> str:
         return f"@{self.bot_localpart}:{self.server_name}"
 
@@ -101,6 +120,12 @@ _ENV = {
     "KINDRED_SYNAPSE_PORT": "synapse_port",
     "KINDRED_SYNAPSE_HOST": "synapse_host",
     "KINDRED_SERVER_NAME": "server_name",
+    "KINDRED_FEDERATION_PORT": "federation_port",
+    "KINDRED_FEDERATION_HOST": "federation_host",
+    "KINDRED_FEDERATION_TLS_CERT": "federation_tls_cert",
+    "KINDRED_FEDERATION_TLS_KEY": "federation_tls_key",
+    "KINDRED_FEDERATION_VERIFY_TLS": "federation_verify_tls",
+    "KINDRED_FEDERATION_ALLOW_LOOPBACK": "federation_allow_loopback",
     "KINDRED_PUBLIC_HOMESERVER_URL": "public_homeserver_url",
     "KINDRED_PUBLIC_WEB_URL": "public_web_url",
     "KINDRED_ELEMENT_URL": "element_url",
@@ -201,11 +226,11 @@ def _to_bool(value: Any) -> bool:
 
 
 def _validated(settings: Settings) -> Settings:
-    for name in ("port", "synapse_port"):
+    for name in ("port", "synapse_port", "federation_port"):
         port = getattr(settings, name)
         if not 0 <= port <= 65535:
             raise SettingsError(f"setting {name!r} must be a TCP port, not {port}")
-    for name in ("host", "synapse_host"):
+    for name in ("host", "synapse_host", "federation_host"):
         try:
             ipaddress.ip_address(getattr(settings, name))
         except ValueError:
@@ -231,6 +256,16 @@ def _validated(settings: Settings) -> Settings:
             raise SettingsError(f"setting {name!r} must be an http(s) URL, not {url!r}")
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"setting 'log_level' must be DEBUG, INFO, WARNING or ERROR")
+    _check_federation(settings)
     if settings.log_format not in {"text", "json"}:
         raise SettingsError(f"setting 'log_format' must be text or json, not {settings.log_format!r}")
     return settings
+
+
+def _check_federation(settings: Settings) -> None:
+    if settings.federation_port and settings.federation_port == settings.synapse_port:
+        raise SettingsError("setting 'federation_port' must differ from 'synapse_port'")
+    if bool(settings.federation_tls_cert) != bool(settings.federation_tls_key):
+        raise SettingsError(
+            "settings 'federation_tls_cert' and 'federation_tls_key' go together: give both or neither"
+        )
