@@ -12,7 +12,7 @@ import logging
 import sqlite3
 from datetime import timedelta
 
-from domain import validation
+from domain import events, validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.passwords import hash_password, verify_password
@@ -52,6 +52,7 @@ async def signup(ctx: Kindred, username: object, password: object, display_name:
         user = await users.get(conn, user_id)
     assert user is not None
     logger.info("signed up %s as %s", name, matrix_user_id)
+    ctx.events.publish(events.Event(events.USER_SIGNED_UP, (user.id,)))
     return user
 
 

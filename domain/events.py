@@ -19,6 +19,10 @@ REQUEST_WITHDRAWN = "request.withdrawn"
 MATCH_READY = "match.ready"
 MATCH_CLOSED = "match.closed"
 JOB_QUEUED = "job.queued"
+USER_SIGNED_UP = "user.signed_up"
+# The bot handled a command: publish Event(BOT_COMMAND, (user_id,), {"command": name})
+# with ``name`` from a fixed list (it becomes a metrics label).
+BOT_COMMAND = "bot.command"
 
 
 @dataclass(frozen=True)

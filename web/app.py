@@ -30,6 +30,7 @@ from web import keys
 from web.auth import auth_middleware
 from web.errors import error_middleware
 from web.pages import csrf_middleware, template_globals
+from web.metrics import Metrics, metrics_ctx, metrics_middleware
 from web.ratelimit import Limits, SlidingWindow
 from web.request_id import request_id_middleware
 from web.security import forwarded, security_headers
@@ -50,6 +51,7 @@ def create_app(
         middlewares=[
             request_id_middleware,
             forwarded,
+            metrics_middleware,
             security_headers,
             error_middleware,
             auth_middleware,
@@ -59,6 +61,7 @@ def create_app(
     )
     app[keys.SETTINGS] = settings
     app[keys.SECRETS] = secrets
+    app[keys.METRICS] = Metrics()
     app[_ACCOUNTS] = accounts
     app[keys.LIMITS] = Limits(
         signup=SlidingWindow(settings.signups_per_hour, 3600),
@@ -72,7 +75,7 @@ def create_app(
     )
     env.globals["url"] = lambda name, **parts: app.router[name].url_for(**parts)
     setup_routes(app)
-    app.cleanup_ctx.extend([_database, _homeserver, _kindred, _bot])
+    app.cleanup_ctx.extend([_database, _homeserver, _kindred, metrics_ctx, _bot])
     return app
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import aiohttp
 from aiohttp import web
@@ -15,6 +15,10 @@ from store.database import Database
 from store.users import User
 from web.ratelimit import Limits
 
+if TYPE_CHECKING:
+    # web.metrics reads these keys, so it is imported for type checking only.
+    from web.metrics import Metrics
+
 SETTINGS = web.AppKey("settings", Settings)
 SECRETS = web.AppKey("secrets", Secrets)
 KINDRED = web.AppKey("kindred", Kindred)
@@ -22,6 +26,7 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 ADMIN = web.AppKey("admin", SynapseAdmin)
 DB = web.AppKey("db", Database)
 LIMITS = web.AppKey("limits", Limits)
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 
 # Per-request values set by the middlewares.
 USER = web.RequestKey("user", Optional[User])

@@ -12,6 +12,7 @@ from web import (
     api_people,
     api_requests,
     health,
+    metrics,
     pages_admin,
     pages_auth,
     pages_people,
@@ -24,6 +25,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 def setup_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/healthz", health.healthz, name="healthz")
+    r.add_get("/metrics", metrics.metrics_page, name="metrics")
     # JSON API
     r.add_post("/api/v1/auth/signup", api_auth.signup, name="api_signup")
     r.add_post("/api/v1/auth/login", api_auth.login, name="api_login")
