@@ -5,11 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from nio import AsyncClient, JoinResponse, LoginResponse, RoomMessagesResponse, RoomSendResponse
+from nio import (
+    AsyncClient,
+    JoinedRoomsResponse,
+    JoinResponse,
+    LoginResponse,
+    RoomMessagesResponse,
+    RoomSendResponse,
+)
 
 from domain import bot_state
 from store import users
-from tests.helpers import Api, eventually
+from tests.helpers import Api, eventually, sign_up
 from web import keys
 
 BOT = "@kindred-bot:localhost"
@@ -92,3 +99,43 @@ async def ready_match(person: Api) -> dict[str, Any]:
         return next((m for m in found if m["status"] == "ready"), None)
 
     return await eventually(ready, timeout=30)
+
+
+async def joined_rooms(person: MatrixPerson) -> list[str]:
+    response = await person.mx.joined_rooms()
+    assert isinstance(response, JoinedRoomsResponse), response
+    return list(response.rooms)
+
+
+class Pair:
+    """Two people matched through the API, both joined to their room as Matrix clients."""
+
+    def __init__(self, a: Api, b: Api, a_mx: MatrixPerson, b_mx: MatrixPerson, match: dict[str, Any]) -> None:
+        self.a, self.b, self.a_mx, self.b_mx, self.match = a, b, a_mx, b_mx, match
+        self.room_id = str(match["room_id"])
+
+    @classmethod
+    async def make(
+        cls, client: TestClient, homeserver_url: str, a_interests: list[str], b_interests: list[str]
+    ) -> Pair:
+        a = await sign_up(client, "ada", "Ada", a_interests)
+        b = await sign_up(client, "bo", "Bo", b_interests)
+        sent = await a.call("POST", "/requests", 201, json={"to": b.username})
+        await b.call("POST", f"/requests/{sent['request']['id']}/accept", 200)
+        match = await ready_match(a)
+        a_mx = await MatrixPerson.login(client, homeserver_url, a)
+        b_mx = await MatrixPerson.login(client, homeserver_url, b)
+        for person in (a_mx, b_mx):
+            await person.join(str(match["room_id"]))
+        return cls(a, b, a_mx, b_mx, match)
+
+    async def both_removed(self) -> bool:
+        """Neither of the two is in their match room any more."""
+        for person in (self.a_mx, self.b_mx):
+            if self.room_id in await joined_rooms(person):
+                return False
+        return True
+
+    async def close(self) -> None:
+        await self.a_mx.close()
+        await self.b_mx.close()

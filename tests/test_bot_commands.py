@@ -1,0 +1,212 @@
+"""Commands to the matcher bot, sent by matrix-nio clients on a real Synapse.
+
+The same rules as the web answer them; only the people a command concerns
+may use it; old commands are never answered again after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from nio import RoomInviteResponse
+
+from matcher.commands import Command, parse
+from matcher.icebreakers import Icebreakers
+from matcher.replies import Reply
+from matcher.throttle import CommandThrottle
+from store import reports
+from tests.bot_helpers import MatrixPerson, Pair
+from tests.helpers import eventually, sign_up
+from web import keys
+
+# -- the pieces, without a homeserver ------------------------------------------------
+
+
+def test_commands_are_parsed_and_plain_talk_is_not() -> None:
+    assert parse("!accept ada") == Command("accept", "ada")
+    assert parse("  !Request bo  Climb on Saturday?\nBring shoes ") == Command(
+        "request", "bo  Climb on Saturday?\nBring shoes"
+    )
+    assert parse("!help") == Command("help", "")
+    for talk in ("hello", "wow!", "!!!", "! help", "> <@a:b> !help", ""):
+        assert parse(talk) is None, talk
+
+
+def test_the_throttle_answers_once_per_burst_then_frees_up() -> None:
+    throttle = CommandThrottle(limit=3, window_seconds=10)
+    assert all(throttle.check("@a:x", now=t).allowed for t in (0, 1, 2))
+    first = throttle.check("@a:x", now=3)
+    assert not first.allowed and first.warn_seconds == 7
+    assert throttle.check("@a:x", now=4).warn_seconds is None  # quiet for the rest of the burst
+    assert throttle.check("@b:x", now=4).allowed  # per person
+    assert throttle.check("@a:x", now=10.5).allowed
+
+
+def test_icebreakers_differ_each_time_and_come_from_shared_interests() -> None:
+    picks = Icebreakers(random.Random(1))
+    seen = [picks.pick("!r", ["chess", "go"]) for _ in range(20)]
+    assert all(a != b for a, b in zip(seen, seen[1:]))
+    assert all("chess" in s or "go" in s for s in seen)
+    assert picks.pick("!other", [])  # something to say even with nothing shared
+
+
+def test_replies_escape_what_people_typed() -> None:
+    reply = Reply("Hi ").bold("<script>").text(" & ").link("https://x/?a=1&b=2", "<room>")
+    assert reply.body == "Hi <script> & <room> (https://x/?a=1&b=2)"
+    assert "<script>" not in reply.formatted and "&lt;script&gt;" in reply.formatted
+    assert 'href="https://x/?a=1&amp;b=2"' in reply.formatted
+
+
+# -- on the homeserver ----------------------------------------------------------------
+
+
+async def test_direct_room_commands_use_the_same_rules_as_the_web(kindred, homeserver) -> None:
+    client = await kindred()
+    ada = await sign_up(client, "ada", "Ada", ["go", "rock climbing", "jazz"])
+    bo = await sign_up(client, "bo", "Bo", ["go", "rock climbing", "chess"])
+    cy = await sign_up(client, "cy", "Cy", ["chess"])
+    await ada.call("POST", "/requests", 201, json={"to": bo.username, "note": "Climb?"})
+    bo_mx = await MatrixPerson.login(client, homeserver.url, bo)
+    try:
+        dm = await bo_mx.direct_room()
+        await bo_mx.wait_for_bot(dm, f"!accept {ada.username}")
+        helped = await bo_mx.command(dm, "!help", "!requests", "!suggest", "!interests add")
+        assert "<code>!accept &lt;username&gt;</code>" in helped["formatted_body"]
+        await bo_mx.command(dm, "!requests", "Waiting for your answer", ada.username, "Climb?")
+        await bo_mx.command(dm, "!frobnicate", "I don't know !frobnicate", "!help")
+        await bo_mx.say(dm, "thanks, just saying hi")
+
+        await bo_mx.command(dm, f"!accept @{ada.username}", "matched")
+        match = (await bo.call("GET", "/matches", 200))["matches"][0]
+        assert match["user"]["username"] == ada.username
+        await bo_mx.command(dm, f"!accept {ada.username}", "No such request")
+        await bo_mx.command(dm, "!matches", "Your matches", ada.username)
+
+        await bo_mx.command(dm, "!suggest", "People you might like", cy.username, "!request")
+        await bo_mx.command(dm, f"!request {cy.username} Jazz night?", "Request sent to", "Cy")
+        incoming = (await cy.call("GET", "/requests?box=incoming", 200))["requests"]
+        assert [(r["from"], r["note"]) for r in incoming] == [(bo.username, "Jazz night?")]
+        await bo_mx.command(dm, f"!request {cy.username}", "already have a pending request")
+
+        await bo_mx.command(dm, "!interests add Knitting,  JAZZ", "knitting", "jazz")
+        await bo_mx.command(dm, "!interests remove chess", "Your interests")
+        profile = await bo.call("GET", "/me", 200)
+        assert profile["interests"] == ["go", "jazz", "knitting", "rock climbing"]
+        await bo_mx.command(dm, "!interests remove golf", "You do not list: golf")
+        # Plain talk got no answer: the only "unknown command" is the one for !frobnicate.
+        texts = [n["body"] for n in await bo_mx.bot_notices(dm)]
+        assert sum("I don't know" in t for t in texts) == 1
+    finally:
+        await bo_mx.close()
+
+
+async def test_match_room_commands_share_and_break_the_ice(kindred, homeserver) -> None:
+    client = await kindred()
+    pair = await Pair.make(client, homeserver.url, ["Go", "rock climbing", "jazz"], ["go", "rock climbing", "chess"])
+    try:
+        shared = await pair.a_mx.command(pair.room_id, "!shared", "You both like")
+        assert "go, rock climbing" in shared["body"]
+        first = await pair.b_mx.command(pair.room_id, "!icebreaker", "Icebreaker")
+        second = await pair.a_mx.command(pair.room_id, "!icebreaker", "Icebreaker")
+        assert first["body"] != second["body"]
+        assert "go" in first["body"] or "rock climbing" in first["body"]
+        await pair.b_mx.command(pair.room_id, "!help", "!shared", "!icebreaker", "!unmatch", "!block", "!report")
+    finally:
+        await pair.close()
+
+
+async def test_unmatch_closes_the_match_and_empties_the_room(kindred, homeserver) -> None:
+    client = await kindred()
+    pair = await Pair.make(client, homeserver.url, ["tea"], ["tea"])
+    try:
+        await pair.a_mx.command(pair.room_id, "!unmatch", "Ada closed this match")
+
+        async def closed() -> bool:
+            match = (await pair.b.call("GET", f"/matches/{pair.match['id']}", 200))["match"]
+            return match["status"] == "closed"
+
+        await eventually(closed)
+
+        await eventually(pair.both_removed)
+        # An unmatch is not a block: they may meet again.
+        await pair.a.call("POST", "/requests", 201, json={"to": pair.b.username})
+    finally:
+        await pair.close()
+
+
+async def test_block_unmatches_and_keeps_the_pair_apart_for_good(kindred, homeserver) -> None:
+    client = await kindred()
+    pair = await Pair.make(client, homeserver.url, ["tea", "chess"], ["tea", "chess"])
+    try:
+        await pair.b_mx.say(pair.room_id, "!block")
+        dm = await pair.b_mx.direct_room()
+        await pair.b_mx.wait_for_bot(dm, "You blocked", "Ada")
+        await pair.a_mx.wait_for_bot(pair.room_id, "Bo closed this match")
+        match = (await pair.a.call("GET", f"/matches/{pair.match['id']}", 200))["match"]
+        assert match["status"] == "closed"
+
+        await eventually(pair.both_removed)
+        for one, other in ((pair.a, pair.b), (pair.b, pair.a)):
+            refused = await one.call("POST", "/requests", 403, json={"to": other.username})
+            assert refused["error"]["code"] == "user_blocked"
+            found = (await one.call("GET", "/suggestions?interest=tea", 200))["suggestions"]
+            assert other.username not in [s["user"]["username"] for s in found]
+            assert (await one.call("GET", f"/users?q={other.username}", 200))["users"] == []
+            await one.call("GET", f"/users/{other.username}", 404)
+    finally:
+        await pair.close()
+
+
+async def test_strangers_are_refused_and_reports_are_stored_privately(kindred, homeserver) -> None:
+    client = await kindred()
+    pair = await Pair.make(client, homeserver.url, ["tea"], ["tea"])
+    carl = await sign_up(client, "carl", "Carl", ["tea"])
+    carl_mx = await MatrixPerson.login(client, homeserver.url, carl)
+    try:
+        invited = await pair.a_mx.mx.room_invite(pair.room_id, carl_mx.user_id)
+        assert isinstance(invited, RoomInviteResponse), invited
+        await carl_mx.join(pair.room_id)
+        await carl_mx.command(pair.room_id, "!shared", "only the two people matched")
+        await carl_mx.command(pair.room_id, "!unmatch", "only the two people matched")
+        match = (await pair.a.call("GET", f"/matches/{pair.match['id']}", 200))["match"]
+        assert match["status"] == "ready"
+
+        before = len(await pair.a_mx.bot_notices(pair.room_id))
+        await pair.a_mx.say(pair.room_id, "!report Carl was rude & pushy")
+        dm = await pair.a_mx.direct_room()
+        await pair.a_mx.wait_for_bot(dm, "Your report", "stored for the operators")
+        db = client.app[keys.KINDRED].db
+        async with db.read() as conn:
+            stored = await reports.recent(conn, 5)
+        assert [r.reason for r in stored] == ["Carl was rude & pushy"]
+        await asyncio.sleep(1)
+        # Nothing was said in the shared room about the report.
+        assert len(await pair.a_mx.bot_notices(pair.room_id)) == before
+    finally:
+        await carl_mx.close()
+        await pair.close()
+
+
+async def test_a_restarted_bot_does_not_answer_old_commands_again(kindred, homeserver) -> None:
+    client = await kindred()
+    data_dir = client.app[keys.SETTINGS].data_dir
+    ada = await sign_up(client, "ada", "Ada", ["tea"])
+    bo = await sign_up(client, "bo", "Bo", ["tea"])
+    await ada.call("POST", "/requests", 201, json={"to": bo.username})
+    bo_mx = await MatrixPerson.login(client, homeserver.url, bo)
+    try:
+        dm = await bo_mx.direct_room()
+        await bo_mx.command(dm, "!help", "What I can do")
+        await bo_mx.command(dm, "!requests", "Waiting for your answer")
+        await client.close()
+
+        restarted = await kindred(data_dir=data_dir)
+        bo_mx.app_client = restarted
+        await bo_mx.command(dm, "!matches", "No matches yet")
+        await asyncio.sleep(1)
+        bodies = [n["body"] for n in await bo_mx.bot_notices(dm)]
+        assert sum("What I can do" in b for b in bodies) == 1
+        assert sum("Waiting for your answer" in b for b in bodies) == 1
+    finally:
+        await bo_mx.close()
