@@ -3,6 +3,8 @@
 ``kindred run`` starts the bundled homeserver, then the web app and the
 matcher bot, and stops them all on Ctrl-C. ``kindred admin grant|revoke|
 suspend|unsuspend <username>`` acts as the operator from the command line.
+``kindred demo --users N`` adds demo people; ``kindred doctor`` checks the
+installation. The work itself lives in domain.demo and bridge.doctor.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import random
 import signal
 import sys
 
@@ -18,11 +21,12 @@ from aiohttp import web
 
 from bridge.accounts import MatrixAccounts
 from bridge.admin import SynapseAdmin
+from bridge.doctor import diagnose
 from bridge.homeserver import BundledHomeserver, HomeserverFailed
-from config import logs
+from config import doctor, logs
 from config.secrets import load_or_create_secrets
 from config.settings import Settings, SettingsError, load_settings
-from domain import moderation
+from domain import demo, moderation
 from domain.errors import KindredError
 from store.database import Database
 from web.app import admin_token, build_kindred, create_app
@@ -39,10 +43,17 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("action", choices=["grant", "revoke", "suspend", "unsuspend"])
     admin.add_argument("username")
     admin.add_argument("--reason", default="", help="why (suspend only); kept in the action log")
+    seeding = commands.add_parser("demo", help="add demo people with realistic profiles")
+    seeding.add_argument("--users", type=_positive, required=True, metavar="N", help="how many")
+    seeding.add_argument("--matrix", action="store_true", help="sign them up on the homeserver too (slower)")
+    seeding.add_argument("--seed", type=int, help="draw the same people every time")
+    commands.add_parser("doctor", help="check settings, data, database and homeserver; exit 1 on failure")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as exc:
+        if args.command == "doctor":
+            return doctor.report([doctor.Check("settings", doctor.FAIL, str(exc))], sys.stdout)
         print(f"kindred: bad configuration: {exc}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level, settings.log_format)
@@ -50,7 +61,19 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run(settings))
     if args.command == "admin":
         return asyncio.run(admin_action(settings, args.action, args.username, args.reason))
+    if args.command == "demo":
+        return asyncio.run(demo_action(settings, args.users, args.matrix, args.seed))
+    if args.command == "doctor":
+        checks = [doctor.settings_ok(settings), *asyncio.run(diagnose(settings))]
+        return doctor.report(checks, sys.stdout)
     return 2
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 async def admin_action(settings: Settings, action: str, username: str, reason: str) -> int:
@@ -81,6 +104,25 @@ async def admin_action(settings: Settings, action: str, username: str, reason: s
         return 1
     finally:
         await db.close()
+
+
+async def demo_action(settings: Settings, count: int, matrix: bool, seed: int | None) -> int:
+    """Seed demo people; with ``matrix`` the homeserver must be up (``kindred run``)."""
+    secrets = load_or_create_secrets(settings.data_dir)
+    db = Database(settings.data_dir / "kindred.db")
+    await db.open()
+    try:
+        async with aiohttp.ClientSession() as http:
+            synapse = SynapseAdmin(http, settings.internal_homeserver_url, secrets.registration_shared_secret)
+            ctx = build_kindred(settings, db, MatrixAccounts(synapse, admin_token(synapse, http, settings, secrets)))
+            made = await demo.seed(ctx, count, random.Random(seed), matrix, demo.TextProgress())
+    except KindredError as exc:
+        print(f"\nkindred: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    print(f"added {len(made)} demo people (password {demo.DEMO_PASSWORD!r}), e.g. {made[0]}")
+    return 0
 
 
 async def run(settings: Settings) -> int:
