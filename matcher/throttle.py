@@ -7,10 +7,11 @@ answers. Memory stays bounded: idle people are pruned.
 
 from __future__ import annotations
 
-import collections
 import math
 import time
 from dataclasses import dataclass
+
+from domain.throttle import SlidingWindow
 
 _MAX_KEYS = 10_000
 
@@ -24,31 +25,19 @@ class Verdict:
 
 class CommandThrottle:
     def __init__(self, limit: int = 20, window_seconds: float = 60.0) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self._hits: dict[str, collections.deque[float]] = {}
+        self._window = SlidingWindow(limit, window_seconds, max_keys=_MAX_KEYS)
         self._warned: dict[str, float] = {}
 
     def check(self, key: str, now: float | None = None) -> Verdict:
         now = time.monotonic() if now is None else now
-        hits = self._hits.get(key)
-        if hits is None:
-            if len(self._hits) >= _MAX_KEYS:
-                self._prune(now)
-            hits = self._hits[key] = collections.deque()
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        if len(hits) < self.limit:
-            hits.append(now)
+        wait = self._window.hit(key, now)
+        if wait is None:
             self._warned.pop(key, None)
             return Verdict(True)
-        free_at = hits[0] + self.window
+        free_at = round(now + wait, 6)
         if self._warned.get(key) == free_at:
             return Verdict(False)
+        if len(self._warned) >= _MAX_KEYS:
+            self._warned.clear()
         self._warned[key] = free_at
-        return Verdict(False, max(1, math.ceil(free_at - now)))
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window]:
-            del self._hits[key]
-            self._warned.pop(key, None)
+        return Verdict(False, max(1, math.ceil(wait)))

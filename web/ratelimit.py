@@ -1,47 +1,16 @@
-"""Per-address limits on signup and login, answered with 429 + Retry-After.
-
-A sliding window in memory: enough for one Kindred process, and the only
-state lost on restart is a few minutes of counting.
-"""
+"""Per-address limits on signup and login, answered with 429 + Retry-After."""
 
 from __future__ import annotations
 
-import collections
 import math
-import time
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from domain.errors import KindredError
+from domain.throttle import SlidingWindow
 
-_MAX_KEYS = 100_000
-
-
-class SlidingWindow:
-    def __init__(self, limit: int, window_seconds: float) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self._hits: dict[str, collections.deque[float]] = {}
-
-    def hit(self, key: str, now: float | None = None) -> float | None:
-        """Count one attempt; returns seconds to wait if it is over the limit."""
-        now = time.monotonic() if now is None else now
-        hits = self._hits.get(key)
-        if hits is None:
-            if len(self._hits) >= _MAX_KEYS:
-                self._prune(now)
-            hits = self._hits[key] = collections.deque()
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            return hits[0] + self.window - now
-        hits.append(now)
-        return None
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - self.window]:
-            del self._hits[key]
+__all__ = ["Limits", "SlidingWindow", "enforce"]
 
 
 @dataclass(frozen=True)
