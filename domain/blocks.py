@@ -36,7 +36,7 @@ async def block_user(ctx: Kindred, blocker: User, username: object) -> BlockOutc
         if other is None or other.status == "pending":
             raise KindredError("user_not_found")
         if other.id == blocker.id:
-            raise KindredError("cannot_request_self")
+            raise KindredError("cannot_request_self", "You cannot block yourself.")
         outcome = await _block_txn(conn, blocker, other)
     _announce(ctx, blocker, outcome)
     return outcome

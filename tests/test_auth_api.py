@@ -225,6 +225,11 @@ class Row:
 TABLE = [
     Row("GET", "/api/v1/me", "sender", (401, 200, 200)),
     Row("PUT", "/api/v1/me/profile", "sender", (401, 200, 200), lambda w: {"bio": "hello"}),
+    Row("GET", "/api/v1/me/matrix-id", "sender", (401, 200, 200)),
+    Row("POST", "/api/v1/me/matrix-id", "sender", (401, 202, 202), lambda w: {"matrix_user_id": "@sam:elsewhere.example"}),
+    # Nothing pending for either: a code checks only against your own link.
+    Row("POST", "/api/v1/me/matrix-id/verify", "sender", (401, 404, 404), lambda w: {"code": "123456"}),
+    Row("DELETE", "/api/v1/me/matrix-id", "sender", (401, 200, 200)),
     Row("GET", "/api/v1/suggestions", "sender", (401, 200, 200)),
     Row("GET", "/api/v1/users", "sender", (401, 200, 200)),
     Row("GET", "/api/v1/users/{username}", "sender", (401, 200, 200)),
@@ -236,6 +241,11 @@ TABLE = [
     Row("POST", "/api/v1/requests/{id}/withdraw", "sender", (401, 404, 200)),
     Row("GET", "/api/v1/matches", "outsider", (401, 200, 200)),
     Row("GET", "/api/v1/matches/{id}", "outsider", (401, 404, 200)),
+    Row("POST", "/api/v1/matches/{id}/report", "outsider", (401, 404, 201), lambda w: {"reason": "rude"}),
+    Row("POST", "/api/v1/matches/{id}/close", "outsider", (401, 404, 200)),
+    Row("POST", "/api/v1/matches/{id}/block", "outsider", (401, 404, 200)),
+    # Anyone may block anyone: both block the receiver here.
+    Row("POST", "/api/v1/users/{username}/block", "sender", (401, 200, 200)),
 ]
 
 

@@ -26,7 +26,7 @@ from domain.events import EventBus
 from domain.ports import HomeserverAccounts
 from matcher.bot import running_bot
 from store.database import Database
-from web import keys
+from web import keys, live
 from web.auth import auth_middleware
 from web.errors import error_middleware
 from web.pages import csrf_middleware, template_globals
@@ -76,6 +76,7 @@ def create_app(
     env.globals["url"] = lambda name, **parts: app.router[name].url_for(**parts)
     setup_routes(app)
     app.cleanup_ctx.extend([_database, _homeserver, _kindred, metrics_ctx, _bot])
+    live.setup(app)
     return app
 
 

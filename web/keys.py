@@ -13,6 +13,7 @@ from config.settings import Settings
 from domain.context import Kindred
 from store.database import Database
 from store.users import User
+from web.live_hub import LiveHub
 from web.ratelimit import Limits
 
 if TYPE_CHECKING:
@@ -26,6 +27,9 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 ADMIN = web.AppKey("admin", SynapseAdmin)
 DB = web.AppKey("db", Database)
 LIMITS = web.AppKey("limits", Limits)
+LIVE = web.AppKey("live", LiveHub)
+# The open live sockets, closed first when the app shuts down.
+LIVE_SOCKETS = web.AppKey("live_sockets", set)
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
 
 # Per-request values set by the middlewares.

@@ -132,6 +132,20 @@ SCHEMAS: dict[str, Schema] = {
     "MatchList": _obj({"matches": {"type": "array", "items": _ref("Match")}}),
     "MatchBody": _obj({"match": _ref("Match")}),
     "RequestOutcome": _obj({"request": _ref("Request")}, {"match": _ref("Match")}),
+    "ReportBody": _obj({"reason": {"type": "string", "minLength": 1, "maxLength": 500}}, closed=False),
+    "ReportCreated": _obj(
+        {
+            "report": _obj(
+                {
+                    "id": _INT,
+                    "match_id": {"type": ["integer", "null"]},
+                    "reason": _STR,
+                    "created_at": {"type": "string", "format": "date-time"},
+                }
+            )
+        }
+    ),
+    "Blocked": _obj({"blocked": _STR}),
     "OpenApiDocument": {"type": "object", "required": ["openapi", "paths"]},
     "Error": _obj(
         {
@@ -172,6 +186,7 @@ class Operation:
 _BODY_ERRORS = ("invalid_json", "invalid_body", "body_too_large")
 _TEXT_ERRORS = ("field_required", "field_type", "control_characters")
 _REQUEST_ID = Param("id", "path", {"type": "integer", "minimum": 1})
+_MATCH_ID = Param("id", "path", {"type": "integer", "minimum": 1})
 _ANSWER_ERRORS = ("request_not_found", "request_not_pending", "not_found")
 _LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
 
@@ -224,7 +239,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "post", "/api/v1/requests", "api_send_request", "Send a request", "requests",
         {201: "RequestOutcome", 200: "RequestOutcome"},
         (*_TEXT_ERRORS, "note_too_long", "user_not_found", "cannot_request_self", "request_exists",
-         "already_matched", "rate_limited"),
+         "already_matched", "user_blocked", "rate_limited"),
         body="SendRequestBody",
         description="201 with the new request; 200 with the request and the match when they had "
         "already asked you.",
@@ -254,6 +269,29 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get", "/api/v1/matches/{id}", "api_match", "One of your matches", "matches", {200: "MatchBody"},
         ("match_not_found", "not_found"), params=(Param("id", "path", {"type": "integer", "minimum": 1}),),
+    ),
+    Operation(
+        "post", "/api/v1/matches/{id}/close", "api_close_match", "Close one of your matches", "matches",
+        {200: "MatchBody"}, ("match_not_found", "match_closed", "not_found"), params=(_MATCH_ID,),
+        description="Either of the two may close it; the bot says so in the room and removes you both.",
+    ),
+    Operation(
+        "post", "/api/v1/matches/{id}/block", "api_block_match", "Close a match and block the other person",
+        "matches", {200: "MatchBody"}, ("match_not_found", "not_found"), params=(_MATCH_ID,),
+        description="Closes the match if open; afterwards neither of you finds or can request the other.",
+    ),
+    Operation(
+        "post", "/api/v1/matches/{id}/report", "api_report_match", "Report the person of one of your matches",
+        "matches", {201: "ReportCreated"}, ("match_not_found", "report_reason_invalid", "not_found"),
+        body="ReportBody", params=(_MATCH_ID,),
+        description="Stored for the operators; the other person is not told.",
+    ),
+    Operation(
+        "post", "/api/v1/users/{username}/block", "api_block_user", "Block someone", "people",
+        {200: "Blocked"}, ("user_not_found", "cannot_request_self", "not_found"),
+        params=(Param("username", "path", _STR),),
+        description="Ends any pending request and open match between you; neither finds or can request "
+        "the other again.",
     ),
     Operation(
         "get", "/api/v1/openapi.json", "api_openapi", "This document", "meta", {200: "OpenApiDocument"},

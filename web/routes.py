@@ -9,12 +9,15 @@ from aiohttp import web
 from web import (
     api_auth,
     api_docs,
+    api_matches,
     api_people,
     api_requests,
     health,
+    live,
     metrics,
     pages_admin,
     pages_auth,
+    pages_matches,
     pages_people,
     pages_requests,
 )
@@ -25,6 +28,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 def setup_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/healthz", health.healthz, name="healthz")
+    r.add_get("/ws", live.socket, name="live")
     r.add_get("/metrics", metrics.metrics_page, name="metrics")
     # JSON API
     r.add_post("/api/v1/auth/signup", api_auth.signup, name="api_signup")
@@ -43,6 +47,10 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/v1/requests/{id}/withdraw", api_requests.withdraw, name="api_withdraw")
     r.add_get("/api/v1/matches", api_requests.list_matches, name="api_matches")
     r.add_get("/api/v1/matches/{id}", api_requests.get_match, name="api_match")
+    r.add_post("/api/v1/matches/{id}/close", api_matches.close, name="api_close_match")
+    r.add_post("/api/v1/matches/{id}/block", api_matches.block, name="api_block_match")
+    r.add_post("/api/v1/matches/{id}/report", api_matches.report, name="api_report_match")
+    r.add_post("/api/v1/users/{username}/block", api_matches.block_user, name="api_block_user")
     r.add_get("/api/v1/openapi.json", api_docs.openapi_json, name="api_openapi")
     r.add_get("/api/docs", api_docs.docs_page, name="api_docs")
     # Pages
@@ -61,6 +69,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/requests", pages_requests.send_request, name="send_request")
     r.add_post("/requests/{id}/{action}", pages_requests.answer_request, name="answer_request")
     r.add_get("/matches", pages_requests.matches_page, name="matches")
+    r.add_post("/matches/{id}/close", pages_matches.close_match, name="close_match")
+    r.add_post("/matches/{id}/block", pages_matches.block_match, name="block_match")
     r.add_get("/admin", pages_admin.people, name="admin_people")
     r.add_post("/admin/users/{username}/suspend", pages_admin.suspend, name="admin_suspend")
     r.add_post("/admin/users/{username}/unsuspend", pages_admin.unsuspend, name="admin_unsuspend")

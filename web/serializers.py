@@ -8,6 +8,7 @@ from domain.context import Links
 from domain.matches import MatchView
 from domain.profiles import Profile
 from matcher.suggestions import Suggestion
+from store.reports import Report
 from store.requests import Request
 from store.users import User
 
@@ -77,3 +78,8 @@ def match(view: MatchView) -> dict[str, Any]:
         "shared_interests": view.shared_interests,
         "created_at": view.created_at,
     }
+
+
+def report(item: Report) -> dict[str, Any]:
+    # Only what the reporter may see: not the operator's view of it.
+    return {"id": item.id, "match_id": item.match_id, "reason": item.reason, "created_at": item.created_at}

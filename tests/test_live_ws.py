@@ -1,0 +1,107 @@
+"""GET /ws: people's open pages hear about their requests and matches as they happen."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestClient
+
+from tests.helpers import Api, sign_up
+
+
+async def _open(client: TestClient, person: Api) -> aiohttp.ClientWebSocketResponse:
+    ws = await client.ws_connect("/ws", headers=person.headers)
+    hello = await ws.receive_json(timeout=5)
+    assert hello["type"] == "hello", hello
+    return ws
+
+
+async def _next(ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 30) -> dict[str, Any]:
+    """The next message of type ``kind``, skipping others."""
+
+    async def read() -> dict[str, Any]:
+        while True:
+            message = await ws.receive_json()
+            if message["type"] == kind:
+                return message
+
+    return await asyncio.wait_for(read(), timeout)
+
+
+async def test_the_receiver_hears_of_a_request_and_the_sender_of_its_acceptance_and_room(kindred) -> None:
+    client = await kindred()
+    ada = await sign_up(client, "ada", "Ada", ["go"])
+    bo = await sign_up(client, "bo", "Bo", ["go"])
+    ada_ws, bo_ws = await _open(client, ada), await _open(client, bo)
+    try:
+        sent = await ada.call("POST", "/requests", 201, json={"to": bo.username})
+        received = await _next(bo_ws, "request.received")
+        assert received["data"] == {"request_id": sent["request"]["id"]}
+        assert received["counts"] == {"pending_requests": 1}
+
+        accepted = await bo.call("POST", f"/requests/{sent['request']['id']}/accept", 200)
+        match_id = accepted["match"]["id"]
+        assert (await _next(ada_ws, "request.accepted"))["data"]["request_id"] == sent["request"]["id"]
+        assert (await _next(ada_ws, "match.ready"))["data"] == {"match_id": match_id}
+        assert (await _next(bo_ws, "match.ready"))["counts"] == {"pending_requests": 0}
+
+        await ada.call("POST", f"/matches/{match_id}/close", 200)
+        assert (await _next(bo_ws, "match.closed"))["data"] == {"match_id": match_id}
+    finally:
+        await ada_ws.close()
+        await bo_ws.close()
+
+
+async def test_only_signed_in_people_connect_and_each_hears_only_their_own_events(kindred) -> None:
+    client = await kindred(run_bot=False)
+    response = await client.get("/ws", headers={"Upgrade": "websocket", "Connection": "Upgrade"})
+    assert response.status == 401
+    ada = await sign_up(client, "ada", "Ada", ["go"])
+    bo = await sign_up(client, "bo", "Bo", ["go"])
+    cy = await sign_up(client, "cy", "Cy", ["go"])
+    cy_ws = await _open(client, cy)
+    bo_ws = await _open(client, bo)
+    try:
+        sent = await ada.call("POST", "/requests", 201, json={"to": bo.username, "note": "hi"})
+        await _next(bo_ws, "request.received")
+        await ada.call("POST", f"/requests/{sent['request']['id']}/withdraw", 200)
+        withdrawn = await _next(bo_ws, "request.withdrawn")
+        assert withdrawn["counts"] == {"pending_requests": 0}
+        # Cy was never concerned: nothing arrives (a ping aside).
+        try:
+            message = await cy_ws.receive_json(timeout=0.5)
+        except asyncio.TimeoutError:
+            message = None
+        assert message is None
+    finally:
+        await cy_ws.close()
+        await bo_ws.close()
+
+
+async def test_a_page_session_cookie_opens_the_socket(kindred) -> None:
+    client = await kindred(run_bot=False)
+    ada = await sign_up(client, "ada", "Ada", ["go"])
+    bo = await sign_up(client, "bo", "Bo", ["go"])
+    page = await client.get("/login")
+    assert page.status == 200
+    csrf = client.session.cookie_jar.filter_cookies(client.make_url("/")).get("kindred_csrf")
+    assert csrf is not None
+    login = await client.post(
+        "/login",
+        data={"username": bo.username, "password": bo.password, "csrf_token": csrf.value},
+        allow_redirects=False,
+    )
+    assert login.status == 303, await login.text()
+    page = await client.get("/requests")
+    assert 'src="/static/live.js"' in await page.text() and 'id="nav-requests"' in await page.text()
+    ws = await client.ws_connect("/ws")
+    try:
+        assert (await ws.receive_json(timeout=5))["type"] == "hello"
+        await ada.call("POST", "/requests", 201, json={"to": bo.username})
+        assert (await _next(ws, "request.received"))["counts"] == {"pending_requests": 1}
+    finally:
+        await ws.close()
+    script = await client.get("/static/live.js")
+    assert script.status == 200 and "new WebSocket" in await script.text()

@@ -1,0 +1,38 @@
+"""Ending matches and keeping people apart: close, block, report (the web's
+side of the bot's ``!unmatch``, ``!block`` and ``!report``)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from domain import blocks, matches, reports
+from web import keys, serializers
+from web.bodies import json_object, path_id
+
+
+async def close(request: web.Request) -> web.Response:
+    match_id = path_id(request, "id", "match_not_found")
+    view = await matches.close_match(request.app[keys.KINDRED], request[keys.USER], match_id)
+    return web.json_response({"match": serializers.match(view)})
+
+
+async def block(request: web.Request) -> web.Response:
+    ctx, user = request.app[keys.KINDRED], request[keys.USER]
+    match_id = path_id(request, "id", "match_not_found")
+    await blocks.block_match(ctx, user, match_id)
+    view = await matches.get_match(ctx, user, match_id)
+    return web.json_response({"match": serializers.match(view)})
+
+
+async def report(request: web.Request) -> web.Response:
+    match_id = path_id(request, "id", "match_not_found")
+    body = await json_object(request)
+    stored = await reports.report_match(request.app[keys.KINDRED], request[keys.USER], match_id, body.get("reason"))
+    return web.json_response({"report": serializers.report(stored)}, status=201)
+
+
+async def block_user(request: web.Request) -> web.Response:
+    outcome = await blocks.block_user(
+        request.app[keys.KINDRED], request[keys.USER], request.match_info["username"]
+    )
+    return web.json_response({"blocked": outcome.other.username})

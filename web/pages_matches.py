@@ -1,0 +1,31 @@
+"""Pages: closing a match and blocking its other person (forms on the matches page)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from domain import blocks, matches
+from domain.errors import KindredError
+from web import keys
+from web.bodies import path_id
+from web.pages import current_user, redirect
+
+
+async def close_match(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    match_id = path_id(request, "id", "match_not_found")
+    try:
+        view = await matches.close_match(request.app[keys.KINDRED], user, match_id)
+    except KindredError as exc:
+        raise redirect(request, "matches", flash=exc.message) from None
+    raise redirect(request, "matches", flash=f"Your match with {view.other.display_name} is closed.")
+
+
+async def block_match(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    match_id = path_id(request, "id", "match_not_found")
+    try:
+        outcome = await blocks.block_match(request.app[keys.KINDRED], user, match_id)
+    except KindredError as exc:
+        raise redirect(request, "matches", flash=exc.message) from None
+    raise redirect(request, "matches", flash=f"You blocked {outcome.other.display_name}.")

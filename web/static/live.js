@@ -1,0 +1,115 @@
+// Live updates for signed-in pages: a WebSocket to /ws tells this page when a
+// request or match changes. The navigation badge follows the pending count, and
+// the requests and matches pages re-read their content without a reload.
+// Without this script every page still works; it just needs a reload.
+(function () {
+  "use strict";
+  if (!("WebSocket" in window) || !window.fetch || !window.DOMParser) {
+    return;
+  }
+
+  var REQUEST_EVENTS = ["request.received", "request.accepted", "request.rejected", "request.withdrawn"];
+  var REFRESH_ON = {
+    "/requests": REQUEST_EVENTS,
+    "/matches": ["request.accepted", "match.ready", "match.closed"]
+  };
+  var retryMs = 1000;
+  var refreshWaiting = false;
+
+  function showPending(count) {
+    var link = document.getElementById("nav-requests");
+    if (!link) {
+      return;
+    }
+    var badge = link.querySelector(".badge");
+    if (!count) {
+      if (badge) {
+        badge.remove();
+      }
+      return;
+    }
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "badge";
+      link.appendChild(document.createTextNode(" "));
+      link.appendChild(badge);
+    }
+    badge.textContent = String(count);
+    badge.setAttribute("aria-label", count + " pending");
+  }
+
+  function typing(main) {
+    var active = document.activeElement;
+    return active && main.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+  }
+
+  function refreshMain() {
+    var main = document.querySelector("main");
+    if (!main) {
+      return;
+    }
+    if (typing(main)) {
+      // Never pull the page from under someone typing: refresh when they leave the field.
+      if (!refreshWaiting) {
+        refreshWaiting = true;
+        document.activeElement.addEventListener("blur", function () {
+          refreshWaiting = false;
+          refreshMain();
+        }, { once: true });
+      }
+      return;
+    }
+    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) {
+        return response.ok ? response.text() : null;
+      })
+      .then(function (html) {
+        if (html === null) {
+          return;
+        }
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
+        var current = document.querySelector("main");
+        if (fresh && current) {
+          var flash = current.querySelector(".flash");
+          if (flash && !fresh.querySelector(".flash")) {
+            fresh.insertBefore(flash, fresh.firstChild);
+          }
+          current.replaceWith(fresh);
+        }
+      })
+      .catch(function () { /* the next event or a reload will catch up */ });
+  }
+
+  function onMessage(message) {
+    var event;
+    try {
+      event = JSON.parse(message.data);
+    } catch (error) {
+      return;
+    }
+    if (event.counts) {
+      showPending(event.counts.pending_requests);
+    }
+    var wanted = REFRESH_ON[location.pathname];
+    if (wanted && wanted.indexOf(event.type) !== -1) {
+      refreshMain();
+    }
+    document.dispatchEvent(new CustomEvent("kindred:live", { detail: event }));
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + location.host + "/ws");
+    socket.addEventListener("open", function () {
+      retryMs = 1000;
+    });
+    socket.addEventListener("message", onMessage);
+    socket.addEventListener("close", function () {
+      // Back off, so a server restart is not met by a stampede of reconnects.
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 30000);
+    });
+  }
+
+  connect();
+}());
