@@ -3,7 +3,8 @@
 A Kindred account and its Matrix account are made together or not at all:
 the username is reserved by a ``pending`` row, the homeserver account is
 registered, and only then is the row activated. Any failure in between
-deletes the reservation.
+deletes the reservation. Someone who brings a Matrix ID from another server
+gets no local account: the bot's code must reach that ID instead.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import sqlite3
 from datetime import timedelta
 
-from domain import events, validation
+from domain import events, linking, matrix_ids, validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.passwords import hash_password, verify_password
@@ -27,16 +28,25 @@ logger = logging.getLogger(__name__)
 PENDING_GRACE = timedelta(minutes=10)
 
 
-async def signup(ctx: Kindred, username: object, password: object, display_name: object) -> User:
+async def signup(
+    ctx: Kindred, username: object, password: object, display_name: object, matrix_user_id: object = None
+) -> User:
+    """Sign up; with ``matrix_user_id`` (an ID on another server) no local
+    Matrix account is made and a link code is sent to that ID instead."""
     name = validation.username(username)
     secret = validation.password(password)
     shown = validation.display_name(display_name)
     if name in ctx.reserved_usernames:
         raise KindredError("username_taken", field="username")
+    external = await linking.claimable(ctx, matrix_user_id) if matrix_user_id not in (None, "") else None
     password_hash = await hash_password(secret)
     user_id = await _reserve(ctx, name, password_hash, shown)
     try:
-        matrix_user_id = await ctx.accounts.register(name, secret, shown)
+        if external is None:
+            matrix_user_id = await ctx.accounts.register(name, secret, shown)
+        else:
+            matrix_user_id = None
+            await _send_link_code(ctx, user_id, external)
     except AccountUnavailable:
         await _release(ctx, user_id)
         raise KindredError("username_taken", field="username") from None
@@ -54,6 +64,13 @@ async def signup(ctx: Kindred, username: object, password: object, display_name:
     logger.info("signed up %s as %s", name, matrix_user_id)
     ctx.events.publish(events.Event(events.USER_SIGNED_UP, (user.id,)))
     return user
+
+
+async def _send_link_code(ctx: Kindred, user_id: int, external: str) -> None:
+    async with ctx.db.read() as conn:
+        reserved = await users.get(conn, user_id)
+    assert reserved is not None
+    await linking.start(ctx, reserved, external)
 
 
 async def _reserve(ctx: Kindred, name: str, password_hash: str, shown: str) -> int:
@@ -100,7 +117,5 @@ async def active_user(ctx: Kindred, user_id: int) -> User | None:
 
 
 async def by_matrix_id(ctx: Kindred, matrix_user_id: str) -> User | None:
-    """The active person behind a Matrix ID (the bot asks this per message)."""
-    async with ctx.db.read() as conn:
-        user = await users.get_by_matrix_id(conn, matrix_user_id)
-    return user if user is not None and user.status == "active" else None
+    """The active person behind a Matrix ID, local or linked (the bot asks this per message)."""
+    return await matrix_ids.owner(ctx, matrix_user_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.events import EventBus
-from domain.ports import HomeserverAccounts
+from domain.ports import DirectMessages, HomeserverAccounts
 from store.database import Database
 
 
@@ -39,3 +39,8 @@ class Kindred:
     reserved_usernames: frozenset[str] = frozenset()
     # How many requests one person may send in any 24 hours.
     requests_per_day: int = 50
+    # The bot's direct rooms, to reach Matrix IDs on any server (None where
+    # there is no homeserver, as in rule tests that do not need one).
+    direct: DirectMessages | None = None
+    # Whether Matrix IDs of other homeservers can be reached and linked.
+    federates: bool = False

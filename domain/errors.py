@@ -77,6 +77,29 @@ CATALOGUE: dict[str, ErrorSpec] = {
     # Moderation
     "not_admin": ErrorSpec(Kind.FORBIDDEN, "Only operators can do that."),
     "cannot_moderate_self": ErrorSpec(Kind.INVALID, "Operators cannot suspend themselves."),
+    # Matrix IDs from other homeservers
+    "matrix_id_invalid": ErrorSpec(Kind.INVALID, "A Matrix ID looks like @name:example.org."),
+    "matrix_id_not_external": ErrorSpec(
+        Kind.INVALID, "That Matrix ID is on Kindred's own server; link one from another server."
+    ),
+    "matrix_id_taken": ErrorSpec(Kind.CONFLICT, "That Matrix ID is already linked to a Kindred account."),
+    "federation_off": ErrorSpec(
+        Kind.FORBIDDEN, "This Kindred does not federate, so it cannot use Matrix IDs of other servers."
+    ),
+    "matrix_server_unreachable": ErrorSpec(
+        Kind.INVALID,
+        "Kindred could not reach the homeserver of that Matrix ID: check the ID, or try again later.",
+    ),
+    "matrix_invite_refused": ErrorSpec(
+        Kind.INVALID, "The homeserver of that Matrix ID refused Kindred's invite."
+    ),
+    "no_pending_link": ErrorSpec(Kind.NOT_FOUND, "No Matrix ID is waiting for a code; ask for one first."),
+    "verification_code_wrong": ErrorSpec(Kind.INVALID, "That code is not right."),
+    "verification_code_expired": ErrorSpec(Kind.INVALID, "That code has expired; ask for a new one."),
+    "verification_code_spent": ErrorSpec(Kind.INVALID, "Too many wrong codes; ask for a new one."),
+    "matrix_id_required": ErrorSpec(
+        Kind.CONFLICT, "Your account has no other Matrix ID; link a different one instead of removing this."
+    ),
     # Infrastructure
     "homeserver_unavailable": ErrorSpec(
         Kind.UNAVAILABLE, "The chat server is not reachable right now; please try again shortly."

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from domain import events
+from domain import events, matrix_ids
 from domain.context import Kindred
 from domain.errors import KindredError
 from store import interests, matches, users
@@ -33,7 +33,9 @@ def shared(a: list[str], b: list[str]) -> list[str]:
 async def list_matches(ctx: Kindred, user: User, limit: int = 200) -> list[MatchView]:
     async with ctx.db.read() as conn:
         rows = await matches.list_for_user(conn, user.id, limit)
-        others = await users.get_many(conn, [m.other(user.id) for m in rows])
+        others = await matrix_ids.with_effective_ids(
+            conn, await users.get_many(conn, [m.other(user.id) for m in rows])
+        )
         names = await interests.names_for_users(conn, [user.id, *others])
     return [
         MatchView(
@@ -103,7 +105,9 @@ def announce_closed(ctx: Kindred, match: Match, closed_by: int | None) -> None:
 
 
 async def people(ctx: Kindred, match: Match) -> tuple[User, User]:
-    """The two people of a match, lower id first."""
+    """The two people of a match, lower id first, each with the Matrix ID in their room."""
     async with ctx.db.read() as conn:
-        found = await users.get_many(conn, [match.user_low, match.user_high])
+        found = await matrix_ids.with_effective_ids(
+            conn, await users.get_many(conn, [match.user_low, match.user_high])
+        )
     return found[match.user_low], found[match.user_high]

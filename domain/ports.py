@@ -24,3 +24,26 @@ class HomeserverAccounts(Protocol):
     async def set_locked(self, matrix_user_id: str, locked: bool) -> None:
         """Lock (suspend) or unlock an account; a locked account cannot be used."""
         ...
+
+
+class MatrixIdUnreachable(Exception):
+    """The homeserver of a Matrix ID is unknown or did not answer."""
+
+
+class InviteRefused(Exception):
+    """The homeserver of a Matrix ID refused the bot's invite."""
+
+
+class DirectMessages(Protocol):
+    """The bot's direct rooms with Matrix IDs on any server."""
+
+    async def open_direct_room(self, matrix_user_id: str, name: str) -> str:
+        """Create a private direct room with the bot, invite the ID, return the room id.
+
+        Raises MatrixIdUnreachable, InviteRefused, or HomeserverDown.
+        """
+        ...
+
+    async def send_text(self, room_id: str, body: str) -> None:
+        """Post a notice from the bot; raises HomeserverDown."""
+        ...

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from domain import validation
+from domain import matrix_ids, validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown
-from store import blocks, interests, users
+from store import blocks, interests, matrix_links, users
 from store.users import User
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,11 @@ def _profile(user: User, names: list[str]) -> Profile:
 async def own_profile(ctx: Kindred, user: User) -> Profile:
     async with ctx.db.read() as conn:
         held = await interests.for_user(conn, user.id)
-    return _profile(user, [h.name for h in held])
+        link = await matrix_links.for_user(conn, user.id)
+    # People see the Matrix ID Kindred uses for them: a linked one wins.
+    return dataclasses.replace(
+        _profile(user, [h.name for h in held]), matrix_user_id=matrix_ids.effective(user, link)
+    )
 
 
 async def public_profile(ctx: Kindred, username: str, viewer: User | None = None) -> Profile:
@@ -65,11 +70,10 @@ async def update_profile(ctx: Kindred, user: User, changes: dict[str, Any]) -> P
         if wanted is not None:
             await interests.replace_for_user(conn, user.id, wanted)
         updated = await users.get(conn, user.id)
-        held = await interests.for_user(conn, user.id)
     assert updated is not None
     if shown is not None and shown != current.display_name and updated.matrix_user_id:
         await _mirror_display_name(ctx, updated.matrix_user_id, shown)
-    return _profile(updated, [h.name for h in held])
+    return await own_profile(ctx, updated)
 
 
 async def _mirror_display_name(ctx: Kindred, matrix_user_id: str, display_name: str) -> None:

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from domain import events
+from domain import events, matrix_ids
 from domain.context import Kindred
 from domain.matches import shared
 from store import instance, interests, jobs, matches, users
@@ -66,7 +66,10 @@ async def plan(ctx: Kindred, match_id: int) -> RoomPlan | None:
         match = await matches.get(conn, match_id)
         if match is None:
             return None
-        people = await users.get_many(conn, [match.user_low, match.user_high])
+        # Each carries the Matrix ID to invite: their linked one, if any.
+        people = await matrix_ids.with_effective_ids(
+            conn, await users.get_many(conn, [match.user_low, match.user_high])
+        )
         names = await interests.names_for_users(conn, [match.user_low, match.user_high])
         instance_id = await instance.get_id(conn)
     # The requester's name first reads naturally: "Ada & Bo".

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bridge.bot_rooms import BotRooms
 from bridge.bot_sync import Message
-from domain import accounts, bot_state
+from domain import accounts, bot_state, events
 from domain.bot_state import RoomRole
 from domain.context import Kindred
 from domain.errors import KindredError
@@ -76,6 +76,7 @@ class Commands:
             return
         sender = await accounts.by_matrix_id(self._ctx, message.sender)
         said = await self._answer(role, sender, command)
+        self._count(command, sender)
         if said.reply is None:
             return
         if said.private and sender is not None:
@@ -117,6 +118,12 @@ class Commands:
         if handler is None:
             return Said(_unknown(command))
         return await handler(RoomCall(self._ctx, sender, match, command.args, self._icebreakers))
+
+    def _count(self, command: Command, sender: User | None) -> None:
+        # A fixed set of names: anything else counts as "unknown" (it is a metrics label).
+        name = command.name if command.name in DIRECT or command.name in ROOM else "unknown"
+        who = (sender.id,) if sender is not None else ()
+        self._ctx.events.publish(events.Event(events.BOT_COMMAND, who, {"command": name}))
 
     async def _say(self, room_id: str, reply: Reply) -> None:
         await self._rooms.notice(room_id, reply.body, reply.formatted)

@@ -48,7 +48,9 @@ async def insert_pending(
     return cursor.lastrowid
 
 
-async def activate(conn: aiosqlite.Connection, user_id: int, matrix_user_id: str) -> None:
+async def activate(conn: aiosqlite.Connection, user_id: int, matrix_user_id: str | None) -> None:
+    """Make the reservation a person; ``matrix_user_id`` is None for people
+    who use a Matrix ID from another server (see ``matrix_links``)."""
     await conn.execute(
         "UPDATE users SET status = 'active', matrix_user_id = ? WHERE id = ?",
         (matrix_user_id, user_id),

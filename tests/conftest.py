@@ -140,12 +140,43 @@ def fake_accounts() -> FakeAccounts:
     return FakeAccounts()
 
 
+class FakeDirectMessages:
+    """Stands in for the bot's direct rooms: keeps what it would have sent."""
+
+    def __init__(self) -> None:
+        self.rooms: dict[str, str] = {}
+        self.sent: list[tuple[str, str]] = []
+        self.fail_with: Exception | None = None
+
+    async def open_direct_room(self, matrix_user_id: str, name: str) -> str:
+        if self.fail_with is not None:
+            raise self.fail_with
+        room_id = f"!direct{len(self.rooms) + 1}:localhost"
+        self.rooms[room_id] = matrix_user_id
+        return room_id
+
+    async def send_text(self, room_id: str, body: str) -> None:
+        self.sent.append((room_id, body))
+
+    def last_code(self, matrix_user_id: str) -> str:
+        """The code in the newest message to ``matrix_user_id``."""
+        room_id, body = next((r, b) for r, b in reversed(self.sent) if self.rooms[r] == matrix_user_id)
+        return body.split("your code is ", 1)[1][:6]
+
+
 @pytest.fixture
-async def offline_client(tmp_path: Path, aiohttp_client: Any, fake_accounts: FakeAccounts) -> TestClient:
+def fake_direct() -> FakeDirectMessages:
+    return FakeDirectMessages()
+
+
+@pytest.fixture
+async def offline_client(
+    tmp_path: Path, aiohttp_client: Any, fake_accounts: FakeAccounts, fake_direct: FakeDirectMessages
+) -> TestClient:
     """The web app with a fake homeserver and no bot: for rule and API-shape tests."""
     settings = make_settings(tmp_path, "http://127.0.0.1:9", run_bot=False)
     accounts: HomeserverAccounts = fake_accounts
-    app: web.Application = create_app(settings, load_or_create_secrets(tmp_path), accounts)
+    app: web.Application = create_app(settings, load_or_create_secrets(tmp_path), accounts, fake_direct)
     return await aiohttp_client(app)
 
 

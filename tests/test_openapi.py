@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.secrets import load_or_create_secrets
-from tests.conftest import FakeAccounts, make_settings
+from tests.conftest import FakeAccounts, FakeDirectMessages, make_settings
 from tests.helpers import assert_status, free_port
 from web import openapi
 from web.app import create_app
@@ -141,7 +141,8 @@ def _populate(url: str) -> dict[str, str]:
 def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     tmp = tmp_path_factory.mktemp("openapi")
     app = create_app(
-        make_settings(tmp, "http://127.0.0.1:9", run_bot=False), load_or_create_secrets(tmp), FakeAccounts()
+        make_settings(tmp, "http://127.0.0.1:9", run_bot=False), load_or_create_secrets(tmp), FakeAccounts(),
+        FakeDirectMessages(),
     )
     port, ready, holder = free_port(), threading.Event(), []
     thread = threading.Thread(target=_serve, args=(app, port, ready, holder), daemon=True)

@@ -21,6 +21,8 @@ async def signup(request: web.Request) -> web.Response:
         required(body, "username"),
         required(body, "password"),
         required(body, "display_name"),
+        # Optional: an ID on another homeserver, used instead of a new local account.
+        body.get("matrix_user_id"),
     )
     pair = await issue_pair(request.app, user.id)
     return web.json_response({"user": serializers.signed_up_user(user), **pair}, status=201)

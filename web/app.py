@@ -19,11 +19,13 @@ from aiohttp import web
 from bridge.accounts import MatrixAccounts
 from bridge.admin import SynapseAdmin
 from bridge.bot_account import ensure_bot_session
+from bridge.direct_messages import BotDirectMessages
+from bridge.matrix_client import BotSession
 from config.secrets import Secrets
 from config.settings import Settings
 from domain.context import Kindred, Links
 from domain.events import EventBus
-from domain.ports import HomeserverAccounts
+from domain.ports import DirectMessages, HomeserverAccounts
 from matcher.bot import running_bot
 from store.database import Database
 from web import keys, live
@@ -41,12 +43,16 @@ logger = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_BODY = 256 * 1024
 _ACCOUNTS = web.AppKey("accounts_override", object)
+_DIRECT = web.AppKey("direct_override", object)
 
 
 def create_app(
-    settings: Settings, secrets: Secrets, accounts: HomeserverAccounts | None = None
+    settings: Settings,
+    secrets: Secrets,
+    accounts: HomeserverAccounts | None = None,
+    direct: DirectMessages | None = None,
 ) -> web.Application:
-    """Build the app. ``accounts`` replaces homeserver registration in rule tests."""
+    """Build the app. ``accounts`` and ``direct`` replace the homeserver in rule tests."""
     app = web.Application(
         middlewares=[
             request_id_middleware,
@@ -63,6 +69,7 @@ def create_app(
     app[keys.SECRETS] = secrets
     app[keys.METRICS] = Metrics()
     app[_ACCOUNTS] = accounts
+    app[_DIRECT] = direct
     app[keys.LIMITS] = Limits(
         signup=SlidingWindow(settings.signups_per_hour, 3600),
         login=SlidingWindow(settings.logins_per_minute, 60),
@@ -99,14 +106,19 @@ async def _homeserver(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _kindred(app: web.Application) -> AsyncIterator[None]:
-    accounts = app[_ACCOUNTS] or MatrixAccounts(
-        app[keys.ADMIN], admin_token(app[keys.ADMIN], app[keys.HTTP], app[keys.SETTINGS], app[keys.SECRETS])
-    )
-    app[keys.KINDRED] = build_kindred(app[keys.SETTINGS], app[keys.DB], accounts)
+    settings = app[keys.SETTINGS]
+    session = bot_session(app[keys.ADMIN], app[keys.HTTP], settings, app[keys.SECRETS])
+    accounts = app[_ACCOUNTS] or MatrixAccounts(app[keys.ADMIN], _token_of(session))
+    own_direct = None if app[_DIRECT] else BotDirectMessages(settings.internal_homeserver_url, session)
+    app[keys.KINDRED] = build_kindred(settings, app[keys.DB], accounts, app[_DIRECT] or own_direct)
     yield
+    if own_direct is not None:
+        await own_direct.close()
 
 
-def build_kindred(settings: Settings, db: Database, accounts: HomeserverAccounts) -> Kindred:
+def build_kindred(
+    settings: Settings, db: Database, accounts: HomeserverAccounts, direct: DirectMessages | None = None
+) -> Kindred:
     """The domain context, as the web app and the command line both need it."""
     return Kindred(
         db=db,
@@ -120,6 +132,8 @@ def build_kindred(settings: Settings, db: Database, accounts: HomeserverAccounts
         ),
         reserved_usernames=frozenset({settings.bot_localpart, "admin", "root", "kindred"}),
         requests_per_day=settings.requests_per_day,
+        direct=direct,
+        federates=settings.federates,
     )
 
 
@@ -127,9 +141,16 @@ def admin_token(
     admin: SynapseAdmin, http: aiohttp.ClientSession, settings: Settings, secrets: Secrets
 ) -> Callable[[], Awaitable[str]]:
     """The bot's token, fetched on use: the bot is a homeserver admin."""
+    return _token_of(bot_session(admin, http, settings, secrets))
 
-    async def token() -> str:
-        session = await ensure_bot_session(
+
+def bot_session(
+    admin: SynapseAdmin, http: aiohttp.ClientSession, settings: Settings, secrets: Secrets
+) -> Callable[[], Awaitable[BotSession]]:
+    """The bot's session, checked (and renewed if need be) on every use."""
+
+    async def session() -> BotSession:
+        return await ensure_bot_session(
             admin,
             http,
             settings.internal_homeserver_url,
@@ -138,7 +159,13 @@ def admin_token(
             secrets.bot_password,
             settings.data_dir / "bot-session.json",
         )
-        return session.access_token
+
+    return session
+
+
+def _token_of(session: Callable[[], Awaitable[BotSession]]) -> Callable[[], Awaitable[str]]:
+    async def token() -> str:
+        return (await session()).access_token
 
     return token
 

@@ -57,6 +57,13 @@ SCHEMAS: dict[str, Schema] = {
             "password": {"type": "string", "minLength": validation.MIN_PASSWORD, "maxLength": validation.MAX_PASSWORD},
             "display_name": {"type": "string", "minLength": 1, "maxLength": validation.MAX_DISPLAY_NAME},
         },
+        {
+            "matrix_user_id": {
+                **_NULLABLE_STR,
+                "description": "Your Matrix ID on another homeserver: no local Matrix account is made, "
+                "and Kindred's bot sends that ID a code to verify (POST /api/v1/me/matrix-id/verify).",
+            }
+        },
         closed=False,
     ),
     "LoginBody": _obj({"username": _STR, "password": _STR}, closed=False),
@@ -146,6 +153,27 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Blocked": _obj({"blocked": _STR}),
+    "LinkBody": _obj({"matrix_user_id": {**_STR, "examples": ["@you:example.org"]}}, closed=False),
+    "VerifyBody": _obj({"code": {**_STR, "pattern": "^[0-9]{6}$"}}, closed=False),
+    "MatrixLink": _obj(
+        {
+            "matrix_user_id": {**_NULLABLE_STR, "description": "The ID Kindred uses for you: the linked one, else the local one."},
+            "local_matrix_user_id": {**_NULLABLE_STR, "description": "Your account on Kindred's homeserver, if you have one."},
+            "linked_matrix_user_id": {**_NULLABLE_STR, "description": "Your verified ID from another homeserver."},
+            "pending": {
+                "oneOf": [
+                    {"type": "null"},
+                    _obj(
+                        {
+                            "matrix_user_id": _STR,
+                            "expires_at": {"type": "string", "format": "date-time"},
+                            "tries_left": _INT,
+                        }
+                    ),
+                ]
+            },
+        }
+    ),
     "OpenApiDocument": {"type": "object", "required": ["openapi", "paths"]},
     "Error": _obj(
         {
@@ -188,13 +216,18 @@ _TEXT_ERRORS = ("field_required", "field_type", "control_characters")
 _REQUEST_ID = Param("id", "path", {"type": "integer", "minimum": 1})
 _MATCH_ID = Param("id", "path", {"type": "integer", "minimum": 1})
 _ANSWER_ERRORS = ("request_not_found", "request_not_pending", "not_found")
+# Naming a Matrix ID of another server, and reaching it.
+_LINK_ERRORS = (
+    "field_required", "field_type", "matrix_id_invalid", "matrix_id_not_external", "matrix_id_taken",
+    "federation_off", "matrix_server_unreachable", "matrix_invite_refused", "homeserver_unavailable",
+)
 _LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post", "/api/v1/auth/signup", "api_signup", "Sign up", "auth", {201: "SignedUp"},
         (*_TEXT_ERRORS, "username_invalid", "password_invalid", "display_name_invalid",
-         "username_taken", "rate_limited", "homeserver_unavailable"),
+         "username_taken", "rate_limited", "homeserver_unavailable", *_LINK_ERRORS),
         body="SignupBody", public=True,
         description="Creates the Kindred account and its Matrix account (same username and password) together.",
     ),
@@ -219,6 +252,28 @@ OPERATIONS: tuple[Operation, ...] = (
         body="ProfileBody",
         description="Any of display_name, bio, interests; all are checked before any is written. "
         "Interests are trimmed, case-folded and de-duplicated.",
+    ),
+    Operation(
+        "get", "/api/v1/me/matrix-id", "api_matrix_id", "Your Matrix IDs", "matrix", {200: "MatrixLink"},
+    ),
+    Operation(
+        "post", "/api/v1/me/matrix-id", "api_link_matrix_id", "Link a Matrix ID from another homeserver",
+        "matrix", {202: "MatrixLink"}, (*_LINK_ERRORS, "rate_limited"), body="LinkBody",
+        description="Kindred's bot invites the ID to a direct room and posts a six-digit code there "
+        "(15 minutes, 5 tries); any earlier code stops working. At most one new code a minute.",
+    ),
+    Operation(
+        "post", "/api/v1/me/matrix-id/verify", "api_verify_matrix_id", "Prove a Matrix ID with its code",
+        "matrix", {200: "MatrixLink"},
+        ("field_required", "no_pending_link", "verification_code_wrong", "verification_code_expired",
+         "verification_code_spent", "matrix_id_taken"),
+        body="VerifyBody",
+        description="Sending `!verify <code>` to the bot in that room does the same.",
+    ),
+    Operation(
+        "delete", "/api/v1/me/matrix-id", "api_unlink_matrix_id", "Unlink your Matrix ID", "matrix",
+        {200: "MatrixLink"}, ("matrix_id_required",),
+        description="Kindred goes back to your account on its own homeserver.",
     ),
     Operation(
         "get", "/api/v1/suggestions", "api_suggestions", "People who share your interests", "people",

@@ -27,14 +27,22 @@ async def signup_form(request: web.Request) -> web.StreamResponse:
 async def signup_submit(request: web.Request) -> web.StreamResponse:
     enforce(request.app[keys.LIMITS].signup, request)
     form = await request.post()
-    values = {k: str(form.get(k, "")) for k in ("username", "display_name", "password")}
+    values = {k: str(form.get(k, "")) for k in ("username", "display_name", "password", "matrix_user_id")}
     try:
         user = await accounts.signup(
-            request.app[keys.KINDRED], values["username"], values["password"], values["display_name"]
+            request.app[keys.KINDRED],
+            values["username"],
+            values["password"],
+            values["display_name"],
+            values["matrix_user_id"].strip() or None,
         )
     except KindredError as exc:
         return _form_error(request, "signup.html", values, exc)
-    response = redirect(request, "profile", flash=f"Welcome, {user.display_name}! Add your interests.")
+    if user.matrix_user_id is None:
+        flash = f"Welcome, {user.display_name}! Enter the code Kindred's bot sent to your Matrix ID."
+        response = redirect(request, "matrix_id", flash=flash)
+    else:
+        response = redirect(request, "profile", flash=f"Welcome, {user.display_name}! Add your interests.")
     set_session_cookies(request, response, await issue_pair(request.app, user.id))
     raise response
 

@@ -10,6 +10,7 @@ from web import (
     api_auth,
     api_docs,
     api_matches,
+    api_matrix_id,
     api_people,
     api_requests,
     health,
@@ -18,6 +19,7 @@ from web import (
     pages_admin,
     pages_auth,
     pages_matches,
+    pages_matrix_id,
     pages_people,
     pages_requests,
 )
@@ -37,6 +39,10 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/v1/auth/logout", api_auth.logout, name="api_logout")
     r.add_get("/api/v1/me", api_people.me, name="api_me")
     r.add_put("/api/v1/me/profile", api_people.update_profile, name="api_profile")
+    r.add_get("/api/v1/me/matrix-id", api_matrix_id.show, name="api_matrix_id")
+    r.add_post("/api/v1/me/matrix-id", api_matrix_id.link, name="api_link_matrix_id")
+    r.add_post("/api/v1/me/matrix-id/verify", api_matrix_id.verify, name="api_verify_matrix_id")
+    r.add_delete("/api/v1/me/matrix-id", api_matrix_id.unlink, name="api_unlink_matrix_id")
     r.add_get("/api/v1/suggestions", api_people.list_suggestions, name="api_suggestions")
     r.add_get("/api/v1/users", api_people.search_users, name="api_users")
     r.add_get("/api/v1/users/{username}", api_people.user_profile, name="api_user")
@@ -63,6 +69,10 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/logout", pages_auth.logout)
     r.add_get("/profile", pages_people.profile_form, name="profile")
     r.add_post("/profile", pages_people.profile_submit)
+    r.add_get("/matrix-id", pages_matrix_id.page, name="matrix_id")
+    r.add_post("/matrix-id", pages_matrix_id.link)
+    r.add_post("/matrix-id/verify", pages_matrix_id.verify, name="matrix_id_verify")
+    r.add_post("/matrix-id/unlink", pages_matrix_id.unlink, name="matrix_id_unlink")
     r.add_get("/discover", pages_people.discover, name="discover")
     r.add_get("/u/{username}", pages_people.user_page, name="user")
     r.add_get("/requests", pages_requests.requests_page, name="requests")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.context import Links
+from domain.linking import LinkStatus
 from domain.matches import MatchView
 from domain.profiles import Profile
 from matcher.suggestions import Suggestion
@@ -77,6 +78,22 @@ def match(view: MatchView) -> dict[str, Any]:
         "room_url": view.room_url,
         "shared_interests": view.shared_interests,
         "created_at": view.created_at,
+    }
+
+
+def matrix_link(status: LinkStatus) -> dict[str, Any]:
+    pending = status.pending
+    return {
+        "matrix_user_id": status.matrix_user_id,
+        "local_matrix_user_id": status.local_matrix_user_id,
+        "linked_matrix_user_id": status.linked_matrix_user_id,
+        "pending": None
+        if pending is None
+        else {
+            "matrix_user_id": pending.matrix_user_id,
+            "expires_at": pending.expires_at,
+            "tries_left": pending.tries_left,
+        },
     }
 
 

@@ -12,7 +12,7 @@ from typing import Awaitable, Callable
 
 import aiosqlite
 
-from store.migrations import v001_initial, v002_bot, v004_moderation
+from store.migrations import v001_initial, v002_bot, v004_moderation, v005_matrix_links
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, v001_initial.DESCRIPTION, v001_initial.upgrade),
     (2, v002_bot.DESCRIPTION, v002_bot.upgrade),
     (4, v004_moderation.DESCRIPTION, v004_moderation.upgrade),
+    (5, v005_matrix_links.DESCRIPTION, v005_matrix_links.upgrade),
 ]
 LATEST = MIGRATIONS[-1][0]
 

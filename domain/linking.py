@@ -1,0 +1,218 @@
+"""Linking a Matrix ID from another homeserver to a Kindred account.
+
+The person names the ID; the bot invites it to a direct room and posts a
+six-digit code there; whoever reads that room owns the ID, and proves it by
+giving the code back (on Kindred, or as ``!verify <code>`` to the bot). Codes
+are random, stored only as salted hashes, compared in constant time, valid
+for 15 minutes and 5 tries. One Matrix ID belongs to at most one person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import timedelta
+
+import aiosqlite
+
+from domain import matrix_ids
+from domain.context import Kindred
+from domain.errors import KindredError
+from domain.ports import HomeserverDown, InviteRefused, MatrixIdUnreachable
+from store import bot_direct_rooms, matrix_link_codes, matrix_links, users
+from store.matrix_link_codes import LinkCode
+from store.timeutil import iso, parse, utc_now
+from store.users import User
+
+logger = logging.getLogger(__name__)
+
+CODE_DIGITS = 6
+CODE_LIFETIME = timedelta(minutes=15)
+TRIES = 5
+# A new code (a new invite to someone's Matrix ID) at most this often, so
+# Kindred cannot be used to pester strangers with invites.
+RESEND_AFTER = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    matrix_user_id: str | None
+    local_matrix_user_id: str | None
+    linked_matrix_user_id: str | None
+    pending: LinkCode | None
+
+
+async def status(ctx: Kindred, user: User) -> LinkStatus:
+    async with ctx.db.read() as conn:
+        current = await users.get(conn, user.id) or user
+        link = await matrix_links.for_user(conn, user.id)
+        pending = await matrix_link_codes.for_user(conn, user.id)
+    return LinkStatus(
+        matrix_ids.effective(current, link),
+        current.matrix_user_id,
+        link.matrix_user_id if link else None,
+        pending,
+    )
+
+
+async def claimable(ctx: Kindred, value: object) -> str:
+    """The Matrix ID in ``value`` if it may be linked: well-formed, on another
+    server that Kindred can reach, and nobody's yet."""
+    matrix_user_id = matrix_ids.parse(value)
+    if matrix_ids.server_of(matrix_user_id) == ctx.links.server_name:
+        raise KindredError("matrix_id_not_external", field="matrix_user_id")
+    if not ctx.federates:
+        raise KindredError("federation_off", field="matrix_user_id")
+    async with ctx.db.read() as conn:
+        link = await matrix_links.by_matrix_id(conn, matrix_user_id)
+    if link is not None:
+        raise KindredError("matrix_id_taken", field="matrix_user_id")
+    return matrix_user_id
+
+
+async def request_link(ctx: Kindred, user: User, value: object) -> LinkStatus:
+    """Send a fresh code to ``value``; any earlier code stops working."""
+    matrix_user_id = await claimable(ctx, value)
+    async with ctx.db.read() as conn:
+        earlier = await matrix_link_codes.for_user(conn, user.id)
+    if earlier is not None:
+        wait = parse(earlier.created_at) + RESEND_AFTER - utc_now()
+        if wait > timedelta(0):
+            raise KindredError("rate_limited", retry_after=int(wait.total_seconds()) + 1)
+    await start(ctx, user, matrix_user_id)
+    return await status(ctx, user)
+
+
+async def start(ctx: Kindred, user: User, matrix_user_id: str) -> None:
+    """Store a new code for the person and deliver it to ``matrix_user_id``.
+
+    Stored first, so the code works the moment it arrives; if it cannot be
+    delivered it is removed again and the reason raised.
+    """
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    code_hash = _hash(code)
+    async with ctx.db.transaction() as conn:
+        await matrix_link_codes.put(
+            conn, user.id, matrix_user_id, code_hash, TRIES, iso(utc_now() + CODE_LIFETIME)
+        )
+    try:
+        await _deliver(ctx, user, matrix_user_id, code, code_hash)
+    except BaseException:
+        async with ctx.db.transaction() as conn:
+            await matrix_link_codes.delete(conn, user.id, code_hash)
+        raise
+    logger.info("sent a link code for %s to %s", user.username, matrix_user_id)
+
+
+async def _deliver(ctx: Kindred, user: User, matrix_user_id: str, code: str, code_hash: str) -> None:
+    if ctx.direct is None:
+        raise KindredError("homeserver_unavailable")
+    try:
+        room_id = await ctx.direct.open_direct_room(matrix_user_id, "Kindred")
+        async with ctx.db.transaction() as conn:
+            await matrix_link_codes.set_room(conn, user.id, code_hash, room_id)
+        await ctx.direct.send_text(room_id, _code_message(ctx, user, code))
+    except MatrixIdUnreachable as exc:
+        logger.info("link to %s: server unreachable: %s", matrix_user_id, exc)
+        raise KindredError("matrix_server_unreachable", field="matrix_user_id") from exc
+    except InviteRefused as exc:
+        logger.info("link to %s: invite refused: %s", matrix_user_id, exc)
+        raise KindredError("matrix_invite_refused", field="matrix_user_id") from exc
+    except HomeserverDown as exc:
+        raise KindredError("homeserver_unavailable") from exc
+
+
+def _code_message(ctx: Kindred, user: User, code: str) -> str:
+    minutes = int(CODE_LIFETIME.total_seconds() // 60)
+    return (
+        f"Hello from Kindred ({ctx.links.web_url}). The Kindred account "
+        f"\"{user.display_name}\" ({user.username}) wants to use this Matrix ID. "
+        f"If that is you, your code is {code}: enter it on Kindred, or reply here with "
+        f"!verify {code}. It works for {minutes} minutes. "
+        "If it is not you, ignore this message and nothing will be linked."
+    )
+
+
+async def verify(ctx: Kindred, user: User, code: object) -> LinkStatus:
+    """Prove the pending link with the code typed on Kindred."""
+    async with ctx.db.transaction() as conn:
+        pending = await matrix_link_codes.for_user(conn, user.id)
+        refusal = await _settle(conn, pending, code)
+    if refusal is not None:
+        raise refusal
+    return await status(ctx, user)
+
+
+async def verify_in_room(ctx: Kindred, sender: str, room_id: str, code: object) -> User:
+    """Prove a pending link with ``!verify <code>`` sent to the bot's direct room."""
+    async with ctx.db.transaction() as conn:
+        pending = await matrix_link_codes.by_room(conn, room_id)
+        if pending is not None and pending.matrix_user_id != sender:
+            pending = None
+        user = await users.get(conn, pending.user_id) if pending is not None else None
+        refusal = await _settle(conn, pending, code)
+    if refusal is not None:
+        raise refusal
+    assert user is not None
+    return user
+
+
+async def _settle(conn: aiosqlite.Connection, pending: LinkCode | None, code: object) -> KindredError | None:
+    """Check a code inside the caller's transaction; a refusal is returned,
+    not raised, so that a spent try is committed with it."""
+    if pending is None:
+        return KindredError("no_pending_link")
+    if utc_now() >= parse(pending.expires_at):
+        return KindredError("verification_code_expired", field="code")
+    if pending.tries_left <= 0:
+        return KindredError("verification_code_spent", field="code")
+    if not _matches(pending.code_hash, code):
+        left = await matrix_link_codes.spend_try(conn, pending.user_id)
+        if left == 0:
+            return KindredError("verification_code_spent", field="code")
+        tries = "1 try" if left == 1 else f"{left} tries"
+        return KindredError("verification_code_wrong", f"That code is not right; {tries} left.", "code")
+    try:
+        await matrix_links.put(conn, pending.user_id, pending.matrix_user_id, pending.room_id)
+    except sqlite3.IntegrityError:
+        # Someone else proved this ID first.
+        return KindredError("matrix_id_taken", field="code")
+    await matrix_link_codes.delete(conn, pending.user_id)
+    if pending.room_id is not None:
+        # The room the code came through becomes the person's direct room
+        # with the bot: they are in it already, as the ID now in use.
+        await bot_direct_rooms.put(conn, pending.user_id, pending.room_id)
+    logger.info("user %d linked %s", pending.user_id, pending.matrix_user_id)
+    return None
+
+
+async def unlink(ctx: Kindred, user: User) -> LinkStatus:
+    """Drop the linked ID (and any pending one); the local account takes over."""
+    async with ctx.db.transaction() as conn:
+        current = await users.get(conn, user.id) or user
+        link = await matrix_links.for_user(conn, user.id)
+        if link is not None and current.matrix_user_id is None:
+            raise KindredError("matrix_id_required")
+        await matrix_links.delete(conn, user.id)
+        await matrix_link_codes.delete(conn, user.id)
+    return await status(ctx, user)
+
+
+def _hash(code: str, salt: str | None = None) -> str:
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.sha256(f"{salt}:{code}".encode("ascii")).hexdigest()
+    return f"{salt}${digest}"
+
+
+def _matches(stored: str, code: object) -> bool:
+    if not isinstance(code, (str, int)) or isinstance(code, bool):
+        return False
+    text = str(code).strip()
+    if not (len(text) == CODE_DIGITS and text.isascii() and text.isdigit()):
+        return False
+    salt = stored.split("$", 1)[0]
+    return hmac.compare_digest(_hash(text, salt), stored)

@@ -1,0 +1,34 @@
+"""/api/v1/me/matrix-id: link a Matrix ID from another homeserver, prove it, unlink it."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from domain import linking
+from web import keys, serializers
+from web.bodies import json_object, required
+
+
+async def show(request: web.Request) -> web.Response:
+    found = await linking.status(request.app[keys.KINDRED], request[keys.USER])
+    return web.json_response(serializers.matrix_link(found))
+
+
+async def link(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    found = await linking.request_link(
+        request.app[keys.KINDRED], request[keys.USER], required(body, "matrix_user_id")
+    )
+    # Accepted, not done: the link counts once the code comes back.
+    return web.json_response(serializers.matrix_link(found), status=202)
+
+
+async def verify(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    found = await linking.verify(request.app[keys.KINDRED], request[keys.USER], required(body, "code"))
+    return web.json_response(serializers.matrix_link(found))
+
+
+async def unlink(request: web.Request) -> web.Response:
+    found = await linking.unlink(request.app[keys.KINDRED], request[keys.USER])
+    return web.json_response(serializers.matrix_link(found))

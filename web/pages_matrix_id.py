@@ -1,0 +1,61 @@
+"""Page: your Matrix ID, and linking one from another homeserver."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from domain import linking
+from domain.errors import KindredError
+from web import keys
+from web.errors import STATUS
+from web.pages import current_user, redirect
+
+
+async def page(request: web.Request) -> web.StreamResponse:
+    return await _render(request, {}, {})
+
+
+async def link(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    form = await request.post()
+    value = str(form.get("matrix_user_id", ""))
+    try:
+        found = await linking.request_link(request.app[keys.KINDRED], user, value)
+    except KindredError as exc:
+        return await _render(request, {"matrix_user_id": value}, _errors(exc), STATUS[exc.kind])
+    assert found.pending is not None
+    raise redirect(request, "matrix_id", flash=f"Kindred's bot sent a code to {found.pending.matrix_user_id}.")
+
+
+async def verify(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    form = await request.post()
+    try:
+        found = await linking.verify(request.app[keys.KINDRED], user, str(form.get("code", "")))
+    except KindredError as exc:
+        return await _render(request, {}, _errors(exc), STATUS[exc.kind])
+    raise redirect(request, "matrix_id", flash=f"Linked: Kindred now uses {found.matrix_user_id}.")
+
+
+async def unlink(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    try:
+        found = await linking.unlink(request.app[keys.KINDRED], user)
+    except KindredError as exc:
+        return await _render(request, {}, _errors(exc), STATUS[exc.kind])
+    raise redirect(request, "matrix_id", flash=f"Unlinked: Kindred uses {found.matrix_user_id} again.")
+
+
+def _errors(exc: KindredError) -> dict[str, str]:
+    # By the field it concerns (the Matrix ID or the code), else above the forms.
+    return {exc.field or "form": exc.message}
+
+
+async def _render(
+    request: web.Request, form: dict[str, str], errors: dict[str, str], status: int = 200
+) -> web.Response:
+    user = current_user(request)
+    found = await linking.status(request.app[keys.KINDRED], user)
+    context = {"link": found, "form": form, "errors": errors}
+    return aiohttp_jinja2.render_template("matrix_id.html", request, context, status=status)
