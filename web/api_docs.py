@@ -23,7 +23,7 @@ async def docs_page(request: web.Request) -> dict[str, Any]:
         for name, schema in doc["components"]["schemas"].items()
         if not name.endswith("Body") and schema.get("properties")
     ]
-    return {"info": doc["info"], "tags": _by_tag(doc), "shapes": shapes}
+    return {"info": doc["info"], "openapi_version": doc["openapi"], "tags": _by_tag(doc), "shapes": shapes}
 
 
 def _by_tag(doc: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -85,6 +85,8 @@ def _rule(prop: dict[str, Any]) -> str:
         return str(prop["$ref"]).rsplit("/", 1)[-1]
     if prop.get("type") == "array" and "$ref" in prop.get("items", {}):
         return "list of " + _rule(prop["items"])
+    if "oneOf" in prop or "anyOf" in prop:
+        return " or ".join(_rule(option) or "object" for option in prop.get("oneOf", prop.get("anyOf", [])))
     if "enum" in prop:
         return " | ".join(str(v) for v in prop["enum"])
     if "const" in prop:
