@@ -17,6 +17,7 @@ from domain import accounts, events, matches, requests
 from domain.context import Kindred
 from matcher.direct_rooms import DirectRooms
 from matcher.replies import Reply
+from store.requests import Request
 from store.users import User
 
 logger = logging.getLogger(__name__)
@@ -64,28 +65,31 @@ class Notifier:
     async def handle(self, event: events.Event) -> None:
         if event.type == events.MATCH_CLOSED:
             await self._close_room(int(event.data["match_id"]), event.data.get("closed_by"))
-            return
-        if event.type == events.MATCH_READY:
+        elif event.type == events.MATCH_READY:
             await self._match_ready(int(event.data["match_id"]))
-            return
-        request = await requests.load(self._ctx, int(event.data["request_id"]))
-        if request is None:
-            return
-        if event.type == events.REQUEST_RECEIVED and request.status == "pending":
-            shared = await matches.shared_between(self._ctx, request.from_user_id, request.to_user_id)
-            reply = Reply().person(request.from_display_name, request.from_username)
-            reply.text(" would like to connect with you.").line().text("You both like: ")
-            reply.interests(shared, "no interests in common yet").text(".")
-            if request.note:
-                reply.line().text("Their note: ").quote(request.note)
-            reply.line().text("Answer with ").code(f"!accept {request.from_username}")
-            reply.text(" or ").code(f"!reject {request.from_username}").text(", or on the web: ")
-            reply.link(self._requests_page())
-            await self._tell(request.to_user_id, reply)
-        elif event.type == events.REQUEST_ACCEPTED:
-            reply = Reply().person(request.to_display_name, request.to_username)
-            reply.text(" accepted your request! I'm opening a private room for you two and will tell you here when it is ready.")
-            await self._tell(request.from_user_id, reply)
+        else:
+            request = await requests.load(self._ctx, int(event.data["request_id"]))
+            if request is None:
+                return
+            if event.type == events.REQUEST_RECEIVED and request.status == "pending":
+                await self._request_received(request)
+            elif event.type == events.REQUEST_ACCEPTED:
+                reply = Reply().person(request.to_display_name, request.to_username)
+                reply.text(" accepted your request! I'm opening a private room for you two")
+                reply.text(" and will tell you here when it is ready.")
+                await self._tell(request.from_user_id, reply)
+
+    async def _request_received(self, request: Request) -> None:
+        shared = await matches.shared_between(self._ctx, request.from_user_id, request.to_user_id)
+        reply = Reply().person(request.from_display_name, request.from_username)
+        reply.text(" would like to connect with you.").line().text("You both like: ")
+        reply.interests(shared, "no interests in common yet").text(".")
+        if request.note:
+            reply.line().text("Their note: ").quote(request.note)
+        reply.line().text("Answer with ").code(f"!accept {request.from_username}")
+        reply.text(" or ").code(f"!reject {request.from_username}").text(", or on the web: ")
+        reply.link(self._requests_page())
+        await self._tell(request.to_user_id, reply)
 
     async def _match_ready(self, match_id: int) -> None:
         match = await matches.load(self._ctx, match_id)

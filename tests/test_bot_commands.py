@@ -11,12 +11,15 @@ import random
 
 from nio import RoomInviteResponse
 
-from matcher.commands import Command, parse
+from bridge.bot_sync import SYNC_FILTER, Batch, Departure, Invite, Message, parse
+from domain import events
+from matcher.commands import Command
+from matcher.commands import parse as parse_command
 from matcher.icebreakers import Icebreakers
 from matcher.replies import Reply
 from matcher.throttle import CommandThrottle
 from store import reports
-from tests.bot_helpers import MatrixPerson, Pair
+from tests.bot_helpers import MatrixPerson, Pair, ready_match
 from tests.helpers import eventually, sign_up
 from web import keys
 
@@ -24,13 +27,13 @@ from web import keys
 
 
 def test_commands_are_parsed_and_plain_talk_is_not() -> None:
-    assert parse("!accept ada") == Command("accept", "ada")
-    assert parse("  !Request bo  Climb on Saturday?\nBring shoes ") == Command(
+    assert parse_command("!accept ada") == Command("accept", "ada")
+    assert parse_command("  !Request bo  Climb on Saturday?\nBring shoes ") == Command(
         "request", "bo  Climb on Saturday?\nBring shoes"
     )
-    assert parse("!help") == Command("help", "")
+    assert parse_command("!help") == Command("help", "")
     for talk in ("hello", "wow!", "!!!", "! help", "> <@a:b> !help", ""):
-        assert parse(talk) is None, talk
+        assert parse_command(talk) is None, talk
 
 
 def test_the_throttle_answers_once_per_burst_then_frees_up() -> None:
@@ -58,6 +61,40 @@ def test_replies_escape_what_people_typed() -> None:
     assert 'href="https://x/?a=1&amp;b=2"' in reply.formatted
 
 
+def test_the_sync_filter_keeps_the_bot_light_and_the_reader_takes_only_what_it_needs() -> None:
+    room = SYNC_FILTER["room"]
+    assert room["state"]["lazy_load_members"] is True
+    assert room["timeline"]["limit"] <= 20
+    assert set(room["timeline"]["types"]) == {"m.room.message", "m.room.member"}
+    assert SYNC_FILTER["presence"] == room["ephemeral"] == {"not_types": ["*"]}
+    payload = {
+        "next_batch": "s2",
+        "rooms": {
+            "join": {
+                "!a": {"timeline": {"events": [
+                    {"type": "m.room.message", "event_id": "$1", "sender": "@u:x", "origin_server_ts": 5,
+                     "content": {"msgtype": "m.text", "body": "!help"}},
+                    {"type": "m.room.message", "event_id": "$2", "sender": "@u:x", "content": {"msgtype": "m.image"}},
+                    {"type": "m.room.member", "state_key": "@u:x", "content": {"membership": "leave"}},
+                    {"type": "m.room.member", "state_key": "@v:x", "content": {"membership": "join"}},
+                ]}},
+            },
+            "invite": {
+                "!dm": {"invite_state": {"events": [
+                    {"type": "m.room.member", "state_key": "@bot:x", "sender": "@u:x",
+                     "content": {"membership": "invite", "is_direct": True}},
+                ]}},
+            },
+        },
+    }
+    batch = parse(payload, "@bot:x")
+    assert batch.next_batch == "s2"
+    assert batch.messages == [Message("!a", "$1", "@u:x", "!help", "m.text", 5)]
+    assert batch.departures == [Departure("!a", "@u:x")]
+    assert batch.invites == [Invite("!dm", "@u:x", True)]
+    assert parse({"next_batch": "s3"}, "@bot:x") == Batch("s3")
+
+
 # -- on the homeserver ----------------------------------------------------------------
 
 
@@ -67,6 +104,10 @@ async def test_direct_room_commands_use_the_same_rules_as_the_web(kindred, homes
     bo = await sign_up(client, "bo", "Bo", ["go", "rock climbing", "chess"])
     cy = await sign_up(client, "cy", "Cy", ["chess"])
     await ada.call("POST", "/requests", 201, json={"to": bo.username, "note": "Climb?"})
+    counted: list[str] = []
+    client.app[keys.KINDRED].events.subscribe(
+        lambda e: counted.append(e.data["command"]) if e.type == events.BOT_COMMAND else None
+    )
     bo_mx = await MatrixPerson.login(client, homeserver.url, bo)
     try:
         dm = await bo_mx.direct_room()
@@ -78,8 +119,8 @@ async def test_direct_room_commands_use_the_same_rules_as_the_web(kindred, homes
         await bo_mx.say(dm, "thanks, just saying hi")
 
         await bo_mx.command(dm, f"!accept @{ada.username}", "matched")
-        match = (await bo.call("GET", "/matches", 200))["matches"][0]
-        assert match["user"]["username"] == ada.username
+        match = await ready_match(bo)
+        assert match["user"]["username"] == ada.username and match["room_id"]
         await bo_mx.command(dm, f"!accept {ada.username}", "No such request")
         await bo_mx.command(dm, "!matches", "Your matches", ada.username)
 
@@ -97,6 +138,7 @@ async def test_direct_room_commands_use_the_same_rules_as_the_web(kindred, homes
         # Plain talk got no answer: the only "unknown command" is the one for !frobnicate.
         texts = [n["body"] for n in await bo_mx.bot_notices(dm)]
         assert sum("I don't know" in t for t in texts) == 1
+        assert counted[:5] == ["help", "requests", "unknown", "accept", "accept"]
     finally:
         await bo_mx.close()
 
