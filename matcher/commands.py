@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bridge.bot_rooms import BotRooms
 from bridge.bot_sync import Message
-from domain import accounts, bot_state, events
+from domain import accounts, bot_state, events, linking
 from domain.bot_state import RoomRole
 from domain.context import Kindred
 from domain.errors import KindredError
@@ -67,12 +67,17 @@ class Commands:
         if command is None or message.sender == self._rooms.user_id:
             return
         role = await bot_state.role_of(self._ctx, message.room_id)
-        if role is None:
+        # A code comes back in the room the bot sent it to, which is nobody's
+        # direct room yet: the sender is not on Kindred until it checks out.
+        if role is None and command.name != "verify":
             return
         verdict = self._throttle.check(message.sender)
         if not verdict.allowed:
             if verdict.warn_seconds is not None:
                 await self._say(message.room_id, _slow_down(verdict.warn_seconds))
+            return
+        if command.name == "verify":
+            await self._say(message.room_id, await _verify_link(self._ctx, message, command.args))
             return
         sender = await accounts.by_matrix_id(self._ctx, message.sender)
         said = await self._answer(role, sender, command)
@@ -127,6 +132,15 @@ class Commands:
 
     async def _say(self, room_id: str, reply: Reply) -> None:
         await self._rooms.notice(room_id, reply.body, reply.formatted)
+
+
+async def _verify_link(ctx: Kindred, message: Message, code: str) -> Reply:
+    try:
+        user = await linking.verify_in_room(ctx, message.sender, message.room_id, code)
+    except KindredError as exc:
+        return Reply(exc.message)
+    reply = Reply("Verified! ").person(user.display_name, user.username)
+    return reply.text(" on Kindred now uses this Matrix ID: your match rooms and my messages come here.")
 
 
 def _unknown(command: Command) -> Reply:

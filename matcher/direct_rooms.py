@@ -8,7 +8,7 @@ import logging
 
 from bridge.bot_rooms import BotRooms
 from bridge.errors import BridgeError
-from domain import bot_state
+from domain import bot_state, matrix_ids
 from domain.context import Kindred
 from store.users import User
 
@@ -26,37 +26,44 @@ class DirectRooms:
         self._locks = [asyncio.Lock() for _ in range(_LOCKS)]
 
     async def room_for(self, user: User) -> str | None:
-        """The person's direct room, made if needed; None if they have no Matrix account."""
-        if not user.matrix_user_id:
+        """The person's direct room, made if needed; None if they have no Matrix ID."""
+        # A Matrix ID linked from another server replaces the local account here.
+        matrix_user_id = await matrix_ids.effective_id(self._ctx, user)
+        if not matrix_user_id:
             return None
         async with self._locks[user.id % _LOCKS]:
             room_id = await bot_state.direct_room_of(self._ctx, user.id)
             if room_id is not None:
-                if await self._rooms.membership(room_id, user.matrix_user_id) in ("join", "invite"):
+                if await self._rooms.membership(room_id, matrix_user_id) in ("join", "invite"):
                     return room_id
                 await self.drop(room_id)
-            room_id = await self._rooms.create_direct_room(user.matrix_user_id)
+            room_id = await self._rooms.create_direct_room(matrix_user_id)
             await bot_state.remember_direct_room(self._ctx, user.id, room_id)
-        logger.info("opened direct room %s with %s", room_id, user.matrix_user_id)
-        await self._mark(user.matrix_user_id, room_id, both_sides=True)
+        logger.info("opened direct room %s with %s", room_id, matrix_user_id)
+        # Only a local account's own m.direct can be written for it.
+        await self._mark(matrix_user_id, room_id, both_sides=self._is_local(matrix_user_id))
         return room_id
 
     async def adopt(self, user: User, room_id: str) -> None:
         """Make a room the person opened with the bot their direct room."""
-        assert user.matrix_user_id
+        matrix_user_id = await matrix_ids.effective_id(self._ctx, user)
+        assert matrix_user_id
         async with self._locks[user.id % _LOCKS]:
             old = await bot_state.direct_room_of(self._ctx, user.id)
             await bot_state.remember_direct_room(self._ctx, user.id, room_id)
         if old is not None and old != room_id:
             await self._leave(old)
         # Their client marked it direct when it made the room.
-        await self._mark(user.matrix_user_id, room_id, both_sides=False)
+        await self._mark(matrix_user_id, room_id, both_sides=False)
 
     async def drop_if_owner_left(self, room_id: str, matrix_user_id: str) -> None:
         role = await bot_state.role_of(self._ctx, room_id)
         owner = role.direct_owner if role is not None else None
-        if owner is not None and owner.matrix_user_id == matrix_user_id:
+        if owner is not None and await matrix_ids.effective_id(self._ctx, owner) == matrix_user_id:
             await self.drop(room_id)
+
+    def _is_local(self, matrix_user_id: str) -> bool:
+        return matrix_ids.server_of(matrix_user_id) == self._ctx.links.server_name
 
     async def drop(self, room_id: str) -> None:
         """Forget a direct room the person left, and leave it too."""
