@@ -98,7 +98,9 @@ SCHEMAS: dict[str, Schema] = {
             "display_name": _STR,
             "bio": _STR,
             "interests": _NAMES,
-            "matrix_user_id": {**_NULLABLE_STR, "description": "Null for a demo person without a Matrix account."},
+            "matrix_user_id": {**_NULLABLE_STR, "description": "The Matrix ID Kindred uses for you: a verified linked one, "
+                "else your account on Kindred's server. Null for a demo person without a Matrix account, "
+                "or for someone whose own Matrix ID is not verified yet."},
             "homeserver_url": _STR,
         }
     ),
