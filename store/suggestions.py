@@ -1,6 +1,20 @@
-"""Candidate scoring in SQL: walk the interest -> people index for the
-viewer's interests and sum each candidate's weights, so the work grows with
-the people who share something, never with everyone in the database."""
+"""Candidate scoring in SQL, for one pass of the ranking in matcher.suggestions.
+
+A pass reads the interest -> people index for the viewer's rarest interests
+(the ``sources``) and sums each person's weights from those lists. The other
+interests are then checked one at a time, heaviest first, and only for the
+people whose sum so far, plus all that the unchecked interests could still
+add, can reach the floor: the ``limit``-th best exact total among the
+``probe`` people with the highest partial sums. The work grows with the
+holders of the viewer's rarer interests, never with everyone.
+
+Weights are integers, so a sum does not depend on the order SQLite adds its
+terms in and equal weights tie exactly.
+
+People are looked up one by one (``EXISTS``, scalar subqueries) rather than
+joined: a join lets SQLite build a Bloom filter over the whole users table,
+which costs more than the few hundred lookups it would save.
+"""
 
 from __future__ import annotations
 
@@ -8,66 +22,171 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from store.interests import HeldInterest
+
 
 @dataclass(frozen=True)
 class Candidate:
     user_id: int
-    username: str
-    display_name: str
-    bio: str
-    score: float
+    # The sum of the weights of the viewer's interests this person holds.
+    total: int
     shared_ids: tuple[int, ...]
 
 
-async def score_candidates(
+async def population(conn: aiosqlite.Connection) -> int:
+    """How many people are active: N in the IDF weights (kept by triggers)."""
+    cursor = await conn.execute("SELECT active FROM population")
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def interest_named(conn: aiosqlite.Connection, name: str) -> HeldInterest | None:
+    cursor = await conn.execute("SELECT id, name, user_count FROM interests WHERE name = ?", (name,))
+    row = await cursor.fetchone()
+    return HeldInterest(*row) if row else None
+
+
+async def score_pass(
     conn: aiosqlite.Connection,
     viewer_id: int,
-    weights: dict[int, float],
+    weights: list[tuple[int, int]],
+    sources: int,
     only_interest_id: int | None,
     limit: int,
+    probe: int,
+    floor: int = 0,
 ) -> list[Candidate]:
-    if not weights:
+    """The best ``limit`` eligible people holding any of the first ``sources``
+    of ``weights`` ((interest id, weight), heaviest first), highest total
+    first, then by username. Exact for everyone reached through the sources.
+
+    ``sources`` 0 reaches people through ``only_interest_id`` instead, which
+    leaves nobody out; otherwise the filter only narrows who is reached.
+    ``floor`` is a total the ``limit``-th place is known to reach (from
+    ``floor_estimate``); people who cannot reach it are never fully scored.
+    """
+    if not weights or (sources == 0 and only_interest_id is None):
         return []
-    values = ",".join("(?, ?)" for _ in weights)
-    params: list[object] = [x for pair in weights.items() for x in pair]
-    sql = (
-        f"WITH w (interest_id, weight) AS (VALUES {values}),"
-        " scored AS ("
-        "  SELECT ui.user_id AS user_id, SUM(w.weight) AS score,"
-        "         group_concat(ui.interest_id) AS shared_ids, COUNT(*) AS shared_count"
-        "  FROM w JOIN user_interests ui ON ui.interest_id = w.interest_id"
-        "  WHERE ui.user_id <> ?"
-    )
-    params.append(viewer_id)
-    if only_interest_id is not None:
-        sql += (
-            " AND ui.user_id IN (SELECT user_id FROM user_interests WHERE interest_id = ?)"
+    params: dict[str, object] = {
+        "viewer": viewer_id, "limit": limit, "probe": probe, "only": only_interest_id,
+        "floor": floor,
+    }
+    weight = _weights(weights, params)
+    rest = 0
+    for n in range(len(weights) - 1, -1, -1):
+        rest += weights[n][1]
+        params[f"r{n}"] = rest
+    ctes = [
+        f"partial AS MATERIALIZED ({_partial(weight, sources, only_interest_id)})",
+        "best AS (SELECT user_id FROM partial ORDER BY total DESC LIMIT :probe)",
+        f"floor (total) AS MATERIALIZED (SELECT max(:floor, COALESCE(({_floor(weight)}), 0)))",
+    ]
+    previous = "partial"
+    for n in range(sources, len(weights)):
+        # Drop whoever cannot reach the floor even holding every interest not
+        # yet checked, then check the next one for those left. (floor first:
+        # SQLite otherwise re-reads it for every row.)
+        ctes.append(
+            f"step{n} AS MATERIALIZED (SELECT t.user_id AS user_id, t.total + CASE WHEN EXISTS ("
+            f" SELECT 1 FROM user_interests x WHERE x.user_id = t.user_id AND x.interest_id = :i{n})"
+            f" THEN :w{n} ELSE 0 END AS total"
+            f" FROM floor CROSS JOIN {previous} t WHERE t.total + :r{n} >= floor.total)"
         )
-        params.append(only_interest_id)
-    sql += (
-        "  GROUP BY ui.user_id"
-        " )"
-        " SELECT u.id, u.username, u.display_name, u.bio, s.score, s.shared_ids"
-        " FROM scored s JOIN users u ON u.id = s.user_id"
-        " WHERE u.status = 'active'"
-        # Not anyone we are already talking to or waiting on, nor anyone
-        # blocked from us (by either side).
-        "  AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.status = 'pending'"
-        "       AND r.user_low = min(u.id, ?) AND r.user_high = max(u.id, ?))"
-        "  AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.status <> 'closed'"
-        "       AND m.user_low = min(u.id, ?) AND m.user_high = max(u.id, ?))"
-        "  AND NOT EXISTS (SELECT 1 FROM blocks b"
-        "       WHERE b.user_low = min(u.id, ?) AND b.user_high = max(u.id, ?))"
-        " ORDER BY s.score DESC, s.shared_count DESC, u.username"
-        " LIMIT ?"
+        previous = f"step{n}"
+    held = ", ".join(f":i{n}" for n in range(len(weights)))
+    sql = (
+        "WITH " + ", ".join(ctes) +
+        " SELECT t.user_id, t.total,"
+        "  (SELECT group_concat(ui.interest_id) FROM user_interests ui"
+        f"   WHERE ui.user_id = t.user_id AND +ui.interest_id IN ({held})) AS shared_ids"
+        f" FROM floor CROSS JOIN {previous} t"
+        f" WHERE t.total >= floor.total AND t.total > 0 AND {_eligible('t.user_id')}"
+        " ORDER BY t.total DESC, (SELECT username FROM users WHERE id = t.user_id)"
+        " LIMIT :limit"
     )
-    params.extend([viewer_id] * 6)
-    params.append(limit)
     cursor = await conn.execute(sql, params)
     return [
-        Candidate(
-            row[0], row[1], row[2], row[3], float(row[4]),
-            tuple(int(x) for x in str(row[5]).split(",")),
-        )
+        Candidate(row[0], int(row[1]), tuple(int(x) for x in str(row[2]).split(",")))
         for row in await cursor.fetchall()
     ]
+
+
+async def floor_estimate(
+    conn: aiosqlite.Connection,
+    viewer_id: int,
+    weights: list[tuple[int, int]],
+    sources: int,
+    only_interest_id: int | None,
+    limit: int,
+    probe: int,
+) -> int:
+    """A total the ``limit``-th best eligible person is sure to reach: the
+    ``limit``-th best exact total among the ``probe`` people with the highest
+    sums over the first ``sources`` interests; 0 if too few are found."""
+    if not weights or (sources == 0 and only_interest_id is None):
+        return 0
+    params: dict[str, object] = {
+        "viewer": viewer_id, "limit": limit, "probe": probe, "only": only_interest_id
+    }
+    weight = _weights(weights, params)
+    sql = (
+        f"WITH partial AS MATERIALIZED ({_partial(weight, sources, only_interest_id)}),"
+        " best AS (SELECT user_id FROM partial ORDER BY total DESC LIMIT :probe)"
+        f" SELECT COALESCE(({_floor(weight)}), 0)"
+    )
+    cursor = await conn.execute(sql, params)
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _weights(weights: list[tuple[int, int]], params: dict[str, object]) -> str:
+    """Bind the weights; return a CASE giving an interest row's weight."""
+    for n, (interest_id, weight) in enumerate(weights):
+        params[f"i{n}"], params[f"w{n}"] = interest_id, weight
+    return "CASE ui.interest_id " + " ".join(
+        f"WHEN :i{n} THEN :w{n}" for n in range(len(weights))
+    ) + " ELSE 0 END"
+
+
+def _floor(weight: str) -> str:
+    """The ``limit``-th best exact total among the eligible people in ``best``."""
+    return (
+        f"SELECT (SELECT SUM({weight}) FROM user_interests ui WHERE ui.user_id = b.user_id) AS total"
+        f" FROM best b WHERE {_eligible('b.user_id')}"
+        " ORDER BY total DESC LIMIT 1 OFFSET :limit - 1"
+    )
+
+
+def _partial(weight: str, sources: int, only_interest_id: int | None) -> str:
+    """Everyone reached, with the weights of the sources they hold."""
+    if sources == 0:
+        # Reached through the filter interest alone: everyone it allows.
+        return (
+            "SELECT ui.user_id AS user_id, 0 AS total FROM user_interests ui"
+            " WHERE ui.interest_id = :only AND ui.user_id <> :viewer"
+        )
+    source_list = ", ".join(f":i{n}" for n in range(sources))
+    sql = (
+        f"SELECT ui.user_id AS user_id, SUM({weight}) AS total FROM user_interests ui"
+        f" WHERE ui.interest_id IN ({source_list}) AND ui.user_id <> :viewer"
+    )
+    if only_interest_id is not None:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM user_interests f"
+            "  WHERE f.user_id = ui.user_id AND f.interest_id = :only)"
+        )
+    return sql + " GROUP BY ui.user_id"
+
+
+def _eligible(user_id: str) -> str:
+    """Active, neither waiting on nor talking to the viewer, and not blocked
+    from them (by either side)."""
+    low, high = f"min({user_id}, :viewer)", f"max({user_id}, :viewer)"
+    return (
+        f"EXISTS (SELECT 1 FROM users u WHERE u.id = {user_id} AND u.status = 'active')"
+        " AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.status = 'pending'"
+        f"  AND r.user_low = {low} AND r.user_high = {high})"
+        " AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.status <> 'closed'"
+        f"  AND m.user_low = {low} AND m.user_high = {high})"
+        f" AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.user_low = {low} AND b.user_high = {high})"
+    )
