@@ -82,7 +82,9 @@ async def request_link(ctx: Kindred, user: User, value: object) -> LinkStatus:
     if earlier is not None:
         wait = parse(earlier.created_at) + RESEND_AFTER - utc_now()
         if wait > timedelta(0):
-            raise KindredError("rate_limited", retry_after=int(wait.total_seconds()) + 1)
+            seconds = int(wait.total_seconds()) + 1
+            message = f"A code was sent a moment ago; you can ask for a new one in {seconds} s."
+            raise KindredError("rate_limited", message, retry_after=seconds)
     await start(ctx, user, matrix_user_id)
     return await status(ctx, user)
 
@@ -199,6 +201,10 @@ async def unlink(ctx: Kindred, user: User) -> LinkStatus:
             raise KindredError("matrix_id_required")
         await matrix_links.delete(conn, user.id)
         await matrix_link_codes.delete(conn, user.id)
+        if link is not None and link.room_id is not None:
+            # That direct room holds the unlinked ID: the bot's next message
+            # opens a new one with the local account.
+            await bot_direct_rooms.delete_room(conn, link.room_id)
     return await status(ctx, user)
 
 

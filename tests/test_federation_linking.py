@@ -13,7 +13,9 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestClient
 
+from domain import bot_state
 from domain.ports import HomeserverDown, InviteRefused, MatrixIdUnreachable
+from store import users
 from store.timeutil import iso, utc_now
 from tests.conftest import FakeAccounts, FakeDirectMessages
 from tests.helpers import Api, assert_status, sign_up, unique
@@ -24,6 +26,14 @@ REMOTE = "@bob:elsewhere.example"
 
 async def _link(person: Api, matrix_user_id: str = REMOTE, status: int = 202) -> dict:
     return await person.call("POST", "/me/matrix-id", status, json={"matrix_user_id": matrix_user_id})
+
+
+async def _direct_room(client: TestClient, person: Api) -> str | None:
+    ctx = client.app[keys.KINDRED]
+    async with ctx.db.read() as conn:
+        user = await users.get_by_username(conn, person.username)
+    assert user is not None
+    return await bot_state.direct_room_of(ctx, user.id)
 
 
 async def _age_code(client: TestClient, by: timedelta) -> None:
@@ -57,9 +67,14 @@ async def test_link_verify_and_the_effective_id(offline_client: TestClient, fake
     again = await ada.call("POST", "/me/matrix-id/verify", 404, json={"code": code})
     assert again["error"]["code"] == "no_pending_link"
 
+    # The room the code came through is now the bot's direct room with Ada.
+    assert await _direct_room(offline_client, ada) == room_id
+
     back = await ada.call("DELETE", "/me/matrix-id", 200)
     assert back["matrix_user_id"] == local and back["linked_matrix_user_id"] is None
     assert (await ada.call("GET", "/me", 200))["matrix_user_id"] == local
+    # ...and no longer, once unlinked: the bot's next message opens one with the local account.
+    assert await _direct_room(offline_client, ada) is None
 
 
 async def test_wrong_codes_count_down_and_then_the_code_is_spent(
