@@ -4,6 +4,7 @@ direct on both sides, reused afterwards, and made again if they left it."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 
 from bridge.bot_rooms import BotRooms
@@ -17,6 +18,9 @@ logger = logging.getLogger(__name__)
 # People hash onto a fixed set of locks: two notes for one person never race
 # to make two rooms, and the locks take the same memory for any crowd.
 _LOCKS = 64
+# Rooms whose person was found in them during this run. Leaving is seen on
+# the sync and drops the room, so they need no second look; bounded.
+_CHECKED = 10_000
 
 
 class DirectRooms:
@@ -24,6 +28,7 @@ class DirectRooms:
         self._ctx = ctx
         self._rooms = rooms
         self._locks = [asyncio.Lock() for _ in range(_LOCKS)]
+        self._checked: collections.OrderedDict[str, None] = collections.OrderedDict()
 
     async def room_for(self, user: User) -> str | None:
         """The person's direct room, made if needed; None if they have no Matrix ID."""
@@ -34,11 +39,16 @@ class DirectRooms:
         async with self._locks[user.id % _LOCKS]:
             room_id = await bot_state.direct_room_of(self._ctx, user.id)
             if room_id is not None:
+                if room_id in self._checked:
+                    self._checked.move_to_end(room_id)
+                    return room_id
                 if await self._rooms.membership(room_id, matrix_user_id) in ("join", "invite"):
+                    self._remember_checked(room_id)
                     return room_id
                 await self.drop(room_id)
             room_id = await self._rooms.create_direct_room(matrix_user_id)
             await bot_state.remember_direct_room(self._ctx, user.id, room_id)
+            self._remember_checked(room_id)
         logger.info("opened direct room %s with %s", room_id, matrix_user_id)
         # Only a local account's own m.direct can be written for it.
         await self._mark(matrix_user_id, room_id, both_sides=self._is_local(matrix_user_id))
@@ -65,8 +75,14 @@ class DirectRooms:
     def _is_local(self, matrix_user_id: str) -> bool:
         return matrix_ids.server_of(matrix_user_id) == self._ctx.links.server_name
 
+    def _remember_checked(self, room_id: str) -> None:
+        self._checked[room_id] = None
+        if len(self._checked) > _CHECKED:
+            self._checked.popitem(last=False)
+
     async def drop(self, room_id: str) -> None:
         """Forget a direct room the person left, and leave it too."""
+        self._checked.pop(room_id, None)
         if await bot_state.forget_direct_room(self._ctx, room_id):
             await self._leave(room_id)
 

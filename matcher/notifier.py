@@ -3,7 +3,8 @@ when a request comes in, is accepted, or their match room is ready, and it
 empties a match's room when the match closes.
 
 Subscribers must not block the request that published the event, so events
-go on a bounded queue that a few workers drain.
+go on a bounded queue that a few workers drain. Few on purpose: a nudge may
+wait a moment, while opening match rooms (the room worker) should not.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ _QUEUE = 10_000
 
 
 class Notifier:
-    def __init__(self, ctx: Kindred, rooms: BotRooms, direct: DirectRooms, workers: int = 4) -> None:
+    def __init__(self, ctx: Kindred, rooms: BotRooms, direct: DirectRooms, workers: int = 2) -> None:
         self._ctx = ctx
         self._rooms = rooms
         self._direct = direct
