@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 
-from nio import RoomInviteResponse
+from nio import RoomCreateResponse, RoomGetStateEventResponse, RoomInviteResponse
 
 from bridge.bot_sync import SYNC_FILTER, Batch, Departure, Invite, Message, parse
 from domain import events
@@ -19,7 +19,7 @@ from matcher.icebreakers import Icebreakers
 from matcher.replies import Reply
 from matcher.throttle import CommandThrottle
 from store import reports
-from tests.bot_helpers import MatrixPerson, Pair, ready_match
+from tests.bot_helpers import BOT, MatrixPerson, Pair, ready_match
 from tests.helpers import eventually, sign_up
 from web import keys
 
@@ -252,3 +252,25 @@ async def test_a_restarted_bot_does_not_answer_old_commands_again(kindred, homes
         assert sum("Waiting for your answer" in b for b in bodies) == 1
     finally:
         await bo_mx.close()
+
+
+async def test_a_person_can_open_the_direct_room_themselves(kindred, homeserver) -> None:
+    client = await kindred()
+    ada = await sign_up(client, "ada", "Ada", ["tea"])
+    ada_mx = await MatrixPerson.login(client, homeserver.url, ada)
+    try:
+        plain = await ada_mx.mx.room_create(invite=[BOT])
+        direct = await ada_mx.mx.room_create(invite=[BOT], is_direct=True)
+        assert isinstance(plain, RoomCreateResponse) and isinstance(direct, RoomCreateResponse)
+        await ada_mx.wait_for_bot(direct.room_id, "Hello Ada", "!requests")
+        assert await ada_mx.direct_room_id() == direct.room_id
+        await ada_mx.command(direct.room_id, "!interests", "Your interests", "tea")
+
+        async def declined() -> bool:
+            state = await ada_mx.mx.room_get_state_event(plain.room_id, "m.room.member", BOT)
+            return isinstance(state, RoomGetStateEventResponse) and state.content.get("membership") == "leave"
+
+        # A room that is not a direct chat is declined.
+        await eventually(declined)
+    finally:
+        await ada_mx.close()
