@@ -144,7 +144,8 @@ async def _verify_link(ctx: Kindred, message: Message, code: str) -> Reply:
 
 
 def _unknown(command: Command) -> Reply:
-    return Reply("I don't know ").code(f"!{command.name}").text(". Send ").code("!help").text(" for what I can do.")
+    reply = Reply("I don't know ").code(f"!{command.name}")
+    return reply.text(". Send ").code("!help").text(" for what I can do.")
 
 
 def _slow_down(seconds: int) -> Reply:

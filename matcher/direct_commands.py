@@ -65,7 +65,8 @@ async def reject(ctx: Kindred, user: User, args: str) -> Reply:
     name, _ = username_in(args, "!reject <username>")
     pending = await requests.find_pending_from(ctx, user, name)
     await requests.reject(ctx, user, pending.id)
-    return Reply("Declined the request from ").person(pending.from_display_name, pending.from_username).text(".")
+    reply = Reply("Declined the request from ")
+    return reply.person(pending.from_display_name, pending.from_username).text(".")
 
 
 async def send_request(ctx: Kindred, user: User, args: str) -> Reply:

@@ -50,7 +50,8 @@ class Reply:
 
     def link(self, url: str, label: str | None = None) -> Reply:
         self._plain.append(f"{label} ({url})" if label else url)
-        self._html.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(label or url, quote=True)}</a>')
+        href, text = html.escape(url, quote=True), html.escape(label or url, quote=True)
+        self._html.append(f'<a href="{href}">{text}</a>')
         return self
 
     def line(self) -> Reply:

@@ -40,7 +40,8 @@ async def show_help(call: RoomCall) -> Said:
 
 async def shared(call: RoomCall) -> Said:
     names = await matches.shared_between(call.ctx, call.match.user_low, call.match.user_high)
-    return Said(Reply("You both like: ").interests(names, "nothing in common on paper — a chance to ask!").text("."))
+    reply = Reply("You both like: ").interests(names, "nothing in common on paper — a chance to ask!")
+    return Said(reply.text("."))
 
 
 async def icebreaker(call: RoomCall) -> Said:

@@ -27,7 +27,9 @@ async def block(request: web.Request) -> web.Response:
 async def report(request: web.Request) -> web.Response:
     match_id = path_id(request, "id", "match_not_found")
     body = await json_object(request)
-    stored = await reports.report_match(request.app[keys.KINDRED], request[keys.USER], match_id, body.get("reason"))
+    stored = await reports.report_match(
+        request.app[keys.KINDRED], request[keys.USER], match_id, body.get("reason")
+    )
     return web.json_response({"report": serializers.report(stored)}, status=201)
 
 
