@@ -118,8 +118,11 @@ async def _top(
     if only is not None and only.user_count <= DIRECT_FILTER_ROWS:
         # Everyone the filter allows is reached through it: nobody is left out.
         return await suggestions.score_pass(conn, viewer_id, weights, 0, only_id, limit, PROBE)
-    # A floor the last place will reach, from a few of the rarest interests...
     first = _first_pass_size(order)
+    if first == len(order):
+        # Every list is short: one pass reaches everyone who shares anything.
+        return await suggestions.score_pass(conn, viewer_id, weights, first, only_id, limit, PROBE)
+    # A floor the last place will reach, from a few of the rarest interests...
     floor = await suggestions.floor_estimate(
         conn, viewer_id, weights, first, only_id, limit, ESTIMATE_PROBE
     )
@@ -128,8 +131,10 @@ async def _top(
     taken = next((j for j in range(1, len(order) + 1) if rest[j] < floor), len(order))
     if floor == 0:
         taken = len(order)
+    # Through the same sources the estimate's floor cannot rise: skip redoing it.
+    probe = PROBE if taken > first else 0
     return await suggestions.score_pass(
-        conn, viewer_id, weights, taken, only_id, limit, PROBE, floor
+        conn, viewer_id, weights, taken, only_id, limit, probe, floor
     )
 
 

@@ -1,0 +1,147 @@
+"""``python -m benchmarks``: run the benchmarks and write RESULTS.md.
+
+    python -m benchmarks                 # all six, full sizes
+    python -m benchmarks --only 3 --users 20000
+    python -m benchmarks --smoke --results-dir /tmp/out   # tiny sizes, a check that they run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks import (
+    bench_accept,
+    bench_bot,
+    bench_provisioning,
+    bench_signup,
+    bench_suggestions,
+    bench_web,
+    harness,
+)
+from benchmarks.report import HERE, Result, save, stamp
+
+FULL = {
+    "rounds": 20, "accepts": 200, "users": 100_000, "requests": 300, "naive_rounds": 3,
+    "big_users": 1_000_000, "big_requests": 100, "web_users": 100_000, "web_clients": 50,
+    "web_seconds": 5.0, "signups": 20, "signup_production": True, "bot_rooms": 5000,
+    "shared_rounds": 20,
+}
+SMOKE = {
+    "rounds": 2, "accepts": 6, "users": 800, "requests": 15, "naive_rounds": 1,
+    "big_users": 0, "big_requests": 0, "web_users": 300, "web_clients": 5,
+    "web_seconds": 0.5, "signups": 2, "signup_production": False, "bot_rooms": 5,
+    "shared_rounds": 2,
+}
+
+PREAMBLE = """
+Written by `make bench` (`python -m benchmarks`); each section below keeps the date, sizes and
+machine of the run that produced it. Every benchmark measures Kindred and its floor in the same run
+on the same machine, alternating where it can, so the ratios hold on a busy machine better than the
+absolute times do. The homeserver is the bundled Synapse (SQLite) started fresh for the run, with the
+test suite's overrides: bcrypt at 4 rounds and no login or message throttling; both sides pay those
+costs alike, except in signup, which is therefore also measured with Synapse's production bcrypt.
+Kindred runs as its own process (`kindred run`), as an operator starts it.
+"""
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", action="append", default=[],
+                        help="benchmark numbers to run, e.g. --only 3 or --only 1,2 (default: all)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: do they all still run?")
+    parser.add_argument("--results-dir", type=Path, default=HERE, help="where RESULTS.md goes")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    sizes = parser.add_argument_group("sizes (defaults: full run; --smoke makes them tiny)")
+    for name, value in FULL.items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            sizes.add_argument(flag, action=argparse.BooleanOptionalAction, default=None)
+        else:
+            sizes.add_argument(flag, type=type(value), default=None, metavar="N")
+    args = parser.parse_args(argv)
+    base = SMOKE if args.smoke else FULL
+    for name, value in base.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    wanted = {int(part) for item in args.only for part in item.split(",") if part.strip()}
+    args.wanted = wanted or {1, 2, 3, 4, 5, 6}
+    return args
+
+
+async def run(args: argparse.Namespace, work: Path) -> list[Result]:
+    results: list[Result] = []
+
+    async def timed(coroutine):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        result = await coroutine
+        results.append(stamp(result, time.perf_counter() - started))
+        print(f"benchmark {result.number} done in {result.seconds:.0f} s", flush=True)
+        return result
+
+    if args.wanted & {1, 2, 5, 6}:
+        async with harness.homeserver(work / "homeserver") as hs:
+            kindred = harness.Kindred(work / "kindred", hs)
+            with harness.running(kindred):
+                await kindred.start()
+                if 1 in args.wanted:
+                    await timed(bench_accept.run(hs, kindred, args.rounds))
+                if 2 in args.wanted:
+                    await timed(bench_provisioning.run(hs, kindred, args.accepts))
+                if 5 in args.wanted:
+                    await timed(_signup(args, work, hs, kindred))
+                if 6 in args.wanted:
+                    await timed(bench_bot.run(hs, kindred, args.bot_rooms, args.shared_rounds))
+    if 3 in args.wanted:
+        await timed(bench_suggestions.run(
+            work, args.users, args.requests, args.naive_rounds, args.big_users, args.big_requests
+        ))
+    if 4 in args.wanted:
+        await timed(bench_web.run(work, args.web_users, args.web_clients, args.web_seconds))
+    return sorted(results, key=lambda r: r.number)
+
+
+async def _signup(args: argparse.Namespace, work: Path, hs: harness.Homeserver, kindred: harness.Kindred) -> Result:
+    cheap = await bench_signup.measure(hs, kindred, args.signups)
+    production = None
+    if args.signup_production:
+        overrides = {k: v for k, v in harness.SYNAPSE_OVERRIDES.items() if k != "bcrypt_rounds"}
+        async with harness.homeserver(work / "homeserver-production", overrides) as real:
+            other = harness.Kindred(work / "kindred-production", real, run_bot=False)
+            with harness.running(other):
+                await other.start()
+                production = await bench_signup.measure(real, other, args.signups)
+    return bench_signup.result(args.signups, cheap, production)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="kindred-bench-") as tmp:
+        work = Path(tmp)
+        try:
+            results = asyncio.run(run(args, work))
+        finally:
+            if args.keep:
+                kept = Path(tempfile.mkdtemp(prefix="kindred-bench-kept-"))
+                shutil.copytree(work, kept, dirs_exist_ok=True)
+                print(f"working directory kept in {kept}")
+    path = save(results, args.results_dir, PREAMBLE)
+    for result in results:
+        for target in result.targets:
+            state = {True: "met", False: "NOT MET", None: "not measured"}[target.met]
+            print(f"{result.number}. {target.what}: {target.measured} (target {target.goal}) {state}")
+    print(f"wrote {path} in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""1. Accept path: from the ``accept`` call until the requester's own Matrix
+client sees the room invite in its sync.
+
+The floor is the same room made by hand: an admin account (exempt from rate
+limits, as the bot is) calls ``createRoom`` with the same preset, state and
+both invites, and the same person's client watches for the invite the same
+way. Rounds alternate Kindred and floor, so drift on a busy machine hits
+both alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+import aiohttp
+
+from benchmarks import matrix
+from benchmarks.harness import Homeserver, Kindred, summary_ms
+from benchmarks.report import Result, Target, ms, ratio
+
+TARGET = 1.15
+_SETTLE = 0.3
+
+
+@dataclass
+class Setup:
+    requester: matrix.Person
+    accepters: list[matrix.Person]
+    requests: list[int]
+
+
+async def run(hs: Homeserver, kindred: Kindred, rounds: int) -> Result:
+    async with aiohttp.ClientSession() as http:
+        floor = await matrix.FloorAccount.create(http, hs.url, hs.secrets.registration_shared_secret)
+        setup = await _people(http, kindred.url, rounds)
+        watcher = matrix.InviteWatcher(hs.url, setup.requester.username)
+        await watcher.start()
+        kindred_times: list[float] = []
+        floor_times: list[float] = []
+        try:
+            # Round 0 is a warm-up: the bot opens each person's direct room
+            # for notices on first use, a one-off that later accepts skip.
+            for n in range(rounds + 1):
+                accepter = setup.accepters[n]
+                started = time.perf_counter()
+                await matrix.accept(http, kindred.url, accepter, setup.requests[n])
+                room_id = await matrix.room_of_request(kindred.database, setup.requests[n])
+                kindred_time = await watcher.wait_for(room_id) - started
+                # Let the bot finish the round (introduction, notices) before
+                # the floor's turn, so neither competes with the other's tail.
+                await matrix.room_of_request(kindred.database, setup.requests[n], ready=True)
+                await asyncio.sleep(_SETTLE)
+
+                started = time.perf_counter()
+                room_id = await floor.create_room([setup.requester.matrix_user_id, accepter.matrix_user_id], n)
+                floor_time = await watcher.wait_for(room_id) - started
+                await asyncio.sleep(_SETTLE)
+                if n > 0:
+                    kindred_times.append(kindred_time)
+                    floor_times.append(floor_time)
+        finally:
+            await watcher.close()
+    return _result(kindred_times, floor_times, rounds)
+
+
+async def _people(http: aiohttp.ClientSession, url: str, rounds: int) -> Setup:
+    requester = await matrix.sign_up(http, url, "asker")
+    accepters = [await matrix.sign_up(http, url, f"accepter{n}") for n in range(rounds + 1)]
+    requests = [await matrix.request_between(http, url, requester, a) for a in accepters]
+    return Setup(requester, accepters, requests)
+
+
+def _result(kindred_times: list[float], floor_times: list[float], rounds: int) -> Result:
+    k, f = summary_ms(kindred_times), summary_ms(floor_times)
+    p50, p90 = k["p50"] / f["p50"], k["p90"] / f["p90"]
+    return Result(
+        number=1,
+        title="Accept path: accept call to the invite in the requester's sync",
+        sizes=f"{rounds} rounds each",
+        table=[
+            ["", "Kindred", "floor (admin createRoom)", "ratio"],
+            ["p50", ms(k["p50"]), ms(f["p50"]), ratio(p50)],
+            ["p90", ms(k["p90"]), ms(f["p90"]), ratio(p90)],
+            ["mean", ms(k["mean"]), ms(f["mean"]), ratio(k["mean"] / f["mean"])],
+        ],
+        targets=[Target("accept to invite seen, p50 ratio to floor", f"<= {TARGET}", ratio(p50), p50 <= TARGET)],
+        notes=[
+            "Kindred's time covers the HTTP accept (one write transaction for request, match and job), "
+            "waking the bot's worker through the in-process event (no timer poll), reading the plan, "
+            "and the bot's createRoom; the floor covers only createRoom. Both end when the same "
+            "long-polling nio client of the requester returns a sync holding the invite.",
+            "Both rooms carry the same preset, initial state and two invites; the floor's admin account "
+            "is exempt from rate limits like the bot.",
+        ],
+        figures={"kindred_ms": k, "floor_ms": f, "p50_ratio": p50, "p90_ratio": p90},
+    )

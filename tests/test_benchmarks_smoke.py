@@ -1,0 +1,48 @@
+"""Every benchmark still runs: ``python -m benchmarks --smoke`` at tiny sizes.
+
+No timing is asserted here (timings belong to benchmarks/RESULTS.md); only
+that each benchmark produced its figures, and that the suggestions served
+equal the naive reference's.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.homeserver
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_benchmark_runs_at_tiny_size(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--smoke", "--results-dir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert sorted(results) == ["1", "2", "3", "4", "5", "6"]
+    for number, result in results.items():
+        assert result["targets"], number
+        assert all(target["measured"] for target in result["targets"]), number
+        assert result["machine"]["cores"], number
+
+    def finite(value: float) -> bool:
+        return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+    figures = {number: result["figures"] for number, result in results.items()}
+    assert finite(figures["1"]["p50_ratio"]) and finite(figures["1"]["kindred_ms"]["p50"])
+    assert finite(figures["2"]["kindred_rate"]) and finite(figures["2"]["floor_rate"])
+    assert finite(figures["3"]["latency_ms"]["p50"]) and finite(figures["3"]["naive_ms"])
+    assert figures["3"]["checked"] > 0 and figures["3"]["mismatches"] == 0, results["3"]["notes"]
+    assert all(finite(figures["4"][name]["kindred_rps"]) for name in ("suggestions", "discover"))
+    assert finite(figures["5"]["4"]["p50_ratio"])
+    assert finite(figures["6"]["answer_ms"]["p50"]) and finite(figures["6"]["rss_mb"])
+    assert figures["6"]["rooms_seen"] >= 5
+    assert "## 3. Suggestions at scale" in (tmp_path / "RESULTS.md").read_text()
