@@ -85,3 +85,33 @@ async def blocked_ids(ctx: Kindred, user: User) -> set[int]:
     """Everyone ``user`` must not see, whichever of the two blocked."""
     async with ctx.db.read() as conn:
         return await blocks.others_of(conn, user.id)
+
+
+@dataclass(frozen=True)
+class BlockedPerson:
+    username: str
+    display_name: str
+    since: str
+
+
+async def my_blocks(ctx: Kindred, user: User) -> list[BlockedPerson]:
+    """The blocks ``user`` made (not those others made against them: never shown)."""
+    async with ctx.db.read() as conn:
+        rows = await blocks.by_blocker(conn, user.id)
+        people = await users.get_many(conn, [other for other, _ in rows])
+    return [
+        BlockedPerson(people[other].username, people[other].display_name, since)
+        for other, since in rows
+        if other in people
+    ]
+
+
+async def unblock(ctx: Kindred, user: User, username: object) -> User:
+    """Lift your own block. They may find and request each other again."""
+    if not isinstance(username, str):
+        raise KindredError("block_not_found")
+    async with ctx.db.transaction() as conn:
+        other = await users.get_by_username(conn, username.strip().lower())
+        if other is None or not await blocks.delete_own(conn, user.id, other.id):
+            raise KindredError("block_not_found")
+    return other

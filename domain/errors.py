@@ -75,6 +75,8 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "report_reason_invalid": ErrorSpec(Kind.INVALID, "Say what happened in 1 to 500 characters."),
     "interest_not_listed": ErrorSpec(Kind.NOT_FOUND, "You do not list that interest."),
     # Moderation
+    "block_not_found": ErrorSpec(Kind.NOT_FOUND, "You have not blocked this person."),
+    "report_not_found": ErrorSpec(Kind.NOT_FOUND, "No such open report."),
     "not_admin": ErrorSpec(Kind.FORBIDDEN, "Only operators can do that."),
     "cannot_moderate_self": ErrorSpec(Kind.INVALID, "Operators cannot suspend themselves."),
     # Matrix IDs from other homeservers

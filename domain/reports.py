@@ -11,8 +11,8 @@ from domain import validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.matches import own_match
-from store import reports
-from store.reports import Report
+from store import admin_actions, reports, users
+from store.reports import QueuedReport, Report
 from store.users import User
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,38 @@ async def report_match(ctx: Kindred, reporter: User, match_id: int, why: object)
     return stored
 
 
+async def report_user(ctx: Kindred, reporter: User, username: object, why: object) -> Report:
+    """Report someone from their profile, matched or not."""
+    text = reason(why)
+    if not isinstance(username, str):
+        raise KindredError("user_not_found")
+    async with ctx.db.transaction() as conn:
+        other = await users.get_by_username(conn, username.strip().lower())
+        if other is None or other.status == "pending":
+            raise KindredError("user_not_found")
+        if other.id == reporter.id:
+            raise KindredError("cannot_request_self", "You cannot report yourself.")
+        report_id = await reports.insert(conn, reporter.id, other.id, None, text)
+        stored = await reports.get(conn, report_id)
+    assert stored is not None
+    logger.warning("report %d: user %d reported user %d", stored.id, reporter.id, other.id)
+    return stored
+
+
 async def recent(ctx: Kindred, limit: int = 50) -> list[Report]:
     async with ctx.db.read() as conn:
         return await reports.recent(conn, limit)
+
+
+async def queue(ctx: Kindred, open_only: bool = True, page: int = 1, size: int = 50) -> list[QueuedReport]:
+    """Reports for operators, newest first; one more than ``size`` to tell if there is a next page."""
+    async with ctx.db.read() as conn:
+        return await reports.queue(conn, open_only, size + 1, (max(page, 1) - 1) * size)
+
+
+async def resolve(ctx: Kindred, actor: str, report_id: int) -> None:
+    async with ctx.db.transaction() as conn:
+        report = await reports.get(conn, report_id)
+        if report is None or not await reports.resolve(conn, report_id, actor):
+            raise KindredError("report_not_found")
+        await admin_actions.record(conn, actor, "resolve_report", report.reported_id, f"report {report_id}")

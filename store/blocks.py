@@ -49,3 +49,22 @@ async def others_of(conn: aiosqlite.Connection, user_id: int) -> set[int]:
         (user_id, user_id),
     )
     return {int(row[0]) for row in await cursor.fetchall()}
+
+
+async def by_blocker(conn: aiosqlite.Connection, blocker_id: int) -> list[tuple[int, str]]:
+    """(other person's id, since when) for each block ``blocker_id`` made, newest first."""
+    cursor = await conn.execute(
+        "SELECT CASE WHEN user_low = ? THEN user_high ELSE user_low END, created_at"
+        " FROM blocks WHERE blocker_id = ? ORDER BY created_at DESC",
+        (blocker_id, blocker_id),
+    )
+    return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+
+
+async def delete_own(conn: aiosqlite.Connection, blocker_id: int, other_id: int) -> bool:
+    """Lift a block, only if ``blocker_id`` made it; False otherwise."""
+    cursor = await conn.execute(
+        "DELETE FROM blocks WHERE user_low = ? AND user_high = ? AND blocker_id = ?",
+        (min(blocker_id, other_id), max(blocker_id, other_id), blocker_id),
+    )
+    return cursor.rowcount == 1

@@ -9,7 +9,7 @@ import aiosqlite
 
 from store.timeutil import iso, utc_now
 
-_COLUMNS = "id, reporter_id, reported_id, match_id, reason, created_at"
+_COLUMNS = "id, reporter_id, reported_id, match_id, reason, created_at, resolved_at, resolved_by"
 
 
 @dataclass(frozen=True)
@@ -20,10 +20,27 @@ class Report:
     match_id: int | None
     reason: str
     created_at: str
+    resolved_at: str | None = None
+    resolved_by: str | None = None
 
     @classmethod
     def _from_row(cls, row: Any) -> Report:
         return cls(*row)
+
+
+@dataclass(frozen=True)
+class QueuedReport:
+    """A report as operators see it: with both people named."""
+
+    id: int
+    reporter_username: str
+    reported_username: str
+    reported_status: str
+    match_id: int | None
+    reason: str
+    created_at: str
+    resolved_at: str | None
+    resolved_by: str | None
 
 
 async def insert(
@@ -49,3 +66,26 @@ async def recent(conn: aiosqlite.Connection, limit: int, offset: int = 0) -> lis
         f"SELECT {_COLUMNS} FROM reports ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
     )
     return [Report._from_row(row) for row in await cursor.fetchall()]
+
+
+async def queue(
+    conn: aiosqlite.Connection, open_only: bool, limit: int, offset: int = 0
+) -> list[QueuedReport]:
+    where = "WHERE r.resolved_at IS NULL" if open_only else ""
+    cursor = await conn.execute(
+        "SELECT r.id, a.username, b.username, b.status, r.match_id, r.reason, r.created_at,"
+        " r.resolved_at, r.resolved_by"
+        " FROM reports r JOIN users a ON a.id = r.reporter_id JOIN users b ON b.id = r.reported_id"
+        f" {where} ORDER BY r.id DESC LIMIT ? OFFSET ?",
+        (limit, offset),
+    )
+    return [QueuedReport(*row) for row in await cursor.fetchall()]
+
+
+async def resolve(conn: aiosqlite.Connection, report_id: int, actor: str) -> bool:
+    """Mark a report dealt with; False if it is unknown or already resolved."""
+    cursor = await conn.execute(
+        "UPDATE reports SET resolved_at = ?, resolved_by = ? WHERE id = ? AND resolved_at IS NULL",
+        (iso(utc_now()), actor, report_id),
+    )
+    return cursor.rowcount == 1

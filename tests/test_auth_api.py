@@ -246,6 +246,10 @@ TABLE = [
     Row("POST", "/api/v1/matches/{id}/block", "outsider", (401, 404, 200)),
     # Anyone may block anyone: both block the receiver here.
     Row("POST", "/api/v1/users/{username}/block", "sender", (401, 200, 200)),
+    # Only your own block can be lifted; neither has blocked the receiver here.
+    Row("DELETE", "/api/v1/users/{username}/block", "sender", (401, 404, 404)),
+    Row("POST", "/api/v1/users/{username}/report", "sender", (401, 201, 201), lambda w: {"reason": "spam"}),
+    Row("GET", "/api/v1/me/blocks", "sender", (401, 200, 200)),
 ]
 
 

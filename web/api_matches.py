@@ -38,3 +38,23 @@ async def block_user(request: web.Request) -> web.Response:
         request.app[keys.KINDRED], request[keys.USER], request.match_info["username"]
     )
     return web.json_response({"blocked": outcome.other.username})
+
+
+async def my_blocks(request: web.Request) -> web.Response:
+    found = await blocks.my_blocks(request.app[keys.KINDRED], request[keys.USER])
+    return web.json_response({"blocks": [serializers.blocked(b) for b in found]})
+
+
+async def unblock_user(request: web.Request) -> web.Response:
+    other = await blocks.unblock(
+        request.app[keys.KINDRED], request[keys.USER], request.match_info["username"]
+    )
+    return web.json_response({"unblocked": other.username})
+
+
+async def report_user(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    stored = await reports.report_user(
+        request.app[keys.KINDRED], request[keys.USER], request.match_info["username"], body.get("reason")
+    )
+    return web.json_response({"report": serializers.report(stored)}, status=201)

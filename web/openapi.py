@@ -155,6 +155,17 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "Blocked": _obj({"blocked": _STR}),
+    "Unblocked": _obj({"unblocked": _STR}),
+    "BlockList": _obj(
+        {
+            "blocks": {
+                "type": "array",
+                "items": _obj(
+                    {"username": _STR, "display_name": _STR, "created_at": {"type": "string", "format": "date-time"}}
+                ),
+            }
+        }
+    ),
     "LinkBody": _obj({"matrix_user_id": {**_STR, "examples": ["@you:example.org"]}}, closed=False),
     "VerifyBody": _obj({"code": {**_STR, "pattern": "^[0-9]{6}$"}}, closed=False),
     "MatrixLink": _obj(
@@ -350,6 +361,18 @@ OPERATIONS: tuple[Operation, ...] = (
         description="Ends any pending request and open match between you; neither finds or can request "
         "the other again.",
     ),
+    Operation(
+        "delete", "/api/v1/users/{username}/block", "api_unblock_user", "Lift a block you made", "people",
+        {200: "Unblocked"}, ("block_not_found", "not_found"), params=(Param("username", "path", _STR),),
+        description="Only the person who blocked can lift it; afterwards you may find and request each other again.",
+    ),
+    Operation(
+        "post", "/api/v1/users/{username}/report", "api_report_user", "Report someone to the operators", "people",
+        {201: "ReportCreated"}, ("user_not_found", "cannot_request_self", "report_reason_invalid", "not_found"),
+        body="ReportBody", params=(Param("username", "path", _STR),),
+        description="Stored for the operators; the other person is not told.",
+    ),
+    Operation("get", "/api/v1/me/blocks", "api_blocks", "The people you blocked", "people", {200: "BlockList"}),
     Operation(
         "get", "/api/v1/openapi.json", "api_openapi", "This document", "meta", {200: "OpenApiDocument"},
         public=True,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from domain import moderation
+from domain import moderation, reports
 from store.users import User
 from web import keys
+from web.bodies import path_id
 from web.pages import current_user, redirect
 
 
@@ -66,3 +67,24 @@ async def action_log(request: web.Request) -> web.StreamResponse:
         "has_next": len(found) > moderation.PAGE_SIZE,
     }
     return aiohttp_jinja2.render_template("admin_log.html", request, context)
+
+
+async def report_queue(request: web.Request) -> web.StreamResponse:
+    _operator(request)
+    page = _page_number(request)
+    show_all = request.query.get("show") == "all"
+    found = await reports.queue(request.app[keys.KINDRED], not show_all, page, moderation.PAGE_SIZE)
+    context = {
+        "reports": found[: moderation.PAGE_SIZE],
+        "page": page,
+        "show_all": show_all,
+        "has_next": len(found) > moderation.PAGE_SIZE,
+    }
+    return aiohttp_jinja2.render_template("admin_reports.html", request, context)
+
+
+async def resolve_report(request: web.Request) -> web.StreamResponse:
+    operator = _operator(request)
+    report_id = path_id(request, "id", "report_not_found")
+    await reports.resolve(request.app[keys.KINDRED], operator.username, report_id)
+    raise redirect(request, "admin_reports", flash=f"Report {report_id} resolved.")

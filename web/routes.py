@@ -22,6 +22,7 @@ from web import (
     pages_matrix_id,
     pages_people,
     pages_requests,
+    pages_safety,
 )
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -57,6 +58,9 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/v1/matches/{id}/block", api_matches.block, name="api_block_match")
     r.add_post("/api/v1/matches/{id}/report", api_matches.report, name="api_report_match")
     r.add_post("/api/v1/users/{username}/block", api_matches.block_user, name="api_block_user")
+    r.add_delete("/api/v1/users/{username}/block", api_matches.unblock_user, name="api_unblock_user")
+    r.add_post("/api/v1/users/{username}/report", api_matches.report_user, name="api_report_user")
+    r.add_get("/api/v1/me/blocks", api_matches.my_blocks, name="api_blocks")
     r.add_get("/api/v1/openapi.json", api_docs.openapi_json, name="api_openapi")
     r.add_get("/api/docs", api_docs.docs_page, name="api_docs")
     # Pages
@@ -81,8 +85,14 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/matches", pages_requests.matches_page, name="matches")
     r.add_post("/matches/{id}/close", pages_matches.close_match, name="close_match")
     r.add_post("/matches/{id}/block", pages_matches.block_match, name="block_match")
+    r.add_post("/u/{username}/block", pages_safety.block_user, name="block_user")
+    r.add_post("/u/{username}/report", pages_safety.report_user, name="report_user")
+    r.add_get("/blocks", pages_safety.blocks_page, name="blocks")
+    r.add_post("/blocks/{username}/unblock", pages_safety.unblock_user, name="unblock_user")
     r.add_get("/admin", pages_admin.people, name="admin_people")
     r.add_post("/admin/users/{username}/suspend", pages_admin.suspend, name="admin_suspend")
     r.add_post("/admin/users/{username}/unsuspend", pages_admin.unsuspend, name="admin_unsuspend")
     r.add_get("/admin/log", pages_admin.action_log, name="admin_log")
+    r.add_get("/admin/reports", pages_admin.report_queue, name="admin_reports")
+    r.add_post("/admin/reports/{id}/resolve", pages_admin.resolve_report, name="admin_resolve_report")
     r.add_static("/static", STATIC, name="static")

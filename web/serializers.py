@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.blocks import BlockedPerson
 from domain.context import Links
 from domain.linking import LinkStatus
 from domain.matches import MatchView
@@ -100,3 +101,7 @@ def matrix_link(status: LinkStatus) -> dict[str, Any]:
 def report(item: Report) -> dict[str, Any]:
     # Only what the reporter may see: not the operator's view of it.
     return {"id": item.id, "match_id": item.match_id, "reason": item.reason, "created_at": item.created_at}
+
+
+def blocked(item: BlockedPerson) -> dict[str, Any]:
+    return {"username": item.username, "display_name": item.display_name, "created_at": item.since}

@@ -12,7 +12,7 @@ from typing import Awaitable, Callable
 
 import aiosqlite
 
-from store.migrations import v001_initial, v002_bot, v004_moderation, v005_matrix_links, v006_population
+from store.migrations import v001_initial, v002_bot, v004_moderation, v005_matrix_links, v006_population, v007_report_review
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (4, v004_moderation.DESCRIPTION, v004_moderation.upgrade),
     (5, v005_matrix_links.DESCRIPTION, v005_matrix_links.upgrade),
     (6, v006_population.DESCRIPTION, v006_population.upgrade),
+    (7, v007_report_review.DESCRIPTION, v007_report_review.upgrade),
 ]
 LATEST = MIGRATIONS[-1][0]
 
