@@ -16,6 +16,7 @@ DIRECT_COMMANDS: list[tuple[str, str]] = [
     ("!interests", "your interests"),
     ("!interests add <a, b>", "add interests (comma-separated)"),
     ("!interests remove <a, b>", "remove interests"),
+    ("!verify <code>", "prove a Matrix ID you are linking to Kindred"),
 ]
 
 ROOM_COMMANDS: list[tuple[str, str]] = [
