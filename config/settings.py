@@ -23,7 +23,7 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message names it."""
 
 
-_SERVER_NAME = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+_SERVER_NAME = re.compile(r"(?:[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{1,5}))?")
 _LOCALPART = re.compile(r"^[a-z0-9._=\-]{1,64}$")
 
 
@@ -237,7 +237,8 @@ def _validated(settings: Settings) -> Settings:
             raise SettingsError(
                 f"setting {name!r} must be an IP address, not {getattr(settings, name)!r}"
             ) from None
-    if not _SERVER_NAME.fullmatch(settings.server_name):
+    name = _SERVER_NAME.fullmatch(settings.server_name)
+    if name is None or (name["port"] is not None and not 1 <= int(name["port"]) <= 65535):
         raise SettingsError(f"setting 'server_name' is not a valid Matrix server name: {settings.server_name!r}")
     if not _LOCALPART.fullmatch(settings.bot_localpart):
         raise SettingsError(f"setting 'bot_localpart' is not a valid Matrix localpart: {settings.bot_localpart!r}")

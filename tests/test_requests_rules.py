@@ -201,7 +201,7 @@ async def test_bad_targets_are_refused(offline_client: TestClient) -> None:
         ({"to": "nobody-by-this-name"}, 404, "user_not_found"),
         ({"to": "   "}, 400, "field_required"),
         ({}, 400, "field_required"),
-        ({"to": 7}, 400, "field_required"),
+        ({"to": 7}, 400, "field_type"),
     ]
     for body, status, code in cases:
         answer = await ada.call("POST", "/requests", status, json=body)
@@ -243,3 +243,4 @@ async def test_domain_refuses_with_catalogue_codes(offline_client: TestClient) -
     with pytest.raises(KindredError) as caught:
         await request_rules.send(ctx, sender, bo.username, None)
     assert caught.value.code == "request_exists"
+

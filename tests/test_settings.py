@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import Settings, SettingsError, load_settings
+from config.settings import Settings, SettingsError, load_settings, settings_from_mapping
 
 
 @pytest.fixture(autouse=True)
@@ -107,3 +107,9 @@ def test_with_changes_validates_too() -> None:
     assert Settings().with_changes(port=0).port == 0
     with pytest.raises(SettingsError, match="'port'"):
         Settings().with_changes(port=70000)
+
+
+@pytest.mark.parametrize("name", ["example.org:99999", "127.0.0.1:0", "[::1]:70000"])
+def test_a_server_name_port_must_be_a_real_port(name: str) -> None:
+    with pytest.raises(SettingsError, match="server_name"):
+        settings_from_mapping({"server_name": name})
