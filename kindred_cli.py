@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import random
 import signal
 import sys
+from typing import AsyncIterator
 
 import aiohttp
 from aiohttp import web
@@ -27,6 +29,7 @@ from config import doctor, logs
 from config.secrets import load_or_create_secrets
 from config.settings import Settings, SettingsError, load_settings
 from domain import demo, moderation
+from domain.context import Kindred
 from domain.errors import KindredError
 from store.database import Database
 from web.app import admin_token, build_kindred, create_app
@@ -76,8 +79,13 @@ def _positive(text: str) -> int:
     return value
 
 
-async def admin_action(settings: Settings, action: str, username: str, reason: str) -> int:
-    """Act on the database directly; the homeserver is needed only to lock accounts."""
+@contextlib.asynccontextmanager
+async def _offline_context(settings: Settings) -> AsyncIterator[Kindred]:
+    """The domain on the database directly, as the command line acts without the web app.
+
+    The homeserver is reached only when an action needs it (locking an account,
+    registering a demo person with ``--matrix``).
+    """
     secrets = load_or_create_secrets(settings.data_dir)
     db = Database(settings.data_dir / "kindred.db")
     await db.open()
@@ -85,8 +93,15 @@ async def admin_action(settings: Settings, action: str, username: str, reason: s
         async with aiohttp.ClientSession() as http:
             synapse = SynapseAdmin(http, settings.internal_homeserver_url, secrets.registration_shared_secret)
             accounts = MatrixAccounts(synapse, admin_token(synapse, http, settings, secrets))
-            ctx = build_kindred(settings, db, accounts)
-            actor = moderation.COMMAND_LINE
+            yield build_kindred(settings, db, accounts)
+    finally:
+        await db.close()
+
+
+async def admin_action(settings: Settings, action: str, username: str, reason: str) -> int:
+    actor = moderation.COMMAND_LINE
+    try:
+        async with _offline_context(settings) as ctx:
             if action in ("grant", "revoke"):
                 user = await moderation.set_admin(ctx, actor, username, action == "grant")
                 print(f"{user.username} is {'now' if user.is_admin else 'no longer'} an operator")
@@ -95,32 +110,23 @@ async def admin_action(settings: Settings, action: str, username: str, reason: s
                 result = await moderation.suspend(ctx, actor, username, reason)
             else:
                 result = await moderation.unsuspend(ctx, actor, username)
-            print(f"{result.user.username} is {result.user.status}")
-            if not result.matrix_locked:
-                print("warning: the homeserver was unreachable; run this again to update the Matrix account")
-            return 0
     except KindredError as exc:
         print(f"kindred: {exc.message}", file=sys.stderr)
         return 1
-    finally:
-        await db.close()
+    print(f"{result.user.username} is {result.user.status}")
+    if not result.matrix_locked:
+        print("warning: the homeserver was unreachable; run this again to update the Matrix account")
+    return 0
 
 
 async def demo_action(settings: Settings, count: int, matrix: bool, seed: int | None) -> int:
     """Seed demo people; with ``matrix`` the homeserver must be up (``kindred run``)."""
-    secrets = load_or_create_secrets(settings.data_dir)
-    db = Database(settings.data_dir / "kindred.db")
-    await db.open()
     try:
-        async with aiohttp.ClientSession() as http:
-            synapse = SynapseAdmin(http, settings.internal_homeserver_url, secrets.registration_shared_secret)
-            ctx = build_kindred(settings, db, MatrixAccounts(synapse, admin_token(synapse, http, settings, secrets)))
+        async with _offline_context(settings) as ctx:
             made = await demo.seed(ctx, count, random.Random(seed), matrix, demo.TextProgress())
     except KindredError as exc:
         print(f"\nkindred: {exc.message}", file=sys.stderr)
         return 1
-    finally:
-        await db.close()
     print(f"added {len(made)} demo people (password {demo.DEMO_PASSWORD!r}), e.g. {made[0]}")
     return 0
 
