@@ -31,6 +31,16 @@ class MatrixAccounts:
     async def set_locked(self, matrix_user_id: str, locked: bool) -> None:
         await self._update(matrix_user_id, {"locked": locked})
 
+    async def set_avatar(self, matrix_user_id: str, content_type: str, data: bytes, filename: str) -> None:
+        # We hold no token of the person: the bot (a homeserver admin) uploads
+        # the picture and sets it on the account through the admin API.
+        try:
+            token = await self._admin_token()
+            uri = await self._admin.upload_media(token, content_type, data, filename)
+        except BridgeError as exc:
+            raise HomeserverDown(str(exc)) from exc
+        await self._update(matrix_user_id, {"avatar_url": uri})
+
     async def _update(self, matrix_user_id: str, fields: dict[str, object]) -> None:
         try:
             await self._admin.update_user(matrix_user_id, await self._admin_token(), fields)

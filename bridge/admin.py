@@ -1,4 +1,4 @@
-"""Synapse's admin API: shared-secret registration and rate-limit overrides."""
+"""Synapse's admin API: shared-secret registration, rate-limit overrides, media uploads."""
 
 from __future__ import annotations
 
@@ -18,6 +18,19 @@ logger = logging.getLogger(__name__)
 _TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5)
 
 
+def _answer(status: int, reason: str | None, payload: Any) -> dict[str, Any]:
+    """The JSON object of a success, or the homeserver's error as a BridgeError."""
+    payload = payload if isinstance(payload, dict) else {}
+    if status >= 400:
+        raise BridgeError(
+            str(payload.get("errcode", "M_UNKNOWN")),
+            str(payload.get("error", reason)),
+            status,
+            payload.get("retry_after_ms"),
+        )
+    return payload
+
+
 class SynapseAdmin:
     def __init__(self, session: aiohttp.ClientSession, base_url: str, shared_secret: str) -> None:
         self._session = session
@@ -32,16 +45,7 @@ class SynapseAdmin:
             async with self._session.request(
                 method, self._base + path, json=body, headers=headers, timeout=_TIMEOUT
             ) as response:
-                payload = await response.json(content_type=None)
-                if response.status >= 400:
-                    payload = payload if isinstance(payload, dict) else {}
-                    raise BridgeError(
-                        str(payload.get("errcode", "M_UNKNOWN")),
-                        str(payload.get("error", response.reason)),
-                        response.status,
-                        payload.get("retry_after_ms"),
-                    )
-                return payload if isinstance(payload, dict) else {}
+                return _answer(response.status, response.reason, await response.json(content_type=None))
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise unreachable(exc) from exc
 
@@ -88,6 +92,20 @@ class SynapseAdmin:
     async def update_user(self, user_id: str, admin_token: str, fields: dict[str, Any]) -> None:
         """Change an account through the admin API (display name, lock)."""
         await self._call("PUT", f"/_synapse/admin/v2/users/{quote(user_id)}", fields, admin_token)
+
+    async def upload_media(self, admin_token: str, content_type: str, data: bytes, filename: str) -> str:
+        """Put the bytes in the homeserver's media repository; returns their mxc:// URI."""
+        headers = {"Authorization": f"Bearer {admin_token}", "Content-Type": content_type}
+        url = f"{self._base}/_matrix/media/v3/upload?filename={quote(filename)}"
+        try:
+            async with self._session.post(url, data=data, headers=headers, timeout=_TIMEOUT) as response:
+                payload = _answer(response.status, response.reason, await response.json(content_type=None))
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise unreachable(exc) from exc
+        uri = payload.get("content_uri")
+        if not isinstance(uri, str) or not uri.startswith("mxc://"):
+            raise BridgeError("M_UNKNOWN", "the upload gave no content URI")
+        return uri
 
     async def healthy(self) -> bool:
         try:

@@ -49,6 +49,8 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "interests_invalid": ErrorSpec(Kind.INVALID, "List between 1 and 30 interests."),
     "interest_invalid": ErrorSpec(Kind.INVALID, "Each interest is 1 to 40 characters."),
     "note_too_long": ErrorSpec(Kind.INVALID, "A note is at most 500 characters."),
+    "avatar_required": ErrorSpec(Kind.INVALID, "Choose a picture to upload."),
+    "avatar_type_invalid": ErrorSpec(Kind.INVALID, "A picture must be a PNG, JPEG, GIF or WebP image."),
     # Authentication
     "invalid_credentials": ErrorSpec(Kind.UNAUTHENTICATED, "Wrong username or password."),
     "not_authenticated": ErrorSpec(Kind.UNAUTHENTICATED, "Log in to do this."),
@@ -74,6 +76,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "user_blocked": ErrorSpec(Kind.FORBIDDEN, "You cannot connect with this person."),
     "report_reason_invalid": ErrorSpec(Kind.INVALID, "Say what happened in 1 to 500 characters."),
     "interest_not_listed": ErrorSpec(Kind.NOT_FOUND, "You do not list that interest."),
+    "avatar_not_found": ErrorSpec(Kind.NOT_FOUND, "No picture here."),
     # Moderation
     "block_not_found": ErrorSpec(Kind.NOT_FOUND, "You have not blocked this person."),
     "report_not_found": ErrorSpec(Kind.NOT_FOUND, "No such open report."),

@@ -25,6 +25,10 @@ class HomeserverAccounts(Protocol):
         """Lock (suspend) or unlock an account; a locked account cannot be used."""
         ...
 
+    async def set_avatar(self, matrix_user_id: str, content_type: str, data: bytes, filename: str) -> None:
+        """Upload the picture to the homeserver and make it the account's avatar."""
+        ...
+
 
 class MatrixIdUnreachable(Exception):
     """The homeserver of a Matrix ID is unknown or did not answer."""

@@ -114,6 +114,7 @@ class FakeAccounts:
         self.registered: dict[str, str] = {}
         self.display_names: dict[str, str] = {}
         self.locked: dict[str, bool] = {}
+        self.avatars: dict[str, tuple[str, bytes]] = {}
         self.fail_with: Exception | None = None
 
     async def register(self, username: str, password: str, display_name: str) -> str:
@@ -133,6 +134,11 @@ class FakeAccounts:
         if self.fail_with is not None:
             raise self.fail_with
         self.locked[matrix_user_id] = locked
+
+    async def set_avatar(self, matrix_user_id: str, content_type: str, data: bytes, filename: str) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.avatars[matrix_user_id] = (content_type, data)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import Awaitable, Callable
 
 import aiosqlite
 
-from store.migrations import v001_initial, v002_bot, v004_moderation, v005_matrix_links, v006_population, v007_report_review
+from store.migrations import v001_initial, v002_bot, v004_moderation, v005_matrix_links, v006_population, v007_report_review, v008_avatars
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (5, v005_matrix_links.DESCRIPTION, v005_matrix_links.upgrade),
     (6, v006_population.DESCRIPTION, v006_population.upgrade),
     (7, v007_report_review.DESCRIPTION, v007_report_review.upgrade),
+    (8, v008_avatars.DESCRIPTION, v008_avatars.upgrade),
 ]
 LATEST = MIGRATIONS[-1][0]
 

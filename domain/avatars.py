@@ -1,0 +1,104 @@
+"""Profile pictures: which images are accepted, who may see them, and the
+copy on the person's Matrix account."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from domain.context import Kindred
+from domain.errors import KindredError
+from domain.ports import HomeserverDown
+from store import avatars, blocks, users
+from store.avatars import Avatar
+from store.users import User
+
+logger = logging.getLogger(__name__)
+
+MAX_BYTES = 2 * 1024 * 1024
+TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+# Browsers and clients still send this old name for JPEG.
+_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
+_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
+
+
+def sniff(data: bytes) -> str | None:
+    """The image type the bytes themselves announce, or None.
+
+    The declared type is never trusted alone: a "PNG" that is really HTML
+    would otherwise be served back to other people's browsers.
+    """
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def check(data: bytes, declared: str | None = None) -> str:
+    """The picture's content type, once it passes every rule; else a KindredError."""
+    if not data:
+        raise KindredError("avatar_required", field="avatar")
+    if len(data) > MAX_BYTES:
+        raise KindredError("body_too_large", "A picture is at most 2 MiB.", "avatar")
+    found = sniff(data)
+    # A client that does not know the type says so; one that names a type must be right.
+    named = _normal_type(declared) if declared else "application/octet-stream"
+    wanted = found if named == "application/octet-stream" else named
+    if found is None or wanted != found:
+        raise KindredError("avatar_type_invalid", field="avatar")
+    return found
+
+
+def _normal_type(value: str) -> str:
+    base = value.split(";", 1)[0].strip().lower()
+    return _ALIASES.get(base, base)
+
+
+async def set_avatar(ctx: Kindred, user: User, data: bytes, declared: str | None = None) -> str:
+    """Keep the picture and show it in Matrix too; returns its digest."""
+    content_type = check(data, declared)
+    digest = hashlib.sha256(data).hexdigest()
+    async with ctx.db.transaction() as conn:
+        current = await users.get(conn, user.id)
+        if current is None or current.status != "active":
+            raise KindredError("user_not_found")
+        await avatars.put(conn, user.id, content_type, data, digest)
+    if current.matrix_user_id:
+        await _mirror(ctx, current.matrix_user_id, content_type, data)
+    return digest
+
+
+async def _mirror(ctx: Kindred, matrix_user_id: str, content_type: str, data: bytes) -> None:
+    """Kindred's copy is the truth: with the homeserver down the picture still
+    stands here, and Matrix catches up on the next upload."""
+    filename = f"avatar.{_EXTENSIONS[content_type]}"
+    try:
+        await ctx.accounts.set_avatar(matrix_user_id, content_type, data, filename)
+    except HomeserverDown as exc:
+        logger.warning("could not update the Matrix avatar of %s: %s", matrix_user_id, exc)
+
+
+async def avatar_of(ctx: Kindred, username: str, viewer: User) -> Avatar:
+    """Someone's picture, seen by ``viewer``; as hidden as their profile is."""
+    async with ctx.db.read() as conn:
+        owner = await users.get_by_username(conn, username.strip().lower())
+        if owner is None or owner.status != "active":
+            raise KindredError("avatar_not_found")
+        if owner.id != viewer.id and await blocks.between(conn, viewer.id, owner.id) is not None:
+            raise KindredError("avatar_not_found")
+        found = await avatars.get(conn, owner.id)
+    if found is None:
+        raise KindredError("avatar_not_found")
+    return found
+
+
+async def versions(ctx: Kindred, usernames: list[str]) -> dict[str, str]:
+    """username -> a short version tag, for the people of a page who have a picture."""
+    async with ctx.db.read() as conn:
+        found = await avatars.digests_by_username(conn, sorted(set(usernames)))
+    return {name: digest[:12] for name, digest in found.items()}
