@@ -30,9 +30,9 @@ def shared(a: list[str], b: list[str]) -> list[str]:
     return sorted(set(a) & set(b))
 
 
-async def list_matches(ctx: Kindred, user: User, limit: int = 200) -> list[MatchView]:
+async def list_matches(ctx: Kindred, user: User, limit: int = 200, offset: int = 0) -> list[MatchView]:
     async with ctx.db.read() as conn:
-        rows = await matches.list_for_user(conn, user.id, limit)
+        rows = await matches.list_for_user(conn, user.id, limit, offset)
         others = await matrix_ids.with_effective_ids(
             conn, await users.get_many(conn, [m.other(user.id) for m in rows])
         )

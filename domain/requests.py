@@ -177,6 +177,12 @@ async def list_requests(
         return await requests.list_for_user(conn, user.id, str(box), status, limit)
 
 
+async def history(ctx: Kindred, user: User, limit: int, offset: int = 0) -> list[Request]:
+    """Requests already answered, either way, newest first."""
+    async with ctx.db.read() as conn:
+        return await requests.history_for_user(conn, user.id, limit, offset)
+
+
 async def pending_incoming_count(ctx: Kindred, user: User) -> int:
     async with ctx.db.read() as conn:
         return await requests.count_pending_incoming(conn, user.id)

@@ -61,12 +61,14 @@ async def open_between(conn: aiosqlite.Connection, a: int, b: int) -> Match | No
     return Match._from_row(row) if row else None
 
 
-async def list_for_user(conn: aiosqlite.Connection, user_id: int, limit: int) -> list[Match]:
+async def list_for_user(
+    conn: aiosqlite.Connection, user_id: int, limit: int, offset: int = 0
+) -> list[Match]:
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM matches WHERE user_low = ?"
         f" UNION ALL SELECT {_COLUMNS} FROM matches WHERE user_high = ?"
-        " ORDER BY id DESC LIMIT ?",
-        (user_id, user_id, limit),
+        " ORDER BY id DESC LIMIT ? OFFSET ?",
+        (user_id, user_id, limit, offset),
     )
     return [Match._from_row(row) for row in await cursor.fetchall()]
 

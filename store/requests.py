@@ -85,6 +85,18 @@ async def list_for_user(
     return [Request._from_row(row) for row in await cursor.fetchall()]
 
 
+async def history_for_user(
+    conn: aiosqlite.Connection, user_id: int, limit: int, offset: int
+) -> list[Request]:
+    """Answered requests the person sent or received, newest first."""
+    cursor = await conn.execute(
+        f"{_SELECT} WHERE (r.from_user_id = ? OR r.to_user_id = ?) AND r.status <> 'pending'"
+        " ORDER BY r.id DESC LIMIT ? OFFSET ?",
+        (user_id, user_id, limit, offset),
+    )
+    return [Request._from_row(row) for row in await cursor.fetchall()]
+
+
 async def count_pending_incoming(conn: aiosqlite.Connection, user_id: int) -> int:
     cursor = await conn.execute(
         "SELECT COUNT(*) FROM requests WHERE to_user_id = ? AND status = 'pending'", (user_id,)
