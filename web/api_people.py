@@ -1,13 +1,13 @@
-"""/api/v1/me, /users and /suggestions."""
+"""/api/v1/me (profile and picture), /users and /suggestions."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from domain import profiles
+from domain import avatars, profiles
 from matcher import suggestions
 from web import keys, serializers
-from web.bodies import json_object
+from web.bodies import json_object, upload
 
 
 async def me(request: web.Request) -> web.Response:
@@ -45,3 +45,11 @@ async def user_profile(request: web.Request) -> web.Response:
         request.app[keys.KINDRED], request.match_info["username"], request[keys.USER]
     )
     return web.json_response(serializers.public_user(profile))
+
+
+async def upload_avatar(request: web.Request) -> web.Response:
+    ctx, user = request.app[keys.KINDRED], request[keys.USER]
+    data, declared = await upload(request, "avatar", avatars.MAX_BYTES)
+    digest = await avatars.set_avatar(ctx, user, data, declared)
+    url = request.app.router["avatar"].url_for(username=user.username).with_query(v=digest[:12])
+    return web.json_response({"avatar_url": str(url)})

@@ -23,6 +23,7 @@ from bridge.direct_messages import BotDirectMessages
 from bridge.matrix_client import BotSession
 from config.secrets import Secrets
 from config.settings import Settings
+from domain import avatars
 from domain.context import Kindred, Links
 from domain.events import EventBus
 from domain.ports import DirectMessages, HomeserverAccounts
@@ -41,7 +42,9 @@ from web.routes import setup_routes
 logger = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-MAX_BODY = 256 * 1024
+# Room for a profile picture (2 MiB) and its multipart wrapping; JSON bodies
+# keep their own, much smaller limit (web/bodies.py).
+MAX_BODY = avatars.MAX_BYTES + 64 * 1024
 _ACCOUNTS = web.AppKey("accounts_override", object)
 _DIRECT = web.AppKey("direct_override", object)
 

@@ -6,24 +6,47 @@ import json
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from domain.errors import KindredError
 
 MAX_JSON_BYTES = 64 * 1024
 
 
-async def json_object(request: web.Request) -> dict[str, Any]:
-    if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
+async def raw_body(request: web.Request, limit: int) -> bytes:
+    """The whole body, or body_too_large as soon as it passes ``limit`` bytes."""
+    if request.content_length is not None and request.content_length > limit:
         raise KindredError("body_too_large")
     # A body may arrive in several pieces; read() returns what has come so far.
     raw = b""
-    while len(raw) <= MAX_JSON_BYTES:
-        piece = await request.content.read(MAX_JSON_BYTES + 1 - len(raw))
+    while len(raw) <= limit:
+        piece = await request.content.read(limit + 1 - len(raw))
         if not piece:
             break
         raw += piece
-    if len(raw) > MAX_JSON_BYTES:
+    if len(raw) > limit:
         raise KindredError("body_too_large")
+    return raw
+
+
+async def upload(request: web.Request, name: str, limit: int) -> tuple[bytes, str | None]:
+    """A file's bytes and declared type: the ``name`` part of a multipart form,
+    or else the whole body with its Content-Type."""
+    if request.content_type.startswith("multipart/"):
+        try:
+            form = await request.post()
+        except (ValueError, HttpProcessingError) as exc:  # no boundary, or broken parts
+            raise KindredError("avatar_required", "The multipart form could not be read.", name) from exc
+        part = form.get(name)
+        if not isinstance(part, web.FileField):
+            return b"", None
+        # One byte past the limit is enough to know it is too large.
+        return part.file.read(limit + 1), part.content_type
+    return await raw_body(request, limit), request.headers.get("Content-Type")
+
+
+async def json_object(request: web.Request) -> dict[str, Any]:
+    raw = await raw_body(request, MAX_JSON_BYTES)
     if not raw.strip():
         return {}
     try:

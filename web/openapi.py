@@ -187,6 +187,9 @@ SCHEMAS: dict[str, Schema] = {
             },
         }
     ),
+    "AvatarSaved": _obj(
+        {"avatar_url": {**_STR, "description": "Where the picture is served, for people who are logged in."}}
+    ),
     "OpenApiDocument": {"type": "object", "required": ["openapi", "paths"]},
     "Error": _obj(
         {
@@ -220,6 +223,7 @@ class Operation:
     params: tuple[Param, ...] = ()
     public: bool = False
     description: str = ""
+    # Merged into the operation as is: for bodies that are not JSON.
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -234,6 +238,16 @@ _LINK_ERRORS = (
     "field_required", "field_type", "matrix_id_invalid", "matrix_id_not_external", "matrix_id_taken",
     "federation_off", "matrix_server_unreachable", "matrix_invite_refused", "homeserver_unavailable",
 )
+_IMAGE: Schema = {"type": "string", "contentMediaType": "image/*", "maxLength": 2 * 1024 * 1024}
+_AVATAR_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            **{kind: {"schema": _IMAGE} for kind in ("image/png", "image/jpeg", "image/gif", "image/webp")},
+            "multipart/form-data": {"schema": _obj({"avatar": {**_IMAGE, "format": "binary"}}, closed=False)},
+        },
+    }
+}
 _LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -265,6 +279,14 @@ OPERATIONS: tuple[Operation, ...] = (
         body="ProfileBody",
         description="Any of display_name, bio, interests; all are checked before any is written. "
         "Interests are trimmed, case-folded and de-duplicated.",
+    ),
+    Operation(
+        "put", "/api/v1/me/avatar", "api_avatar", "Set your profile picture", "people", {200: "AvatarSaved"},
+        ("avatar_required", "avatar_type_invalid", "body_too_large", "user_not_found"),
+        extra=_AVATAR_BODY,
+        description="The image bytes as the body with their Content-Type, or a multipart form with an "
+        "`avatar` file. PNG, JPEG, GIF or WebP, checked by their first bytes; at most 2 MiB. "
+        "Also becomes your Matrix account's avatar (if the chat server is down, Kindred keeps it anyway).",
     ),
     Operation(
         "get", "/api/v1/me/matrix-id", "api_matrix_id", "Your Matrix IDs", "matrix", {200: "MatrixLink"},
@@ -431,7 +453,7 @@ def _operation(op: Operation) -> dict[str, Any]:
         spec["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(op.body)}}}
     if op.public:
         spec["security"] = []
-    return spec
+    return spec | op.extra
 
 
 @cache

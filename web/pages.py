@@ -8,6 +8,7 @@ from typing import Any, Awaitable, Callable
 from urllib.parse import quote, unquote
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from domain import requests as requests_domain
 from domain.errors import KindredError
@@ -32,7 +33,10 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         request[keys.NEW_CSRF] = True
     request[keys.CSRF] = token
     if request.method == "POST":
-        form = await request.post()
+        try:
+            form = await request.post()
+        except (ValueError, HttpProcessingError):  # a multipart body that cannot be parsed carries no token
+            raise KindredError("csrf_failed") from None
         sent = str(form.get(CSRF_FIELD, ""))
         if request.get(keys.NEW_CSRF) or not hmac.compare_digest(sent, token):
             raise KindredError("csrf_failed")
@@ -55,6 +59,31 @@ async def template_globals(request: web.Request) -> dict[str, Any]:
         "pending_count": pending,
         "flash": unquote(request.cookies.get(FLASH_COOKIE, "")),
         "path": request.path,
+    }
+
+
+PAGE_SIZE = 20
+# Deep pages cost a scan each; nobody reads past a thousand entries by paging.
+_LAST_PAGE = 50
+
+
+def page_number(request: web.Request) -> int:
+    """``?page=N``; anything that is not a page number reads as the first page."""
+    try:
+        page = int(request.query.get("page", "1"))
+    except ValueError:
+        return 1
+    return page if 1 <= page <= _LAST_PAGE else 1
+
+
+def pager(request: web.Request, page: int, has_next: bool) -> dict[str, str | None]:
+    """Previous and Next links that keep the page's other query parameters."""
+    def at(number: int) -> str:
+        return str(request.rel_url.update_query(page=str(number)))
+
+    return {
+        "prev": at(page - 1) if page > 1 else None,
+        "next": at(page + 1) if has_next and page < _LAST_PAGE else None,
     }
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from domain import profiles
+from domain import avatars, profiles
 from domain.errors import KindredError
 from domain.matches import shared
 from matcher import suggestions
 from web import keys
 from web.errors import STATUS
-from web.pages import current_user, redirect
+from web.pages import PAGE_SIZE, current_user, page_number, pager, redirect
 
 
 async def profile_form(request: web.Request) -> web.StreamResponse:
@@ -22,7 +22,8 @@ async def profile_form(request: web.Request) -> web.StreamResponse:
         "bio": profile.bio,
         "interests": ", ".join(profile.interests),
     }
-    context = {"form": form, "errors": {}, "profile": profile}
+    mine = await avatars.versions(request.app[keys.KINDRED], [user.username])
+    context = {"form": form, "errors": {}, "profile": profile, "avatars": mine}
     return aiohttp_jinja2.render_template("profile.html", request, context)
 
 
@@ -34,7 +35,12 @@ async def profile_submit(request: web.Request) -> web.StreamResponse:
         await profiles.update_profile(request.app[keys.KINDRED], user, dict(values))
     except KindredError as exc:
         profile = await profiles.own_profile(request.app[keys.KINDRED], user)
-        context = {"form": values, "errors": {exc.field or "form": exc.message}, "profile": profile}
+        context = {
+            "form": values,
+            "errors": {exc.field or "form": exc.message},
+            "profile": profile,
+            "avatars": await avatars.versions(request.app[keys.KINDRED], [user.username]),
+        }
         return aiohttp_jinja2.render_template("profile.html", request, context, status=STATUS[exc.kind])
     raise redirect(request, "profile", flash="Profile saved.")
 
@@ -44,17 +50,25 @@ async def discover(request: web.Request) -> web.StreamResponse:
     ctx = request.app[keys.KINDRED]
     interest = request.query.get("interest", "").strip()
     query = request.query.get("q", "").strip()
+    page = page_number(request)
     errors: dict[str, str] = {}
     found: list[suggestions.Suggestion] = []
     people: list[profiles.Profile] = []
+    has_next = False
     try:
         if query:
             people = await profiles.search_people(ctx, user, query)
         else:
-            found = await suggestions.suggest(ctx, user, interest or None, 30)
+            # The ranking takes no offset: ask for every page up to this one
+            # (and one more entry, to know whether a next page exists) and slice.
+            start = (page - 1) * PAGE_SIZE
+            ranked = await suggestions.suggest(ctx, user, interest or None, start + PAGE_SIZE + 1)
+            found = ranked[start : start + PAGE_SIZE]
+            has_next = len(ranked) > start + PAGE_SIZE
     except KindredError as exc:
         errors[exc.field or "form"] = exc.message
     mine = await profiles.own_profile(ctx, user)
+    shown = [p.username for p in people] + [s.username for s in found]
     context = {
         "suggestions": found,
         "people": people,
@@ -62,6 +76,8 @@ async def discover(request: web.Request) -> web.StreamResponse:
         "q": query,
         "errors": errors,
         "my_interests": mine.interests,
+        "avatars": await avatars.versions(ctx, shown),
+        "pager": pager(request, page, has_next),
     }
     return aiohttp_jinja2.render_template("discover.html", request, context)
 
@@ -77,5 +93,6 @@ async def user_page(request: web.Request) -> web.StreamResponse:
         "is_me": profile.username == user.username,
         "errors": {},
         "form": {},
+        "avatars": await avatars.versions(ctx, [profile.username]),
     }
     return aiohttp_jinja2.render_template("user.html", request, context)

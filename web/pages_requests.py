@@ -5,13 +5,13 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from domain import matches, profiles, requests
+from domain import avatars, matches, profiles, requests
 from domain.errors import KindredError
 from domain.matches import shared
 from web import keys
 from web.bodies import path_id
 from web.errors import STATUS
-from web.pages import current_user, redirect
+from web.pages import PAGE_SIZE, current_user, page_number, pager, redirect
 
 _ACTIONS = {
     "accept": (requests.accept, "Accepted! Your chat room is being opened."),
@@ -23,15 +23,18 @@ _ACTIONS = {
 async def requests_page(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     ctx = request.app[keys.KINDRED]
+    page = page_number(request)
+    incoming = await requests.list_requests(ctx, user, "incoming", "pending")
+    outgoing = await requests.list_requests(ctx, user, "outgoing", "pending")
+    # One entry past the page tells whether there is a next one.
+    history = await requests.history(ctx, user, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    shown = [r.from_username for r in incoming] + [r.to_username for r in outgoing]
     context = {
-        "incoming": await requests.list_requests(ctx, user, "incoming", "pending"),
-        "outgoing": await requests.list_requests(ctx, user, "outgoing", "pending"),
-        "history": [
-            r
-            for box in ("incoming", "outgoing")
-            for r in await requests.list_requests(ctx, user, box, None, 20)
-            if r.status != "pending"
-        ],
+        "incoming": incoming,
+        "outgoing": outgoing,
+        "history": history[:PAGE_SIZE],
+        "avatars": await avatars.versions(ctx, shown),
+        "pager": pager(request, page, len(history) > PAGE_SIZE),
     }
     return aiohttp_jinja2.render_template("requests.html", request, context)
 
@@ -54,6 +57,7 @@ async def send_request(request: web.Request) -> web.StreamResponse:
             "is_me": profile.username == user.username,
             "errors": {exc.field if exc.field == "note" else "form": exc.message},
             "form": {"note": note},
+            "avatars": await avatars.versions(ctx, [profile.username]),
         }
         return aiohttp_jinja2.render_template("user.html", request, context, status=STATUS[exc.kind])
     if outcome.match is not None:
@@ -79,8 +83,12 @@ async def answer_request(request: web.Request) -> web.StreamResponse:
 async def matches_page(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     ctx = request.app[keys.KINDRED]
+    page = page_number(request)
+    found = await matches.list_matches(ctx, user, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
     context = {
-        "matches": await matches.list_matches(ctx, user),
+        "matches": found[:PAGE_SIZE],
         "homeserver_url": ctx.links.homeserver_url,
+        "avatars": await avatars.versions(ctx, [m.other.username for m in found]),
+        "pager": pager(request, page, len(found) > PAGE_SIZE),
     }
     return aiohttp_jinja2.render_template("matches.html", request, context)

@@ -18,6 +18,7 @@ from web import (
     metrics,
     pages_admin,
     pages_auth,
+    pages_avatars,
     pages_matches,
     pages_matrix_id,
     pages_people,
@@ -40,6 +41,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/api/v1/auth/logout", api_auth.logout, name="api_logout")
     r.add_get("/api/v1/me", api_people.me, name="api_me")
     r.add_put("/api/v1/me/profile", api_people.update_profile, name="api_profile")
+    r.add_put("/api/v1/me/avatar", api_people.upload_avatar, name="api_avatar")
     r.add_get("/api/v1/me/matrix-id", api_matrix_id.show, name="api_matrix_id")
     r.add_post("/api/v1/me/matrix-id", api_matrix_id.link, name="api_link_matrix_id")
     r.add_post("/api/v1/me/matrix-id/verify", api_matrix_id.verify, name="api_verify_matrix_id")
@@ -73,6 +75,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/logout", pages_auth.logout)
     r.add_get("/profile", pages_people.profile_form, name="profile")
     r.add_post("/profile", pages_people.profile_submit)
+    r.add_post("/profile/avatar", pages_avatars.upload_page, name="profile_avatar")
+    r.add_get("/avatars/{username}", pages_avatars.serve, name="avatar")
     r.add_get("/matrix-id", pages_matrix_id.page, name="matrix_id")
     r.add_post("/matrix-id", pages_matrix_id.link)
     r.add_post("/matrix-id/verify", pages_matrix_id.verify, name="matrix_id_verify")

@@ -1,0 +1,168 @@
+"""Profile pictures: what is accepted, where it is served, and its Matrix copy."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp.test_utils import TestClient
+from nio import ProfileGetAvatarResponse
+
+from domain.avatars import MAX_BYTES
+from domain.ports import HomeserverDown
+from tests.conftest import FakeAccounts
+from tests.test_end_to_end import matrix_login
+from tests.helpers import Api, assert_status, sign_up
+from tests.images import GIF, JPEG, WEBP, png
+
+
+def _csrf(client: TestClient) -> str:
+    return next(m.value for m in client.session.cookie_jar if m.key == "kindred_csrf")
+
+
+async def _page_login(client: TestClient, person: Api) -> None:
+    client.session.cookie_jar.clear()
+    await client.get("/login")
+    response = await client.post(
+        "/login", data={"username": person.username, "password": person.password, "csrf_token": _csrf(client)}
+    )
+    assert response.status == 200, await response.text()
+
+
+async def _put(person: Api, data: bytes, kind: str, status: int) -> dict[str, object]:
+    """Upload ``data`` as the whole body, declared as ``kind``."""
+    response = await person.client.put(
+        "/api/v1/me/avatar", data=data, headers={**person.headers, "Content-Type": kind}
+    )
+    body: dict[str, object] = await assert_status(response, status)
+    return body
+
+
+async def test_an_uploaded_png_is_served_to_people_and_set_in_matrix(
+    offline_client: TestClient, fake_accounts: FakeAccounts
+) -> None:
+    ada = await sign_up(offline_client, "ada")
+    bo = await sign_up(offline_client, "bo")
+    image = png()
+    saved = await _put(ada, image, "image/png", 200)
+    assert saved["avatar_url"].startswith(f"/avatars/{ada.username}?v=")
+    assert fake_accounts.avatars[f"@{ada.username}:localhost"] == ("image/png", image)
+
+    await _page_login(offline_client, bo)
+    response = await offline_client.get(saved["avatar_url"])
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "image/png"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "immutable" in response.headers["Cache-Control"]
+    assert await response.read() == image
+    again = await offline_client.get(saved["avatar_url"], headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status == 304
+
+
+async def test_every_accepted_type_by_multipart(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    await _page_login(offline_client, ada)
+    for data, kind in [(GIF, "image/gif"), (JPEG, "image/jpeg"), (WEBP, "image/webp")]:
+        form = aiohttp.FormData()
+        form.add_field("avatar", data, content_type=kind, filename="me")
+        await ada.call("PUT", "/me/avatar", 200, data=form)
+        response = await offline_client.get(f"/avatars/{ada.username}")
+        assert response.headers["Content-Type"] == kind and await response.read() == data
+
+
+async def test_wrong_types_and_sizes_are_refused_and_nothing_is_kept(
+    offline_client: TestClient, fake_accounts: FakeAccounts
+) -> None:
+    ada = await sign_up(offline_client, "ada")
+    cases = [
+        (b"<html><script>alert(1)</script>", "image/png", 400, "avatar_type_invalid"),
+        (png(), "image/jpeg", 400, "avatar_type_invalid"),  # the bytes say otherwise
+        (b"BM" + b"\x00" * 40, "image/bmp", 400, "avatar_type_invalid"),
+        (b"", "image/png", 400, "avatar_required"),
+        (png() + b"\x00" * MAX_BYTES, "image/png", 413, "body_too_large"),
+    ]
+    for data, kind, status, code in cases:
+        body = await _put(ada, data, kind, status)
+        assert body["error"]["code"] == code, body
+    assert fake_accounts.avatars == {}
+    await _page_login(offline_client, ada)
+    assert (await offline_client.get(f"/avatars/{ada.username}")).status == 404
+
+
+async def test_a_picture_exactly_at_the_limit_is_accepted(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    image = png()
+    data = image + b"\x00" * (MAX_BYTES - len(image))
+    await _put(ada, data, "image/png", 200)
+
+
+async def test_the_picture_stays_when_the_homeserver_is_down(
+    offline_client: TestClient, fake_accounts: FakeAccounts
+) -> None:
+    ada = await sign_up(offline_client, "ada")
+    fake_accounts.fail_with = HomeserverDown("down")
+    await _put(ada, png(), "image/png", 200)
+    await _page_login(offline_client, ada)
+    assert (await offline_client.get(f"/avatars/{ada.username}")).status == 200
+
+
+async def test_pictures_need_a_login_and_hide_like_profiles(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    bo = await sign_up(offline_client, "bo")
+    await _put(ada, png(), "image/png", 200)
+    anonymous = await offline_client.get(f"/avatars/{ada.username}", allow_redirects=False)
+    assert anonymous.status == 303
+    await bo.call("POST", f"/users/{ada.username}/block", 200)
+    await _page_login(offline_client, bo)
+    assert (await offline_client.get(f"/avatars/{ada.username}")).status == 404
+    assert (await offline_client.get("/avatars/nobody-here")).status == 404
+
+
+async def test_the_profile_form_uploads_and_pages_show_pictures_or_initials(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada", "Ada", interests=["chess"])
+    await sign_up(offline_client, "bo", "Bo", interests=["chess"])
+    await _page_login(offline_client, ada)
+    form = aiohttp.FormData()
+    form.add_field("csrf_token", _csrf(offline_client))
+    form.add_field("avatar", png(), content_type="image/png", filename="me.png")
+    response = await offline_client.post("/profile/avatar", data=form)
+    page = await response.text()
+    assert response.status == 200 and "Picture saved." in page
+    assert f'src="/avatars/{ada.username}?v=' in page
+
+    form = aiohttp.FormData()
+    form.add_field("csrf_token", _csrf(offline_client))
+    form.add_field("avatar", b"not an image", content_type="image/png", filename="me.png")
+    refused = await (await offline_client.post("/profile/avatar", data=form)).text()
+    assert "must be a PNG, JPEG, GIF or WebP" in refused
+
+    discover = await (await offline_client.get("/discover")).text()
+    assert 'class="avatar placeholder "' in discover and ">B</span>" in discover
+
+
+async def test_the_upload_form_needs_its_csrf_token(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    await _page_login(offline_client, ada)
+    form = aiohttp.FormData()
+    form.add_field("avatar", png(), content_type="image/png", filename="me.png")
+    response = await offline_client.post("/profile/avatar", data=form)
+    assert response.status == 403
+    assert (await offline_client.get(f"/avatars/{ada.username}")).status == 404
+
+
+async def test_the_picture_becomes_the_matrix_avatar(kindred, homeserver) -> None:
+    client = await kindred(run_bot=False)
+    ada = await sign_up(client, "ada", "Ada Lovelace")
+    await _put(ada, png(), "image/png", 200)
+    mx = await matrix_login(homeserver.url, ada)
+    try:
+        answer = await mx.get_avatar(mx.user_id)
+        assert isinstance(answer, ProfileGetAvatarResponse), answer
+        assert (answer.avatar_url or "").startswith("mxc://"), answer
+    finally:
+        await mx.close()
+
+
+async def test_an_unnamed_type_is_read_from_the_bytes(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    await _put(ada, GIF, "application/octet-stream", 200)
+    await _page_login(offline_client, ada)
+    assert (await offline_client.get(f"/avatars/{ada.username}")).headers["Content-Type"] == "image/gif"

@@ -1,0 +1,75 @@
+"""Long lists on pages come twenty at a time, with Previous and Next links."""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp.test_utils import TestClient
+
+from tests.helpers import Api, sign_up
+
+
+def _csrf(client: TestClient) -> str:
+    return next(m.value for m in client.session.cookie_jar if m.key == "kindred_csrf")
+
+
+async def _page_login(client: TestClient, person: Api) -> None:
+    await client.get("/login")
+    response = await client.post(
+        "/login", data={"username": person.username, "password": person.password, "csrf_token": _csrf(client)}
+    )
+    assert response.status == 200, await response.text()
+
+
+def _count(page: str, marker: str) -> int:
+    return len(re.findall(marker, page))
+
+
+async def test_discover_pages_through_suggestions(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada", interests=["chess"])
+    for n in range(25):
+        await sign_up(offline_client, f"p{n}", interests=["chess"])
+    await _page_login(offline_client, ada)
+
+    first = await (await offline_client.get("/discover?interest=chess")).text()
+    assert _count(first, 'class="card person"') == 20
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    assert "interest=chess&amp;page=2" in first  # the filter is kept
+
+    second = await (await offline_client.get("/discover?interest=chess&page=2")).text()
+    assert _count(second, 'class="card person"') == 5
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+
+    for wrong in ("abc", "0", "-3", "99999"):
+        page = await (await offline_client.get(f"/discover?page={wrong}")).text()
+        assert _count(page, 'class="card person"') == 20, wrong
+
+
+async def test_matches_and_request_history_page(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada", interests=["chess"])
+    for n in range(21):
+        other = await sign_up(offline_client, f"m{n}", interests=["chess"])
+        sent = await other.call("POST", "/requests", 201, json={"to": ada.username})
+        await ada.call("POST", f"/requests/{sent['request']['id']}/accept", 200)
+    await _page_login(offline_client, ada)
+
+    first = await (await offline_client.get("/matches")).text()
+    assert _count(first, 'class="card match"') == 20 and 'rel="next"' in first
+    second = await (await offline_client.get("/matches?page=2")).text()
+    assert _count(second, 'class="card match"') == 1 and 'rel="prev"' in second
+
+    history = await (await offline_client.get("/requests")).text()
+    assert _count(history, ": accepted</li>") == 20 and 'rel="next"' in history
+    older = await (await offline_client.get("/requests?page=2")).text()
+    assert _count(older, ": accepted</li>") == 1 and 'rel="next"' not in older
+    # The API keeps its own, unpaged behaviour.
+    assert len((await ada.call("GET", "/matches", 200))["matches"]) == 21
+
+
+async def test_short_lists_have_no_pager(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada", interests=["chess"])
+    await _page_login(offline_client, ada)
+    for path in ("/discover", "/matches", "/requests"):
+        page = await (await offline_client.get(path)).text()
+        assert 'class="pager"' not in page, path
+        assert 'class="empty"' in page, path
