@@ -19,6 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright, expect
 
 from tests.helpers import assert_status, unique
+from tests.images import png
 
 pytestmark = pytest.mark.browser
 
@@ -103,6 +104,15 @@ async def fill_profile(page: Any, display_name: str, bio: str, interests: str) -
     await expect_text(page.locator(".flash"), "Profile saved.")
 
 
+async def upload_picture(page: Any, name: str, image: bytes) -> None:
+    await page.get_by_label("Profile picture").set_input_files(
+        files=[{"name": name, "mimeType": "image/png", "buffer": image}]
+    )
+    await page.get_by_role("button", name="Upload picture").click()
+    await expect_text(page.locator(".flash"), "Picture saved.")
+    await expect(page.locator("form.avatar-form img.avatar")).to_be_visible()
+
+
 async def expect_text(locator: Any, text: str | re.Pattern[str]) -> None:
     await expect(locator).to_contain_text(text)
 
@@ -122,6 +132,8 @@ async def test_two_people_meet_match_and_get_a_room_link(kindred: Any, new_page:
     # Interests come back normalised, in the form and as the saved profile.
     await expect(ada.get_by_label("Interests")).to_have_value("baking, go, jazz, rock climbing")
     await expect(ada.get_by_label("About you")).to_have_value("Numbers by day, crags by weekend.")
+    await upload_picture(ada, "ada.png", png((79, 70, 229), 96, (249, 168, 212)))
+    await upload_picture(bo, "bo.png", png((6, 118, 71), 96, (254, 240, 138)))
     await screenshot(ada, "profile")
 
     # Ada finds Bo with the interests they share.
@@ -132,6 +144,8 @@ async def test_two_people_meet_match_and_get_a_room_link(kindred: Any, new_page:
     await expect(bo_card.get_by_role("link", name="Bo Chen")).to_be_visible()
     await expect(bo_card.locator(".tag")).to_have_text(["go", "rock climbing"])
     await expect_text(bo_card, "Looking for a climbing partner.")
+    # The picture really loads (served as an image, allowed by the CSP).
+    await expect(bo_card.locator("img.avatar")).to_have_js_property("naturalWidth", 96)
     await screenshot(ada, "discover")
 
     # Filtering by an interest only Ada has hides Bo; by a shared one shows him.
