@@ -68,6 +68,12 @@ async def run(hs: Homeserver, kindred: Kindred, accepts: int) -> Result:
             "Kindred's figure includes all it does per match on the homeserver: the room, the "
             "introduction notice in it, and the notices in each person's direct room (accepted, ready); "
             "the floor does createRoom alone.",
+            "Why the share is below target: the homeserver is the bottleneck on both sides (Synapse on "
+            "SQLite makes a handful of rooms a second here), and per match Kindred asks it for about four "
+            "events more than the room itself (introduction, 'accepted' notice, 'ready' notice to each "
+            "person) on top of the room's nine or so. Besides, matcher/room_worker.py takes at most 50 due "
+            "jobs per look and looks again only when a job is queued or its 5 s safety poll fires, not when "
+            "a job finishes: with 200 accepts arriving at once, each further batch of 50 can wait up to 5 s.",
         ],
         figures={"kindred_rate": k_rate, "floor_rate": f_rate, "share": share,
                  "floor_before_s": floor_before, "floor_after_s": floor_after},

@@ -30,7 +30,10 @@ from web.auth import ACCESS_COOKIE, issue_access_token
 from web.pages import CSRF_COOKIE
 
 TARGET = 0.35
-PATHS = {"suggestions": "/api/v1/suggestions", "discover": "/discover"}
+PATHS = {"suggestions": "/api/v1/suggestions", "discover": "/discover", "me": "/api/v1/me"}
+# /api/v1/me has no target: it shows what an authenticated request costs
+# before any ranking, to tell the framework's share from the ranking's.
+_TARGETED = ("suggestions", "discover")
 
 
 class _Load:
@@ -144,7 +147,8 @@ def _result(rates: dict[str, dict[str, list[float]]], users: int, clients: int, 
         b = sum(rates[name]["bare"]) / rounds
         share = k / b
         table.append([f"GET {path}", f"{k:.0f}", f"{b:.0f}", ratio(share)])
-        targets.append(Target(f"GET {path} throughput, share of a bare handler", f">= {TARGET}", ratio(share), share >= TARGET))
+        if name in _TARGETED:
+            targets.append(Target(f"GET {path} throughput, share of a bare handler", f">= {TARGET}", ratio(share), share >= TARGET))
         figures[name] = {"kindred_rps": k, "bare_rps": b, "share": share}
     return Result(
         number=4,
@@ -155,9 +159,17 @@ def _result(rates: dict[str, dict[str, list[float]]], users: int, clients: int, 
         notes=[
             "Each request is a different person's (500 access tokens in turn), so suggestions are ranked "
             "afresh every time: Kindred caches nothing between requests.",
+            "GET /api/v1/me (the person and their interests, no ranking) is shown for comparison only.",
             "Kindred's request: access-token check and a read of the person (auth middleware), the ranking "
             "(three to four SQLite reads), JSON or the rendered page (which also reads the person's own "
             "interests and pending-request count); the bare handler returns the same bytes from memory.",
+            "Why the share is far below target: the bare handler, driven by a load generator cheap enough "
+            "not to limit it, answers in tens of microseconds. Every Kindred request pays the middleware "
+            "chain, a signed-token check and SQLite reads, each a hop to a reader thread and back "
+            "(GET /api/v1/me, two reads and no ranking, already reaches only a few percent of the bare "
+            "rate); the ranking at this population then costs milliseconds of SQLite work per request "
+            "(see benchmark 3). Reaching a third of a do-nothing handler would need answers cached "
+            "between requests, which this design avoids on purpose (they go stale).",
         ],
         figures=figures,
     )
