@@ -67,13 +67,16 @@ PAGE_SIZE = 20
 _LAST_PAGE = 50
 
 
-def page_number(request: web.Request) -> int:
-    """``?page=N``; anything that is not a page number reads as the first page."""
+def page_number(request: web.Request, last: int | None = _LAST_PAGE) -> int:
+    """``?page=N``; anything that is not a page number reads as the first page.
+
+    ``last=None`` lifts the cap, for operators who must reach every entry.
+    """
     try:
         page = int(request.query.get("page", "1"))
     except ValueError:
         return 1
-    return page if 1 <= page <= _LAST_PAGE else 1
+    return page if page >= 1 and (last is None or page <= last) else 1
 
 
 def pager(request: web.Request, page: int, has_next: bool) -> dict[str, str | None]:

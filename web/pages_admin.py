@@ -9,7 +9,7 @@ from domain import moderation, reports
 from store.users import User
 from web import keys
 from web.bodies import path_id
-from web.pages import current_user, redirect
+from web.pages import current_user, page_number, redirect
 
 
 def _operator(request: web.Request) -> User:
@@ -18,17 +18,10 @@ def _operator(request: web.Request) -> User:
     return user
 
 
-def _page_number(request: web.Request) -> int:
-    try:
-        return max(1, int(request.query.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 async def people(request: web.Request) -> web.StreamResponse:
     _operator(request)
     query = request.query.get("q", "")[:64]
-    page = _page_number(request)
+    page = page_number(request, last=None)
     found = await moderation.list_users(request.app[keys.KINDRED], query, page)
     context = {
         "people": found[: moderation.PAGE_SIZE],
@@ -59,7 +52,7 @@ async def unsuspend(request: web.Request) -> web.StreamResponse:
 
 async def action_log(request: web.Request) -> web.StreamResponse:
     _operator(request)
-    page = _page_number(request)
+    page = page_number(request, last=None)
     found = await moderation.recent_actions(request.app[keys.KINDRED], page)
     context = {
         "actions": found[: moderation.PAGE_SIZE],
@@ -71,7 +64,7 @@ async def action_log(request: web.Request) -> web.StreamResponse:
 
 async def report_queue(request: web.Request) -> web.StreamResponse:
     _operator(request)
-    page = _page_number(request)
+    page = page_number(request, last=None)
     show_all = request.query.get("show") == "all"
     found = await reports.queue(request.app[keys.KINDRED], not show_all, page, moderation.PAGE_SIZE)
     context = {
