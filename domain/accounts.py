@@ -9,6 +9,7 @@ gets no local account: the bot's code must reach that ID instead.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from datetime import timedelta
@@ -39,26 +40,34 @@ async def signup(
     if name in ctx.reserved_usernames:
         raise KindredError("username_taken", field="username")
     external = await linking.claimable(ctx, matrix_user_id) if matrix_user_id not in (None, "") else None
-    password_hash = await hash_password(secret)
-    user_id = await _reserve(ctx, name, password_hash, shown)
+    # The memory-hard hash and the homeserver's own registration are both
+    # slow: run them side by side. The reservation holds no usable hash
+    # (pending people cannot log in) until activation stores it.
+    hashing = asyncio.ensure_future(hash_password(secret))
+    try:
+        user_id = await _reserve(ctx, name, "", shown)
+    except BaseException:
+        hashing.cancel()
+        raise
     try:
         if external is None:
             matrix_user_id = await ctx.accounts.register(name, secret, shown)
         else:
             matrix_user_id = None
             await _send_link_code(ctx, user_id, external)
+        password_hash = await hashing
     except AccountUnavailable:
-        await _release(ctx, user_id)
+        await _abandon(ctx, user_id, hashing)
         raise KindredError("username_taken", field="username") from None
     except HomeserverDown as exc:
         logger.warning("signup of %s failed: homeserver down: %s", name, exc)
-        await _release(ctx, user_id)
+        await _abandon(ctx, user_id, hashing)
         raise KindredError("homeserver_unavailable") from exc
     except BaseException:
-        await _release(ctx, user_id)
+        await _abandon(ctx, user_id, hashing)
         raise
     async with ctx.db.transaction() as conn:
-        await users.activate(conn, user_id, matrix_user_id)
+        await users.activate(conn, user_id, matrix_user_id, password_hash)
         user = await users.get(conn, user_id)
     assert user is not None
     logger.info("signed up %s as %s", name, matrix_user_id)
@@ -90,6 +99,11 @@ async def _reserve(ctx: Kindred, name: str, password_hash: str, shown: str) -> i
 
 def _abandoned(user: User) -> bool:
     return user.status == "pending" and parse(user.created_at) < utc_now() - PENDING_GRACE
+
+
+async def _abandon(ctx: Kindred, user_id: int, hashing: asyncio.Future[str]) -> None:
+    hashing.cancel()
+    await _release(ctx, user_id)
 
 
 async def _release(ctx: Kindred, user_id: int) -> None:

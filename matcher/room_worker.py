@@ -41,7 +41,8 @@ class RoomWorker:
         try:
             while True:
                 self._wake.clear()
-                for job in await provisioning.due_jobs(self._ctx):
+                # Room for the jobs already running plus a batch of new ones.
+                for job in await provisioning.due_jobs(self._ctx, len(self._inflight) + 50):
                     if job.id not in self._inflight:
                         task = asyncio.create_task(self._run_one(job))
                         self._inflight[job.id] = task
@@ -70,6 +71,8 @@ class RoomWorker:
             await self._retry(job, attempts, f"{type(exc).__name__}: {exc}", None)
         finally:
             self._inflight.pop(job.id, None)
+            # A freed slot may take the next queued job now, not at the next poll.
+            self._wake.set()
 
     async def _retry(self, job: Job, attempts: int, error: str, retry_after_ms: int | None) -> None:
         delay = await provisioning.retry_later(self._ctx, job, attempts, error, retry_after_ms)

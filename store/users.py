@@ -48,12 +48,16 @@ async def insert_pending(
     return cursor.lastrowid
 
 
-async def activate(conn: aiosqlite.Connection, user_id: int, matrix_user_id: str | None) -> None:
+async def activate(
+    conn: aiosqlite.Connection, user_id: int, matrix_user_id: str | None, password_hash: str | None = None
+) -> None:
     """Make the reservation a person; ``matrix_user_id`` is None for people
-    who use a Matrix ID from another server (see ``matrix_links``)."""
+    who use a Matrix ID from another server (see ``matrix_links``). A given
+    ``password_hash`` replaces the one reserved with."""
     await conn.execute(
-        "UPDATE users SET status = 'active', matrix_user_id = ? WHERE id = ?",
-        (matrix_user_id, user_id),
+        "UPDATE users SET status = 'active', matrix_user_id = ?,"
+        " password_hash = COALESCE(?, password_hash) WHERE id = ?",
+        (matrix_user_id, password_hash, user_id),
     )
 
 
