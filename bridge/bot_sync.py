@@ -70,9 +70,17 @@ class Batch:
     departures: list[Departure] = field(default_factory=list)
 
 
+def sync_filter(bot_user_id: str) -> dict[str, Any]:
+    """The filter, leaving out the bot's own events: each room it makes or
+    notice it posts would otherwise wake its sync again, only to be ignored."""
+    room = dict(SYNC_FILTER["room"])
+    room["timeline"] = {**room["timeline"], "not_senders": [bot_user_id]}
+    return {**SYNC_FILTER, "room": room}
+
+
 async def upload_filter(client: MatrixClient) -> str:
     path = f"/_matrix/client/v3/user/{quote(client.user_id, safe='')}/filter"
-    return str((await client.request_json("POST", path, SYNC_FILTER))["filter_id"])
+    return str((await client.request_json("POST", path, sync_filter(client.user_id)))["filter_id"])
 
 
 async def sync(client: MatrixClient, since: str | None, filter_id: str, timeout_ms: int) -> Batch:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import aiosqlite
 
@@ -196,12 +197,9 @@ def _announce(ctx: Kindred, outcome: Outcome) -> None:
         "rejected": events.REQUEST_REJECTED,
         "withdrawn": events.REQUEST_WITHDRAWN,
     }
-    ctx.events.publish(
-        events.Event(
-            kinds[request.status],
-            (request.from_user_id, request.to_user_id),
-            {"request_id": request.id},
-        )
-    )
+    data: dict[str, Any] = {"request_id": request.id}
+    if outcome.match is not None:
+        data["match_id"] = outcome.match.id
+    ctx.events.publish(events.Event(kinds[request.status], (request.from_user_id, request.to_user_id), data))
     if outcome.match is not None:
         ctx.events.publish(events.Event(events.JOB_QUEUED, (), {"match_id": outcome.match.id}))

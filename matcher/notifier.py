@@ -2,6 +2,12 @@
 when a request comes in, is accepted, or their match room is ready, and it
 empties a match's room when the match closes.
 
+An accepted request and its ready room usually come a fraction of a second
+apart, so the requester hears of both in one message: the 'accepted' news
+waits a short grace for the room and goes alone only if the room is late.
+Besides sparing people two pings, nothing is posted while the homeserver is
+busy opening the room.
+
 Subscribers must not block the request that published the event, so events
 go on a bounded queue that a few workers drain. Few on purpose: a nudge may
 wait a moment, while opening match rooms (the room worker) should not.
@@ -25,15 +31,27 @@ logger = logging.getLogger(__name__)
 
 _HANDLED = {events.REQUEST_RECEIVED, events.REQUEST_ACCEPTED, events.MATCH_READY, events.MATCH_CLOSED}
 _QUEUE = 10_000
+# How long the 'accepted' news waits for the room to be ready (seconds).
+ACCEPT_GRACE = 10.0
 
 
 class Notifier:
-    def __init__(self, ctx: Kindred, rooms: BotRooms, direct: DirectRooms, workers: int = 2) -> None:
+    def __init__(
+        self,
+        ctx: Kindred,
+        rooms: BotRooms,
+        direct: DirectRooms,
+        workers: int = 2,
+        accept_grace: float = ACCEPT_GRACE,
+    ) -> None:
         self._ctx = ctx
         self._rooms = rooms
         self._direct = direct
         self._workers = workers
         self._queue: asyncio.Queue[events.Event] = asyncio.Queue(_QUEUE)
+        self._accept_grace = accept_grace
+        # match id -> the accepted request whose news waits for the room.
+        self._awaiting_room: dict[int, int] = {}
 
     def on_event(self, event: events.Event) -> None:
         if event.type not in _HANDLED:
@@ -75,10 +93,25 @@ class Notifier:
             if event.type == events.REQUEST_RECEIVED and request.status == "pending":
                 await self._request_received(request)
             elif event.type == events.REQUEST_ACCEPTED:
-                reply = Reply().person(request.to_display_name, request.to_username)
-                reply.text(" accepted your request! I'm opening a private room for you two")
-                reply.text(" and will tell you here when it is ready.")
-                await self._tell(request.from_user_id, reply)
+                await self._request_accepted(request, event.data.get("match_id"))
+
+    async def _request_accepted(self, request: Request, match_id: object) -> None:
+        if isinstance(match_id, int):
+            match = await matches.load(self._ctx, match_id)
+            if match is not None and match.status == "provisioning":
+                self._awaiting_room[match_id] = request.id
+                asyncio.get_running_loop().call_later(self._accept_grace, self._room_is_late, match_id)
+                return
+        reply = Reply().person(request.to_display_name, request.to_username)
+        reply.text(" accepted your request! I'm opening a private room for you two")
+        reply.text(" and will tell you here when it is ready.")
+        await self._tell(request.from_user_id, reply)
+
+    def _room_is_late(self, match_id: int) -> None:
+        request_id = self._awaiting_room.pop(match_id, None)
+        if request_id is not None:
+            # Told on its own after all; without a match id it is not deferred again.
+            self.on_event(events.Event(events.REQUEST_ACCEPTED, (), {"request_id": request_id}))
 
     async def _request_received(self, request: Request) -> None:
         shared = await matches.shared_between(self._ctx, request.from_user_id, request.to_user_id)
@@ -96,10 +129,19 @@ class Notifier:
         match = await matches.load(self._ctx, match_id)
         if match is None or match.status != "ready":
             return
+        accepted = self._awaiting_room.pop(match_id, None)
+        requester = None
+        if accepted is not None:
+            request = await requests.load(self._ctx, accepted)
+            requester = request.from_user_id if request is not None else None
         pair = await matches.people(self._ctx, match)
         shared = await matches.shared_between(self._ctx, match.user_low, match.user_high)
         for person, other in (pair, pair[::-1]):
-            reply = Reply("Your room with ").person(other.display_name, other.username).text(" is ready: ")
+            if person.id == requester:
+                reply = Reply().person(other.display_name, other.username)
+                reply.text(" accepted your request! Your room is ready: ")
+            else:
+                reply = Reply("Your room with ").person(other.display_name, other.username).text(" is ready: ")
             reply.link(self._ctx.links.room_url(match.room_id) or "", "open it")
             reply.text(". You both like: ").interests(shared, "being on Kindred").text(". Say hello!")
             await self._tell(person.id, reply)

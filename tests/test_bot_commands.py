@@ -11,7 +11,7 @@ import random
 
 from nio import RoomCreateResponse, RoomGetStateEventResponse, RoomInviteResponse
 
-from bridge.bot_sync import SYNC_FILTER, Batch, Departure, Invite, Message, parse
+from bridge.bot_sync import SYNC_FILTER, Batch, Departure, Invite, Message, parse, sync_filter
 from domain import events
 from matcher.commands import Command
 from matcher.commands import parse as parse_command
@@ -67,6 +67,10 @@ def test_the_sync_filter_keeps_the_bot_light_and_the_reader_takes_only_what_it_n
     assert room["timeline"]["limit"] <= 20
     assert set(room["timeline"]["types"]) == {"m.room.message", "m.room.member"}
     assert SYNC_FILTER["presence"] == room["ephemeral"] == {"not_types": ["*"]}
+    # The bot's own rooms and notices do not wake its sync.
+    own = sync_filter(BOT)
+    assert own["room"]["timeline"]["not_senders"] == [BOT]
+    assert own["room"]["timeline"]["types"] == room["timeline"]["types"] and "not_senders" not in room["timeline"]
     payload = {
         "next_batch": "s2",
         "rooms": {

@@ -41,9 +41,9 @@ async def test_a_request_reaches_the_receiver_in_a_direct_room_and_the_answer_re
 
         await bo.call("POST", f"/requests/{sent['request']['id']}/accept", 200)
         ada_room = await ada_mx.direct_room()
-        await ada_mx.wait_for_bot(ada_room, "Bo (@", "accepted your request")
+        # The room is ready within moments: Ada hears of both in one message.
         match = await ready_match(ada)
-        ready = await ada_mx.wait_for_bot(ada_room, "Your room with Bo", "is ready")
+        ready = await ada_mx.wait_for_bot(ada_room, "Bo (@", "accepted your request! Your room is ready")
         assert match["room_id"] in ready["formatted_body"]
         await bo_mx.wait_for_bot(room, "Your room with Ada <Lovelace>", "is ready")
     finally:
