@@ -43,8 +43,8 @@ async def running_bot(
     worker = RoomWorker(ctx, client)
     rooms = BotRooms(client)
     direct = DirectRooms(ctx, rooms)
-    notifier = Notifier(ctx, rooms, direct)
-    listener = SyncLoop(ctx, client, rooms, direct, Commands(ctx, rooms, direct))
+    notifier = Notifier(ctx, rooms, direct, rooms_idle=worker.idle)
+    listener = SyncLoop(ctx, client, rooms, direct, Commands(ctx, rooms, direct), rooms_idle=worker.idle)
     tasks = [
         asyncio.create_task(worker.run(), name="room-worker"),
         asyncio.create_task(notifier.run(), name="bot-notifier"),

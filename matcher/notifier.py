@@ -10,12 +10,16 @@ busy opening the room.
 
 Subscribers must not block the request that published the event, so events
 go on a bounded queue that a few workers drain. Few on purpose: a nudge may
-wait a moment, while opening match rooms (the room worker) should not.
+wait a moment, while opening match rooms (the room worker) should not. For
+the same reason a notice holds back while rooms are being made, for a few
+seconds at most: in a burst of accepts the homeserver works on the rooms
+people are waiting for first, and the notices follow.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from bridge.bot_rooms import BotRooms
@@ -33,6 +37,8 @@ _HANDLED = {events.REQUEST_RECEIVED, events.REQUEST_ACCEPTED, events.MATCH_READY
 _QUEUE = 10_000
 # How long the 'accepted' news waits for the room to be ready (seconds).
 ACCEPT_GRACE = 10.0
+# How long a notice may hold back for rooms being made (seconds).
+YIELD_TO_ROOMS = 3.0
 
 
 class Notifier:
@@ -43,12 +49,17 @@ class Notifier:
         direct: DirectRooms,
         workers: int = 2,
         accept_grace: float = ACCEPT_GRACE,
+        rooms_idle: asyncio.Event | None = None,
+        yield_to_rooms: float = YIELD_TO_ROOMS,
     ) -> None:
         self._ctx = ctx
         self._rooms = rooms
         self._direct = direct
         self._workers = workers
-        self._queue: asyncio.Queue[events.Event] = asyncio.Queue(_QUEUE)
+        # Each event with the loop time it was queued at.
+        self._queue: asyncio.Queue[tuple[events.Event, float]] = asyncio.Queue(_QUEUE)
+        self._rooms_idle = rooms_idle
+        self._yield_to_rooms = yield_to_rooms
         self._accept_grace = accept_grace
         # match id -> the accepted request whose news waits for the room.
         self._awaiting_room: dict[int, int] = {}
@@ -57,7 +68,7 @@ class Notifier:
         if event.type not in _HANDLED:
             return
         try:
-            self._queue.put_nowait(event)
+            self._queue.put_nowait((event, asyncio.get_running_loop().time()))
         except asyncio.QueueFull:
             # The pages and the API still show it; only the nudge is lost.
             logger.warning("notification queue full; dropped %s", event.type)
@@ -71,7 +82,8 @@ class Notifier:
 
     async def _work(self) -> None:
         while True:
-            event = await self._queue.get()
+            event, queued_at = await self._queue.get()
+            await self._let_rooms_go_first(queued_at)
             try:
                 await self.handle(event)
             except asyncio.CancelledError:
@@ -80,6 +92,16 @@ class Notifier:
                 logger.warning("could not act on %s: %s", event.type, exc)
             except Exception:  # noqa: BLE001 - one bad event must not stop the bot
                 logger.exception("notifying %s failed", event.type)
+
+    async def _let_rooms_go_first(self, queued_at: float) -> None:
+        if self._rooms_idle is None or self._rooms_idle.is_set():
+            return
+        # Measured from when the event was queued, so a steady stream of
+        # rooms delays each notice by a few seconds, never starves it.
+        left = queued_at + self._yield_to_rooms - asyncio.get_running_loop().time()
+        if left > 0:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._rooms_idle.wait(), left)
 
     async def handle(self, event: events.Event) -> None:
         if event.type == events.MATCH_CLOSED:

@@ -31,6 +31,9 @@ class RoomWorker:
         self._idle_poll = idle_poll
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task[None]] = {}
+        # Set while no room is being made: notices wait for it (briefly).
+        self.idle = asyncio.Event()
+        self.idle.set()
 
     def on_event(self, event: events.Event) -> None:
         if event.type == events.JOB_QUEUED:
@@ -44,6 +47,7 @@ class RoomWorker:
                 # Room for the jobs already running plus a batch of new ones.
                 for job in await provisioning.due_jobs(self._ctx, len(self._inflight) + 50):
                     if job.id not in self._inflight:
+                        self.idle.clear()
                         task = asyncio.create_task(self._run_one(job))
                         self._inflight[job.id] = task
                 try:
@@ -71,6 +75,8 @@ class RoomWorker:
             await self._retry(job, attempts, f"{type(exc).__name__}: {exc}", None)
         finally:
             self._inflight.pop(job.id, None)
+            if not self._inflight:
+                self.idle.set()
             # A freed slot may take the next queued job now, not at the next poll.
             self._wake.set()
 

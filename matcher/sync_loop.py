@@ -31,6 +31,11 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 POLL_MS = 30_000
+# While the room worker is making rooms, the bot asks for news this often
+# instead of holding a long poll open: the homeserver recomputes a waiting
+# sync on every event in any of the bot's rooms (its own included, even when
+# the filter then drops them), and a burst of rooms is hundreds of events.
+BUSY_POLL = 0.5
 _PARALLEL = 16
 _MAX_BACKOFF = 60.0
 
@@ -44,6 +49,8 @@ class SyncLoop:
         direct: DirectRooms,
         commands: Commands,
         started_ms: int | None = None,
+        rooms_idle: asyncio.Event | None = None,
+        busy_poll: float = BUSY_POLL,
     ) -> None:
         self._ctx = ctx
         self._client = client
@@ -52,15 +59,21 @@ class SyncLoop:
         self._commands = commands
         self.started_ms = int(time.time() * 1000) if started_ms is None else started_ms
         self._slots = asyncio.Semaphore(_PARALLEL)
+        self._rooms_idle = rooms_idle
+        self._busy_poll = busy_poll
 
     async def run(self) -> None:
         filter_id = await self._retrying(lambda: bot_sync.upload_filter(self._client))
         since = await bot_state.sync_token(self._ctx)
         failures = 0
         while True:
+            # The first sync of a fresh bot returns at once: there is nothing to wait for.
+            wait_ms = POLL_MS if since else 0
+            if self._rooms_idle is not None and not self._rooms_idle.is_set():
+                await asyncio.sleep(self._busy_poll)
+                wait_ms = 0
             try:
-                # The first sync of a fresh bot returns at once: there is nothing to wait for.
-                batch = await bot_sync.sync(self._client, since, filter_id, POLL_MS if since else 0)
+                batch = await bot_sync.sync(self._client, since, filter_id, wait_ms)
             except BridgeError as exc:
                 failures += 1
                 if exc.http_status == 400 and since:

@@ -75,3 +75,36 @@ async def test_an_acceptance_without_a_pending_room_is_told_at_once(offline_clie
     # An event without a match id (as after the grace) is never deferred.
     await notifier.handle(events.Event(events.REQUEST_ACCEPTED, (), {"request_id": request_id}))
     assert [body for _, body in rooms.notices if "accepted your request" in body]
+
+
+async def test_notices_hold_back_while_rooms_are_made_but_never_for_long(offline_client) -> None:
+    ctx = offline_client.app[keys.KINDRED]
+    rooms = FakeRooms()
+    rooms_idle = asyncio.Event()  # a room is being made
+    notifier = Notifier(ctx, rooms, FakeDirect(), rooms_idle=rooms_idle, yield_to_rooms=0.5)  # type: ignore[arg-type]
+    running = asyncio.create_task(notifier.run())
+    try:
+        ada = await sign_up(offline_client, "ada", "Ada", ["chess"])
+        bo = await sign_up(offline_client, "bo", "Bo", ["chess"])
+        cy = await sign_up(offline_client, "cy", "Cy", ["chess"])
+
+        def told(person: Any) -> list[str]:
+            return [body for room, body in rooms.notices if room == f"!dm-{person.username}:localhost"]
+
+        # While rooms are being made, the notice waits...
+        await ada.call("POST", "/requests", 201, json={"to": bo.username})
+        await asyncio.sleep(0.2)
+        assert told(bo) == []
+        # ...and goes as soon as they are done.
+        rooms_idle.set()
+        assert "would like to connect" in (await eventually(lambda: asyncio.sleep(0, told(bo)), timeout=5))[0]
+
+        # Rooms that never stop coming delay a notice by the bound only.
+        rooms_idle.clear()
+        await ada.call("POST", "/requests", 201, json={"to": cy.username})
+        await asyncio.sleep(0.2)
+        assert told(cy) == []
+        assert await eventually(lambda: asyncio.sleep(0, told(cy)), timeout=5)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)

@@ -1,0 +1,53 @@
+"""How the bot's sync waits: a long poll when quiet, short polls while the
+room worker is making rooms (so a burst of rooms does not have the
+homeserver recompute a waiting sync on every event)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bridge import bot_sync
+from bridge.bot_sync import Batch
+from matcher import sync_loop
+from matcher.sync_loop import POLL_MS, SyncLoop
+from web import keys
+
+
+async def _waits_asked(offline_client: Any, monkeypatch: Any, rooms_idle: asyncio.Event, count: int) -> list[int]:
+    asked: list[int] = []
+    enough = asyncio.Event()
+
+    async def fake_filter(client: object) -> str:
+        return "f1"
+
+    async def fake_sync(client: object, since: str | None, filter_id: str, timeout_ms: int) -> Batch:
+        asked.append(timeout_ms)
+        if len(asked) >= count:
+            enough.set()
+            await asyncio.Event().wait()  # hold, like a long poll
+        return Batch(next_batch=f"s{len(asked)}")
+
+    monkeypatch.setattr(bot_sync, "upload_filter", fake_filter)
+    monkeypatch.setattr(sync_loop.bot_sync, "sync", fake_sync)
+    ctx = offline_client.app[keys.KINDRED]
+    loop = SyncLoop(ctx, None, None, None, None, rooms_idle=rooms_idle, busy_poll=0.01)  # type: ignore[arg-type]
+    running = asyncio.create_task(loop.run())
+    try:
+        await asyncio.wait_for(enough.wait(), 5)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    return asked
+
+
+async def test_a_quiet_bot_holds_a_long_poll(offline_client, monkeypatch) -> None:
+    idle = asyncio.Event()
+    idle.set()
+    # The first sync of a fresh bot answers at once; then it long-polls.
+    assert await _waits_asked(offline_client, monkeypatch, idle, 3) == [0, POLL_MS, POLL_MS]
+
+
+async def test_a_bot_making_rooms_polls_without_waiting(offline_client, monkeypatch) -> None:
+    busy = asyncio.Event()
+    assert await _waits_asked(offline_client, monkeypatch, busy, 4) == [0, 0, 0, 0]
