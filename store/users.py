@@ -14,6 +14,11 @@ _COLUMNS = (
 )
 
 
+# Case-blind matching, as SQLite's LIKE does for ASCII; PostgreSQL's LIKE
+# does not, so both sides are lowered in SQL.
+_MATCHES = "lower({}) LIKE lower(?) ESCAPE '\\'"
+
+
 def _contains(query: str) -> str:
     """A LIKE pattern matching ``query`` literally anywhere (escape is '\\')."""
     return "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -41,11 +46,11 @@ async def insert_pending(
 ) -> int:
     cursor = await conn.execute(
         "INSERT INTO users (username, password_hash, display_name, status, created_at)"
-        " VALUES (?, ?, ?, 'pending', ?)",
+        " VALUES (?, ?, ?, 'pending', ?) RETURNING id",
         (username, password_hash, display_name, iso(utc_now())),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    row = await cursor.fetchone()
+    return int(row[0])
 
 
 async def activate(
@@ -112,9 +117,9 @@ async def search(
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM users"
         " WHERE status = 'active' AND id <> ?"
-        " AND (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')"
+        f" AND ({_MATCHES.format('username')} OR {_MATCHES.format('display_name')})"
         # Exact and prefix hits first: what someone typing a name expects.
-        " ORDER BY (username = ?) DESC, (username LIKE ? ESCAPE '\\') DESC, username"
+        f" ORDER BY (username = ?) DESC, ({_MATCHES.format('username')}) DESC, username"
         " LIMIT ?",
         (exclude_id, pattern, pattern, query, pattern[1:], limit),
     )
@@ -134,7 +139,7 @@ async def page(conn: aiosqlite.Connection, query: str, limit: int, offset: int) 
     pattern = _contains(query)
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM users"
-        " WHERE username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\'"
+        f" WHERE {_MATCHES.format('username')} OR {_MATCHES.format('display_name')}"
         " ORDER BY id DESC LIMIT ? OFFSET ?",
         (pattern, pattern, limit, offset),
     )
