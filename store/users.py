@@ -7,6 +7,7 @@ from typing import Any
 
 import aiosqlite
 
+from store.dialect import storable
 from store.timeutil import iso, utc_now
 
 _COLUMNS = (
@@ -77,6 +78,8 @@ async def get(conn: aiosqlite.Connection, user_id: int) -> User | None:
 
 
 async def get_by_username(conn: aiosqlite.Connection, username: str) -> User | None:
+    if not storable(username):
+        return None
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM users WHERE username = ?", (username,)
     )
@@ -113,6 +116,8 @@ async def search(
     conn: aiosqlite.Connection, query: str, exclude_id: int, limit: int
 ) -> list[User]:
     """Active people whose username or display name contains ``query``."""
+    if not storable(query):
+        return []
     pattern = _contains(query)
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM users"
@@ -136,6 +141,8 @@ async def set_admin(conn: aiosqlite.Connection, user_id: int, is_admin: bool) ->
 
 async def page(conn: aiosqlite.Connection, query: str, limit: int, offset: int) -> list[User]:
     """Everyone (any status) for operators, optionally filtered by name."""
+    if not storable(query):
+        return []
     pattern = _contains(query)
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM users"
@@ -147,6 +154,8 @@ async def page(conn: aiosqlite.Connection, query: str, limit: int, offset: int) 
 
 
 async def get_by_matrix_id(conn: aiosqlite.Connection, matrix_user_id: str) -> User | None:
+    if not storable(matrix_user_id):
+        return None
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM users WHERE matrix_user_id = ?", (matrix_user_id,)
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from store.migrations.portable import ddl
+
 DESCRIPTION = "population: the number of active people, kept by triggers, for IDF weights"
 
 _TABLE = [
@@ -64,6 +66,7 @@ _POSTGRESQL_TRIGGERS = [
 
 
 async def upgrade(conn: Any, dialect: str) -> None:
-    triggers = _POSTGRESQL_TRIGGERS if dialect == "postgresql" else _SQLITE_TRIGGERS
-    for statement in [*_TABLE, *triggers]:
+    for statement in _TABLE:
+        await conn.execute(ddl(statement, dialect))
+    for statement in _POSTGRESQL_TRIGGERS if dialect == "postgresql" else _SQLITE_TRIGGERS:
         await conn.execute(statement)
