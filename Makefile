@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test unit bench install browser-deps clean
+.PHONY: run test test-sqlite test-postgres unit bench install browser-deps postgres-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,24 @@ browser-deps:
 	fi
 	@/usr/bin/chromium --version 2>/dev/null
 
-test: $(STAMP) browser-deps
+# PostgreSQL's server programs for the second pass of the suite; the
+# package's own cluster is not used (.ci/with-postgres makes a throwaway one).
+postgres-deps:
+	@if ! .ci/with-postgres --bindir >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null || exit 1; \
+	fi
+	@"$$(.ci/with-postgres --bindir)/postgres" --version
+
+# The whole suite on each store: SQLite (the default), then PostgreSQL.
+test: test-sqlite test-postgres
+
+test-sqlite: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q
+
+test-postgres: $(STAMP) browser-deps postgres-deps
+	.ci/with-postgres $(BIN)/python -m pytest -q -rs
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not homeserver and not browser"

@@ -31,7 +31,8 @@ from config.settings import Settings, SettingsError, load_settings
 from domain import demo, moderation
 from domain.context import Kindred
 from domain.errors import KindredError
-from store.database import Database
+from store.database import Database, DatabaseUnavailable
+from store.migrations import SchemaTooNew
 from web.app import admin_token, build_kindred, create_app
 from web.request_id import AccessLogger
 
@@ -87,7 +88,7 @@ async def _offline_context(settings: Settings) -> AsyncIterator[Kindred]:
     registering a demo person with ``--matrix``).
     """
     secrets = load_or_create_secrets(settings.data_dir)
-    db = Database(settings.data_dir / "kindred.db")
+    db = Database(settings.data_dir / "kindred.db", settings.database_url)
     await db.open()
     try:
         async with aiohttp.ClientSession() as http:
@@ -113,6 +114,9 @@ async def admin_action(settings: Settings, action: str, username: str, reason: s
     except KindredError as exc:
         print(f"kindred: {exc.message}", file=sys.stderr)
         return 1
+    except (DatabaseUnavailable, SchemaTooNew) as exc:
+        print(f"kindred: {exc}", file=sys.stderr)
+        return 1
     print(f"{result.user.username} is {result.user.status}")
     if not result.matrix_locked:
         print("warning: the homeserver was unreachable; run this again to update the Matrix account")
@@ -126,6 +130,9 @@ async def demo_action(settings: Settings, count: int, matrix: bool, seed: int | 
             made = await demo.seed(ctx, count, random.Random(seed), matrix, demo.TextProgress())
     except KindredError as exc:
         print(f"\nkindred: {exc.message}", file=sys.stderr)
+        return 1
+    except (DatabaseUnavailable, SchemaTooNew) as exc:
+        print(f"kindred: {exc}", file=sys.stderr)
         return 1
     print(f"added {len(made)} demo people (password {demo.DEMO_PASSWORD!r}), e.g. {made[0]}")
     return 0
@@ -159,6 +166,9 @@ async def run(settings: Settings) -> int:
         return 0
     except HomeserverFailed as exc:
         logger.error("the homeserver did not start: %s", exc)
+        return 1
+    except (DatabaseUnavailable, SchemaTooNew) as exc:
+        logger.error("the database did not open: %s", exc)
         return 1
     finally:
         await runner.cleanup()

@@ -19,12 +19,17 @@ from config.doctor import FAIL, OK, SKIP, Check
 from config.settings import Settings
 
 _TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
+_DATABASE_TIMEOUT_S = 10
 _NEEDS_HOMESERVER = ("client API", "shared-secret registration", "bot session")
 
 
 async def diagnose(settings: Settings) -> list[Check]:
     """Every check, in the order a person would fix them."""
-    checks = [doctor.data_dir(settings), doctor.database(settings)]
+    if settings.database_url:
+        database = await doctor.postgresql_database(settings, _DATABASE_TIMEOUT_S)
+    else:
+        database = doctor.database(settings)
+    checks = [doctor.data_dir(settings), database]
     async with aiohttp.ClientSession(timeout=_TIMEOUT) as http:
         base = settings.internal_homeserver_url.rstrip("/")
         health = await _health(http, base)

@@ -11,6 +11,7 @@ Kindred always agree on the registration secret.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -28,6 +29,9 @@ REQUIRED = (
     "SYNAPSE_MACAROON_SECRET",
     "SYNAPSE_FORM_SECRET",
 )
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9_\-]+")
 
 
 class DeployConfigError(ValueError):
@@ -52,6 +56,9 @@ def render(env: Mapping[str, str], out: Path) -> list[Path]:
     missing = [key for key in REQUIRED if not env.get(key)]
     if missing:
         raise DeployConfigError("missing in the env file: " + ", ".join(missing))
+    if not _URL_SAFE.fullmatch(env["POSTGRES_PASSWORD"]):
+        # It is spelled into Kindred's database URL by docker-compose, unescaped.
+        raise DeployConfigError("POSTGRES_PASSWORD may only hold letters, digits, - and _ (it goes into a URL)")
     templates = jinja2.Environment(
         loader=jinja2.FileSystemLoader([TEMPLATES / "deploy", TEMPLATES]),
         keep_trailing_newline=True,

@@ -1,4 +1,5 @@
-"""``kindred doctor``'s checks that need nothing but the settings and the disk.
+"""``kindred doctor``'s checks that need nothing but the settings and the disk
+(or, for a PostgreSQL store, the database server).
 
 Each check answers a ``Check``: OK, FAIL (Kindred will not work as set up),
 or SKIP (does not apply here, or nothing to look at yet).
@@ -6,18 +7,21 @@ or SKIP (does not apply here, or nothing to look at yet).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, TextIO
+from urllib.parse import urlsplit
 
+import asyncpg
 import yaml
 
 from config.settings import Settings
 from store.migrations import LATEST
-from store.schema_info import schema_version
+from store.schema_info import postgresql_schema_version, schema_version
 
 OK, FAIL, SKIP = "OK", "FAIL", "SKIP"
 
@@ -56,6 +60,7 @@ def data_dir(settings: Settings) -> Check:
 
 
 def database(settings: Settings) -> Check:
+    """The SQLite database file (see ``postgresql_database`` for the other store)."""
     path = settings.data_dir / "kindred.db"
     if not path.exists():
         return Check("database", OK, f"not created yet; made at first start (schema version {LATEST})")
@@ -63,11 +68,30 @@ def database(settings: Settings) -> Check:
         version = schema_version(path)
     except sqlite3.Error as exc:
         return Check("database", FAIL, f"{path} does not open as a Kindred database: {exc}")
+    return _schema_check(str(path), version)
+
+
+async def postgresql_database(settings: Settings, timeout: float) -> Check:
+    """The PostgreSQL database ``database_url`` names: reachable, and a schema
+    this Kindred can use."""
+    parts = urlsplit(settings.database_url)
+    # Named without the URL's password.
+    where = f"PostgreSQL {parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
+    try:
+        version = await postgresql_schema_version(settings.database_url, timeout)
+    except (OSError, asyncio.TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        return Check("database", FAIL, f"{where} does not open: {exc or type(exc).__name__}")
+    if version == 0:
+        return Check("database", OK, f"{where}: empty; tables made at first start (schema version {LATEST})")
+    return _schema_check(where, version)
+
+
+def _schema_check(where: str, version: int) -> Check:
     if version > LATEST:
-        return Check("database", FAIL, f"schema version {version} is newer than this Kindred ({LATEST}); upgrade Kindred")
+        return Check("database", FAIL, f"{where}: schema version {version} is newer than this Kindred ({LATEST}); upgrade Kindred")
     if version < LATEST:
-        return Check("database", OK, f"schema version {version}; upgraded to {LATEST} at next start")
-    return Check("database", OK, f"schema version {version} (current)")
+        return Check("database", OK, f"{where}: schema version {version}; upgraded to {LATEST} at next start")
+    return Check("database", OK, f"{where}: schema version {version} (current)")
 
 
 def synapse_rate_limits(synapse_dir: Path) -> Check:

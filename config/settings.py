@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -30,6 +31,9 @@ _LOCALPART = re.compile(r"^[a-z0-9._=\-]{1,64}$")
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("./var")
+    # Kindred's own store: empty for SQLite in ``data_dir`` (the default), or
+    # a PostgreSQL URL (postgresql://user:password@host:port/database).
+    database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8080
     synapse_port: int = 8008
@@ -115,6 +119,7 @@ class Settings:
 
 _ENV = {
     "KINDRED_DATA_DIR": "data_dir",
+    "KINDRED_DATABASE_URL": "database_url",
     "KINDRED_HOST": "host",
     "KINDRED_PORT": "port",
     "KINDRED_SYNAPSE_PORT": "synapse_port",
@@ -255,12 +260,31 @@ def _validated(settings: Settings) -> Settings:
         url = getattr(settings, name)
         if url and not url.startswith(("http://", "https://")):
             raise SettingsError(f"setting {name!r} must be an http(s) URL, not {url!r}")
+    _check_database_url(settings.database_url)
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"setting 'log_level' must be DEBUG, INFO, WARNING or ERROR")
     _check_federation(settings)
     if settings.log_format not in {"text", "json"}:
         raise SettingsError(f"setting 'log_format' must be text or json, not {settings.log_format!r}")
     return settings
+
+
+def _check_database_url(url: str) -> None:
+    """Empty (SQLite), or a PostgreSQL URL with a database named in it. The
+    value is never echoed: it may hold a password."""
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise SettingsError("setting 'database_url' must be a postgresql:// URL (or empty for SQLite)")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise SettingsError("setting 'database_url' has a port that is not a number from 1 to 65535") from None
+    if parts.path.strip("/") == "" or "/" in parts.path.strip("/"):
+        raise SettingsError("setting 'database_url' must name one database: postgresql://user:password@host:port/database")
 
 
 def _check_federation(settings: Settings) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from datetime import timedelta
 
 from domain import events, linking, matrix_ids, validation
@@ -20,6 +19,7 @@ from domain.errors import KindredError
 from domain.passwords import hash_password, verify_password
 from domain.ports import AccountUnavailable, HomeserverDown
 from store import users
+from store.errors import UniqueViolation
 from store.timeutil import parse, utc_now
 from store.users import User
 
@@ -93,7 +93,7 @@ async def _reserve(ctx: Kindred, name: str, password_hash: str, shown: str) -> i
             elif existing is not None:
                 raise KindredError("username_taken", field="username")
             return await users.insert_pending(conn, name, password_hash, shown)
-    except sqlite3.IntegrityError:
+    except UniqueViolation:
         raise KindredError("username_taken", field="username") from None
 
 

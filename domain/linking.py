@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import logging
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -178,11 +177,13 @@ async def _settle(conn: aiosqlite.Connection, pending: LinkCode | None, code: ob
             return KindredError("verification_code_spent", field="code")
         tries = "1 try" if left == 1 else f"{left} tries"
         return KindredError("verification_code_wrong", f"That code is not right; {tries} left.", "code")
-    try:
-        await matrix_links.put(conn, pending.user_id, pending.matrix_user_id, pending.room_id)
-    except sqlite3.IntegrityError:
-        # Someone else proved this ID first.
+    holder = await matrix_links.by_matrix_id(conn, pending.matrix_user_id)
+    if holder is not None and holder.user_id != pending.user_id:
+        # Someone else proved this ID first. Asked before writing, not caught
+        # after: a failed statement ends a PostgreSQL transaction, and writes
+        # are serialized, so nobody can take the ID in between.
         return KindredError("matrix_id_taken", field="code")
+    await matrix_links.put(conn, pending.user_id, pending.matrix_user_id, pending.room_id)
     await matrix_link_codes.delete(conn, pending.user_id)
     if pending.room_id is not None:
         # The room the code came through becomes the person's direct room

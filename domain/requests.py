@@ -7,7 +7,6 @@ never exists without the job that gives it a room.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from domain.context import Kindred
 from domain.errors import KindredError
 from store import blocks, jobs, matches, requests, users
 from store.matches import Match
+from store.errors import UniqueViolation
 from store.requests import Request
 from store.timeutil import iso, parse, utc_now
 from store.users import User
@@ -47,7 +47,7 @@ async def send(ctx: Kindred, sender: User, to_username: object, note: object) ->
             outcome = await _send_txn(
                 conn, sender, to_username.strip().lower(), text, ctx.requests_per_day
             )
-    except sqlite3.IntegrityError:
+    except UniqueViolation:
         # Lost a race with a simultaneous identical request.
         raise KindredError("request_exists") from None
     _announce(ctx, outcome)

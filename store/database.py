@@ -1,9 +1,14 @@
-"""The database handle: one writer, parallel readers, WAL.
+"""The database handle: one writer, parallel readers.
 
-SQLite allows a single writer at a time. Rather than let connections fight
-over the lock (and surface "database is locked"), every write goes through one
-connection guarded by an asyncio lock, while reads use their own connections
-and proceed in parallel thanks to WAL.
+SQLite (the default) allows a single writer at a time. Rather than let
+connections fight over the lock (and surface "database is locked"), every
+write goes through one connection guarded by an asyncio lock, while reads use
+their own connections and proceed in parallel thanks to WAL.
+
+PostgreSQL (when ``database_url`` names one) keeps the same shape: one writer
+connection behind the same lock, so writes keep SQLite's serial semantics,
+and a small pool for reads. Its connections are wrapped (``store.postgres``)
+to take the store's SQL unchanged.
 """
 
 from __future__ import annotations
@@ -11,38 +16,85 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
+from urllib.parse import urlsplit
 
 import aiosqlite
+import asyncpg
 
+from store.errors import UniqueViolation
 from store.migrations import upgrade
+from store.postgres import Connection as PgConnection
 
 logger = logging.getLogger(__name__)
 
 _BUSY_TIMEOUT_MS = 10_000
 _READERS = 2
+_CONNECT_TIMEOUT_S = 10
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The PostgreSQL server named in the settings cannot be reached or refused us."""
 
 
 class Database:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, url: str = "") -> None:
+        """SQLite at ``path``, or the PostgreSQL database ``url`` names."""
         self.path = path
-        self._writer: aiosqlite.Connection | None = None
+        self.url = url
+        self.dialect = POSTGRESQL if url else SQLITE
+        self._writer: Any = None
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._reader_list: list[aiosqlite.Connection] = []
+        self._pool: Any = None
         self._write_lock = asyncio.Lock()
 
     async def open(self) -> None:
+        if self.dialect == POSTGRESQL:
+            await self._open_postgresql()
+            await upgrade(self)
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await self._connect()
-        await self._writer.execute("PRAGMA journal_mode=WAL")
-        await upgrade(self._writer)
+        async with self._writer.execute("PRAGMA journal_mode=WAL"):
+            pass
+        # Migrate while the writer is the only connection, as the switch to
+        # WAL is only settled once no other connection holds the file.
+        await upgrade(self)
         for _ in range(_READERS):
             reader = await self._connect()
             self._reader_list.append(reader)
             self._readers.put_nowait(reader)
 
+    async def _open_postgresql(self) -> None:
+        try:
+            self._writer = PgConnection(await asyncpg.connect(self.url, timeout=_CONNECT_TIMEOUT_S))
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=1, max_size=_READERS, timeout=_CONNECT_TIMEOUT_S
+            )
+        except (OSError, asyncio.TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            if self._writer is not None:
+                await self._writer.raw.close()
+                self._writer = None
+            # Where, but never the URL itself: it may hold a password.
+            parts = urlsplit(self.url)
+            where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
+            raise DatabaseUnavailable(
+                f"cannot open the PostgreSQL database in 'database_url' ({where}): {exc or type(exc).__name__}"
+            ) from exc
+
     async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+            await self._writer.raw.close()
+            self._writer = None
+            return
         for conn in [*self._reader_list, self._writer]:
             if conn is not None:
                 await conn.close()
@@ -60,22 +112,36 @@ class Database:
         return conn
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block as one write transaction; roll back on any error."""
+    async def transaction(self) -> AsyncIterator[Any]:
+        """Run the block as one write transaction; roll back on any error.
+
+        A broken UNIQUE constraint surfaces as ``UniqueViolation`` on both
+        databases.
+        """
         assert self._writer is not None, "database is not open"
         async with self._write_lock:
+            if self.dialect == POSTGRESQL:
+                async with self._writer.raw.transaction():
+                    yield self._writer
+                return
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
-            except BaseException:
+            except BaseException as exc:
                 await self._writer.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):
+                    raise UniqueViolation(str(exc)) from exc
                 raise
             else:
                 await self._writer.execute("COMMIT")
 
     @contextlib.asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def read(self) -> AsyncIterator[Any]:
         """Borrow a read connection; reads see the last committed state."""
+        if self._pool is not None:
+            async with self._pool.acquire() as raw:
+                yield PgConnection(raw)
+            return
         conn = await self._readers.get()
         try:
             yield conn

@@ -73,7 +73,7 @@ async def replace_for_user(
     for name in added:
         await conn.execute(
             "INSERT INTO interests (name, user_count) VALUES (?, 1)"
-            " ON CONFLICT (name) DO UPDATE SET user_count = user_count + 1",
+            " ON CONFLICT (name) DO UPDATE SET user_count = interests.user_count + 1",
             (name,),
         )
         interest_id = await get_id(conn, name)

@@ -35,11 +35,11 @@ async def enqueue(conn: aiosqlite.Connection, kind: str, match_id: int) -> int:
     now = iso(utc_now())
     cursor = await conn.execute(
         "INSERT INTO jobs (kind, match_id, state, run_after, created_at, updated_at)"
-        " VALUES (?, ?, 'queued', ?, ?, ?)",
+        " VALUES (?, ?, 'queued', ?, ?, ?) RETURNING id",
         (kind, match_id, now, now, now),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    row = await cursor.fetchone()
+    return int(row[0])
 
 
 async def due(conn: aiosqlite.Connection, limit: int) -> list[Job]:

@@ -38,11 +38,11 @@ class Match:
 async def insert(conn: aiosqlite.Connection, request_id: int, a: int, b: int) -> int:
     cursor = await conn.execute(
         "INSERT INTO matches (request_id, user_low, user_high, status, created_at)"
-        " VALUES (?, ?, ?, 'provisioning', ?)",
+        " VALUES (?, ?, ?, 'provisioning', ?) RETURNING id",
         (request_id, min(a, b), max(a, b), iso(utc_now())),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    row = await cursor.fetchone()
+    return int(row[0])
 
 
 async def get(conn: aiosqlite.Connection, match_id: int) -> Match | None:

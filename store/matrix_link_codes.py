@@ -66,8 +66,11 @@ async def set_room(conn: aiosqlite.Connection, user_id: int, code_hash: str, roo
 
 async def spend_try(conn: aiosqlite.Connection, user_id: int) -> int:
     """Count one wrong code; returns the tries left."""
+    # CASE, not SQLite's two-argument max(), which PostgreSQL lacks.
     await conn.execute(
-        "UPDATE matrix_link_codes SET tries_left = max(tries_left - 1, 0) WHERE user_id = ?", (user_id,)
+        "UPDATE matrix_link_codes SET tries_left = CASE WHEN tries_left > 1 THEN tries_left - 1 ELSE 0 END"
+        " WHERE user_id = ?",
+        (user_id,),
     )
     cursor = await conn.execute("SELECT tries_left FROM matrix_link_codes WHERE user_id = ?", (user_id,))
     row = await cursor.fetchone()

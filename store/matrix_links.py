@@ -7,6 +7,7 @@ from typing import Any
 
 import aiosqlite
 
+from store.dialect import storable
 from store.timeutil import iso, utc_now
 
 _COLUMNS = "user_id, matrix_user_id, room_id, verified_at"
@@ -41,6 +42,8 @@ async def for_users(conn: aiosqlite.Connection, user_ids: list[int]) -> dict[int
 
 
 async def by_matrix_id(conn: aiosqlite.Connection, matrix_user_id: str) -> MatrixLink | None:
+    if not storable(matrix_user_id):
+        return None
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM matrix_links WHERE matrix_user_id = ?", (matrix_user_id,)
     )

@@ -48,11 +48,11 @@ async def insert(
 ) -> int:
     cursor = await conn.execute(
         "INSERT INTO reports (reporter_id, reported_id, match_id, reason, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?) RETURNING id",
         (reporter_id, reported_id, match_id, reason, iso(utc_now())),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    row = await cursor.fetchone()
+    return int(row[0])
 
 
 async def get(conn: aiosqlite.Connection, report_id: int) -> Report | None:

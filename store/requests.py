@@ -39,11 +39,11 @@ class Request:
 async def insert(conn: aiosqlite.Connection, from_id: int, to_id: int, note: str) -> int:
     cursor = await conn.execute(
         "INSERT INTO requests (from_user_id, to_user_id, user_low, user_high, note, status, created_at)"
-        " VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+        " VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id",
         (from_id, to_id, min(from_id, to_id), max(from_id, to_id), note, iso(utc_now())),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    row = await cursor.fetchone()
+    return int(row[0])
 
 
 async def get(conn: aiosqlite.Connection, request_id: int) -> Request | None:

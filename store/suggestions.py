@@ -9,7 +9,9 @@ add, can reach the floor: the ``limit``-th best exact total among the
 holders of the viewer's rarer interests, never with everyone.
 
 Weights are integers, so a sum does not depend on the order SQLite adds its
-terms in and equal weights tie exactly.
+terms in and equal weights tie exactly. They are wider than 32 bits, so every
+weight and sum is cast to BIGINT: PostgreSQL would otherwise type a bound
+weight as INTEGER and a SUM as NUMERIC (SQLite ignores the casts).
 
 People are looked up one by one (``EXISTS``, scalar subqueries) rather than
 joined: a join lets SQLite build a Bloom filter over the whole users table,
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from store.dialect import comma_list
 from store.interests import HeldInterest
 
 
@@ -79,7 +82,10 @@ async def score_pass(
     ctes = [
         f"partial AS MATERIALIZED ({_partial(weight, sources, only_interest_id)})",
         "best AS (SELECT user_id FROM partial ORDER BY total DESC LIMIT :probe)",
-        f"floor (total) AS MATERIALIZED (SELECT max(:floor, COALESCE(({_floor(weight)}), 0)))",
+        # The larger of the known floor and the estimate: max() as an
+        # aggregate, which both SQLite and PostgreSQL have.
+        "floor (total) AS MATERIALIZED (SELECT max(v) FROM (SELECT CAST(:floor AS BIGINT) AS v"
+        f" UNION ALL SELECT COALESCE(({_floor(weight)}), 0)) AS candidates)",
     ]
     previous = "partial"
     for n in range(sources, len(weights)):
@@ -89,15 +95,15 @@ async def score_pass(
         ctes.append(
             f"step{n} AS MATERIALIZED (SELECT t.user_id AS user_id, t.total + CASE WHEN EXISTS ("
             f" SELECT 1 FROM user_interests x WHERE x.user_id = t.user_id AND x.interest_id = :i{n})"
-            f" THEN :w{n} ELSE 0 END AS total"
-            f" FROM floor CROSS JOIN {previous} t WHERE t.total + :r{n} >= floor.total)"
+            f" THEN CAST(:w{n} AS BIGINT) ELSE 0 END AS total"
+            f" FROM floor CROSS JOIN {previous} t WHERE t.total + CAST(:r{n} AS BIGINT) >= floor.total)"
         )
         previous = f"step{n}"
     held = ", ".join(f":i{n}" for n in range(len(weights)))
     sql = (
         "WITH " + ", ".join(ctes) +
         " SELECT t.user_id, t.total,"
-        "  (SELECT group_concat(ui.interest_id) FROM user_interests ui"
+        f"  (SELECT {comma_list(conn, 'ui.interest_id')} FROM user_interests ui"
         f"   WHERE ui.user_id = t.user_id AND +ui.interest_id IN ({held})) AS shared_ids"
         f" FROM floor CROSS JOIN {previous} t"
         f" WHERE t.total >= floor.total AND t.total > 0 AND {_eligible('t.user_id')}"
@@ -144,14 +150,14 @@ def _weights(weights: list[tuple[int, int]], params: dict[str, object]) -> str:
     for n, (interest_id, weight) in enumerate(weights):
         params[f"i{n}"], params[f"w{n}"] = interest_id, weight
     return "CASE ui.interest_id " + " ".join(
-        f"WHEN :i{n} THEN :w{n}" for n in range(len(weights))
+        f"WHEN :i{n} THEN CAST(:w{n} AS BIGINT)" for n in range(len(weights))
     ) + " ELSE 0 END"
 
 
 def _floor(weight: str) -> str:
     """The ``limit``-th best exact total among the eligible people in ``best``."""
     return (
-        f"SELECT (SELECT SUM({weight}) FROM user_interests ui WHERE ui.user_id = b.user_id) AS total"
+        f"SELECT (SELECT CAST(SUM({weight}) AS BIGINT) FROM user_interests ui WHERE ui.user_id = b.user_id) AS total"
         f" FROM best b WHERE {_eligible('b.user_id')}"
         " ORDER BY total DESC LIMIT 1 OFFSET :limit - 1"
     )
@@ -162,12 +168,12 @@ def _partial(weight: str, sources: int, only_interest_id: int | None) -> str:
     if sources == 0:
         # Reached through the filter interest alone: everyone it allows.
         return (
-            "SELECT ui.user_id AS user_id, 0 AS total FROM user_interests ui"
+            "SELECT ui.user_id AS user_id, CAST(0 AS BIGINT) AS total FROM user_interests ui"
             " WHERE ui.interest_id = :only AND ui.user_id <> :viewer"
         )
     source_list = ", ".join(f":i{n}" for n in range(sources))
     sql = (
-        f"SELECT ui.user_id AS user_id, SUM({weight}) AS total FROM user_interests ui"
+        f"SELECT ui.user_id AS user_id, CAST(SUM({weight}) AS BIGINT) AS total FROM user_interests ui"
         f" WHERE ui.interest_id IN ({source_list}) AND ui.user_id <> :viewer"
     )
     if only_interest_id is not None:
@@ -181,12 +187,17 @@ def _partial(weight: str, sources: int, only_interest_id: int | None) -> str:
 def _eligible(user_id: str) -> str:
     """Active, neither waiting on nor talking to the viewer, and not blocked
     from them (by either side)."""
-    low, high = f"min({user_id}, :viewer)", f"max({user_id}, :viewer)"
+    # The pair in canonical order; CASE rather than SQLite's two-argument
+    # min() and max(), which PostgreSQL lacks.
+    low = f"CASE WHEN {user_id} < :viewer THEN {user_id} ELSE :viewer END"
+    high = f"CASE WHEN {user_id} < :viewer THEN :viewer ELSE {user_id} END"
     return (
         f"EXISTS (SELECT 1 FROM users u WHERE u.id = {user_id} AND u.status = 'active')"
         " AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.status = 'pending'"
         f"  AND r.user_low = {low} AND r.user_high = {high})"
         " AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.status <> 'closed'"
         f"  AND m.user_low = {low} AND m.user_high = {high})"
-        f" AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.user_low = {low} AND b.user_high = {high})"
+        # Not "b": callers may name their own table b (PostgreSQL, unlike
+        # SQLite, would not look past this one for b.user_id).
+        f" AND NOT EXISTS (SELECT 1 FROM blocks bl WHERE bl.user_low = {low} AND bl.user_high = {high})"
     )

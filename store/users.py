@@ -7,11 +7,17 @@ from typing import Any
 
 import aiosqlite
 
+from store.dialect import storable
 from store.timeutil import iso, utc_now
 
 _COLUMNS = (
     "id, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin"
 )
+
+
+# Case-blind matching, as SQLite's LIKE does for ASCII; PostgreSQL's LIKE
+# does not, so both sides are lowered in SQL.
+_MATCHES = "lower({}) LIKE lower(?) ESCAPE '\\'"
 
 
 def _contains(query: str) -> str:
@@ -41,11 +47,11 @@ async def insert_pending(
 ) -> int:
     cursor = await conn.execute(
         "INSERT INTO users (username, password_hash, display_name, status, created_at)"
-        " VALUES (?, ?, ?, 'pending', ?)",
+        " VALUES (?, ?, ?, 'pending', ?) RETURNING id",
         (username, password_hash, display_name, iso(utc_now())),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    row = await cursor.fetchone()
+    return int(row[0])
 
 
 async def activate(
@@ -72,6 +78,8 @@ async def get(conn: aiosqlite.Connection, user_id: int) -> User | None:
 
 
 async def get_by_username(conn: aiosqlite.Connection, username: str) -> User | None:
+    if not storable(username):
+        return None
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM users WHERE username = ?", (username,)
     )
@@ -108,13 +116,15 @@ async def search(
     conn: aiosqlite.Connection, query: str, exclude_id: int, limit: int
 ) -> list[User]:
     """Active people whose username or display name contains ``query``."""
+    if not storable(query):
+        return []
     pattern = _contains(query)
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM users"
         " WHERE status = 'active' AND id <> ?"
-        " AND (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')"
+        f" AND ({_MATCHES.format('username')} OR {_MATCHES.format('display_name')})"
         # Exact and prefix hits first: what someone typing a name expects.
-        " ORDER BY (username = ?) DESC, (username LIKE ? ESCAPE '\\') DESC, username"
+        f" ORDER BY (username = ?) DESC, ({_MATCHES.format('username')}) DESC, username"
         " LIMIT ?",
         (exclude_id, pattern, pattern, query, pattern[1:], limit),
     )
@@ -131,10 +141,12 @@ async def set_admin(conn: aiosqlite.Connection, user_id: int, is_admin: bool) ->
 
 async def page(conn: aiosqlite.Connection, query: str, limit: int, offset: int) -> list[User]:
     """Everyone (any status) for operators, optionally filtered by name."""
+    if not storable(query):
+        return []
     pattern = _contains(query)
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM users"
-        " WHERE username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\'"
+        f" WHERE {_MATCHES.format('username')} OR {_MATCHES.format('display_name')}"
         " ORDER BY id DESC LIMIT ? OFFSET ?",
         (pattern, pattern, limit, offset),
     )
@@ -142,6 +154,8 @@ async def page(conn: aiosqlite.Connection, query: str, limit: int, offset: int) 
 
 
 async def get_by_matrix_id(conn: aiosqlite.Connection, matrix_user_id: str) -> User | None:
+    if not storable(matrix_user_id):
+        return None
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM users WHERE matrix_user_id = ?", (matrix_user_id,)
     )

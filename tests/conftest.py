@@ -4,6 +4,10 @@ The homeserver is started once from the installed matrix-synapse package,
 on free ports in a temporary directory, with cheap bcrypt and loose login
 limits (tests log many clients in quickly). Each test gets its own Kindred
 data directory and database, talking to that shared homeserver.
+
+With ``KINDRED_TEST_DATABASE_URL`` naming a PostgreSQL server, every data
+directory gets its own fresh database on it instead of SQLite, dropped when
+the test ends.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from bridge.homeserver import BundledHomeserver
 from config.secrets import Secrets, load_or_create_secrets
 from config.settings import Settings
 from domain.ports import AccountUnavailable, HomeserverAccounts
+from tests import databases
 from tests.helpers import free_port
 from web.app import create_app
 
@@ -71,9 +76,25 @@ def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHome
         server.stop()
 
 
+@pytest.fixture(autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """Drop the PostgreSQL databases a test made, after its apps have closed;
+    those of wider fixtures (made before the test) wait for the session's end."""
+    before = databases.known()
+    yield
+    databases.drop(databases.known() - before)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _drop_remaining_databases() -> Iterator[None]:
+    yield
+    databases.drop(databases.known())
+
+
 def make_settings(data_dir: Path, homeserver_url: str, **changes: Any) -> Settings:
     return Settings(
         data_dir=data_dir,
+        database_url=databases.database_url_for(data_dir),
         port=0,
         run_homeserver=False,
         homeserver_url=homeserver_url,

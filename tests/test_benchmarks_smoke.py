@@ -15,7 +15,11 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.homeserver
+from tests.databases import sqlite_only
+
+# The benchmarks seed and read a SQLite file of their own, whatever the suite
+# runs on: a second pass would measure nothing new.
+pytestmark = [pytest.mark.homeserver, sqlite_only("the benchmarks measure the default SQLite store")]
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import sqlite3
 import sys
 from collections import Counter
 from pathlib import Path
@@ -18,6 +17,7 @@ from config.doctor import FAIL, OK, SKIP, synapse_rate_limits
 from domain import demo
 from domain.demo_vocabulary import HOBBIES
 from tests.conftest import AppFactory, RunningHomeserver
+from tests.databases import database_env, query
 from tests.helpers import assert_status, free_port, sign_up
 from web import keys
 
@@ -81,14 +81,13 @@ async def test_demo_people_appear_in_suggestions(offline_client: TestClient) -> 
 async def test_demo_command_seeds_with_a_progress_bar(tmp_path: Path) -> None:
     code, out, err = await kindred_command(
         "demo", "--users", "250", "--seed", "3",
-        KINDRED_DATA_DIR=str(tmp_path), KINDRED_RUN_HOMESERVER="false", KINDRED_HOMESERVER_URL="http://127.0.0.1:9",
+        **database_env(tmp_path), KINDRED_RUN_HOMESERVER="false", KINDRED_HOMESERVER_URL="http://127.0.0.1:9",
     )
     assert code == 0, err
     assert "250/250 people" in err and "200/250 people" in err
     assert "added 250 demo people" in out
-    with sqlite3.connect(tmp_path / "kindred.db") as conn:
-        assert conn.execute("SELECT COUNT(*) FROM users WHERE status = 'active'").fetchone()[0] == 250
-    code, _, err = await kindred_command("demo", "--users", "0", KINDRED_DATA_DIR=str(tmp_path))
+    assert await query(tmp_path, "SELECT COUNT(*) FROM users WHERE status = 'active'") == [(250,)]
+    code, _, err = await kindred_command("demo", "--users", "0", **database_env(tmp_path))
     assert code == 2 and "at least 1" in err
 
 
@@ -110,7 +109,7 @@ async def test_demo_with_matrix_signs_up_on_the_homeserver(
 
 def _env_for(data_dir: Path, homeserver_url: str) -> dict[str, str]:
     return {
-        "KINDRED_DATA_DIR": str(data_dir),
+        **database_env(data_dir),
         "KINDRED_RUN_HOMESERVER": "false",
         "KINDRED_HOMESERVER_URL": homeserver_url,
         "KINDRED_SERVER_NAME": "localhost",
@@ -172,8 +171,19 @@ async def test_doctor_reports_bad_settings(tmp_path: Path) -> None:
 
 
 async def test_doctor_refuses_a_database_from_a_newer_kindred(tmp_path: Path) -> None:
-    with sqlite3.connect(tmp_path / "kindred.db") as conn:
-        conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-        conn.execute("INSERT INTO schema_version VALUES (999)")
+    await query(tmp_path, "CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    await query(tmp_path, "INSERT INTO schema_version VALUES (999)")
     code, out, _ = await kindred_command("doctor", **_env_for(tmp_path, "http://127.0.0.1:9"))
     assert code == 1 and _lines(out)["database"] == FAIL and "newer" in out
+
+
+async def test_an_unreachable_postgresql_store_fails_clearly(tmp_path: Path) -> None:
+    url = f"postgresql://kindred:s3cret@127.0.0.1:{free_port()}/kindred"
+    env = {**_env_for(tmp_path, "http://127.0.0.1:9"), "KINDRED_DATABASE_URL": url}
+    code, out, _ = await kindred_command("doctor", **env)
+    assert code == 1 and _lines(out)["database"] == FAIL, out
+    code, _, err = await kindred_command("admin", "grant", "nobody", **env)
+    assert code == 1 and "cannot open the PostgreSQL database in 'database_url'" in err, err
+    assert "Traceback" not in err
+    # The password stays out of both reports.
+    assert "s3cret" not in out + err

@@ -13,6 +13,7 @@ import yaml
 
 from config.deploy import DeployConfigError, read_env, render
 from config.secrets import load_or_create_secrets
+from config.settings import load_settings
 from tests.conftest import FakeAccounts, make_settings
 from web.app import create_app
 
@@ -41,8 +42,9 @@ def _variables(text: str) -> set[str]:
 
 def test_services_images_and_volumes(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "synapse-keys", "synapse", "kindred", "element", "proxy"}
+    assert set(services) == {"postgres", "kindred-db", "synapse-keys", "synapse", "kindred", "element", "proxy"}
     assert services["postgres"]["image"].startswith("postgres:")
+    assert services["kindred-db"]["image"] == services["postgres"]["image"]
     assert services["synapse"]["image"].startswith("matrixdotorg/synapse:")
     assert services["synapse"]["image"] == services["synapse-keys"]["image"]
     assert services["element"]["image"].startswith("vectorim/element-web:")
@@ -79,6 +81,22 @@ def test_kindred_is_wired_to_the_homeserver_with_the_same_secret(compose: dict[s
     assert services["kindred"]["depends_on"]["synapse"]["condition"] == "service_healthy"
 
 
+def test_kindred_keeps_its_store_in_its_own_database_on_the_postgres_service(
+    compose: dict[str, Any], env: dict[str, str]
+) -> None:
+    services = compose["services"]
+    url = services["kindred"]["environment"]["KINDRED_DATABASE_URL"]
+    assert url == "postgresql://synapse:${POSTGRES_PASSWORD}@postgres:5432/kindred"
+    # The database exists before Kindred starts: made by the one-shot service.
+    assert services["kindred"]["depends_on"]["kindred-db"]["condition"] == "service_completed_successfully"
+    assert services["kindred-db"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "createdb kindred" in services["kindred-db"]["command"][0]
+    assert services["kindred-db"]["environment"]["PGPASSWORD"] == "${POSTGRES_PASSWORD}"
+    # With .env's values in, it is a URL Kindred's settings accept.
+    filled = re.sub(r"\$\{([A-Z0-9_]+)\}", lambda m: env[m[1]], url)
+    assert load_settings({"KINDRED_DATABASE_URL": filled}).database_url == filled
+
+
 def test_rendered_synapse_config_agrees_with_compose(rendered: Path, env: dict[str, str]) -> None:
     config = yaml.safe_load((rendered / "homeserver.yaml").read_text())
     assert config["server_name"] == env["KINDRED_DOMAIN"]
@@ -113,6 +131,11 @@ def test_the_proxy_routes_all_three_sites(rendered: Path, compose: dict[str, Any
 def test_render_refuses_an_incomplete_env(tmp_path: Path, env: dict[str, str]) -> None:
     with pytest.raises(DeployConfigError, match="POSTGRES_PASSWORD"):
         render({**env, "POSTGRES_PASSWORD": ""}, tmp_path)
+
+
+def test_render_refuses_a_database_password_a_url_cannot_hold(tmp_path: Path, env: dict[str, str]) -> None:
+    with pytest.raises(DeployConfigError, match="POSTGRES_PASSWORD"):
+        render({**env, "POSTGRES_PASSWORD": "p@ss/word"}, tmp_path)
 
 
 def test_secrets_from_the_environment_win(tmp_path: Path) -> None:

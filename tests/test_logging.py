@@ -16,6 +16,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from config import logs
+from tests.databases import database_env
 from tests.helpers import assert_status, unique
 from web.request_id import HEADER, choose_id
 
@@ -132,7 +133,7 @@ def test_kindred_command_writes_json_lines(tmp_path: Path) -> None:
     """`KINDRED_LOG_FORMAT=json` through the real command: every stderr line parses."""
     env = {
         **os.environ,
-        "KINDRED_DATA_DIR": str(tmp_path),
+        **database_env(tmp_path),
         "KINDRED_LOG_FORMAT": "json",
         "KINDRED_RUN_HOMESERVER": "false",
         "KINDRED_HOMESERVER_URL": "http://127.0.0.1:9",

@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 from nio import AsyncClient, LoginError, LoginResponse
 
 from domain import moderation
+from tests.databases import database_env
 from tests.helpers import Api, eventually, sign_up
 from web import keys
 
@@ -104,7 +105,7 @@ async def test_suspension_locks_the_matrix_account_and_the_cli_grants(kindred, h
     data_dir = client.app[keys.SETTINGS].data_dir
     env = {
         **os.environ,
-        "KINDRED_DATA_DIR": str(data_dir),
+        **database_env(data_dir),
         "KINDRED_RUN_HOMESERVER": "false",
         "KINDRED_HOMESERVER_URL": homeserver.url,
     }

@@ -12,6 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.databases import BACKEND, database_env, query
 from tests.helpers import eventually, free_port
 
 pytestmark = pytest.mark.homeserver
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.homeserver
 def _start(data_dir: Path, port: int, synapse_port: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
-        "KINDRED_DATA_DIR": str(data_dir),
+        **database_env(data_dir),
         "KINDRED_PORT": str(port),
         "KINDRED_SYNAPSE_PORT": str(synapse_port),
     }
@@ -109,3 +110,6 @@ async def test_run_supervises_the_homeserver_and_stops_cleanly(tmp_path: Path) -
     finally:
         if process.poll() is None:
             process.kill()
+    # The account lives in the store the settings chose, and only there.
+    assert await query(tmp_path, "SELECT username FROM users") == [("ada",)]
+    assert (tmp_path / "kindred.db").exists() == (BACKEND == "sqlite")

@@ -77,6 +77,11 @@ def test_environment_wins_over_the_config_file(tmp_path: Path) -> None:
         ("KINDRED_RUN_BOT", "maybe", "run_bot"),
         ("KINDRED_ACCESS_TOKEN_MINUTES", "60", "access_token_minutes"),
         ("KINDRED_LOG_LEVEL", "LOUD", "log_level"),
+        ("KINDRED_DATABASE_URL", "mysql://k:pw@db/kindred", "database_url"),
+        ("KINDRED_DATABASE_URL", "kindred.db", "database_url"),
+        ("KINDRED_DATABASE_URL", "postgresql://k:pw@db:port/kindred", "database_url"),
+        ("KINDRED_DATABASE_URL", "postgresql://k:pw@db:70000/kindred", "database_url"),
+        ("KINDRED_DATABASE_URL", "postgresql://k:pw@db:5432", "database_url"),
     ],
 )
 def test_bad_values_raise_naming_the_setting(variable: str, value: str, setting: str) -> None:
@@ -113,3 +118,16 @@ def test_with_changes_validates_too() -> None:
 def test_a_server_name_port_must_be_a_real_port(name: str) -> None:
     with pytest.raises(SettingsError, match="server_name"):
         settings_from_mapping({"server_name": name})
+
+
+def test_the_store_is_sqlite_unless_a_postgresql_url_is_given() -> None:
+    assert load_settings({}).database_url == ""
+    url = "postgresql://kindred:s3cret@db:5432/kindred"
+    assert load_settings({"KINDRED_DATABASE_URL": url}).database_url == url
+
+
+def test_a_bad_database_url_is_not_echoed() -> None:
+    # It may hold a password, and the message goes to logs.
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"KINDRED_DATABASE_URL": "mysql://kindred:s3cret@db/kindred"})
+    assert "s3cret" not in str(raised.value)

@@ -91,7 +91,8 @@ def create_app(
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    db = Database(app[keys.SETTINGS].data_dir / "kindred.db")
+    settings = app[keys.SETTINGS]
+    db = Database(settings.data_dir / "kindred.db", settings.database_url)
     await db.open()
     app[keys.DB] = db
     yield

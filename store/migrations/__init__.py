@@ -3,20 +3,25 @@
 The ``schema_version`` table records every applied step; any step not yet
 applied runs, even one numbered below the newest. Start-up refuses a
 database written by a newer Kindred, since its shape is unknown.
+
+Every step runs on SQLite and on PostgreSQL; it is given the dialect for the
+rare statement that must differ.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable
-
-import aiosqlite
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from store.migrations import v001_initial, v002_bot, v004_moderation, v005_matrix_links, v006_population, v007_report_review, v008_avatars
 
+if TYPE_CHECKING:
+    from store.database import Database
+
 logger = logging.getLogger(__name__)
 
-Step = Callable[[aiosqlite.Connection], Awaitable[None]]
+# (connection, dialect): "sqlite" or "postgresql".
+Step = Callable[[Any, str], Awaitable[None]]
 
 # (version, description, step): append only; never edit a released step.
 MIGRATIONS: list[tuple[int, str, Step]] = [
@@ -35,7 +40,7 @@ class SchemaTooNew(RuntimeError):
     pass
 
 
-async def applied_versions(conn: aiosqlite.Connection) -> set[int]:
+async def applied_versions(conn: Any) -> set[int]:
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
     )
@@ -43,12 +48,13 @@ async def applied_versions(conn: aiosqlite.Connection) -> set[int]:
     return {int(row[0]) for row in rows}
 
 
-async def current_version(conn: aiosqlite.Connection) -> int:
+async def current_version(conn: Any) -> int:
     return max(await applied_versions(conn), default=0)
 
 
-async def upgrade(conn: aiosqlite.Connection) -> None:
-    applied = await applied_versions(conn)
+async def upgrade(db: Database) -> None:
+    async with db.transaction() as conn:
+        applied = await applied_versions(conn)
     version = max(applied, default=0)
     if version > LATEST:
         raise SchemaTooNew(
@@ -61,11 +67,6 @@ async def upgrade(conn: aiosqlite.Connection) -> None:
         if number in applied:
             continue
         logger.info("applying migration %d: %s", number, description)
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            await step(conn)
+        async with db.transaction() as conn:
+            await step(conn, db.dialect)
             await conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
-        await conn.execute("COMMIT")

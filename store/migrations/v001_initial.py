@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import aiosqlite
+import secrets
+from typing import Any
+
+from store.migrations.portable import ddl
 
 DESCRIPTION = "initial schema: instance, users, interests, refresh tokens, requests, matches, jobs"
 
@@ -11,7 +14,6 @@ _STATEMENTS = [
     # makes: match ids restart when a database is recreated, so the id alone
     # could point at a room from an earlier life of the same homeserver.
     "CREATE TABLE instance (id TEXT NOT NULL)",
-    "INSERT INTO instance (id) VALUES (lower(hex(randomblob(16))))",
     """
     CREATE TABLE users (
         id INTEGER PRIMARY KEY,
@@ -26,7 +28,6 @@ _STATEMENTS = [
         created_at TEXT NOT NULL
     )
     """,
-    "CREATE INDEX users_display_name ON users (display_name COLLATE NOCASE)",
     """
     CREATE TABLE interests (
         id INTEGER PRIMARY KEY,
@@ -111,6 +112,18 @@ _STATEMENTS = [
 ]
 
 
-async def upgrade(conn: aiosqlite.Connection) -> None:
+# Names compare case-blind: SQLite has a collation for it, PostgreSQL an
+# index on the lowered name.
+_DISPLAY_NAME_INDEX = {
+    "sqlite": "CREATE INDEX users_display_name ON users (display_name COLLATE NOCASE)",
+    "postgresql": "CREATE INDEX users_display_name ON users (lower(display_name))",
+}
+
+
+async def upgrade(conn: Any, dialect: str) -> None:
     for statement in _STATEMENTS:
-        await conn.execute(statement)
+        await conn.execute(ddl(statement, dialect))
+        if statement.lstrip().startswith("CREATE TABLE instance"):
+            await conn.execute("INSERT INTO instance (id) VALUES (?)", (secrets.token_hex(16),))
+        elif statement.lstrip().startswith("CREATE TABLE users"):
+            await conn.execute(_DISPLAY_NAME_INDEX[dialect])

@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from typing import Any
+
+from store.migrations.portable import ddl
 
 DESCRIPTION = "bot: blocks, reports, bot direct rooms, bot sync token, room and Matrix ID indexes"
 
@@ -57,6 +59,6 @@ _STATEMENTS = [
 ]
 
 
-async def upgrade(conn: aiosqlite.Connection) -> None:
+async def upgrade(conn: Any, dialect: str) -> None:
     for statement in _STATEMENTS:
-        await conn.execute(statement)
+        await conn.execute(ddl(statement, dialect))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from typing import Any
+
+from store.migrations.portable import ddl
 
 DESCRIPTION = "moderation: users.is_admin, admin_actions log"
 
@@ -23,6 +25,6 @@ _STATEMENTS = [
 ]
 
 
-async def upgrade(conn: aiosqlite.Connection) -> None:
+async def upgrade(conn: Any, dialect: str) -> None:
     for statement in _STATEMENTS:
-        await conn.execute(statement)
+        await conn.execute(ddl(statement, dialect))

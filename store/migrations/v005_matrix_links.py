@@ -9,7 +9,9 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from typing import Any
+
+from store.migrations.portable import ddl
 
 DESCRIPTION = "matrix links: verified external Matrix IDs and pending link codes"
 
@@ -38,6 +40,6 @@ _STATEMENTS = [
 ]
 
 
-async def upgrade(conn: aiosqlite.Connection) -> None:
+async def upgrade(conn: Any, dialect: str) -> None:
     for statement in _STATEMENTS:
-        await conn.execute(statement)
+        await conn.execute(ddl(statement, dialect))

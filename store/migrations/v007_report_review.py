@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from typing import Any
+
+from store.migrations.portable import ddl
 
 DESCRIPTION = "reports: resolved_at and resolved_by, an index of open reports"
 
@@ -13,6 +15,6 @@ _STATEMENTS = [
 ]
 
 
-async def upgrade(conn: aiosqlite.Connection) -> None:
+async def upgrade(conn: Any, dialect: str) -> None:
     for statement in _STATEMENTS:
-        await conn.execute(statement)
+        await conn.execute(ddl(statement, dialect))

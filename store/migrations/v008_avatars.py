@@ -1,13 +1,15 @@
 """v8: profile pictures, one per person, kept in the database.
 
-The image lives in a BLOB beside its content type and digest rather than in
+The image lives in a BLOB (BYTEA on PostgreSQL) beside its content type and digest rather than in
 files: no path is ever built from input, and backups of the database carry
 the pictures with them. Pictures are small (at most 2 MiB).
 """
 
 from __future__ import annotations
 
-import aiosqlite
+from typing import Any
+
+from store.migrations.portable import ddl
 
 DESCRIPTION = "avatars: one profile picture per person (type, bytes, digest)"
 
@@ -24,6 +26,6 @@ _STATEMENTS = [
 ]
 
 
-async def upgrade(conn: aiosqlite.Connection) -> None:
+async def upgrade(conn: Any, dialect: str) -> None:
     for statement in _STATEMENTS:
-        await conn.execute(statement)
+        await conn.execute(ddl(statement, dialect))
