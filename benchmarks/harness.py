@@ -32,19 +32,12 @@ import aiohttp
 
 from bridge.homeserver import BundledHomeserver
 from config.secrets import Secrets, load_or_create_secrets
+from config.throwaway_homeserver import THROWAWAY_SYNAPSE_OVERRIDES
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SYNAPSE_OVERRIDES: dict[str, Any] = {
-    "bcrypt_rounds": 4,
-    "rc_login": {
-        "address": {"per_second": 1000, "burst_count": 1000},
-        "account": {"per_second": 1000, "burst_count": 1000},
-        "failed_attempts": {"per_second": 1000, "burst_count": 1000},
-    },
-    "rc_message": {"per_second": 1000, "burst_count": 1000},
-    "rc_joins": {"local": {"per_second": 1000, "burst_count": 1000}},
-}
+# The test suite's homeserver settings (cheap bcrypt, no login throttling).
+SYNAPSE_OVERRIDES = THROWAWAY_SYNAPSE_OVERRIDES
 
 # Kindred's own abuse limits would stop a benchmark that signs up dozens of
 # people from one address in a minute; they are not what is being measured.

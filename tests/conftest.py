@@ -23,22 +23,14 @@ from aiohttp.test_utils import TestClient
 from bridge.homeserver import BundledHomeserver
 from config.secrets import Secrets, load_or_create_secrets
 from config.settings import Settings
+from config.throwaway_homeserver import THROWAWAY_SYNAPSE_OVERRIDES
 from domain.ports import AccountUnavailable, HomeserverAccounts
 from tests import databases
 from tests.helpers import free_port
 from web.app import create_app
 
-# Test-only homeserver settings: fast hashing, no login throttling.
-TEST_SYNAPSE_OVERRIDES: dict[str, Any] = {
-    "bcrypt_rounds": 4,
-    "rc_login": {
-        "address": {"per_second": 1000, "burst_count": 1000},
-        "account": {"per_second": 1000, "burst_count": 1000},
-        "failed_attempts": {"per_second": 1000, "burst_count": 1000},
-    },
-    "rc_message": {"per_second": 1000, "burst_count": 1000},
-    "rc_joins": {"local": {"per_second": 1000, "burst_count": 1000}},
-}
+# Fast hashing, no login throttling: see config/throwaway_homeserver.py.
+TEST_SYNAPSE_OVERRIDES = THROWAWAY_SYNAPSE_OVERRIDES
 
 
 class RunningHomeserver:
