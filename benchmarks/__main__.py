@@ -49,9 +49,10 @@ test suite's overrides: bcrypt at 4 rounds and no login or message throttling; b
 costs alike, except in signup, which is therefore also measured with Synapse's production bcrypt.
 Kindred runs as its own process (`kindred run`), as an operator starts it.
 
-Noise: the full runs recorded here shared their 2 cores with other work on the machine (other test
-suites running at the same time); each section's load average shows how busy it was. Absolute times
-move by tens of percent from run to run under such load; the ratios move less.
+Noise: each section's load average shows how busy the machine was. On a machine shared with other
+work, absolute times move by tens of percent from run to run and the ratios move less, though the
+homeserver-bound ones (1 and 2) still by about 0.1 to 0.2.
+Kindred's store here is SQLite, its default; the benchmarks do not measure the PostgreSQL store.
 """
 
 
