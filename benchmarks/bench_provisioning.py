@@ -65,10 +65,11 @@ async def run(hs: Homeserver, kindred: Kindred, accepts: int) -> Result:
         targets=[Target("matches ready per second, share of raw createRoom", f">= {TARGET}", ratio(share), share >= TARGET)],
         notes=[
             f"Floor concurrency is the room worker's own default ({concurrency} rooms in flight).",
-            "Kindred's figure includes all it does per match on the homeserver: the room and the "
-            "introduction notice in it; the notices in each person's direct room ('ready', with the "
-            "requester's 'accepted' folded in) hold back for up to 3 s while rooms are being made, and "
-            "then compete for the homeserver too. The floor does createRoom alone.",
+            "A match counts as ready when its room is made and the introduction notice is posted in it. "
+            "The notices in each person's direct room ('ready', with the requester's 'accepted' folded "
+            "in) wait until the burst of rooms is made (30 s at most) and follow it; each person sees "
+            "the invite in their Matrix client, and the match on the web, as soon as their room exists. "
+            "The floor does createRoom alone.",
             "While rooms are being made the bot polls its sync every half second instead of holding a long "
             "poll: the homeserver recomputes a waiting sync on each event in any of the bot's rooms, and "
             "a burst of rooms is hundreds of events (with the long poll, runs on 2026-11-23 measured "
@@ -76,9 +77,9 @@ async def run(hs: Homeserver, kindred: Kindred, accepts: int) -> Result:
             *([] if share >= TARGET else [
                 "Why the share is below target in this run: the homeserver is the bottleneck on both sides "
                 "(Synapse on SQLite makes a handful of rooms a second here), and per match Kindred asks it "
-                "for three events beyond the room (the introduction and a notice to each person) and for "
-                "the bot's syncs; the floor's two runs also differ from each other by up to 15% on a "
-                "shared machine, which is why they are averaged."
+                "for an event beyond the room (the introduction) and for the bot's syncs (a poll every "
+                "half second while busy); the floor's two runs also differ from each other by up to 20% "
+                "on a shared machine, which is why they are averaged."
             ]),
         ],
         figures={"kindred_rate": k_rate, "floor_rate": f_rate, "share": share,

@@ -11,9 +11,11 @@ busy opening the room.
 Subscribers must not block the request that published the event, so events
 go on a bounded queue that a few workers drain. Few on purpose: a nudge may
 wait a moment, while opening match rooms (the room worker) should not. For
-the same reason a notice holds back while rooms are being made, for a few
-seconds at most: in a burst of accepts the homeserver works on the rooms
-people are waiting for first, and the notices follow.
+the same reason the 'room is ready' notices hold back while rooms are still
+being made (half a minute at most): in a burst of accepts the homeserver
+works on the rooms first, and each person sees their invite in their Matrix
+client (and the match on the web) as soon as their room exists; the nudges
+in the direct rooms follow.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ _HANDLED = {events.REQUEST_RECEIVED, events.REQUEST_ACCEPTED, events.MATCH_READY
 _QUEUE = 10_000
 # How long the 'accepted' news waits for the room to be ready (seconds).
 ACCEPT_GRACE = 10.0
-# How long a notice may hold back for rooms being made (seconds).
-YIELD_TO_ROOMS = 3.0
+# How long a 'room is ready' notice may hold back for rooms being made (seconds).
+READY_HOLD = 30.0
 
 
 class Notifier:
@@ -50,16 +52,18 @@ class Notifier:
         workers: int = 2,
         accept_grace: float = ACCEPT_GRACE,
         rooms_idle: asyncio.Event | None = None,
-        yield_to_rooms: float = YIELD_TO_ROOMS,
+        ready_hold: float = READY_HOLD,
     ) -> None:
         self._ctx = ctx
         self._rooms = rooms
         self._direct = direct
         self._workers = workers
-        # Each event with the loop time it was queued at.
-        self._queue: asyncio.Queue[tuple[events.Event, float]] = asyncio.Queue(_QUEUE)
+        self._queue: asyncio.Queue[events.Event] = asyncio.Queue(_QUEUE)
+        # 'Ready' events held while rooms are being made, with the loop time
+        # each arrived at; in arrival order, so the head is the most overdue.
+        self._held: asyncio.Queue[tuple[events.Event, float]] = asyncio.Queue(_QUEUE)
         self._rooms_idle = rooms_idle
-        self._yield_to_rooms = yield_to_rooms
+        self._ready_hold = ready_hold
         self._accept_grace = accept_grace
         # match id -> the accepted request whose news waits for the room.
         self._awaiting_room: dict[int, int] = {}
@@ -68,22 +72,48 @@ class Notifier:
         if event.type not in _HANDLED:
             return
         try:
-            self._queue.put_nowait((event, asyncio.get_running_loop().time()))
+            if event.type == events.MATCH_READY:
+                self._held.put_nowait((self._with_accepted_news(event), asyncio.get_running_loop().time()))
+            else:
+                self._queue.put_nowait(event)
         except asyncio.QueueFull:
             # The pages and the API still show it; only the nudge is lost.
             logger.warning("notification queue full; dropped %s", event.type)
 
+    def _with_accepted_news(self, event: events.Event) -> events.Event:
+        """The ready event, carrying the accepted request whose news waited
+        for it: claimed now, so that news is not sent alone after all while
+        the ready notice is held."""
+        accepted = self._awaiting_room.pop(int(event.data["match_id"]), None)
+        if accepted is None:
+            return event
+        return events.Event(event.type, event.user_ids, {**event.data, "accepted_request_id": accepted})
+
     async def run(self) -> None:
         unsubscribe = self._ctx.events.subscribe(self.on_event)
         try:
-            await asyncio.gather(*(self._work() for _ in range(self._workers)))
+            await asyncio.gather(self._release_held(), *(self._work() for _ in range(self._workers)))
         finally:
             unsubscribe()
 
+    async def _release_held(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            event, arrived = await self._held.get()
+            left = arrived + self._ready_hold - loop.time()
+            if self._rooms_idle is not None and not self._rooms_idle.is_set() and left > 0:
+                # Bounded from arrival, so a steady stream of rooms delays
+                # each notice by the hold at most, never starves it.
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._rooms_idle.wait(), left)
+            try:
+                self._queue.put_nowait(event)
+            except asyncio.QueueFull:
+                logger.warning("notification queue full; dropped %s", event.type)
+
     async def _work(self) -> None:
         while True:
-            event, queued_at = await self._queue.get()
-            await self._let_rooms_go_first(queued_at)
+            event = await self._queue.get()
             try:
                 await self.handle(event)
             except asyncio.CancelledError:
@@ -93,21 +123,11 @@ class Notifier:
             except Exception:  # noqa: BLE001 - one bad event must not stop the bot
                 logger.exception("notifying %s failed", event.type)
 
-    async def _let_rooms_go_first(self, queued_at: float) -> None:
-        if self._rooms_idle is None or self._rooms_idle.is_set():
-            return
-        # Measured from when the event was queued, so a steady stream of
-        # rooms delays each notice by a few seconds, never starves it.
-        left = queued_at + self._yield_to_rooms - asyncio.get_running_loop().time()
-        if left > 0:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._rooms_idle.wait(), left)
-
     async def handle(self, event: events.Event) -> None:
         if event.type == events.MATCH_CLOSED:
             await self._close_room(int(event.data["match_id"]), event.data.get("closed_by"))
         elif event.type == events.MATCH_READY:
-            await self._match_ready(int(event.data["match_id"]))
+            await self._match_ready(int(event.data["match_id"]), event.data.get("accepted_request_id"))
         else:
             request = await requests.load(self._ctx, int(event.data["request_id"]))
             if request is None:
@@ -147,13 +167,12 @@ class Notifier:
         reply.link(self._requests_page())
         await self._tell(request.to_user_id, reply)
 
-    async def _match_ready(self, match_id: int) -> None:
+    async def _match_ready(self, match_id: int, accepted: object) -> None:
         match = await matches.load(self._ctx, match_id)
         if match is None or match.status != "ready":
             return
-        accepted = self._awaiting_room.pop(match_id, None)
         requester = None
-        if accepted is not None:
+        if isinstance(accepted, int):
             request = await requests.load(self._ctx, accepted)
             requester = request.from_user_id if request is not None else None
         pair = await matches.people(self._ctx, match)

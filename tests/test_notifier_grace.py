@@ -77,34 +77,69 @@ async def test_an_acceptance_without_a_pending_room_is_told_at_once(offline_clie
     assert [body for _, body in rooms.notices if "accepted your request" in body]
 
 
-async def test_notices_hold_back_while_rooms_are_made_but_never_for_long(offline_client) -> None:
+async def test_ready_notices_wait_for_the_rooms_being_made_and_nothing_else_does(offline_client) -> None:
+    ctx = offline_client.app[keys.KINDRED]
+    rooms_idle = asyncio.Event()  # rooms are being made
+    notifier = Notifier(ctx, FakeRooms(), FakeDirect(), rooms_idle=rooms_idle, ready_hold=60)  # type: ignore[arg-type]
+    handled: list[str] = []
+
+    async def record(event: events.Event) -> None:
+        handled.append(event.type)
+
+    notifier.handle = record  # type: ignore[method-assign]
+    running = asyncio.create_task(notifier.run())
+    await asyncio.sleep(0)  # subscribed
+    try:
+        ctx.events.publish(events.Event(events.MATCH_READY, (1, 2), {"match_id": 7}))
+        ctx.events.publish(events.Event(events.REQUEST_RECEIVED, (1, 2), {"request_id": 3}))
+        # The request's notice goes at once, not behind the held one...
+        await eventually(lambda: asyncio.sleep(0, handled == [events.REQUEST_RECEIVED]), timeout=5)
+        await asyncio.sleep(0.2)
+        assert handled == [events.REQUEST_RECEIVED]
+        # ...and the ready notice as soon as the rooms are made.
+        rooms_idle.set()
+        await eventually(lambda: asyncio.sleep(0, handled == [events.REQUEST_RECEIVED, events.MATCH_READY]), timeout=5)
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+
+
+async def test_a_ready_notice_is_held_for_a_bounded_time_only(offline_client) -> None:
+    ctx = offline_client.app[keys.KINDRED]
+    rooms_idle = asyncio.Event()  # rooms that never stop coming
+    notifier = Notifier(ctx, FakeRooms(), FakeDirect(), rooms_idle=rooms_idle, ready_hold=0.3)  # type: ignore[arg-type]
+    handled: list[str] = []
+
+    async def record(event: events.Event) -> None:
+        handled.append(event.type)
+
+    notifier.handle = record  # type: ignore[method-assign]
+    running = asyncio.create_task(notifier.run())
+    await asyncio.sleep(0)  # subscribed
+    try:
+        ctx.events.publish(events.Event(events.MATCH_READY, (1, 2), {"match_id": 7}))
+        await eventually(lambda: asyncio.sleep(0, handled == [events.MATCH_READY]), timeout=5)
+        assert not rooms_idle.is_set()
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+
+
+async def test_a_held_ready_notice_keeps_the_accepted_news_from_going_alone(offline_client) -> None:
     ctx = offline_client.app[keys.KINDRED]
     rooms = FakeRooms()
-    rooms_idle = asyncio.Event()  # a room is being made
-    notifier = Notifier(ctx, rooms, FakeDirect(), rooms_idle=rooms_idle, yield_to_rooms=0.5)  # type: ignore[arg-type]
+    rooms_idle = asyncio.Event()
+    notifier = Notifier(ctx, rooms, FakeDirect(), accept_grace=0.2, rooms_idle=rooms_idle, ready_hold=60)  # type: ignore[arg-type]
     running = asyncio.create_task(notifier.run())
     try:
-        ada = await sign_up(offline_client, "ada", "Ada", ["chess"])
-        bo = await sign_up(offline_client, "bo", "Bo", ["chess"])
-        cy = await sign_up(offline_client, "cy", "Cy", ["chess"])
-
-        def told(person: Any) -> list[str]:
-            return [body for room, body in rooms.notices if room == f"!dm-{person.username}:localhost"]
-
-        # While rooms are being made, the notice waits...
-        await ada.call("POST", "/requests", 201, json={"to": bo.username})
-        await asyncio.sleep(0.2)
-        assert told(bo) == []
-        # ...and goes as soon as they are done.
-        rooms_idle.set()
-        assert "would like to connect" in (await eventually(lambda: asyncio.sleep(0, told(bo)), timeout=5))[0]
-
-        # Rooms that never stop coming delay a notice by the bound only.
-        rooms_idle.clear()
-        await ada.call("POST", "/requests", 201, json={"to": cy.username})
-        await asyncio.sleep(0.2)
-        assert told(cy) == []
-        assert await eventually(lambda: asyncio.sleep(0, told(cy)), timeout=5)
+        ada, bo = await _pair_with_accepted_request(offline_client, notifier)
+        matches = await ada.call("GET", "/matches", 200)
+        match_id = matches["matches"][0]["id"]
+        await asyncio.sleep(0.05)  # the accepted news is now waiting for the room
+        ctx.events.publish(events.Event(events.MATCH_READY, (), {"match_id": match_id}))
+        # Past the accept grace, with the ready notice still held: no lone 'accepted' news.
+        await asyncio.sleep(0.5)
+        assert not [body for _, body in rooms.notices if "accepted" in body]
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
