@@ -41,6 +41,9 @@ class MatrixAccounts:
             raise HomeserverDown(str(exc)) from exc
         await self._update(matrix_user_id, {"avatar_url": uri})
 
+    async def clear_avatar(self, matrix_user_id: str) -> None:
+        await self._update(matrix_user_id, {"avatar_url": ""})
+
     async def _update(self, matrix_user_id: str, fields: dict[str, object]) -> None:
         try:
             await self._admin.update_user(matrix_user_id, await self._admin_token(), fields)

@@ -73,6 +73,23 @@ async def set_avatar(ctx: Kindred, user: User, data: bytes, declared: str | None
     return digest
 
 
+async def remove_avatar(ctx: Kindred, user: User) -> None:
+    """Take the picture away, here and on the Matrix account."""
+    async with ctx.db.transaction() as conn:
+        current = await users.get(conn, user.id)
+        if current is None or current.status != "active":
+            raise KindredError("user_not_found")
+        if not await avatars.delete(conn, user.id):
+            raise KindredError("avatar_not_found")
+    if current.matrix_user_id:
+        try:
+            await ctx.accounts.clear_avatar(current.matrix_user_id)
+        except HomeserverDown as exc:
+            # As with uploads, Kindred's side stands; Matrix keeps the old
+            # picture until the next change reaches it.
+            logger.warning("could not clear the Matrix avatar of %s: %s", current.matrix_user_id, exc)
+
+
 async def _mirror(ctx: Kindred, matrix_user_id: str, content_type: str, data: bytes) -> None:
     """Kindred's copy is the truth: with the homeserver down the picture still
     stands here, and Matrix catches up on the next upload."""

@@ -29,6 +29,10 @@ class HomeserverAccounts(Protocol):
         """Upload the picture to the homeserver and make it the account's avatar."""
         ...
 
+    async def clear_avatar(self, matrix_user_id: str) -> None:
+        """Take the account's avatar away."""
+        ...
+
 
 class MatrixIdUnreachable(Exception):
     """The homeserver of a Matrix ID is unknown or did not answer."""

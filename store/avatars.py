@@ -35,6 +35,12 @@ async def put(conn: aiosqlite.Connection, user_id: int, content_type: str, data:
     )
 
 
+async def delete(conn: aiosqlite.Connection, user_id: int) -> bool:
+    """Remove the person's picture; whether there was one."""
+    cursor = await conn.execute("DELETE FROM avatars WHERE user_id = ?", (user_id,))
+    return cursor.rowcount > 0
+
+
 async def get(conn: aiosqlite.Connection, user_id: int) -> Avatar | None:
     cursor = await conn.execute(f"SELECT {_COLUMNS} FROM avatars WHERE user_id = ?", (user_id,))
     row = await cursor.fetchone()

@@ -153,6 +153,11 @@ class FakeAccounts:
             raise self.fail_with
         self.avatars[matrix_user_id] = (content_type, data)
 
+    async def clear_avatar(self, matrix_user_id: str) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.avatars.pop(matrix_user_id, None)
+
 
 @pytest.fixture
 def fake_accounts() -> FakeAccounts:

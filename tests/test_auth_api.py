@@ -227,6 +227,8 @@ TABLE = [
     Row("PUT", "/api/v1/me/profile", "sender", (401, 200, 200), lambda w: {"bio": "hello"}),
     # The JSON body here is no image: a 400, but only once the person is known.
     Row("PUT", "/api/v1/me/avatar", "sender", (401, 400, 400), lambda w: {"bio": "hello"}),
+    # Nobody in this world has a picture: nothing to remove, for anyone.
+    Row("DELETE", "/api/v1/me/avatar", "sender", (401, 404, 404)),
     Row("GET", "/api/v1/me/matrix-id", "sender", (401, 200, 200)),
     Row("POST", "/api/v1/me/matrix-id", "sender", (401, 202, 202), lambda w: {"matrix_user_id": "@sam:elsewhere.example"}),
     # Nothing pending for either: a code checks only against your own link.

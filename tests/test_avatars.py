@@ -166,3 +166,78 @@ async def test_an_unnamed_type_is_read_from_the_bytes(offline_client: TestClient
     await _put(ada, GIF, "application/octet-stream", 200)
     await _page_login(offline_client, ada)
     assert (await offline_client.get(f"/avatars/{ada.username}")).headers["Content-Type"] == "image/gif"
+
+
+async def test_the_api_shows_where_each_persons_picture_is(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada", "Ada", interests=["chess"])
+    bo = await sign_up(offline_client, "bo", "Bo", interests=["chess"])
+    saved = await _put(ada, png(), "image/png", 200)
+    assert (await ada.call("GET", "/me", 200))["avatar_url"] == saved["avatar_url"]
+    assert (await bo.call("GET", f"/users/{ada.username}", 200))["avatar_url"] == saved["avatar_url"]
+    suggested = (await bo.call("GET", "/suggestions", 200))["suggestions"]
+    assert [s["user"]["avatar_url"] for s in suggested if s["user"]["username"] == ada.username] == [saved["avatar_url"]]
+    found = (await bo.call("GET", f"/users?q={ada.username}", 200))["users"]
+    assert [u["avatar_url"] for u in found] == [saved["avatar_url"]]
+    # Without a picture, null.
+    assert (await bo.call("GET", "/me", 200))["avatar_url"] is None
+
+
+async def test_a_removed_picture_is_gone_here_and_in_matrix(
+    offline_client: TestClient, fake_accounts: FakeAccounts
+) -> None:
+    ada = await sign_up(offline_client, "ada")
+    saved = await _put(ada, png(), "image/png", 200)
+    assert await ada.call("DELETE", "/me/avatar", 200) == {"avatar_url": None}
+    assert f"@{ada.username}:localhost" not in fake_accounts.avatars
+    assert (await ada.call("GET", "/me", 200))["avatar_url"] is None
+    await _page_login(offline_client, ada)
+    assert (await offline_client.get(saved["avatar_url"])).status == 404
+    # Removing twice: there is nothing left to remove.
+    error = await ada.call("DELETE", "/me/avatar", 404)
+    assert error["error"]["code"] == "avatar_not_found"
+
+
+async def test_removing_still_works_with_the_homeserver_down(
+    offline_client: TestClient, fake_accounts: FakeAccounts
+) -> None:
+    ada = await sign_up(offline_client, "ada")
+    await _put(ada, png(), "image/png", 200)
+    fake_accounts.fail_with = HomeserverDown("down")
+    await ada.call("DELETE", "/me/avatar", 200)
+    assert (await ada.call("GET", "/me", 200))["avatar_url"] is None
+
+
+async def test_the_profile_page_removes_the_picture(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada", "Ada")
+    await _page_login(offline_client, ada)
+    before = await (await offline_client.get("/profile")).text()
+    assert "Remove picture" not in before
+    await _put(ada, png(), "image/png", 200)
+    page = await (await offline_client.get("/profile")).text()
+    assert "Remove picture" in page
+    # Like every form, it needs its CSRF token.
+    assert (await offline_client.post("/profile/avatar/remove", data={})).status == 403
+    response = await offline_client.post("/profile/avatar/remove", data={"csrf_token": _csrf(offline_client)})
+    page = await response.text()
+    assert response.status == 200 and "Picture removed." in page
+    assert f'src="/avatars/{ada.username}?v=' not in page and "Remove picture" not in page
+
+
+async def test_a_removed_picture_leaves_the_matrix_account(kindred, homeserver) -> None:
+    client = await kindred(run_bot=False)
+    ada = await sign_up(client, "ada", "Ada Lovelace")
+    await _put(ada, png(), "image/png", 200)
+    await ada.call("DELETE", "/me/avatar", 200)
+    mx = await matrix_login(homeserver.url, ada)
+    try:
+        # The whole profile, read raw: with no avatar there is no avatar_url
+        # field, which nio's own avatar call treats as an error.
+        response = await mx.send(
+            "GET", f"/_matrix/client/v3/profile/{mx.user_id}", headers={"Authorization": f"Bearer {mx.access_token}"}
+        )
+        assert response.status == 200
+        profile = await response.json()
+        assert profile.get("displayname") == "Ada Lovelace"
+        assert not profile.get("avatar_url"), profile
+    finally:
+        await mx.close()

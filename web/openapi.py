@@ -41,6 +41,10 @@ def _obj(
 _STR: Schema = {"type": "string"}
 _INT: Schema = {"type": "integer"}
 _NULLABLE_STR: Schema = {"type": ["string", "null"]}
+_AVATAR_URL: Schema = {
+    "type": ["string", "null"],
+    "description": "Where their picture is served (versioned; for people who are logged in), or null.",
+}
 _NAMES: Schema = {"type": "array", "items": _STR}
 _USERNAME: Schema = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._\-]{1,31}$"}
 _TOKENS: dict[str, Schema] = {
@@ -91,13 +95,16 @@ SCHEMAS: dict[str, Schema] = {
     "SignedUp": _obj({"user": _ref("SignedUpUser"), **_TOKENS}),
     "SignedUpUser": _obj({"username": _STR, "display_name": _STR, "matrix_user_id": _NULLABLE_STR}),
     "LoggedOut": _obj({"logged_out": {"const": True}}),
-    "PublicUser": _obj({"username": _STR, "display_name": _STR, "bio": _STR, "interests": _NAMES}),
+    "PublicUser": _obj(
+        {"username": _STR, "display_name": _STR, "bio": _STR, "interests": _NAMES, "avatar_url": _AVATAR_URL}
+    ),
     "Me": _obj(
         {
             "username": _STR,
             "display_name": _STR,
             "bio": _STR,
             "interests": _NAMES,
+            "avatar_url": _AVATAR_URL,
             "matrix_user_id": {**_NULLABLE_STR, "description": "The Matrix ID Kindred uses for you: a verified linked one, "
                 "else your account on Kindred's server. Null for a demo person without a Matrix account, "
                 "or for someone whose own Matrix ID is not verified yet."},
@@ -107,7 +114,7 @@ SCHEMAS: dict[str, Schema] = {
     "UserList": _obj({"users": {"type": "array", "items": _ref("PublicUser")}}),
     "Suggestion": _obj(
         {
-            "user": _obj({"username": _STR, "display_name": _STR, "bio": _STR}),
+            "user": _obj({"username": _STR, "display_name": _STR, "bio": _STR, "avatar_url": _AVATAR_URL}),
             "shared_interests": _NAMES,
             "score": {"type": "number", "description": "Sum over shared interests of ln(1 + people / holders)."},
         }
@@ -190,6 +197,7 @@ SCHEMAS: dict[str, Schema] = {
     "AvatarSaved": _obj(
         {"avatar_url": {**_STR, "description": "Where the picture is served, for people who are logged in."}}
     ),
+    "AvatarRemoved": _obj({"avatar_url": {"type": "null"}}),
     "OpenApiDocument": {"type": "object", "required": ["openapi", "paths"]},
     "Error": _obj(
         {
@@ -287,6 +295,12 @@ OPERATIONS: tuple[Operation, ...] = (
         description="The image bytes as the body with their Content-Type, or a multipart form with an "
         "`avatar` file. PNG, JPEG, GIF or WebP, checked by their first bytes; at most 2 MiB. "
         "Also becomes your Matrix account's avatar (if the chat server is down, Kindred keeps it anyway).",
+    ),
+    Operation(
+        "delete", "/api/v1/me/avatar", "api_remove_avatar", "Remove your profile picture", "people",
+        {200: "AvatarRemoved"}, ("avatar_not_found", "user_not_found"),
+        description="Also taken off your Matrix account (if the chat server is down, Kindred's side "
+        "is removed anyway).",
     ),
     Operation(
         "get", "/api/v1/me/matrix-id", "api_matrix_id", "Your Matrix IDs", "matrix", {200: "MatrixLink"},

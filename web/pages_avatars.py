@@ -39,3 +39,12 @@ async def upload_page(request: web.Request) -> web.StreamResponse:
     except KindredError as exc:
         raise redirect(request, "profile", flash=exc.message) from None
     raise redirect(request, "profile", flash="Picture saved.")
+
+
+async def remove_page(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    try:
+        await avatars.remove_avatar(request.app[keys.KINDRED], user)
+    except KindredError as exc:
+        raise redirect(request, "profile", flash=exc.message) from None
+    raise redirect(request, "profile", flash="Picture removed.")

@@ -15,12 +15,13 @@ from store.requests import Request
 from store.users import User
 
 
-def public_user(profile: Profile) -> dict[str, Any]:
+def public_user(profile: Profile, avatar_url: str | None = None) -> dict[str, Any]:
     return {
         "username": profile.username,
         "display_name": profile.display_name,
         "bio": profile.bio,
         "interests": profile.interests,
+        "avatar_url": avatar_url,
     }
 
 
@@ -32,20 +33,21 @@ def signed_up_user(user: User) -> dict[str, Any]:
     }
 
 
-def me(profile: Profile, links: Links) -> dict[str, Any]:
+def me(profile: Profile, links: Links, avatar_url: str | None = None) -> dict[str, Any]:
     return {
-        **public_user(profile),
+        **public_user(profile, avatar_url),
         "matrix_user_id": profile.matrix_user_id,
         "homeserver_url": links.homeserver_url,
     }
 
 
-def suggestion(item: Suggestion) -> dict[str, Any]:
+def suggestion(item: Suggestion, avatar_url: str | None = None) -> dict[str, Any]:
     return {
         "user": {
             "username": item.username,
             "display_name": item.display_name,
             "bio": item.bio,
+            "avatar_url": avatar_url,
         },
         "shared_interests": item.shared_interests,
         "score": item.score,
