@@ -40,7 +40,7 @@ postgres-deps:
 test: test-sqlite test-postgres
 
 test-sqlite: $(STAMP) browser-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 test-postgres: $(STAMP) browser-deps postgres-deps
 	.ci/with-postgres $(BIN)/python -m pytest -q -rs

@@ -109,6 +109,9 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "homeserver_unavailable": ErrorSpec(
         Kind.UNAVAILABLE, "The chat server is not reachable right now; please try again shortly."
     ),
+    "database_unavailable": ErrorSpec(
+        Kind.UNAVAILABLE, "Kindred's database is not reachable right now; please try again shortly."
+    ),
     "not_found": ErrorSpec(Kind.NOT_FOUND, "Nothing here."),
     "method_not_allowed": ErrorSpec(Kind.INVALID, "That method is not allowed here."),
     "rate_limited": ErrorSpec(Kind.RATE_LIMITED, "Too many attempts; slow down and try again."),

@@ -8,7 +8,10 @@ their own connections and proceed in parallel thanks to WAL.
 PostgreSQL (when ``database_url`` names one) keeps the same shape: one writer
 connection behind the same lock, so writes keep SQLite's serial semantics,
 and a small pool for reads. Its connections are wrapped (``store.postgres``)
-to take the store's SQL unchanged.
+to take the store's SQL unchanged. A server that restarts (or drops a
+connection) costs at most the operation in flight, which fails with
+``DatabaseUnavailable``: the writer reconnects before its next transaction,
+and the pool replaces its closed connections.
 """
 
 from __future__ import annotations
@@ -39,7 +42,12 @@ POSTGRESQL = "postgresql"
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The PostgreSQL server named in the settings cannot be reached or refused us."""
+    """The PostgreSQL server named in the settings cannot be reached, refused
+    us, or dropped the connection in the middle of an operation."""
+
+
+# What a connection that is gone raises (a refused one: OSError and friends).
+_CONNECT_ERRORS = (OSError, asyncio.TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class Database:
@@ -77,22 +85,38 @@ class Database:
             self._pool = await asyncpg.create_pool(
                 self.url, min_size=1, max_size=_READERS, timeout=_CONNECT_TIMEOUT_S
             )
-        except (OSError, asyncio.TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except _CONNECT_ERRORS as exc:
             if self._writer is not None:
                 await self._writer.raw.close()
                 self._writer = None
-            # Where, but never the URL itself: it may hold a password.
-            parts = urlsplit(self.url)
-            where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
-            raise DatabaseUnavailable(
-                f"cannot open the PostgreSQL database in 'database_url' ({where}): {exc or type(exc).__name__}"
-            ) from exc
+            raise self._unavailable("cannot open", exc) from exc
+
+    def _unavailable(self, what: str, exc: BaseException) -> DatabaseUnavailable:
+        # Where, but never the URL itself: it may hold a password.
+        parts = urlsplit(self.url)
+        where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
+        return DatabaseUnavailable(
+            f"{what} the PostgreSQL database in 'database_url' ({where}): {exc or type(exc).__name__}"
+        )
+
+    async def _pg_writer(self) -> PgConnection:
+        """The writer, connected again if the server dropped it."""
+        if self._writer is None or self._writer.raw.is_closed():
+            try:
+                self._writer = PgConnection(await asyncpg.connect(self.url, timeout=_CONNECT_TIMEOUT_S))
+            except _CONNECT_ERRORS as exc:
+                self._writer = None
+                raise self._unavailable("cannot reconnect to", exc) from exc
+            logger.warning("reconnected to the PostgreSQL database")
+        writer: PgConnection = self._writer
+        return writer
 
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
-            await self._writer.raw.close()
+            if self._writer is not None:
+                await self._writer.raw.close()
             self._writer = None
             return
         for conn in [*self._reader_list, self._writer]:
@@ -118,12 +142,19 @@ class Database:
         A broken UNIQUE constraint surfaces as ``UniqueViolation`` on both
         databases.
         """
-        assert self._writer is not None, "database is not open"
         async with self._write_lock:
             if self.dialect == POSTGRESQL:
-                async with self._writer.raw.transaction():
-                    yield self._writer
+                writer = await self._pg_writer()
+                try:
+                    async with writer.raw.transaction():
+                        yield writer
+                except Exception as exc:
+                    if writer.raw.is_closed():
+                        # Nothing was committed; the next transaction reconnects.
+                        raise self._unavailable("lost", exc) from exc
+                    raise
                 return
+            assert self._writer is not None, "database is not open"
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
                 yield self._writer
@@ -139,8 +170,19 @@ class Database:
     async def read(self) -> AsyncIterator[Any]:
         """Borrow a read connection; reads see the last committed state."""
         if self._pool is not None:
-            async with self._pool.acquire() as raw:
+            try:
+                raw = await self._pool.acquire()
+            except _CONNECT_ERRORS as exc:
+                # The pool could not open a connection in place of a closed one.
+                raise self._unavailable("cannot reach", exc) from exc
+            try:
                 yield PgConnection(raw)
+            except Exception as exc:
+                if raw.is_closed():
+                    raise self._unavailable("lost", exc) from exc
+                raise
+            finally:
+                await self._pool.release(raw)
             return
         conn = await self._readers.get()
         try:

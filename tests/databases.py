@@ -33,6 +33,11 @@ def sqlite_only(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.skipif(BACKEND != "sqlite", reason=f"SQLite only: {reason}")
 
 
+def postgresql_only(reason: str) -> pytest.MarkDecorator:
+    """Run a test in the PostgreSQL pass only, saying why in the test report."""
+    return pytest.mark.skipif(BACKEND != "postgresql", reason=f"PostgreSQL only: {reason}")
+
+
 def _blocking(coroutine: Any) -> Any:
     """Run ``coroutine`` to its end from sync code, even inside a running loop."""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:

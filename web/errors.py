@@ -1,8 +1,9 @@
 """Errors at the edge: JSON for the API, a page for people, never a trace.
 
 Domain errors carry a catalogue code; their kind picks the HTTP status.
-Anything unexpected is logged with its traceback and answered with a
-generic 500 that reveals nothing.
+A database that is out of reach is a 503 (``database_unavailable``), as a
+homeserver out of reach is. Anything unexpected is logged with its traceback
+and answered with a generic 500 that reveals nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from domain.errors import CATALOGUE, Kind, KindredError
+from store.database import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,9 @@ STATUS = {
     Kind.RATE_LIMITED: 429,
     Kind.UNAVAILABLE: 503,
 }
+
+# Seconds: a restarting database is usually back within a few.
+_DATABASE_RETRY_AFTER = 5
 
 _HTTP_CODES = {
     400: "invalid_body",
@@ -58,7 +63,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     is_api = request.path.startswith("/api/")
     try:
-        return await handler(request)
+        try:
+            return await handler(request)
+        except DatabaseUnavailable as lost:
+            logger.warning("%s %s: %s", request.method, request.path, lost)
+            raise KindredError("database_unavailable", retry_after=_DATABASE_RETRY_AFTER) from lost
     except KindredError as exc:
         if is_api:
             return json_error(exc)
