@@ -45,7 +45,12 @@ class RoomWorker:
             while True:
                 self._wake.clear()
                 # Room for the jobs already running plus a batch of new ones.
-                for job in await provisioning.due_jobs(self._ctx, len(self._inflight) + 50):
+                try:
+                    due = await provisioning.due_jobs(self._ctx, len(self._inflight) + 50)
+                except Exception:  # noqa: BLE001 - a database briefly out of reach must not stop the worker
+                    logger.exception("could not read the provisioning queue; looking again shortly")
+                    due = []
+                for job in due:
                     if job.id not in self._inflight:
                         self.idle.clear()
                         task = asyncio.create_task(self._run_one(job))
@@ -81,8 +86,12 @@ class RoomWorker:
             self._wake.set()
 
     async def _retry(self, job: Job, attempts: int, error: str, retry_after_ms: int | None) -> None:
-        delay = await provisioning.retry_later(self._ctx, job, attempts, error, retry_after_ms)
-        asyncio.get_running_loop().call_later(delay.total_seconds(), self._wake.set)
+        try:
+            delay = (await provisioning.retry_later(self._ctx, job, attempts, error, retry_after_ms)).total_seconds()
+        except Exception:  # noqa: BLE001 - the job stays queued; the safety poll finds it
+            logger.exception("could not record the retry of job %d", job.id)
+            delay = self._idle_poll
+        asyncio.get_running_loop().call_later(delay, self._wake.set)
 
     async def _provision(self, job: Job, attempts: int) -> None:
         plan = await provisioning.plan(self._ctx, job.match_id)

@@ -85,7 +85,10 @@ class SyncLoop:
             await self.handle(batch)
             if batch.next_batch and batch.next_batch != since:
                 since = batch.next_batch
-                await bot_state.save_sync_token(self._ctx, since)
+                try:
+                    await bot_state.save_sync_token(self._ctx, since)
+                except Exception:  # noqa: BLE001 - the next batch saves a later position
+                    logger.exception("could not save the bot's sync position")
 
     async def handle(self, batch: Batch) -> None:
         for invite in batch.invites:

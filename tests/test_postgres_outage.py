@@ -5,14 +5,16 @@ Kindred. SQLite has no server to lose, so these run in the PostgreSQL pass."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from aiohttp.test_utils import TestClient
 
 from store.database import Database, DatabaseUnavailable
 from tests.databases import database_url_for, postgresql_only
-from tests.helpers import sign_up
+from tests.helpers import eventually, sign_up
 
 pytestmark = postgresql_only("SQLite is a file: there is no server to drop a connection")
 
@@ -79,3 +81,30 @@ async def test_the_api_answers_503_then_carries_on(offline_client: TestClient, t
     # Never a 500; within a couple of tries everything works again.
     assert set(statuses) <= {200, 503} and statuses[-2:] == [200, 200]
     assert (await ada.call("GET", "/me", 200))["bio"] == "take 3"
+
+
+async def test_an_accept_after_the_connections_drop_still_gets_its_room(kindred, tmp_path: Path) -> None:
+    client = await kindred()
+    ada = await sign_up(client, "ada", interests=["chess"])
+    bo = await sign_up(client, "bo", interests=["chess"])
+    sent = await ada.call("POST", "/requests", 201, json={"to": bo.username})
+    data_dir = next(path for path in tmp_path.iterdir() if path.name.startswith("kindred-"))
+    await _drop_every_connection(database_url_for(data_dir))
+    # Let the bot's workers meet the dropped connections first (the room
+    # worker polls its queue every few seconds).
+    await asyncio.sleep(6)
+    for _ in range(4):
+        response = await client.post(f"/api/v1/requests/{sent['request']['id']}/accept", headers=bo.headers)
+        if response.status != 503:
+            break
+    assert response.status == 200, await response.text()
+
+    async def ready() -> dict[str, Any] | None:
+        # A reader may still meet its dropped connection once: a 503, never a 500.
+        answer = await client.get("/api/v1/matches", headers=ada.headers)
+        assert answer.status in (200, 503), await answer.text()
+        found = (await answer.json()).get("matches", []) if answer.status == 200 else []
+        return next((m for m in found if m["status"] == "ready"), None)
+
+    match = await eventually(ready, timeout=30)
+    assert match["room_id"].startswith("!")
