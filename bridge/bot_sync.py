@@ -17,6 +17,10 @@ from urllib.parse import quote, urlencode
 from bridge.matrix_client import MatrixClient
 
 TIMELINE_LIMIT = 20
+# A first sync (no position) carries every room the bot is in: with thousands
+# of match rooms the homeserver takes tens of seconds to build it, and giving
+# up sooner would only make it build the answer again.
+FIRST_SYNC_TIMEOUT = 300.0
 _NOTHING = {"not_types": ["*"]}
 
 SYNC_FILTER: dict[str, Any] = {
@@ -89,9 +93,8 @@ async def sync(client: MatrixClient, since: str | None, filter_id: str, timeout_
     if since:
         params["since"] = since
     # The server may hold the request for timeout_ms; give it room to answer.
-    payload = await client.request_json(
-        "GET", f"/_matrix/client/v3/sync?{urlencode(params)}", timeout=timeout_ms / 1000 + 30
-    )
+    allowed = timeout_ms / 1000 + 30 if since else FIRST_SYNC_TIMEOUT
+    payload = await client.request_json("GET", f"/_matrix/client/v3/sync?{urlencode(params)}", timeout=allowed)
     return parse(payload, client.user_id)
 
 
