@@ -72,15 +72,19 @@ def note(value: Any) -> str:
     return text
 
 
-def interest(value: Any) -> str:
-    """One interest in canonical form: "  Rock  Climbing " -> "rock climbing"."""
-    text = unicodedata.normalize("NFKC", _text(value, "interests"))
+def interest(value: Any, field: str = "interests") -> str:
+    """One interest in canonical form: "  Rock  Climbing " -> "rock climbing".
+
+    ``field`` names the input in errors: one of a profile's interests, or a
+    single ``interest`` filter.
+    """
+    text = unicodedata.normalize("NFKC", _text(value, field))
     text = _SPACES.sub(" ", text).strip().casefold()
     if not 1 <= len(text) <= MAX_INTEREST_LENGTH:
         raise KindredError(
             "interest_invalid",
             f"Each interest is 1 to {MAX_INTEREST_LENGTH} characters.",
-            "interests",
+            field,
         )
     return text
 

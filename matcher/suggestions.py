@@ -65,7 +65,7 @@ def parse_limit(value: object, default: int = 20) -> int:
 async def suggest(
     ctx: Kindred, viewer: User, interest: object = None, limit: int = 20
 ) -> list[Suggestion]:
-    wanted = validation.interest(interest) if interest not in (None, "") else None
+    wanted = validation.interest(interest, "interest") if interest not in (None, "") else None
     async with ctx.db.read() as conn:
         held = await interests.for_user(conn, viewer.id)
         if not held:

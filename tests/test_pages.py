@@ -36,3 +36,15 @@ async def test_a_refresh_cookie_keeps_a_page_session_alive(offline_client: TestC
     page = await offline_client.get("/profile", allow_redirects=False)
     assert page.status == 200
     assert "kindred_access" in page.cookies and "kindred_refresh" in page.cookies
+
+
+async def test_a_bad_interest_filter_shows_its_error_on_discover(offline_client: TestClient) -> None:
+    await offline_client.get("/logout")
+    await offline_client.post(
+        "/signup",
+        data={"username": "yara", "display_name": "Yara", "password": "password123", "csrf_token": _csrf(offline_client)},
+    )
+    page = await offline_client.get("/discover?interest=" + "i" * 41)
+    text = await page.text()
+    assert page.status == 200
+    assert 'role="alert">Each interest is 1 to 40 characters.' in text
