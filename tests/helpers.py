@@ -81,3 +81,18 @@ async def sign_up(
     if interests is not None:
         await person.call("PUT", "/me/profile", 200, json={"interests": interests})
     return person
+
+
+def csrf_token(client: TestClient) -> str:
+    """The CSRF token a page form would carry, from the client's cookie."""
+    return next(m.value for m in client.session.cookie_jar if m.key == "kindred_csrf")
+
+
+async def page_login(client: TestClient, person: Api) -> None:
+    """Log ``person`` in through the login page, as a fresh browser would."""
+    client.session.cookie_jar.clear()
+    await client.get("/login")
+    response = await client.post(
+        "/login", data={"username": person.username, "password": person.password, "csrf_token": csrf_token(client)}
+    )
+    assert response.status == 200, await response.text()

@@ -10,21 +10,8 @@ from domain.avatars import MAX_BYTES
 from domain.ports import HomeserverDown
 from tests.conftest import FakeAccounts
 from tests.test_end_to_end import matrix_login
-from tests.helpers import Api, assert_status, sign_up
+from tests.helpers import Api, assert_status, csrf_token, page_login, sign_up
 from tests.images import GIF, JPEG, WEBP, png
-
-
-def _csrf(client: TestClient) -> str:
-    return next(m.value for m in client.session.cookie_jar if m.key == "kindred_csrf")
-
-
-async def _page_login(client: TestClient, person: Api) -> None:
-    client.session.cookie_jar.clear()
-    await client.get("/login")
-    response = await client.post(
-        "/login", data={"username": person.username, "password": person.password, "csrf_token": _csrf(client)}
-    )
-    assert response.status == 200, await response.text()
 
 
 async def _put(person: Api, data: bytes, kind: str, status: int) -> dict[str, object]:
@@ -46,7 +33,7 @@ async def test_an_uploaded_png_is_served_to_people_and_set_in_matrix(
     assert saved["avatar_url"].startswith(f"/avatars/{ada.username}?v=")
     assert fake_accounts.avatars[f"@{ada.username}:localhost"] == ("image/png", image)
 
-    await _page_login(offline_client, bo)
+    await page_login(offline_client, bo)
     response = await offline_client.get(saved["avatar_url"])
     assert response.status == 200
     assert response.headers["Content-Type"] == "image/png"
@@ -59,7 +46,7 @@ async def test_an_uploaded_png_is_served_to_people_and_set_in_matrix(
 
 async def test_every_accepted_type_by_multipart(offline_client: TestClient) -> None:
     ada = await sign_up(offline_client, "ada")
-    await _page_login(offline_client, ada)
+    await page_login(offline_client, ada)
     for data, kind in [(GIF, "image/gif"), (JPEG, "image/jpeg"), (WEBP, "image/webp")]:
         form = aiohttp.FormData()
         form.add_field("avatar", data, content_type=kind, filename="me")
@@ -83,7 +70,7 @@ async def test_wrong_types_and_sizes_are_refused_and_nothing_is_kept(
         body = await _put(ada, data, kind, status)
         assert body["error"]["code"] == code, body
     assert fake_accounts.avatars == {}
-    await _page_login(offline_client, ada)
+    await page_login(offline_client, ada)
     assert (await offline_client.get(f"/avatars/{ada.username}")).status == 404
 
 
@@ -100,7 +87,7 @@ async def test_the_picture_stays_when_the_homeserver_is_down(
     ada = await sign_up(offline_client, "ada")
     fake_accounts.fail_with = HomeserverDown("down")
     await _put(ada, png(), "image/png", 200)
-    await _page_login(offline_client, ada)
+    await page_login(offline_client, ada)
     assert (await offline_client.get(f"/avatars/{ada.username}")).status == 200
 
 
@@ -111,7 +98,7 @@ async def test_pictures_need_a_login_and_hide_like_profiles(offline_client: Test
     anonymous = await offline_client.get(f"/avatars/{ada.username}", allow_redirects=False)
     assert anonymous.status == 303
     await bo.call("POST", f"/users/{ada.username}/block", 200)
-    await _page_login(offline_client, bo)
+    await page_login(offline_client, bo)
     assert (await offline_client.get(f"/avatars/{ada.username}")).status == 404
     assert (await offline_client.get("/avatars/nobody-here")).status == 404
 
@@ -119,9 +106,9 @@ async def test_pictures_need_a_login_and_hide_like_profiles(offline_client: Test
 async def test_the_profile_form_uploads_and_pages_show_pictures_or_initials(offline_client: TestClient) -> None:
     ada = await sign_up(offline_client, "ada", "Ada", interests=["chess"])
     await sign_up(offline_client, "bo", "Bo", interests=["chess"])
-    await _page_login(offline_client, ada)
+    await page_login(offline_client, ada)
     form = aiohttp.FormData()
-    form.add_field("csrf_token", _csrf(offline_client))
+    form.add_field("csrf_token", csrf_token(offline_client))
     form.add_field("avatar", png(), content_type="image/png", filename="me.png")
     response = await offline_client.post("/profile/avatar", data=form)
     page = await response.text()
@@ -129,7 +116,7 @@ async def test_the_profile_form_uploads_and_pages_show_pictures_or_initials(offl
     assert f'src="/avatars/{ada.username}?v=' in page
 
     form = aiohttp.FormData()
-    form.add_field("csrf_token", _csrf(offline_client))
+    form.add_field("csrf_token", csrf_token(offline_client))
     form.add_field("avatar", b"not an image", content_type="image/png", filename="me.png")
     refused = await (await offline_client.post("/profile/avatar", data=form)).text()
     assert "must be a PNG, JPEG, GIF or WebP" in refused
@@ -140,7 +127,7 @@ async def test_the_profile_form_uploads_and_pages_show_pictures_or_initials(offl
 
 async def test_the_upload_form_needs_its_csrf_token(offline_client: TestClient) -> None:
     ada = await sign_up(offline_client, "ada")
-    await _page_login(offline_client, ada)
+    await page_login(offline_client, ada)
     form = aiohttp.FormData()
     form.add_field("avatar", png(), content_type="image/png", filename="me.png")
     response = await offline_client.post("/profile/avatar", data=form)
@@ -164,7 +151,7 @@ async def test_the_picture_becomes_the_matrix_avatar(kindred, homeserver) -> Non
 async def test_an_unnamed_type_is_read_from_the_bytes(offline_client: TestClient) -> None:
     ada = await sign_up(offline_client, "ada")
     await _put(ada, GIF, "application/octet-stream", 200)
-    await _page_login(offline_client, ada)
+    await page_login(offline_client, ada)
     assert (await offline_client.get(f"/avatars/{ada.username}")).headers["Content-Type"] == "image/gif"
 
 
@@ -190,7 +177,7 @@ async def test_a_removed_picture_is_gone_here_and_in_matrix(
     assert await ada.call("DELETE", "/me/avatar", 200) == {"avatar_url": None}
     assert f"@{ada.username}:localhost" not in fake_accounts.avatars
     assert (await ada.call("GET", "/me", 200))["avatar_url"] is None
-    await _page_login(offline_client, ada)
+    await page_login(offline_client, ada)
     assert (await offline_client.get(saved["avatar_url"])).status == 404
     # Removing twice: there is nothing left to remove.
     error = await ada.call("DELETE", "/me/avatar", 404)
@@ -209,7 +196,7 @@ async def test_removing_still_works_with_the_homeserver_down(
 
 async def test_the_profile_page_removes_the_picture(offline_client: TestClient) -> None:
     ada = await sign_up(offline_client, "ada", "Ada")
-    await _page_login(offline_client, ada)
+    await page_login(offline_client, ada)
     before = await (await offline_client.get("/profile")).text()
     assert "Remove picture" not in before
     await _put(ada, png(), "image/png", 200)
@@ -217,7 +204,7 @@ async def test_the_profile_page_removes_the_picture(offline_client: TestClient) 
     assert "Remove picture" in page
     # Like every form, it needs its CSRF token.
     assert (await offline_client.post("/profile/avatar/remove", data={})).status == 403
-    response = await offline_client.post("/profile/avatar/remove", data={"csrf_token": _csrf(offline_client)})
+    response = await offline_client.post("/profile/avatar/remove", data={"csrf_token": csrf_token(offline_client)})
     page = await response.text()
     assert response.status == 200 and "Picture removed." in page
     assert f'src="/avatars/{ada.username}?v=' not in page and "Remove picture" not in page

@@ -18,7 +18,7 @@ from domain.ports import HomeserverDown, InviteRefused, MatrixIdUnreachable
 from store import users
 from store.timeutil import iso, utc_now
 from tests.conftest import FakeAccounts, FakeDirectMessages
-from tests.helpers import Api, assert_status, sign_up, unique
+from tests.helpers import Api, assert_status, csrf_token, sign_up, unique
 from web import keys
 
 REMOTE = "@bob:elsewhere.example"
@@ -227,12 +227,8 @@ async def test_linking_needs_federation(tmp_path, aiohttp_client, fake_direct: F
     assert fake_direct.sent == []
 
 
-def _csrf(client: TestClient) -> str:
-    return next(m.value for m in client.session.cookie_jar if m.key == "kindred_csrf")
-
-
 async def _post(client: TestClient, path: str, form: dict[str, str], status: int = 200) -> str:
-    response = await client.post(path, data={**form, "csrf_token": _csrf(client)})
+    response = await client.post(path, data={**form, "csrf_token": csrf_token(client)})
     text = await response.text()
     assert response.status == status, f"{path} -> {response.status}: {text}"
     return text

@@ -12,25 +12,13 @@ from nio import AsyncClient, LoginError, LoginResponse
 
 from domain import moderation
 from tests.databases import database_env
-from tests.helpers import Api, eventually, sign_up
+from tests.helpers import csrf_token, eventually, page_login, sign_up
 from web import keys
-
-
-def _csrf(client: TestClient) -> str:
-    return next(m.value for m in client.session.cookie_jar if m.key == "kindred_csrf")
-
-
-async def _page_login(client: TestClient, person: Api) -> None:
-    await client.get("/login")
-    response = await client.post(
-        "/login", data={"username": person.username, "password": person.password, "csrf_token": _csrf(client)}
-    )
-    assert response.status == 200, await response.text()
 
 
 async def test_only_operators_see_admin_pages(offline_client: TestClient) -> None:
     person = await sign_up(offline_client, "plain")
-    await _page_login(offline_client, person)
+    await page_login(offline_client, person)
     response = await offline_client.get("/admin")
     assert response.status == 403 and "Only operators" in await response.text()
     ctx = offline_client.app[keys.KINDRED]
@@ -52,9 +40,9 @@ async def test_suspension_hides_closes_blocks_login_and_is_logged(
     await friend.call("POST", f"/requests/{sent['request']['id']}/accept", 200)
     pending = await waiting.call("POST", "/requests", 201, json={"to": bad.username})
 
-    await _page_login(offline_client, operator)
+    await page_login(offline_client, operator)
     response = await offline_client.post(
-        f"/admin/users/{bad.username}/suspend", data={"reason": "spam", "csrf_token": _csrf(offline_client)}
+        f"/admin/users/{bad.username}/suspend", data={"reason": "spam", "csrf_token": csrf_token(offline_client)}
     )
     assert response.status == 200 and f"Suspended {bad.username}" in await response.text()
 
@@ -78,7 +66,7 @@ async def test_suspension_hides_closes_blocks_login_and_is_logged(
     assert "suspend" in text and "spam" in text and operator.username in text
 
     response = await offline_client.post(
-        f"/admin/users/{bad.username}/unsuspend", data={"csrf_token": _csrf(offline_client)}
+        f"/admin/users/{bad.username}/unsuspend", data={"csrf_token": csrf_token(offline_client)}
     )
     assert response.status == 200
     login = await offline_client.post(
@@ -93,7 +81,7 @@ async def test_admin_forms_need_the_csrf_token(offline_client: TestClient) -> No
     operator = await sign_up(offline_client, "op")
     target = await sign_up(offline_client, "target")
     await moderation.set_admin(ctx, moderation.COMMAND_LINE, operator.username, True)
-    await _page_login(offline_client, operator)
+    await page_login(offline_client, operator)
     response = await offline_client.post(f"/admin/users/{target.username}/suspend", data={"reason": "x"})
     assert response.status == 403
     await target.call("GET", "/me", 200)

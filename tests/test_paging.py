@@ -6,19 +6,7 @@ import re
 
 from aiohttp.test_utils import TestClient
 
-from tests.helpers import Api, sign_up
-
-
-def _csrf(client: TestClient) -> str:
-    return next(m.value for m in client.session.cookie_jar if m.key == "kindred_csrf")
-
-
-async def _page_login(client: TestClient, person: Api) -> None:
-    await client.get("/login")
-    response = await client.post(
-        "/login", data={"username": person.username, "password": person.password, "csrf_token": _csrf(client)}
-    )
-    assert response.status == 200, await response.text()
+from tests.helpers import page_login, sign_up
 
 
 def _count(page: str, marker: str) -> int:
@@ -29,7 +17,7 @@ async def test_discover_pages_through_suggestions(offline_client: TestClient) ->
     ada = await sign_up(offline_client, "ada", interests=["chess"])
     for n in range(25):
         await sign_up(offline_client, f"p{n}", interests=["chess"])
-    await _page_login(offline_client, ada)
+    await page_login(offline_client, ada)
 
     first = await (await offline_client.get("/discover?interest=chess")).text()
     assert _count(first, 'class="card person"') == 20
@@ -51,7 +39,7 @@ async def test_matches_and_request_history_page(offline_client: TestClient) -> N
         other = await sign_up(offline_client, f"m{n}", interests=["chess"])
         sent = await other.call("POST", "/requests", 201, json={"to": ada.username})
         await ada.call("POST", f"/requests/{sent['request']['id']}/accept", 200)
-    await _page_login(offline_client, ada)
+    await page_login(offline_client, ada)
 
     first = await (await offline_client.get("/matches")).text()
     assert _count(first, 'class="card match"') == 20 and 'rel="next"' in first
@@ -68,7 +56,7 @@ async def test_matches_and_request_history_page(offline_client: TestClient) -> N
 
 async def test_short_lists_have_no_pager(offline_client: TestClient) -> None:
     ada = await sign_up(offline_client, "ada", interests=["chess"])
-    await _page_login(offline_client, ada)
+    await page_login(offline_client, ada)
     for path in ("/discover", "/matches", "/requests"):
         page = await (await offline_client.get(path)).text()
         assert 'class="pager"' not in page, path

@@ -5,21 +5,8 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 
 from domain import moderation
-from tests.helpers import Api, sign_up
+from tests.helpers import csrf_token, page_login, sign_up
 from web import keys
-
-
-def _csrf(client: TestClient) -> str:
-    return next(m.value for m in client.session.cookie_jar if m.key == "kindred_csrf")
-
-
-async def _page_login(client: TestClient, person: Api) -> None:
-    client.session.cookie_jar.clear()
-    await client.get("/login")
-    response = await client.post(
-        "/login", data={"username": person.username, "password": person.password, "csrf_token": _csrf(client)}
-    )
-    assert response.status == 200, await response.text()
 
 
 async def test_own_blocks_are_listed_and_only_the_blocker_lifts_them(offline_client: TestClient) -> None:
@@ -44,16 +31,16 @@ async def test_own_blocks_are_listed_and_only_the_blocker_lifts_them(offline_cli
 async def test_block_and_unblock_through_the_pages(offline_client: TestClient) -> None:
     ada = await sign_up(offline_client, "ada")
     bo = await sign_up(offline_client, "bo")
-    await _page_login(offline_client, ada)
+    await page_login(offline_client, ada)
     profile = await offline_client.get(f"/u/{bo.username}")
     assert f"/u/{bo.username}/block" in await profile.text()
-    blocked = await offline_client.post(f"/u/{bo.username}/block", data={"csrf_token": _csrf(offline_client)})
+    blocked = await offline_client.post(f"/u/{bo.username}/block", data={"csrf_token": csrf_token(offline_client)})
     text = await blocked.text()
     assert blocked.url.path == "/blocks" and "You blocked" in text and f"@{bo.username}" in text
     gone = await offline_client.get(f"/u/{bo.username}")
     assert gone.status == 404
     lifted = await offline_client.post(
-        f"/blocks/{bo.username}/unblock", data={"csrf_token": _csrf(offline_client)}
+        f"/blocks/{bo.username}/unblock", data={"csrf_token": csrf_token(offline_client)}
     )
     assert "You unblocked" in await lifted.text() and "not blocked anyone" in await lifted.text()
 
@@ -72,28 +59,28 @@ async def test_reports_reach_the_queue_and_are_resolved_once(offline_client: Tes
     await reporter.call("POST", f"/users/{reporter.username}/report", 400, json={"reason": "me"})
 
     # Through the profile page too.
-    await _page_login(offline_client, reporter)
+    await page_login(offline_client, reporter)
     thanked = await offline_client.post(
-        f"/u/{troll.username}/report", data={"reason": "again", "csrf_token": _csrf(offline_client)}
+        f"/u/{troll.username}/report", data={"reason": "again", "csrf_token": csrf_token(offline_client)}
     )
     assert "operators will look" in await thanked.text()
 
-    await _page_login(offline_client, reporter)
+    await page_login(offline_client, reporter)
     assert (await offline_client.get("/admin/reports")).status == 403
 
-    await _page_login(offline_client, operator)
+    await page_login(offline_client, operator)
     queue = await offline_client.get("/admin/reports")
     text = await queue.text()
     assert queue.status == 200 and text.count(f"reported by {reporter.username}") == 2
     assert "&lt;b&gt;spam&lt;/b&gt;" in text and "<b>spam</b>" not in text
     report_id = created["report"]["id"]
     resolved = await offline_client.post(
-        f"/admin/reports/{report_id}/resolve", data={"csrf_token": _csrf(offline_client)}
+        f"/admin/reports/{report_id}/resolve", data={"csrf_token": csrf_token(offline_client)}
     )
     text = await resolved.text()
     assert f"Report {report_id} resolved" in text and text.count(f"reported by {reporter.username}") == 1
     again = await offline_client.post(
-        f"/admin/reports/{report_id}/resolve", data={"csrf_token": _csrf(offline_client)}
+        f"/admin/reports/{report_id}/resolve", data={"csrf_token": csrf_token(offline_client)}
     )
     assert again.status == 404
     everything = await offline_client.get("/admin/reports?show=all")
