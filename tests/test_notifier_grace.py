@@ -8,7 +8,8 @@ homeserver in test_bot_notifications.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import contextlib
+from typing import Any, AsyncIterator
 
 from domain import events
 from matcher.notifier import Notifier
@@ -77,10 +78,11 @@ async def test_an_acceptance_without_a_pending_room_is_told_at_once(offline_clie
     assert [body for _, body in rooms.notices if "accepted your request" in body]
 
 
-async def test_ready_notices_wait_for_the_rooms_being_made_and_nothing_else_does(offline_client) -> None:
+@contextlib.asynccontextmanager
+async def _recording(offline_client: Any, rooms_idle: asyncio.Event, ready_hold: float) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A running notifier that notes the type of each event it would act on."""
     ctx = offline_client.app[keys.KINDRED]
-    rooms_idle = asyncio.Event()  # rooms are being made
-    notifier = Notifier(ctx, FakeRooms(), FakeDirect(), rooms_idle=rooms_idle, ready_hold=60)  # type: ignore[arg-type]
+    notifier = Notifier(ctx, FakeRooms(), FakeDirect(), rooms_idle=rooms_idle, ready_hold=ready_hold)  # type: ignore[arg-type]
     handled: list[str] = []
 
     async def record(event: events.Event) -> None:
@@ -90,6 +92,15 @@ async def test_ready_notices_wait_for_the_rooms_being_made_and_nothing_else_does
     running = asyncio.create_task(notifier.run())
     await asyncio.sleep(0)  # subscribed
     try:
+        yield ctx, handled
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+
+
+async def test_ready_notices_wait_for_the_rooms_being_made_and_nothing_else_does(offline_client) -> None:
+    rooms_idle = asyncio.Event()  # rooms are being made
+    async with _recording(offline_client, rooms_idle, ready_hold=60) as (ctx, handled):
         ctx.events.publish(events.Event(events.MATCH_READY, (1, 2), {"match_id": 7}))
         ctx.events.publish(events.Event(events.REQUEST_RECEIVED, (1, 2), {"request_id": 3}))
         # The request's notice goes at once, not behind the held one...
@@ -99,30 +110,14 @@ async def test_ready_notices_wait_for_the_rooms_being_made_and_nothing_else_does
         # ...and the ready notice as soon as the rooms are made.
         rooms_idle.set()
         await eventually(lambda: asyncio.sleep(0, handled == [events.REQUEST_RECEIVED, events.MATCH_READY]), timeout=5)
-    finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
 
 
 async def test_a_ready_notice_is_held_for_a_bounded_time_only(offline_client) -> None:
-    ctx = offline_client.app[keys.KINDRED]
     rooms_idle = asyncio.Event()  # rooms that never stop coming
-    notifier = Notifier(ctx, FakeRooms(), FakeDirect(), rooms_idle=rooms_idle, ready_hold=0.3)  # type: ignore[arg-type]
-    handled: list[str] = []
-
-    async def record(event: events.Event) -> None:
-        handled.append(event.type)
-
-    notifier.handle = record  # type: ignore[method-assign]
-    running = asyncio.create_task(notifier.run())
-    await asyncio.sleep(0)  # subscribed
-    try:
+    async with _recording(offline_client, rooms_idle, ready_hold=0.3) as (ctx, handled):
         ctx.events.publish(events.Event(events.MATCH_READY, (1, 2), {"match_id": 7}))
         await eventually(lambda: asyncio.sleep(0, handled == [events.MATCH_READY]), timeout=5)
         assert not rooms_idle.is_set()
-    finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
 
 
 async def test_a_held_ready_notice_keeps_the_accepted_news_from_going_alone(offline_client) -> None:
