@@ -1,6 +1,6 @@
 """The naive reference for suggestions: load every profile, score in Python.
 
-It shares nothing with Kindred's query but the ranking rules (matcher.ranking):
+It shares nothing with Kindred's query but the ranking rules (domain.ranking):
 weight ln(1 + N / n) per shared interest, where N counts active people and n
 the active people listing the interest (counted here from the rows, not read
 from ``interests.user_count``); highest score first, ties broken by more
@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from matcher.ranking import idf
+from domain.ranking import idf
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""Matching (ranking suggestions) and the matcher bot."""
+"""The matcher bot and its workers: room worker, notices, commands, sync."""

@@ -11,7 +11,7 @@ from typing import Awaitable, Callable
 from domain import matches, profiles, requests
 from domain.context import Kindred
 from domain.errors import KindredError
-from matcher import suggestions
+from domain import suggestions
 from matcher.help import direct_help
 from matcher.replies import Reply
 from store.users import User

@@ -1,4 +1,4 @@
-"""Candidate scoring in SQL, for one pass of the ranking in matcher.suggestions.
+"""Candidate scoring in SQL, for one pass of the ranking in domain.suggestions.
 
 A pass reads the interest -> people index for the viewer's rarest interests
 (the ``sources``) and sums each person's weights from those lists. The other

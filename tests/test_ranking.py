@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from matcher import suggestions as suggestion_engine
-from matcher.ranking import idf, score
+from domain import suggestions as suggestion_engine
+from domain.ranking import idf, score
 from store import interests, users
 from web import keys
 from web.auth import issue_access_token

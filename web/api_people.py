@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from domain import avatars, profiles
-from matcher import suggestions
+from domain import suggestions
 from web import keys, serializers
 from web.bodies import json_object, upload
 

@@ -8,7 +8,7 @@ from aiohttp import web
 from domain import avatars, profiles
 from domain.errors import KindredError
 from domain.matches import shared
-from matcher import suggestions
+from domain import suggestions
 from web import keys
 from web.errors import STATUS
 from web.pages import PAGE_SIZE, current_user, page_number, pager, redirect

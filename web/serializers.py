@@ -9,7 +9,7 @@ from domain.context import Links
 from domain.linking import LinkStatus
 from domain.matches import MatchView
 from domain.profiles import Profile
-from matcher.suggestions import Suggestion
+from domain.suggestions import Suggestion
 from store.reports import Report
 from store.requests import Request
 from store.users import User

@@ -1,6 +1,6 @@
 """Suggestions: other people ranked by the interests they share with you.
 
-The ranking is the reference's (matcher.ranking): each shared interest weighs
+The ranking is the reference's (domain.ranking): each shared interest weighs
 ln(1 + N / n); highest sum first, then more shared interests, then username.
 Finding the top without scoring everyone who shares a popular interest:
 people are reached through the viewer's rarest interests first (the
@@ -19,7 +19,7 @@ import aiosqlite
 from domain import validation
 from domain.context import Kindred
 from domain.errors import KindredError
-from matcher.ranking import idf
+from domain.ranking import idf
 from store import interests, suggestions, users
 from store.interests import HeldInterest
 from store.suggestions import Candidate
