@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres unit bench install browser-deps postgres-deps clean
+.PHONY: run test lint test-sqlite test-postgres unit bench install browser-deps postgres-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,12 @@ postgres-deps:
 	fi
 	@"$$(.ci/with-postgres --bindir)/postgres" --version
 
-# The whole suite on each store: SQLite (the default), then PostgreSQL.
-test: test-sqlite test-postgres
+# The house rules a machine checks (the import layers), then the whole
+# suite on each store: SQLite (the default), then PostgreSQL.
+test: lint test-sqlite test-postgres
+
+lint: $(STAMP)
+	$(BIN)/lint-imports
 
 test-sqlite: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q -rs
