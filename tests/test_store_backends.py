@@ -9,8 +9,11 @@ from aiohttp.test_utils import TestClient
 
 from store.database import Database
 from store.migrations import LATEST, MIGRATIONS
+from store.migrations import __path__ as _migrations_path
 from tests.databases import database_url_for, query
 from tests.helpers import sign_up
+
+MIGRATIONS_DIR = _migrations_path[0]
 
 
 async def test_every_migration_is_applied_once_and_reopening_changes_nothing(tmp_path: Path) -> None:
@@ -21,6 +24,12 @@ async def test_every_migration_is_applied_once_and_reopening_changes_nothing(tmp
     rows = await query(tmp_path, "SELECT version FROM schema_version ORDER BY version")
     assert [row[0] for row in rows] == [number for number, _, _ in MIGRATIONS]
     assert rows[-1][0] == LATEST
+
+
+def test_every_step_file_registers_itself_with_a_description() -> None:
+    files = sorted(Path(MIGRATIONS_DIR).glob("v[0-9][0-9][0-9]_*.py"))
+    assert [int(path.name[1:4]) for path in files] == [number for number, _, _ in MIGRATIONS]
+    assert all(description.strip() for _, description, _ in MIGRATIONS)
 
 
 async def test_a_nul_character_in_a_lookup_finds_nobody(offline_client: TestClient) -> None:

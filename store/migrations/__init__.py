@@ -10,10 +10,11 @@ rare statement that must differ.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
+import re
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
-
-from store.migrations import v001_initial, v002_bot, v004_moderation, v005_matrix_links, v006_population, v007_report_review, v008_avatars
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -23,16 +24,29 @@ logger = logging.getLogger(__name__)
 # (connection, dialect): "sqlite" or "postgresql".
 Step = Callable[[Any, str], Awaitable[None]]
 
-# (version, description, step): append only; never edit a released step.
-MIGRATIONS: list[tuple[int, str, Step]] = [
-    (1, v001_initial.DESCRIPTION, v001_initial.upgrade),
-    (2, v002_bot.DESCRIPTION, v002_bot.upgrade),
-    (4, v004_moderation.DESCRIPTION, v004_moderation.upgrade),
-    (5, v005_matrix_links.DESCRIPTION, v005_matrix_links.upgrade),
-    (6, v006_population.DESCRIPTION, v006_population.upgrade),
-    (7, v007_report_review.DESCRIPTION, v007_report_review.upgrade),
-    (8, v008_avatars.DESCRIPTION, v008_avatars.upgrade),
-]
+# A step is a module of this package named vNNN_what.py with a DESCRIPTION and
+# an ``upgrade(conn, dialect)``; adding the file registers it. Never edit a
+# released step. Number 3 was reserved by work that landed without a schema
+# change: no step and no database carries it.
+_STEP_NAME = re.compile(r"^v(\d{3})_\w+$")
+
+
+def _discover() -> list[tuple[int, str, Step]]:
+    steps = []
+    for info in pkgutil.iter_modules(__path__):
+        found = _STEP_NAME.match(info.name)
+        if found is None:
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        steps.append((int(found.group(1)), str(module.DESCRIPTION), module.upgrade))
+    numbers = [number for number, _, _ in steps]
+    if len(numbers) != len(set(numbers)):
+        raise RuntimeError(f"two migrations share a number: {sorted(numbers)}")
+    return sorted(steps, key=lambda step: step[0])
+
+
+# (version, description, step), in order.
+MIGRATIONS: list[tuple[int, str, Step]] = _discover()
 LATEST = MIGRATIONS[-1][0]
 
 
