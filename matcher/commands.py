@@ -15,23 +15,20 @@ from dataclasses import dataclass
 
 from bridge.bot_rooms import BotRooms
 from bridge.bot_sync import Message
-from domain import accounts, bot_state, events, linking
-from domain.bot_state import RoomRole
+from domain import accounts, bot_state, events
 from domain.context import Kindred
 from domain.errors import KindredError
-from matcher.direct_commands import DIRECT
+from matcher import command_table
+from matcher.calls import Call, Place, Spec
 from matcher.direct_rooms import DirectRooms
 from matcher.icebreakers import Icebreakers
 from matcher.replies import Reply
-from matcher.room_commands import ROOM, RoomCall, Said
 from matcher.throttle import CommandThrottle
 from store.users import User
 
 logger = logging.getLogger(__name__)
 
 _COMMAND = re.compile(r"^!([a-z][a-z0-9_-]*)(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
-# Room commands whose answers (errors included) only the sender should see.
-_PRIVATE = {"block", "report"}
 
 
 @dataclass(frozen=True)
@@ -67,66 +64,47 @@ class Commands:
         if command is None or message.sender == self._rooms.user_id:
             return
         role = await bot_state.role_of(self._ctx, message.room_id)
-        # A code comes back in the room the bot sent it to, which is nobody's
-        # direct room yet: the sender is not on Kindred until it checks out.
-        if role is None and command.name != "verify":
+        spec = command_table.find(command.name)
+        if role is None and (spec is None or Place.UNKNOWN not in spec.places):
+            # Not a room of Kindred's: the bot keeps quiet there.
             return
         verdict = self._throttle.check(message.sender)
         if not verdict.allowed:
             if verdict.warn_seconds is not None:
                 await self._say(message.room_id, _slow_down(verdict.warn_seconds))
             return
-        if command.name == "verify":
-            await self._say(message.room_id, await _verify_link(self._ctx, message, command.args))
-            return
         sender = await accounts.by_matrix_id(self._ctx, message.sender)
-        said = await self._answer(role, sender, command)
-        self._count(command, sender)
-        if said.reply is None:
+        call = Call(self._ctx, message.room_id, message.sender, sender, role, command.args, self._icebreakers)
+        reply = await self._answer(call, command, spec)
+        self._count(command, spec, sender)
+        if reply is None:
             return
-        if said.private and sender is not None:
+        private = spec is not None and spec.private and role is not None and role.match is not None
+        if private and sender is not None:
             room_id = await self._direct.room_for(sender)
             if room_id is not None:
-                await self._say(room_id, said.reply)
+                await self._say(room_id, reply)
         else:
-            await self._say(message.room_id, said.reply)
+            await self._say(message.room_id, reply)
 
-    async def _answer(self, role: RoomRole, sender: User | None, command: Command) -> Said:
-        private = role.match is not None and command.name in _PRIVATE
+    async def _answer(self, call: Call, command: Command, spec: Spec | None) -> Reply | None:
+        if spec is None or not spec.anyone:
+            refusal = _refusal(call)
+            if refusal is not None:
+                return refusal
+        if spec is None or _place(call) not in spec.places:
+            return _unknown(command)
         try:
-            if role.direct_owner is not None:
-                return Said(await self._direct_command(role.direct_owner, sender, command))
-            assert role.match is not None
-            return await self._room_command(role, sender, command)
+            return await spec.handler(call)
         except KindredError as exc:
             reply = Reply(exc.message)
             if exc.retry_after:
                 reply.text(f" (try again in {exc.retry_after} s)")
-            return Said(reply, private)
+            return reply
 
-    async def _direct_command(self, owner: User, sender: User | None, command: Command) -> Reply:
-        if sender is None or sender.id != owner.id:
-            return Reply("Sorry, I only take commands here from the person this room is for.")
-        handler = DIRECT.get(command.name)
-        if handler is None:
-            return _unknown(command)
-        return await handler(self._ctx, sender, command.args)
-
-    async def _room_command(self, role: RoomRole, sender: User | None, command: Command) -> Said:
-        match = role.match
-        assert match is not None
-        if sender is None or not match.involves(sender.id):
-            return Said(Reply("Sorry, only the two people matched in this room can use my commands."))
-        if match.status == "closed":
-            return Said(Reply("This match is closed."))
-        handler = ROOM.get(command.name)
-        if handler is None:
-            return Said(_unknown(command))
-        return await handler(RoomCall(self._ctx, sender, match, command.args, self._icebreakers))
-
-    def _count(self, command: Command, sender: User | None) -> None:
+    def _count(self, command: Command, spec: Spec | None, sender: User | None) -> None:
         # A fixed set of names: anything else counts as "unknown" (it is a metrics label).
-        name = command.name if command.name in DIRECT or command.name in ROOM else "unknown"
+        name = spec.name if spec is not None else "unknown"
         who = (sender.id,) if sender is not None else ()
         self._ctx.events.publish(events.Event(events.BOT_COMMAND, who, {"command": name}))
 
@@ -134,13 +112,25 @@ class Commands:
         await self._rooms.notice(room_id, reply.body, reply.formatted)
 
 
-async def _verify_link(ctx: Kindred, message: Message, code: str) -> Reply:
-    try:
-        user = await linking.verify_in_room(ctx, message.sender, message.room_id, code)
-    except KindredError as exc:
-        return Reply(exc.message)
-    reply = Reply("Verified! ").person(user.display_name, user.username)
-    return reply.text(" on Kindred now uses this Matrix ID: your match rooms and my messages come here.")
+def _place(call: Call) -> Place:
+    if call.role is None:
+        return Place.UNKNOWN
+    return Place.MATCH if call.role.match is not None else Place.DIRECT
+
+
+def _refusal(call: Call) -> Reply | None:
+    """Why the sender may not command in this room, or None when they may."""
+    role, sender = call.role, call.sender
+    if role is not None and role.direct_owner is not None:
+        if sender is None or sender.id != role.direct_owner.id:
+            return Reply("Sorry, I only take commands here from the person this room is for.")
+        return None
+    if role is not None and role.match is not None:
+        if sender is None or not role.match.involves(sender.id):
+            return Reply("Sorry, only the two people matched in this room can use my commands.")
+        if role.match.status == "closed":
+            return Reply("This match is closed.")
+    return None
 
 
 def _unknown(command: Command) -> Reply:

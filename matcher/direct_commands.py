@@ -6,19 +6,12 @@ arguments, call, say what happened. Rules live in ``domain``, not here.
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
-
-from domain import matches, profiles, requests
-from domain.context import Kindred
+from domain import matches, profiles, requests, suggestions
 from domain.errors import KindredError
-from domain import suggestions
-from matcher.help import direct_help
+from matcher.calls import Call
 from matcher.replies import Reply
-from store.users import User
 
 SUGGESTIONS = 5
-
-DirectHandler = Callable[[Kindred, User, str], Awaitable[Reply]]
 
 
 def username_in(args: str, usage: str) -> tuple[str, str]:
@@ -30,13 +23,9 @@ def username_in(args: str, usage: str) -> tuple[str, str]:
     return name, rest.strip()
 
 
-async def show_help(ctx: Kindred, user: User, args: str) -> Reply:
-    return direct_help()
-
-
-async def show_requests(ctx: Kindred, user: User, args: str) -> Reply:
-    incoming = await requests.list_requests(ctx, user, "incoming", "pending")
-    outgoing = await requests.list_requests(ctx, user, "outgoing", "pending")
+async def show_requests(call: Call) -> Reply:
+    incoming = await requests.list_requests(call.ctx, call.person, "incoming", "pending")
+    outgoing = await requests.list_requests(call.ctx, call.person, "outgoing", "pending")
     reply = Reply().bold("Waiting for your answer:")
     for r in incoming:
         reply.item().person(r.from_display_name, r.from_username)
@@ -53,25 +42,25 @@ async def show_requests(ctx: Kindred, user: User, args: str) -> Reply:
     return reply
 
 
-async def accept(ctx: Kindred, user: User, args: str) -> Reply:
-    name, _ = username_in(args, "!accept <username>")
-    pending = await requests.find_pending_from(ctx, user, name)
-    await requests.accept(ctx, user, pending.id)
+async def accept(call: Call) -> Reply:
+    name, _ = username_in(call.args, "!accept <username>")
+    pending = await requests.find_pending_from(call.ctx, call.person, name)
+    await requests.accept(call.ctx, call.person, pending.id)
     reply = Reply("You and ").person(pending.from_display_name, pending.from_username)
     return reply.text(" matched! I'm opening your private room and will tell you here when it is ready.")
 
 
-async def reject(ctx: Kindred, user: User, args: str) -> Reply:
-    name, _ = username_in(args, "!reject <username>")
-    pending = await requests.find_pending_from(ctx, user, name)
-    await requests.reject(ctx, user, pending.id)
+async def reject(call: Call) -> Reply:
+    name, _ = username_in(call.args, "!reject <username>")
+    pending = await requests.find_pending_from(call.ctx, call.person, name)
+    await requests.reject(call.ctx, call.person, pending.id)
     reply = Reply("Declined the request from ")
     return reply.person(pending.from_display_name, pending.from_username).text(".")
 
 
-async def send_request(ctx: Kindred, user: User, args: str) -> Reply:
-    name, note = username_in(args, "!request <username> [note]")
-    outcome = await requests.send(ctx, user, name, note)
+async def send_request(call: Call) -> Reply:
+    name, note = username_in(call.args, "!request <username> [note]")
+    outcome = await requests.send(call.ctx, call.person, name, note)
     sent = outcome.request
     if outcome.match is not None:
         reply = Reply("You had both asked: you and ").person(sent.from_display_name, sent.from_username)
@@ -79,8 +68,8 @@ async def send_request(ctx: Kindred, user: User, args: str) -> Reply:
     return Reply("Request sent to ").person(sent.to_display_name, sent.to_username).text(".")
 
 
-async def suggest(ctx: Kindred, user: User, args: str) -> Reply:
-    found = await suggestions.suggest(ctx, user, args or None, SUGGESTIONS)
+async def suggest(call: Call) -> Reply:
+    found = await suggestions.suggest(call.ctx, call.person, call.args or None, SUGGESTIONS)
     if not found:
         return Reply("No suggestions right now. Add interests with ").code("!interests add <a, b>").text(".")
     reply = Reply().bold("People you might like to meet:")
@@ -90,8 +79,8 @@ async def suggest(ctx: Kindred, user: User, args: str) -> Reply:
     return reply
 
 
-async def show_matches(ctx: Kindred, user: User, args: str) -> Reply:
-    found = [m for m in await matches.list_matches(ctx, user) if m.status != "closed"]
+async def show_matches(call: Call) -> Reply:
+    found = [m for m in await matches.list_matches(call.ctx, call.person) if m.status != "closed"]
     if not found:
         return Reply("No matches yet. ").code("!suggest").text(" finds people to ask.")
     reply = Reply().bold("Your matches:")
@@ -104,16 +93,16 @@ async def show_matches(ctx: Kindred, user: User, args: str) -> Reply:
     return reply
 
 
-async def interests(ctx: Kindred, user: User, args: str) -> Reply:
-    action, _, names = args.partition(" ")
+async def interests(call: Call) -> Reply:
+    action, _, names = call.args.partition(" ")
     if action.lower() in ("add", "remove") and not names.strip():
         raise KindredError("field_required", f"Say which: !interests {action.lower()} <a, b>", "interests")
     if action.lower() == "add":
-        profile = await profiles.add_interests(ctx, user, names)
+        profile = await profiles.add_interests(call.ctx, call.person, names)
     elif action.lower() == "remove":
-        profile = await profiles.remove_interests(ctx, user, names)
+        profile = await profiles.remove_interests(call.ctx, call.person, names)
     elif not action:
-        profile = await profiles.own_profile(ctx, user)
+        profile = await profiles.own_profile(call.ctx, call.person)
     else:
         raise KindredError(
             "invalid_parameter", "Use !interests, !interests add <a, b> or !interests remove <a, b>."
@@ -122,15 +111,3 @@ async def interests(ctx: Kindred, user: User, args: str) -> Reply:
     return reply.line().text("Change them with ").code("!interests add <a, b>").text(" or ").code(
         "!interests remove <a>"
     )
-
-
-DIRECT: dict[str, DirectHandler] = {
-    "help": show_help,
-    "requests": show_requests,
-    "accept": accept,
-    "reject": reject,
-    "request": send_request,
-    "suggest": suggest,
-    "matches": show_matches,
-    "interests": interests,
-}

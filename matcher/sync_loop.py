@@ -23,7 +23,8 @@ from domain import accounts, bot_state
 from domain.context import Kindred
 from matcher.commands import Commands
 from matcher.direct_rooms import DirectRooms
-from matcher.help import direct_help
+from matcher.calls import Place
+from matcher.command_table import help_for
 from matcher.replies import Reply
 
 logger = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ class SyncLoop:
             return
         await self._rooms.join(invite.room_id)
         await self._direct.adopt(inviter, invite.room_id)
-        hello = Reply(f"Hello {inviter.display_name}! ").append(direct_help())
+        hello = Reply(f"Hello {inviter.display_name}! ").append(help_for(Place.DIRECT))
         await self._rooms.notice(invite.room_id, hello.body, hello.formatted)
 
     async def _guarded(self, work: Awaitable[object]) -> None:
