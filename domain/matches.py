@@ -63,12 +63,6 @@ async def load(ctx: Kindred, match_id: int) -> Match | None:
         return await matches.get(conn, match_id)
 
 
-async def in_room(ctx: Kindred, room_id: str) -> Match | None:
-    """The match a Matrix room belongs to, if any (the bot asks this per message)."""
-    async with ctx.db.read() as conn:
-        return await matches.by_room(conn, room_id)
-
-
 async def shared_between(ctx: Kindred, a: int, b: int) -> list[str]:
     async with ctx.db.read() as conn:
         names = await interests.names_for_users(conn, [a, b])

@@ -15,8 +15,3 @@ def idf(population: int, holders: int) -> float:
     holders = max(1, holders)
     population = max(population, holders)
     return math.log1p(population / holders)
-
-
-def score(weights: dict[str, float], mine: set[str], theirs: set[str]) -> float:
-    """The reference scorer, used by tests and the naive benchmark."""
-    return sum(weights[name] for name in mine & theirs)

@@ -106,12 +106,6 @@ async def update_profile(
     )
 
 
-async def count_active(conn: aiosqlite.Connection) -> int:
-    cursor = await conn.execute("SELECT COUNT(*) FROM users WHERE status = 'active'")
-    row = await cursor.fetchone()
-    return int(row[0])
-
-
 async def search(
     conn: aiosqlite.Connection, query: str, exclude_id: int, limit: int
 ) -> list[User]:

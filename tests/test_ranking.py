@@ -15,10 +15,15 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from domain import suggestions as suggestion_engine
-from domain.ranking import idf, score
+from domain.ranking import idf
 from store import interests, users
 from web import keys
 from web.auth import issue_access_token
+
+
+def score(weights: dict[str, float], mine: set[str], theirs: set[str]) -> float:
+    """The reference scorer the served ranking must agree with."""
+    return sum(weights[name] for name in mine & theirs)
 
 # A vocabulary with skewed popularity, so weights differ widely.
 VOCABULARY = [f"topic {n:02d}" for n in range(20)]
@@ -243,6 +248,7 @@ async def test_pending_requests_and_open_matches_are_left_out(offline_client: Te
 
 async def test_the_same_exclusions_through_the_request_api(offline_client: TestClient) -> None:
     from tests.helpers import sign_up
+
 
     ada = await sign_up(offline_client, "ada", interests=["chess", "go"])
     bo = await sign_up(offline_client, "bo", interests=["chess"])

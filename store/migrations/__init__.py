@@ -62,10 +62,6 @@ async def applied_versions(conn: Any) -> set[int]:
     return {int(row[0]) for row in rows}
 
 
-async def current_version(conn: Any) -> int:
-    return max(await applied_versions(conn), default=0)
-
-
 async def upgrade(db: Database) -> None:
     async with db.transaction() as conn:
         applied = await applied_versions(conn)
