@@ -27,7 +27,7 @@ from nio import AsyncClient, AsyncClientConfig, JoinResponse, LoginResponse, Roo
 from benchmarks import matrix
 from benchmarks.harness import Homeserver, Kindred, rss_mb, summary_ms
 from benchmarks.report import Result, Target, ms
-from bridge import bot_sync
+from bridge import sync_reader
 from bridge.matrix_client import MATCH_STATE_TYPE, BotSession, MatrixClient
 from config.secrets import load_or_create_secrets
 
@@ -118,18 +118,18 @@ async def _bot_rooms(bot: MatrixClient, rooms: int, concurrency: int = 24) -> fl
 
 async def _bot_syncs(bot: MatrixClient) -> tuple[float, float, int]:
     """The bot's filtered sync from nothing (every room) and then from there."""
-    filter_id = await bot_sync.upload_filter(bot)
+    filter_id = await sync_reader.upload_filter(bot)
     started = time.perf_counter()
     payload = await bot.request_json(
         "GET", f"/_matrix/client/v3/sync?filter={filter_id}&timeout=0&set_presence=offline", timeout=600
     )
-    bot_sync.parse(payload, bot.user_id)
+    sync_reader.parse(payload, bot.user_id)
     first = time.perf_counter() - started
     seen = len((payload.get("rooms") or {}).get("join") or {})
     since = payload["next_batch"]
     del payload
     started = time.perf_counter()
-    await bot_sync.sync(bot, since, filter_id, 0)
+    await sync_reader.sync(bot, since, filter_id, 0)
     return first, time.perf_counter() - started, seen
 
 

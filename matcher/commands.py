@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from bridge.bot_rooms import BotRooms
-from bridge.bot_sync import Message
+from bridge.sync_reader import Message
 from domain import accounts, bot_state, events
 from domain.context import Kindred
 from domain.errors import KindredError

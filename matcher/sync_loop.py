@@ -14,9 +14,9 @@ import time
 from collections import defaultdict
 from typing import Awaitable, Callable, TypeVar
 
-from bridge import bot_sync
+from bridge import sync_reader
 from bridge.bot_rooms import BotRooms
-from bridge.bot_sync import Batch, Invite, Message
+from bridge.sync_reader import Batch, Invite, Message
 from bridge.errors import BridgeError
 from bridge.matrix_client import MatrixClient
 from domain import accounts, bot_state
@@ -64,7 +64,7 @@ class SyncLoop:
         self._busy_poll = busy_poll
 
     async def run(self) -> None:
-        filter_id = await self._retrying(lambda: bot_sync.upload_filter(self._client))
+        filter_id = await self._retrying(lambda: sync_reader.upload_filter(self._client))
         since = await bot_state.sync_token(self._ctx)
         failures = 0
         while True:
@@ -74,7 +74,7 @@ class SyncLoop:
                 await asyncio.sleep(self._busy_poll)
                 wait_ms = 0
             try:
-                batch = await bot_sync.sync(self._client, since, filter_id, wait_ms)
+                batch = await sync_reader.sync(self._client, since, filter_id, wait_ms)
             except BridgeError as exc:
                 failures += 1
                 if exc.http_status == 400 and since:

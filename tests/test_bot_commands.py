@@ -11,7 +11,7 @@ import random
 
 from nio import RoomCreateResponse, RoomGetStateEventResponse, RoomInviteResponse
 
-from bridge.bot_sync import SYNC_FILTER, Batch, Departure, Invite, Message, parse, sync_filter
+from bridge.sync_reader import SYNC_FILTER, Batch, Departure, Invite, Message, parse, sync_filter
 from domain import events
 from matcher.commands import Command
 from matcher.commands import parse as parse_command

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bridge import bot_sync
-from bridge.bot_sync import Batch
+from bridge import sync_reader
+from bridge.sync_reader import Batch
 from matcher import sync_loop
 from matcher.sync_loop import POLL_MS, SyncLoop
 from web import keys
@@ -28,8 +28,8 @@ async def _waits_asked(offline_client: Any, monkeypatch: Any, rooms_idle: asynci
             await asyncio.Event().wait()  # hold, like a long poll
         return Batch(next_batch=f"s{len(asked)}")
 
-    monkeypatch.setattr(bot_sync, "upload_filter", fake_filter)
-    monkeypatch.setattr(sync_loop.bot_sync, "sync", fake_sync)
+    monkeypatch.setattr(sync_reader, "upload_filter", fake_filter)
+    monkeypatch.setattr(sync_loop.sync_reader, "sync", fake_sync)
     ctx = offline_client.app[keys.KINDRED]
     loop = SyncLoop(ctx, None, None, None, None, rooms_idle=rooms_idle, busy_poll=0.01)  # type: ignore[arg-type]
     running = asyncio.create_task(loop.run())
