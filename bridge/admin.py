@@ -89,6 +89,15 @@ class SynapseAdmin:
             admin_token,
         )
 
+    async def get_user(self, user_id: str, admin_token: str) -> dict[str, Any] | None:
+        """The admin API's view of an account, or None when there is none."""
+        try:
+            return await self._call("GET", f"/_synapse/admin/v2/users/{quote(user_id)}", None, admin_token)
+        except BridgeError as exc:
+            if exc.http_status == 404:
+                return None
+            raise
+
     async def update_user(self, user_id: str, admin_token: str, fields: dict[str, Any]) -> None:
         """Change an account through the admin API (display name, lock)."""
         await self._call("PUT", f"/_synapse/admin/v2/users/{quote(user_id)}", fields, admin_token)

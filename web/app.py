@@ -112,7 +112,7 @@ async def _homeserver(app: web.Application) -> AsyncIterator[None]:
 async def _kindred(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     session = bot_session(app[keys.ADMIN], app[keys.HTTP], settings, app[keys.SECRETS])
-    accounts = app[_ACCOUNTS] or MatrixAccounts(app[keys.ADMIN], _token_of(session))
+    accounts = app[_ACCOUNTS] or MatrixAccounts(app[keys.ADMIN], _token_of(session), settings.server_name)
     own_direct = None if app[_DIRECT] else BotDirectMessages(settings.internal_homeserver_url, session)
     app[keys.KINDRED] = build_kindred(settings, app[keys.DB], accounts, app[_DIRECT] or own_direct)
     yield
