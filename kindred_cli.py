@@ -26,7 +26,7 @@ from bridge.admin import SynapseAdmin
 from bridge.doctor import diagnose
 from bridge.homeserver import BundledHomeserver, HomeserverFailed
 from config import doctor, logs
-from config.secrets import load_or_create_secrets
+from config.secrets import SecretError, load_or_create_secrets
 from config.settings import Settings, SettingsError, load_settings
 from domain import demo, moderation
 from domain.context import Kindred
@@ -61,6 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kindred: bad configuration: {exc}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level, settings.log_format)
+    try:
+        return _dispatch(args, settings)
+    except SecretError as exc:
+        print(f"kindred: bad configuration: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         return asyncio.run(run(settings))
     if args.command == "admin":
