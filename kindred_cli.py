@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import signal
 import sys
@@ -25,7 +26,7 @@ from bridge.accounts import MatrixAccounts
 from bridge.admin import SynapseAdmin
 from bridge.doctor import diagnose
 from bridge.homeserver import BundledHomeserver, HomeserverFailed
-from config import doctor, logs
+from config import doctor, file_modes, logs
 from config.secrets import SecretError, load_or_create_secrets
 from config.settings import Settings, SettingsError, load_settings
 from domain import demo, moderation
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kindred: bad configuration: {exc}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level, settings.log_format)
+    # Secrets, sessions and databases are made owner-only (config/file_modes.py).
+    os.umask(file_modes.OWNER_ONLY_UMASK)
     try:
         return _dispatch(args, settings)
     except SecretError as exc:
@@ -147,6 +150,8 @@ async def demo_action(settings: Settings, count: int, matrix: bool, seed: int | 
 
 
 async def run(settings: Settings) -> int:
+    # An older install left its files readable to others: repaired at start.
+    file_modes.secure(settings.data_dir)
     secrets = load_or_create_secrets(settings.data_dir)
     homeserver: BundledHomeserver | None = None
     if settings.run_homeserver:

@@ -73,7 +73,7 @@ def load_or_create_secrets(data_dir: Path, environ: Mapping[str, str] | None = N
         for name in Secrets.__dataclass_fields__
     }
     if values != stored:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         # Written owner-only and renamed into place so a crash never leaves a
         # half-written secrets file behind.

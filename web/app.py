@@ -21,6 +21,7 @@ from bridge.admin import SynapseAdmin
 from bridge.bot_account import ensure_bot_session
 from bridge.direct_messages import BotDirectMessages
 from bridge.matrix_client import BotSession
+from config import file_modes
 from config.secrets import Secrets
 from config.settings import Settings
 from domain import avatars
@@ -94,6 +95,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     db = Database(settings.data_dir / "kindred.db", settings.database_url)
     await db.open()
+    # SQLite made the database (and its -wal and -shm, which copy its mode)
+    # under whatever umask this process has: owner-only, like the secrets.
+    file_modes.secure(settings.data_dir)
     app[keys.DB] = db
     yield
     await db.close()
