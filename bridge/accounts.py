@@ -61,13 +61,38 @@ class MatrixAccounts:
         # the picture and sets it on the account through the admin API.
         try:
             token = await self._admin_token()
+            old = await self._current_avatar(matrix_user_id, token)
             uri = await self._admin.upload_media(token, content_type, data, filename)
         except BridgeError as exc:
             raise HomeserverDown(str(exc)) from exc
         await self._update(matrix_user_id, {"avatar_url": uri})
+        await self._forget(old, token, keep=uri)
 
     async def clear_avatar(self, matrix_user_id: str) -> None:
+        try:
+            token = await self._admin_token()
+            old = await self._current_avatar(matrix_user_id, token)
+        except BridgeError as exc:
+            raise HomeserverDown(str(exc)) from exc
         await self._update(matrix_user_id, {"avatar_url": ""})
+        await self._forget(old, token)
+
+    async def _current_avatar(self, matrix_user_id: str, token: str) -> str | None:
+        found = await self._admin.get_user(matrix_user_id, token)
+        uri = (found or {}).get("avatar_url")
+        return uri if isinstance(uri, str) and uri else None
+
+    async def _forget(self, uri: str | None, token: str, keep: str | None = None) -> None:
+        """Delete the picture the account no longer shows, so uploads do not
+        pile up in the media repository. Only this homeserver's own media:
+        a picture elsewhere is not ours to delete. Failing here loses nothing
+        the person sees, so it is logged, not raised."""
+        if uri is None or uri == keep or not uri.startswith(f"mxc://{self._server_name}/"):
+            return
+        try:
+            await self._admin.delete_media(token, uri)
+        except BridgeError as exc:
+            logger.warning("could not delete the old avatar %s: %s", uri, exc)
 
     async def _update(self, matrix_user_id: str, fields: dict[str, object]) -> None:
         try:

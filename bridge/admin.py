@@ -116,6 +116,18 @@ class SynapseAdmin:
             raise BridgeError("M_UNKNOWN", "the upload gave no content URI")
         return uri
 
+    async def delete_media(self, admin_token: str, uri: str) -> None:
+        """Remove a picture of this homeserver from its media repository
+        (files and thumbnails); one that is already gone is fine."""
+        server_name, _, media_id = uri.removeprefix("mxc://").partition("/")
+        try:
+            await self._call(
+                "DELETE", f"/_synapse/admin/v1/media/{quote(server_name)}/{quote(media_id)}", None, admin_token
+            )
+        except BridgeError as exc:
+            if exc.http_status != 404:
+                raise
+
     async def healthy(self) -> bool:
         try:
             async with self._session.get(

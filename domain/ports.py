@@ -49,11 +49,12 @@ class HomeserverAccounts(Protocol):
         ...
 
     async def set_avatar(self, matrix_user_id: str, content_type: str, data: bytes, filename: str) -> None:
-        """Upload the picture to the homeserver and make it the account's avatar."""
+        """Upload the picture to the homeserver and make it the account's
+        avatar; the picture it replaces is deleted from the homeserver."""
         ...
 
     async def clear_avatar(self, matrix_user_id: str) -> None:
-        """Take the account's avatar away."""
+        """Take the account's avatar away, and delete it from the homeserver."""
         ...
 
 

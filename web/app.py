@@ -140,6 +140,7 @@ def build_kindred(
         ),
         reserved_usernames=frozenset({settings.bot_localpart, "admin", "root", "kindred"}),
         requests_per_day=settings.requests_per_day,
+        avatar_uploads_per_hour=settings.avatar_uploads_per_hour,
         direct=direct,
         federates=settings.federates,
     )

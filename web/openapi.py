@@ -291,11 +291,13 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "put", "/api/v1/me/avatar", "api_avatar", "Set your profile picture", "people", {200: "AvatarSaved"},
-        ("avatar_required", "avatar_type_invalid", "body_too_large", "user_not_found"),
+        ("avatar_required", "avatar_type_invalid", "body_too_large", "user_not_found", "rate_limited"),
         extra=_AVATAR_BODY,
         description="The image bytes as the body with their Content-Type, or a multipart form with an "
         "`avatar` file. PNG, JPEG, GIF or WebP, checked by their first bytes; at most 2 MiB. "
-        "Also becomes your Matrix account's avatar (if the chat server is down, Kindred keeps it anyway).",
+        "Also becomes your Matrix account's avatar (if the chat server is down, Kindred keeps it anyway); "
+        "the picture it replaces is deleted from the chat server. At most `avatar_uploads_per_hour` "
+        "(10 by default) uploads per person per hour.",
     ),
     Operation(
         "delete", "/api/v1/me/avatar", "api_remove_avatar", "Remove your profile picture", "people",
