@@ -46,7 +46,9 @@ class MatrixAccounts:
                 user_id, token, {"password": password, "displayname": display_name, "logout_devices": True}
             )
         except BridgeError as exc:
-            raise HomeserverDown(str(exc)) from exc
+            if exc.unreachable:
+                raise HomeserverDown(str(exc)) from exc
+            raise AccountRefused(exc.message, exc.retry_after_ms) from exc
         logger.warning("adopted the existing homeserver account %s for a new signup", user_id)
         return user_id
 

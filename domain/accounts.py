@@ -60,7 +60,9 @@ async def signup(
         await _abandon(ctx, user_id, hashing)
         raise KindredError("username_taken", field="username") from None
     except AccountRefused as exc:
-        logger.info("the homeserver refused the signup of %s: %s", name, exc.reason)
+        # Warned, not just noted: a refusal of every signup (a wrong shared
+        # secret, say) is the operator's to fix.
+        logger.warning("the homeserver refused the signup of %s: %s", name, exc.reason)
         await _abandon(ctx, user_id, hashing)
         raise _refusal(exc) from exc
     except HomeserverDown as exc:

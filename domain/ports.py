@@ -37,7 +37,7 @@ class HomeserverAccounts(Protocol):
         registration said "in use" or lost its answer: the account is then an
         orphan of an earlier signup. Its password becomes ``password`` and its
         other sessions end; returns its Matrix ID, or None when there is no
-        account to adopt. Raises HomeserverDown.
+        account to adopt. Raises HomeserverDown or AccountRefused.
         """
         ...
 
