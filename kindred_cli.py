@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import signal
 import sys
@@ -25,8 +26,8 @@ from bridge.accounts import MatrixAccounts
 from bridge.admin import SynapseAdmin
 from bridge.doctor import diagnose
 from bridge.homeserver import BundledHomeserver, HomeserverFailed
-from config import doctor, logs
-from config.secrets import load_or_create_secrets
+from config import doctor, file_modes, logs
+from config.secrets import SecretError, load_or_create_secrets
 from config.settings import Settings, SettingsError, load_settings
 from domain import demo, moderation
 from domain.context import Kindred
@@ -61,6 +62,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kindred: bad configuration: {exc}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level, settings.log_format)
+    # Secrets, sessions and databases are made owner-only (config/file_modes.py).
+    os.umask(file_modes.OWNER_ONLY_UMASK)
+    try:
+        return _dispatch(args, settings)
+    except SecretError as exc:
+        print(f"kindred: bad configuration: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         return asyncio.run(run(settings))
     if args.command == "admin":
@@ -93,7 +104,7 @@ async def _offline_context(settings: Settings) -> AsyncIterator[Kindred]:
     try:
         async with aiohttp.ClientSession() as http:
             synapse = SynapseAdmin(http, settings.internal_homeserver_url, secrets.registration_shared_secret)
-            accounts = MatrixAccounts(synapse, admin_token(synapse, http, settings, secrets))
+            accounts = MatrixAccounts(synapse, admin_token(synapse, http, settings, secrets), settings.server_name)
             yield build_kindred(settings, db, accounts)
     finally:
         await db.close()
@@ -139,6 +150,8 @@ async def demo_action(settings: Settings, count: int, matrix: bool, seed: int | 
 
 
 async def run(settings: Settings) -> int:
+    # An older install left its files readable to others: repaired at start.
+    file_modes.secure(settings.data_dir)
     secrets = load_or_create_secrets(settings.data_dir)
     homeserver: BundledHomeserver | None = None
     if settings.run_homeserver:

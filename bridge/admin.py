@@ -89,6 +89,15 @@ class SynapseAdmin:
             admin_token,
         )
 
+    async def get_user(self, user_id: str, admin_token: str) -> dict[str, Any] | None:
+        """The admin API's view of an account, or None when there is none."""
+        try:
+            return await self._call("GET", f"/_synapse/admin/v2/users/{quote(user_id)}", None, admin_token)
+        except BridgeError as exc:
+            if exc.http_status == 404:
+                return None
+            raise
+
     async def update_user(self, user_id: str, admin_token: str, fields: dict[str, Any]) -> None:
         """Change an account through the admin API (display name, lock)."""
         await self._call("PUT", f"/_synapse/admin/v2/users/{quote(user_id)}", fields, admin_token)
@@ -106,6 +115,18 @@ class SynapseAdmin:
         if not isinstance(uri, str) or not uri.startswith("mxc://"):
             raise BridgeError("M_UNKNOWN", "the upload gave no content URI")
         return uri
+
+    async def delete_media(self, admin_token: str, uri: str) -> None:
+        """Remove a picture of this homeserver from its media repository
+        (files and thumbnails); one that is already gone is fine."""
+        server_name, _, media_id = uri.removeprefix("mxc://").partition("/")
+        try:
+            await self._call(
+                "DELETE", f"/_synapse/admin/v1/media/{quote(server_name)}/{quote(media_id)}", None, admin_token
+            )
+        except BridgeError as exc:
+            if exc.http_status != 404:
+                raise
 
     async def healthy(self) -> bool:
         try:

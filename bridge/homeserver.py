@@ -9,6 +9,7 @@ without touching what Synapse generated.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import os
 import signal
@@ -17,13 +18,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import aiohttp
 import jinja2
 import yaml
 
 from bridge.tls import ensure_self_signed
+from config import file_modes
 
 if TYPE_CHECKING:
     from config.secrets import Secrets
@@ -34,6 +36,8 @@ logger = logging.getLogger(__name__)
 _TEMPLATES = Path(__file__).resolve().parent.parent / "config" / "templates"
 
 
+# prctl(2): deliver a signal to this process when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
 _RESTART_BASE = 1.0
 _RESTART_MAX = 60.0
 _STABLE_AFTER = 120.0
@@ -139,7 +143,7 @@ class BundledHomeserver:
 
     def prepare(self) -> None:
         """Generate Synapse's own config once, then (re)write Kindred's layer."""
-        self.directory.mkdir(parents=True, exist_ok=True)
+        file_modes.secure(self.directory)
         if not self.generated_config.exists():
             logger.info("generating homeserver config for %s in %s", self.server_name, self.directory)
             subprocess.run(
@@ -154,6 +158,7 @@ class BundledHomeserver:
                 check=True,
                 cwd=self.directory,
                 stdout=subprocess.DEVNULL,
+                preexec_fn=_owner_only,
             )
         templates = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), keep_trailing_newline=True)
         rendered = templates.get_template("homeserver.yaml.j2").render(
@@ -166,7 +171,10 @@ class BundledHomeserver:
             tls=self._tls_paths(),
         )
         layer = _deep_merge(yaml.safe_load(rendered), self._overrides)
-        self.kindred_config.write_text(yaml.safe_dump(layer, sort_keys=False))
+        # It holds the registration secret: owner-only from the first byte.
+        file_modes.write_private(self.kindred_config, yaml.safe_dump(layer, sort_keys=False))
+        # The generated config and signing key, and an older install's files.
+        file_modes.secure(self.directory)
 
     def _tls_paths(self) -> tuple[str, str] | None:
         if self.federation is None:
@@ -178,25 +186,61 @@ class BundledHomeserver:
         ensure_self_signed(cert, key, self.server_name)
         return str(cert), str(key)
 
+    @property
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "synapse.app.homeserver",
+            "-c", str(self.generated_config), "-c", str(self.kindred_config),
+        ]
+
     def start(self) -> None:
+        # A homeserver an earlier Kindred left running (killed before it could
+        # stop it) holds the port and the database: a second one would fail
+        # to listen and be restarted in a loop while Kindred talks to the old.
+        self.stop_leftover()
         log = open(self.log_path, "ab")
         # A session of its own: Ctrl-C reaches Kindred, which then stops
         # Synapse in order, instead of both dying at once mid-request.
         self._process = subprocess.Popen(
-            [
-                sys.executable, "-m", "synapse.app.homeserver",
-                "-c", str(self.generated_config), "-c", str(self.kindred_config),
-            ],
+            self.command,
             cwd=self.directory,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_child_setup(os.getpid()),
         )
         log.close()
-        # Synapse writes no pid file unless it daemonizes; operators (and the
-        # fault tests) find the current process here.
-        self.pid_path.write_text(f"{self._process.pid}\n")
+        # Synapse writes no pid file unless it daemonizes; operators, the
+        # fault tests and the next start (``stop_leftover``) find it here.
+        file_modes.write_private(self.pid_path, f"{self._process.pid}\n")
         logger.info("started homeserver (pid %d) on port %d", self._process.pid, self.port)
+
+    def stop_leftover(self, grace: float = 15.0) -> None:
+        """Stop a homeserver still running on this directory from an earlier
+        start, if the pid file names one and its command line proves it is
+        Synapse with this very config (a recycled pid is left alone)."""
+        try:
+            pid = int(self.pid_path.read_text().strip())
+        except (OSError, ValueError):
+            return
+        if (self._process is not None and self._process.pid == pid) or not self._is_ours(pid):
+            return
+        logger.warning("stopping a homeserver left running on %s (pid %d)", self.directory, pid)
+        _signal_group(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while _running(pid):
+            if time.monotonic() > deadline:
+                _signal_group(pid, signal.SIGKILL)
+                deadline = time.monotonic() + grace
+            time.sleep(0.1)
+
+    def _is_ours(self, pid: int) -> bool:
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False  # gone, or no /proc to prove anything with
+        args = raw.decode(errors="replace").split("\0")
+        return "synapse.app.homeserver" in args and str(self.generated_config) in args
 
     @property
     def running(self) -> bool:
@@ -277,3 +321,57 @@ class BundledHomeserver:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def _owner_only() -> None:
+    """In a child, before exec: everything it creates is owner-only."""
+    os.umask(file_modes.OWNER_ONLY_UMASK)
+
+
+def _child_setup(parent: int) -> Callable[[], None]:
+    """What the homeserver's process does before exec: owner-only files, and
+    the parent-death signal, so that Kindred killed outright (SIGKILL, the
+    OOM killer) does not leave an orphan homeserver behind. The session of
+    its own stays, so Ctrl-C still reaches only Kindred."""
+    try:
+        # Looked up here, in the parent: loading a library after fork is unsafe.
+        prctl: Callable[..., int] | None = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        prctl = None  # not Linux: the leftover check at start still applies
+
+    def setup() -> None:
+        _owner_only()
+        if prctl is None:
+            return
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        if os.getppid() != parent:
+            # Kindred died between fork and prctl: the signal will never come.
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return setup
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return fields[0] not in ("Z", "X")
+
+
+def _signal_group(pid: int, signum: signal.Signals) -> None:
+    """Signal the process's group when it leads one (as Kindred starts it), else the process."""
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signum)
+        else:
+            os.kill(pid, signum)
+    except ProcessLookupError:
+        pass

@@ -19,7 +19,17 @@ from typing import Mapping
 
 import jinja2
 
+from config.secrets import SecretError, check_secret
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Each is a key someone could forge with: checked like Kindred's own secrets.
+SECRETS = (
+    "POSTGRES_PASSWORD",
+    "REGISTRATION_SHARED_SECRET",
+    "KINDRED_JWT_SECRET",
+    "SYNAPSE_MACAROON_SECRET",
+    "SYNAPSE_FORM_SECRET",
+)
 REQUIRED = (
     "KINDRED_DOMAIN",
     "ACME_EMAIL",
@@ -56,6 +66,11 @@ def render(env: Mapping[str, str], out: Path) -> list[Path]:
     missing = [key for key in REQUIRED if not env.get(key)]
     if missing:
         raise DeployConfigError("missing in the env file: " + ", ".join(missing))
+    for key in SECRETS:
+        try:
+            check_secret(key, env[key])
+        except SecretError as exc:
+            raise DeployConfigError(str(exc)) from None
     if not _URL_SAFE.fullmatch(env["POSTGRES_PASSWORD"]):
         # It is spelled into Kindred's database URL by docker-compose, unescaped.
         raise DeployConfigError("POSTGRES_PASSWORD may only hold letters, digits, - and _ (it goes into a URL)")

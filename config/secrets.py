@@ -15,6 +15,29 @@ from typing import Mapping
 
 _FILE_NAME = "secrets.json"
 
+# Anyone who knows the JWT key forges logins, and anyone who knows the
+# registration secret makes homeserver admins: a value from an example file,
+# or one short enough to guess, is refused rather than run with.
+MIN_SECRET_BYTES = 32
+_PLACEHOLDERS = ("change-me", "changeme", "change_me", "replace-me", "secret", "example", "password")
+
+
+class SecretError(ValueError):
+    """A secret given by the operator is a placeholder or too short."""
+
+
+def check_secret(name: str, value: str) -> None:
+    """Refuse ``value`` for the secret ``name`` (named in the error) unless it
+    is at least 32 bytes and not a placeholder."""
+    lowered = value.strip().lower()
+    if any(lowered.startswith(mark) for mark in _PLACEHOLDERS):
+        raise SecretError(
+            f"{name} is still a placeholder; generate one with: "
+            'python3 -c "import secrets; print(secrets.token_urlsafe(32))"'
+        )
+    if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
+        raise SecretError(f"{name} is shorter than {MIN_SECRET_BYTES} bytes; generate a longer one")
+
 
 @dataclass(frozen=True)
 class Secrets:
@@ -34,9 +57,13 @@ _ENV = {
 def load_or_create_secrets(data_dir: Path, environ: Mapping[str, str] | None = None) -> Secrets:
     """Return the data directory's secrets, generating any that are missing.
 
-    Secrets given in the environment win over stored ones and are not written.
+    Secrets given in the environment win over stored ones and are not
+    written; a placeholder or short one raises SecretError naming it.
     """
     environ = os.environ if environ is None else environ
+    for env_name in _ENV:
+        if environ.get(env_name):
+            check_secret(env_name, environ[env_name])
     path = data_dir / _FILE_NAME
     stored: dict[str, str] = {}
     if path.exists():
@@ -46,7 +73,7 @@ def load_or_create_secrets(data_dir: Path, environ: Mapping[str, str] | None = N
         for name in Secrets.__dataclass_fields__
     }
     if values != stored:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         # Written owner-only and renamed into place so a crash never leaves a
         # half-written secrets file behind.

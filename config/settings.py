@@ -87,6 +87,9 @@ class Settings:
     signups_per_hour: int = 30
     logins_per_minute: int = 20
     requests_per_day: int = 50
+    # Picture uploads per person per hour: each one is a new file in the
+    # homeserver's media repository.
+    avatar_uploads_per_hour: int = 10
 
     @property
     def internal_homeserver_url(self) -> str:
@@ -147,6 +150,7 @@ _ENV = {
     "KINDRED_SIGNUPS_PER_HOUR": "signups_per_hour",
     "KINDRED_LOGINS_PER_MINUTE": "logins_per_minute",
     "KINDRED_REQUESTS_PER_DAY": "requests_per_day",
+    "KINDRED_AVATAR_UPLOADS_PER_HOUR": "avatar_uploads_per_hour",
 }
 
 
@@ -251,7 +255,7 @@ def _validated(settings: Settings) -> Settings:
         raise SettingsError("setting 'access_token_minutes' must be between 1 and 15")
     if not 1 <= settings.refresh_token_days <= 365:
         raise SettingsError("setting 'refresh_token_days' must be between 1 and 365")
-    for name in ("signups_per_hour", "logins_per_minute", "requests_per_day"):
+    for name in ("signups_per_hour", "logins_per_minute", "requests_per_day", "avatar_uploads_per_hour"):
         if getattr(settings, name) < 1:
             raise SettingsError(f"setting {name!r} must be at least 1")
     if not settings.run_homeserver and not settings.homeserver_url:

@@ -17,7 +17,7 @@ from domain import events, linking, matrix_ids, validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.passwords import hash_password, verify_password
-from domain.ports import AccountUnavailable, HomeserverDown
+from domain.ports import AccountRefused, AccountUnavailable, HomeserverDown
 from store import users
 from store.errors import UniqueViolation
 from store.timeutil import parse, utc_now
@@ -51,7 +51,7 @@ async def signup(
         raise
     try:
         if external is None:
-            matrix_user_id = await ctx.accounts.register(name, secret, shown)
+            matrix_user_id = await _register(ctx, name, secret, shown)
         else:
             matrix_user_id = None
             await _send_link_code(ctx, user_id, external)
@@ -59,6 +59,12 @@ async def signup(
     except AccountUnavailable:
         await _abandon(ctx, user_id, hashing)
         raise KindredError("username_taken", field="username") from None
+    except AccountRefused as exc:
+        # Warned, not just noted: a refusal of every signup (a wrong shared
+        # secret, say) is the operator's to fix.
+        logger.warning("the homeserver refused the signup of %s: %s", name, exc.reason)
+        await _abandon(ctx, user_id, hashing)
+        raise _refusal(exc) from exc
     except HomeserverDown as exc:
         logger.warning("signup of %s failed: homeserver down: %s", name, exc)
         await _abandon(ctx, user_id, hashing)
@@ -73,6 +79,38 @@ async def signup(
     logger.info("signed up %s as %s", name, matrix_user_id)
     ctx.events.publish(events.Event(events.USER_SIGNED_UP, (user.id,)))
     return user
+
+
+async def _register(ctx: Kindred, name: str, secret: str, shown: str) -> str:
+    """Register the Matrix account, or adopt the one an earlier signup left.
+
+    A registration whose answer was lost (Kindred killed, a timeout) may
+    still have made the account; the name would then stay "in use" on the
+    homeserver with no Kindred person behind it. Kindred holds the name's
+    reservation here, so such an account is the orphan of a signup of this
+    name, and is taken over instead of answering ``username_taken``.
+    """
+    try:
+        return await ctx.accounts.register(name, secret, shown)
+    except AccountUnavailable:
+        adopted = await ctx.accounts.adopt(name, secret, shown)
+        if adopted is None:
+            raise
+        return adopted
+    except HomeserverDown:
+        try:
+            adopted = await ctx.accounts.adopt(name, secret, shown)
+        except HomeserverDown:
+            adopted = None
+        if adopted is None:
+            raise
+        return adopted
+
+
+def _refusal(exc: AccountRefused) -> KindredError:
+    if exc.retry_after_ms is not None:
+        return KindredError("rate_limited", retry_after=max(1, -(-exc.retry_after_ms // 1000)))
+    return KindredError("homeserver_refused", f"The chat server refused this signup: {exc.reason}")
 
 
 async def _send_link_code(ctx: Kindred, user_id: int, external: str) -> None:

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime, timedelta
+
+import aiosqlite
 
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown
-from store import avatars, blocks, users
+from store import avatar_uploads, avatars, blocks, users
 from store.avatars import Avatar
+from store.timeutil import iso, parse, utc_now
 from store.users import User
 
 logger = logging.getLogger(__name__)
@@ -19,6 +23,7 @@ MAX_BYTES = 2 * 1024 * 1024
 TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 # Browsers and clients still send this old name for JPEG.
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
+_HOUR = timedelta(hours=1)
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 
 
@@ -63,14 +68,34 @@ async def set_avatar(ctx: Kindred, user: User, data: bytes, declared: str | None
     """Keep the picture and show it in Matrix too; returns its digest."""
     content_type = check(data, declared)
     digest = hashlib.sha256(data).hexdigest()
+    now = utc_now()
     async with ctx.db.transaction() as conn:
         current = await users.get(conn, user.id)
         if current is None or current.status != "active":
             raise KindredError("user_not_found")
+        await _within_hourly_limit(conn, user.id, ctx.avatar_uploads_per_hour, now)
         await avatars.put(conn, user.id, content_type, data, digest)
+        await avatar_uploads.add(conn, user.id, iso(now))
     if current.matrix_user_id:
         await _mirror(ctx, current.matrix_user_id, content_type, data)
     return digest
+
+
+async def _within_hourly_limit(conn: aiosqlite.Connection, user_id: int, per_hour: int, now: datetime) -> None:
+    """Each upload is a new file on the homeserver: a person may make
+    ``per_hour`` of them in any hour."""
+    start = now - _HOUR
+    await avatar_uploads.prune(conn, user_id, iso(start))
+    recent = await avatar_uploads.since(conn, user_id, iso(start))
+    if len(recent) >= per_hour:
+        # Free again when the oldest upload in the window turns an hour old.
+        wait = parse(recent[len(recent) - per_hour]) + _HOUR - now
+        raise KindredError(
+            "rate_limited",
+            f"You can upload {per_hour} pictures an hour; try again later.",
+            "avatar",
+            retry_after=max(1, int(wait.total_seconds()) + 1),
+        )
 
 
 async def remove_avatar(ctx: Kindred, user: User) -> None:

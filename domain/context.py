@@ -39,6 +39,8 @@ class Kindred:
     reserved_usernames: frozenset[str] = frozenset()
     # How many requests one person may send in any 24 hours.
     requests_per_day: int = 50
+    # How many pictures one person may upload in any hour.
+    avatar_uploads_per_hour: int = 10
     # The bot's direct rooms, to reach Matrix IDs on any server (None where
     # there is no homeserver, as in rule tests that do not need one).
     direct: DirectMessages | None = None

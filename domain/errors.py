@@ -42,7 +42,14 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "Usernames are 2 to 32 characters: lowercase letters, digits, '.', '_' or '-', "
         "starting with a letter or digit.",
     ),
+    "username_all_digits": ErrorSpec(
+        Kind.INVALID, "A username needs at least one letter or '.', '_', '-': all-digit names are reserved."
+    ),
+    "format_characters": ErrorSpec(
+        Kind.INVALID, "Names may not contain invisible or direction-changing characters."
+    ),
     "username_taken": ErrorSpec(Kind.CONFLICT, "That username is taken."),
+    "homeserver_refused": ErrorSpec(Kind.INVALID, "The chat server refused this signup."),
     "password_invalid": ErrorSpec(Kind.INVALID, "Passwords are 8 to 128 characters."),
     "display_name_invalid": ErrorSpec(Kind.INVALID, "Display names are 1 to 64 characters."),
     "bio_too_long": ErrorSpec(Kind.INVALID, "A bio is at most 500 characters."),

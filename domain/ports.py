@@ -13,9 +13,32 @@ class HomeserverDown(Exception):
     """The homeserver could not be reached or failed."""
 
 
+class AccountRefused(Exception):
+    """The homeserver answered, and refused the account (a 4xx of its own).
+
+    ``retry_after_ms`` is set when the refusal is a rate limit.
+    """
+
+    def __init__(self, reason: str, retry_after_ms: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after_ms = retry_after_ms
+
+
 class HomeserverAccounts(Protocol):
     async def register(self, username: str, password: str, display_name: str) -> str:
         """Create the account and return its full Matrix user ID."""
+        ...
+
+    async def adopt(self, username: str, password: str, display_name: str) -> str | None:
+        """Take over an existing ordinary account of this name, if there is one.
+
+        Called only while Kindred holds the name's reservation, after a
+        registration said "in use" or lost its answer: the account is then an
+        orphan of an earlier signup. Its password becomes ``password`` and its
+        other sessions end; returns its Matrix ID, or None when there is no
+        account to adopt. Raises HomeserverDown or AccountRefused.
+        """
         ...
 
     async def set_display_name(self, matrix_user_id: str, display_name: str) -> None:
@@ -26,11 +49,12 @@ class HomeserverAccounts(Protocol):
         ...
 
     async def set_avatar(self, matrix_user_id: str, content_type: str, data: bytes, filename: str) -> None:
-        """Upload the picture to the homeserver and make it the account's avatar."""
+        """Upload the picture to the homeserver and make it the account's
+        avatar; the picture it replaces is deleted from the homeserver."""
         ...
 
     async def clear_avatar(self, matrix_user_id: str) -> None:
-        """Take the account's avatar away."""
+        """Take the account's avatar away, and delete it from the homeserver."""
         ...
 
 

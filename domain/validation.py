@@ -26,6 +26,36 @@ def has_control_characters(text: str, allow_newlines: bool = False) -> bool:
     )
 
 
+_ZWNJ, _ZWJ = "\u200c", "\u200d"
+
+
+def has_format_characters(text: str) -> bool:
+    """Invisible and direction-changing characters (Unicode category Cf:
+    U+200B, U+202E, U+2066, ...): in a name they hide or reorder what others
+    read, so one name can pass for another.
+
+    The two joiners are kept where writing needs them: inside a word (Persian
+    and Indic scripts) and, for the zero-width joiner, inside an emoji
+    sequence such as a family. Anywhere else they are refused too.
+    """
+    for index, ch in enumerate(text):
+        if unicodedata.category(ch) != "Cf":
+            continue
+        if ch in (_ZWNJ, _ZWJ) and _joins(text, index, emoji=ch == _ZWJ):
+            continue
+        return True
+    return False
+
+
+def _joins(text: str, index: int, emoji: bool) -> bool:
+    if index == 0 or index == len(text) - 1:
+        return False
+    before = unicodedata.category(text[index - 1])[0]
+    after = unicodedata.category(text[index + 1])[0]
+    allowed = ("L", "M", "S") if emoji else ("L", "M")
+    return before in allowed and after in allowed
+
+
 def _text(value: Any, field: str, allow_newlines: bool = False) -> str:
     if not isinstance(value, str):
         raise KindredError("field_type", f"'{field}' must be a string.", field)
@@ -39,6 +69,10 @@ def username(value: Any) -> str:
     text = _text(value, "username").strip().lower()
     if not _USERNAME.match(text):
         raise KindredError("username_invalid", field="username")
+    if text.isdigit():
+        # Matrix keeps all-digit localparts for guest accounts: the homeserver
+        # would refuse the account after Kindred said yes.
+        raise KindredError("username_all_digits", field="username")
     return text
 
 
@@ -50,7 +84,10 @@ def password(value: Any) -> str:
 
 
 def display_name(value: Any) -> str:
-    text = _SPACES.sub(" ", _text(value, "display_name")).strip()
+    text = _text(value, "display_name")
+    if has_format_characters(text):
+        raise KindredError("format_characters", field="display_name")
+    text = _SPACES.sub(" ", text).strip()
     if not 1 <= len(text) <= MAX_DISPLAY_NAME:
         raise KindredError("display_name_invalid", field="display_name")
     return text
@@ -79,6 +116,8 @@ def interest(value: Any, field: str = "interests") -> str:
     single ``interest`` filter.
     """
     text = unicodedata.normalize("NFKC", _text(value, field))
+    if has_format_characters(text):
+        raise KindredError("format_characters", field=field)
     text = _SPACES.sub(" ", text).strip().casefold()
     if not 1 <= len(text) <= MAX_INTEREST_LENGTH:
         raise KindredError(

@@ -129,12 +129,21 @@ class FakeAccounts:
         self.locked: dict[str, bool] = {}
         self.avatars: dict[str, tuple[str, bytes]] = {}
         self.fail_with: Exception | None = None
+        # Accounts a lost registration answer left behind (adopt() takes them over).
+        self.orphans: set[str] = set()
 
     async def register(self, username: str, password: str, display_name: str) -> str:
         if self.fail_with is not None:
             raise self.fail_with
         if username in self.registered:
             raise AccountUnavailable(username)
+        self.registered[username] = password
+        return f"@{username}:localhost"
+
+    async def adopt(self, username: str, password: str, display_name: str) -> str | None:
+        if username not in self.orphans:
+            return None
+        self.orphans.discard(username)
         self.registered[username] = password
         return f"@{username}:localhost"
 

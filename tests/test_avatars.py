@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestClient
 from nio import ProfileGetAvatarResponse
 
 from domain.avatars import MAX_BYTES
 from domain.ports import HomeserverDown
-from tests.conftest import FakeAccounts
+from config.secrets import load_or_create_secrets
+from config.settings import SettingsError, load_settings
+from tests.conftest import FakeAccounts, make_settings
+from web import keys
+from web.app import create_app
 from tests.test_end_to_end import matrix_login
 from tests.helpers import Api, assert_status, csrf_token, page_login, sign_up
 from tests.images import GIF, JPEG, WEBP, png
@@ -228,3 +237,72 @@ async def test_a_removed_picture_leaves_the_matrix_account(kindred, homeserver) 
         assert not profile.get("avatar_url"), profile
     finally:
         await mx.close()
+
+
+async def _matrix_avatar(homeserver_url: str, person: Api) -> str:
+    mx = await matrix_login(homeserver_url, person)
+    try:
+        answer = await mx.get_avatar(mx.user_id)
+        assert isinstance(answer, ProfileGetAvatarResponse), answer
+        return answer.avatar_url or ""
+    finally:
+        await mx.close()
+
+
+async def _media_status(client: TestClient, homeserver_url: str, uri: str) -> int:
+    """What the homeserver's admin API says of a picture: 200 kept, 404 gone."""
+    token = json.loads((client.app[keys.SETTINGS].data_dir / "bot-session.json").read_text())["access_token"]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(
+            f"{homeserver_url}/_synapse/admin/v1/media/{uri.removeprefix('mxc://')}",
+            headers={"Authorization": f"Bearer {token}"},
+        ) as response:
+            return response.status
+
+
+async def test_a_new_picture_deletes_the_old_one_from_the_homeserver(kindred, homeserver) -> None:
+    client = await kindred(run_bot=False)
+    ada = await sign_up(client, "ada", "Ada Lovelace")
+    await _put(ada, png((200, 0, 0)), "image/png", 200)
+    first = await _matrix_avatar(homeserver.url, ada)
+    assert first.startswith("mxc://localhost/")
+    assert await _media_status(client, homeserver.url, first) == 200
+
+    await _put(ada, png((0, 200, 0)), "image/png", 200)
+    second = await _matrix_avatar(homeserver.url, ada)
+    assert second.startswith("mxc://localhost/") and second != first
+    assert await _media_status(client, homeserver.url, first) == 404
+    assert await _media_status(client, homeserver.url, second) == 200
+
+    await ada.call("DELETE", "/me/avatar", 200)
+    assert await _media_status(client, homeserver.url, second) == 404
+
+
+async def test_uploads_are_limited_per_person_per_hour(
+    tmp_path: Path, aiohttp_client: Any, fake_accounts: FakeAccounts
+) -> None:
+    settings = make_settings(tmp_path, "http://127.0.0.1:9", run_bot=False, avatar_uploads_per_hour=2)
+    client = await aiohttp_client(create_app(settings, load_or_create_secrets(tmp_path), fake_accounts))
+    ada = await sign_up(client, "ada")
+    bo = await sign_up(client, "bo")
+    await _put(ada, png((1, 1, 1)), "image/png", 200)
+    await _put(ada, png((2, 2, 2)), "image/png", 200)
+    response = await client.put(
+        "/api/v1/me/avatar", data=png((3, 3, 3)), headers={**ada.headers, "Content-Type": "image/png"}
+    )
+    body = await assert_status(response, 429)
+    assert body["error"]["code"] == "rate_limited"
+    assert 3500 <= int(response.headers["Retry-After"]) <= 3601
+    # Refused means nothing changed, here or on Matrix; someone else is not held back.
+    assert fake_accounts.avatars[f"@{ada.username}:localhost"] == ("image/png", png((2, 2, 2)))
+    await _put(bo, png(), "image/png", 200)
+    # An upload that failed its checks does not count against the limit.
+    await _put(bo, b"not a picture", "image/png", 400)
+    await _put(bo, png((4, 4, 4)), "image/png", 200)
+
+
+def test_the_upload_limit_is_a_setting() -> None:
+    assert load_settings({"KINDRED_AVATAR_UPLOADS_PER_HOUR": "3"}, None).avatar_uploads_per_hour == 3
+    assert load_settings({}, None).avatar_uploads_per_hour == 10
+    with pytest.raises(SettingsError, match="avatar_uploads_per_hour"):
+        load_settings({"KINDRED_AVATAR_UPLOADS_PER_HOUR": "0"}, None)

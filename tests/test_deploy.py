@@ -4,15 +4,19 @@ services, images, volumes and wiring, and the configs rendered from .env."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+import secrets
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from config.deploy import DeployConfigError, read_env, render
-from config.secrets import load_or_create_secrets
+from config.deploy import SECRETS, DeployConfigError, read_env, render
+from config.secrets import SecretError, load_or_create_secrets
 from config.settings import load_settings
 from tests.conftest import FakeAccounts, make_settings
 from web.app import create_app
@@ -27,7 +31,9 @@ def compose() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def env() -> dict[str, str]:
-    return read_env(ROOT / ".env.example")
+    """The example, filled in as its comments ask: every secret generated."""
+    example = read_env(ROOT / ".env.example")
+    return {key: secrets.token_urlsafe(32) if key in SECRETS else value for key, value in example.items()}
 
 
 @pytest.fixture
@@ -138,12 +144,44 @@ def test_render_refuses_a_database_password_a_url_cannot_hold(tmp_path: Path, en
         render({**env, "POSTGRES_PASSWORD": "p@ss/word"}, tmp_path)
 
 
+def test_render_refuses_the_example_placeholders_naming_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(DeployConfigError, match="POSTGRES_PASSWORD is still a placeholder"):
+        render(read_env(ROOT / ".env.example"), tmp_path)
+    assert not (tmp_path / "homeserver.yaml").exists()
+
+
+@pytest.mark.parametrize("key", SECRETS)
+@pytest.mark.parametrize(("value", "why"), [("change-me-please-" + "x" * 40, "placeholder"), ("x" * 31, "shorter")])
+def test_render_refuses_a_placeholder_or_short_secret(
+    tmp_path: Path, env: dict[str, str], key: str, value: str, why: str
+) -> None:
+    with pytest.raises(DeployConfigError, match=f"{key} .*{why}"):
+        render({**env, key: value}, tmp_path)
+
+
 def test_secrets_from_the_environment_win(tmp_path: Path) -> None:
     stored = load_or_create_secrets(tmp_path, {})
-    given = load_or_create_secrets(tmp_path, {"KINDRED_REGISTRATION_SHARED_SECRET": "from-env"})
-    assert given.registration_shared_secret == "from-env"
+    from_env = secrets.token_urlsafe(32)
+    given = load_or_create_secrets(tmp_path, {"KINDRED_REGISTRATION_SHARED_SECRET": from_env})
+    assert given.registration_shared_secret == from_env
     assert given.jwt_secret == stored.jwt_secret
-    assert "from-env" not in (tmp_path / "secrets.json").read_text()
+    assert from_env not in (tmp_path / "secrets.json").read_text()
+
+
+@pytest.mark.parametrize("name", ["KINDRED_JWT_SECRET", "KINDRED_REGISTRATION_SHARED_SECRET"])
+@pytest.mark.parametrize("value", ["change-me-jwt", "change-me-" + "x" * 40, "short-but-real"])
+def test_placeholder_or_short_secrets_in_the_environment_are_refused(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(SecretError, match=name):
+        load_or_create_secrets(tmp_path, {name: value})
+
+
+def test_kindred_will_not_start_with_a_placeholder_secret(tmp_path: Path) -> None:
+    env = {**os.environ, "KINDRED_DATA_DIR": str(tmp_path), "KINDRED_JWT_SECRET": "change-me-jwt"}
+    done = subprocess.run(
+        [sys.executable, "-m", "kindred_cli", "run"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2, done.stderr
+    assert "KINDRED_JWT_SECRET is still a placeholder" in done.stderr
 
 
 async def test_behind_a_trusted_proxy_the_client_address_and_scheme_are_used(

@@ -21,9 +21,12 @@ from web import keys
 class FakeRooms:
     def __init__(self) -> None:
         self.notices: list[tuple[str, str]] = []
+        # The loop time each notice was sent at, in the same order.
+        self.sent_at: list[float] = []
 
     async def notice(self, room_id: str, body: str, formatted: str | None = None) -> str:
         self.notices.append((room_id, body))
+        self.sent_at.append(asyncio.get_running_loop().time())
         return f"$event{len(self.notices)}"
 
 
@@ -46,20 +49,26 @@ async def test_the_accepted_news_goes_alone_once_the_room_is_late(offline_client
     notifier = Notifier(ctx, rooms, FakeDirect(), accept_grace=0.3)  # type: ignore[arg-type]
     running = asyncio.create_task(notifier.run())
     try:
+        before_accept = asyncio.get_running_loop().time()
         ada, bo = await _pair_with_accepted_request(offline_client, notifier)
         ada_room = f"!dm-{ada.username}:localhost"
 
         def told_ada() -> list[str]:
             return [body for room, body in rooms.notices if room == ada_room and "accepted" in body]
 
-        # No bot here, so the room never gets made: nothing during the grace...
-        await asyncio.sleep(0.1)
-        assert told_ada() == []
-        # ...then the news alone, saying the room is still coming.
+        # No bot here, so the room never gets made: the news goes alone,
+        # saying the room is still coming...
         told = await eventually(lambda: asyncio.sleep(0, told_ada()), timeout=5)
         assert len(told) == 1
         assert "Bo (@" in told[0] and "will tell you here when it is ready" in told[0]
-        await asyncio.sleep(0.5)
+        # ...and not during the grace: its clock started after the accept began.
+        sent_at = rooms.sent_at[rooms.notices.index((ada_room, told[0]))]
+        assert sent_at - before_accept >= 0.3
+        # Once only: a later notice to Ada (Carl's request) went through the
+        # same queue after it, and the 'accepted' news is still alone.
+        carl = await sign_up(offline_client, "carl", "Carl", ["chess"])
+        await carl.call("POST", "/requests", 201, json={"to": ada.username})
+        await eventually(lambda: asyncio.sleep(0, any("Carl" in b for r, b in rooms.notices if r == ada_room)))
         assert len(told_ada()) == 1
     finally:
         running.cancel()
@@ -105,11 +114,13 @@ async def test_ready_notices_wait_for_the_rooms_being_made_and_nothing_else_does
         ctx.events.publish(events.Event(events.REQUEST_RECEIVED, (1, 2), {"request_id": 3}))
         # The request's notice goes at once, not behind the held one...
         await eventually(lambda: asyncio.sleep(0, handled == [events.REQUEST_RECEIVED]), timeout=5)
-        await asyncio.sleep(0.2)
-        assert handled == [events.REQUEST_RECEIVED]
+        # ...and it is still held when a later event has gone through.
+        ctx.events.publish(events.Event(events.REQUEST_RECEIVED, (1, 2), {"request_id": 4}))
+        await eventually(lambda: asyncio.sleep(0, handled.count(events.REQUEST_RECEIVED) == 2), timeout=5)
+        assert events.MATCH_READY not in handled
         # ...and the ready notice as soon as the rooms are made.
         rooms_idle.set()
-        await eventually(lambda: asyncio.sleep(0, handled == [events.REQUEST_RECEIVED, events.MATCH_READY]), timeout=5)
+        await eventually(lambda: asyncio.sleep(0, handled[-1:] == [events.MATCH_READY]), timeout=5)
 
 
 async def test_a_ready_notice_is_held_for_a_bounded_time_only(offline_client) -> None:
@@ -130,9 +141,13 @@ async def test_a_held_ready_notice_keeps_the_accepted_news_from_going_alone(offl
         ada, bo = await _pair_with_accepted_request(offline_client, notifier)
         matches = await ada.call("GET", "/matches", 200)
         match_id = matches["matches"][0]["id"]
-        await asyncio.sleep(0.05)  # the accepted news is now waiting for the room
+        # The accepted news is now waiting for the room.
+        await eventually(lambda: asyncio.sleep(0, match_id in notifier._awaiting_room), timeout=5)
         ctx.events.publish(events.Event(events.MATCH_READY, (), {"match_id": match_id}))
-        # Past the accept grace, with the ready notice still held: no lone 'accepted' news.
+        # Past the accept grace, with the ready notice still held: no lone
+        # 'accepted' news. This wait is needed: the news would only go when
+        # the grace timer fires, and nothing observable marks that it fired
+        # and found the news claimed.
         await asyncio.sleep(0.5)
         assert not [body for _, body in rooms.notices if "accepted" in body]
     finally:

@@ -6,10 +6,12 @@ from typing import Any, Callable
 
 import pytest
 from aiohttp.test_utils import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain import validation
 from domain.errors import KindredError
-from tests.helpers import sign_up
+from tests.helpers import assert_status, sign_up
 
 
 def refused(check: Callable[[Any], object], value: Any) -> KindredError:
@@ -109,6 +111,21 @@ def test_bad_usernames_are_refused(typed: str) -> None:
     assert (error.code, error.field) == ("username_invalid", "username")
 
 
+@pytest.mark.parametrize("typed", ["12", "007", "1" * 32])
+def test_all_digit_usernames_are_refused_naming_the_rule(typed: str) -> None:
+    error = refused(validation.username, typed)
+    assert (error.code, error.field) == ("username_all_digits", "username")
+    assert "digit" in error.message
+
+
+async def test_an_all_digit_username_is_a_400_at_signup(offline_client: TestClient) -> None:
+    response = await offline_client.post(
+        "/api/v1/auth/signup", json={"username": "12345", "password": "password123", "display_name": "Num"}
+    )
+    body = await assert_status(response, 400)
+    assert (body["error"]["code"], body["error"]["field"]) == ("username_all_digits", "username")
+
+
 def test_usernames_refuse_control_characters_and_non_text() -> None:
     assert refused(validation.username, "ada\x00").code == "control_characters"
     assert refused(validation.username, "ada\n").code == "control_characters"
@@ -142,6 +159,45 @@ def test_display_names_collapse_whitespace_and_are_1_to_64() -> None:
     for bad in ["", "   ", "A" * 65]:
         assert refused(validation.display_name, bad).code == "display_name_invalid"
     assert refused(validation.display_name, "Ada\x1b").code == "control_characters"
+
+
+# Invisible and direction-changing characters (category Cf) other than a joiner inside a word.
+_HIDDEN = st.characters(categories=["Cf"]).filter(lambda ch: ch not in "\u200c\u200d")
+_VISIBLE = st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=20)
+
+
+@pytest.mark.parametrize("name", ["\u202eAda", "Ada\u2066Bo\u2069", "A\u200bda", "\u200b", " \u200b ", "\u200d", "Ada\u200d"])
+def test_display_names_refuse_invisible_and_direction_changing_characters(name: str) -> None:
+    error = refused(validation.display_name, name)
+    assert (error.code, error.field) == ("format_characters", "display_name")
+
+
+@given(_VISIBLE, _HIDDEN, _VISIBLE)
+def test_a_format_character_anywhere_in_a_display_name_is_refused(before: str, hidden: str, after: str) -> None:
+    for name in (hidden + before, before + hidden + after, before + hidden, hidden * 3):
+        assert refused(validation.display_name, name).code == "format_characters"
+
+
+def test_joiners_inside_words_and_emoji_are_kept() -> None:
+    assert validation.display_name("\u0645\u06cc\u200c\u062e\u0648\u0627\u0645") == "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645"
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert validation.display_name(f"Ada {family}") == f"Ada {family}"
+
+
+def test_interests_refuse_format_characters() -> None:
+    error = refused(validation.interest, "chess\u202e")
+    assert (error.code, error.field) == ("format_characters", "interests")
+
+
+async def test_a_display_name_of_only_a_zero_width_space_is_refused_at_signup(offline_client: TestClient) -> None:
+    response = await offline_client.post(
+        "/api/v1/auth/signup", json={"username": "ada", "password": "password123", "display_name": "\u200b"}
+    )
+    body = await assert_status(response, 400)
+    assert (body["error"]["code"], body["error"]["field"]) == ("format_characters", "display_name")
+    person = await sign_up(offline_client, "bo")
+    body = await person.call("PUT", "/me/profile", 400, json={"display_name": "\u202eoB"})
+    assert body["error"]["code"] == "format_characters"
 
 
 def test_notes_are_at_most_500_characters_and_may_hold_newlines() -> None:

@@ -21,6 +21,7 @@ from bridge.admin import SynapseAdmin
 from bridge.bot_account import ensure_bot_session
 from bridge.direct_messages import BotDirectMessages
 from bridge.matrix_client import BotSession
+from config import file_modes
 from config.secrets import Secrets
 from config.settings import Settings
 from domain import avatars
@@ -94,6 +95,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     db = Database(settings.data_dir / "kindred.db", settings.database_url)
     await db.open()
+    # SQLite made the database (and its -wal and -shm, which copy its mode)
+    # under whatever umask this process has: owner-only, like the secrets.
+    file_modes.secure(settings.data_dir)
     app[keys.DB] = db
     yield
     await db.close()
@@ -112,7 +116,7 @@ async def _homeserver(app: web.Application) -> AsyncIterator[None]:
 async def _kindred(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     session = bot_session(app[keys.ADMIN], app[keys.HTTP], settings, app[keys.SECRETS])
-    accounts = app[_ACCOUNTS] or MatrixAccounts(app[keys.ADMIN], _token_of(session))
+    accounts = app[_ACCOUNTS] or MatrixAccounts(app[keys.ADMIN], _token_of(session), settings.server_name)
     own_direct = None if app[_DIRECT] else BotDirectMessages(settings.internal_homeserver_url, session)
     app[keys.KINDRED] = build_kindred(settings, app[keys.DB], accounts, app[_DIRECT] or own_direct)
     yield
@@ -136,6 +140,7 @@ def build_kindred(
         ),
         reserved_usernames=frozenset({settings.bot_localpart, "admin", "root", "kindred"}),
         requests_per_day=settings.requests_per_day,
+        avatar_uploads_per_hour=settings.avatar_uploads_per_hour,
         direct=direct,
         federates=settings.federates,
     )

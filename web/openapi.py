@@ -261,8 +261,9 @@ _LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 10
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post", "/api/v1/auth/signup", "api_signup", "Sign up", "auth", {201: "SignedUp"},
-        (*_TEXT_ERRORS, "username_invalid", "password_invalid", "display_name_invalid",
-         "username_taken", "rate_limited", "homeserver_unavailable", *_LINK_ERRORS),
+        (*_TEXT_ERRORS, "username_invalid", "username_all_digits", "password_invalid", "display_name_invalid",
+         "format_characters", "username_taken", "homeserver_refused", "rate_limited", "homeserver_unavailable",
+         *_LINK_ERRORS),
         body="SignupBody", public=True,
         description="Creates the Kindred account and its Matrix account (same username and password) together.",
     ),
@@ -282,7 +283,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("get", "/api/v1/me", "api_me", "Your profile", "people", {200: "Me"}),
     Operation(
         "put", "/api/v1/me/profile", "api_profile", "Change your profile", "people", {200: "Me"},
-        ("field_type", "control_characters", "display_name_invalid", "bio_too_long",
+        ("field_type", "control_characters", "format_characters", "display_name_invalid", "bio_too_long",
          "interests_invalid", "interest_invalid"),
         body="ProfileBody",
         description="Any of display_name, bio, interests; all are checked before any is written. "
@@ -290,11 +291,13 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "put", "/api/v1/me/avatar", "api_avatar", "Set your profile picture", "people", {200: "AvatarSaved"},
-        ("avatar_required", "avatar_type_invalid", "body_too_large", "user_not_found"),
+        ("avatar_required", "avatar_type_invalid", "body_too_large", "user_not_found", "rate_limited"),
         extra=_AVATAR_BODY,
         description="The image bytes as the body with their Content-Type, or a multipart form with an "
         "`avatar` file. PNG, JPEG, GIF or WebP, checked by their first bytes; at most 2 MiB. "
-        "Also becomes your Matrix account's avatar (if the chat server is down, Kindred keeps it anyway).",
+        "Also becomes your Matrix account's avatar (if the chat server is down, Kindred keeps it anyway); "
+        "the picture it replaces is deleted from the chat server. At most `avatar_uploads_per_hour` "
+        "(10 by default) uploads per person per hour.",
     ),
     Operation(
         "delete", "/api/v1/me/avatar", "api_remove_avatar", "Remove your profile picture", "people",
@@ -326,7 +329,7 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "get", "/api/v1/suggestions", "api_suggestions", "People who share your interests", "people",
-        {200: "SuggestionList"}, ("invalid_parameter", "control_characters", "interest_invalid"),
+        {200: "SuggestionList"}, ("invalid_parameter", "control_characters", "format_characters", "interest_invalid"),
         params=(Param("interest", "query", _STR, "Only people who list this interest."), _LIMIT),
         description="Ranked so a rare shared interest counts for more than a common one.",
     ),

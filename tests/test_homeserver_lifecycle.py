@@ -1,0 +1,119 @@
+"""The bundled homeserver's life is tied to Kindred's, and what both keep on
+disk is for their owner's eyes only (a real ``kindred run``, real signals)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bridge.homeserver import BundledHomeserver
+from config.secrets import load_or_create_secrets
+from config.settings import Settings
+from tests.databases import BACKEND
+from tests.helpers import eventually, free_port
+from tests.test_run_command import _alive, _health, _start, _stop, _synapse_pid
+
+pytestmark = pytest.mark.homeserver
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _gone(pid: int) -> bool:
+    """Exited (a zombie not yet reaped by init counts as exited)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return not _alive(pid)
+    return state in ("Z", "X")
+
+
+async def _wait_healthy(process: object, data_dir: Path, port: int) -> None:
+    async with aiohttp.ClientSession() as session:
+        async def healthy() -> bool:
+            assert process.poll() is None, (data_dir / "kindred.out").read_text()  # type: ignore[attr-defined]
+            return await _health(session, port) == 200
+
+        await eventually(healthy, timeout=120, interval=0.3)
+
+
+async def test_killed_kindred_takes_its_homeserver_along_and_its_files_are_private(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    # As an older Kindred left things: a world-readable directory and secrets.
+    data_dir.mkdir(mode=0o755)
+    data_dir.chmod(0o755)
+    load_or_create_secrets(data_dir, {})
+    (data_dir / "secrets.json").chmod(0o644)
+    port, synapse_port = free_port(), free_port()
+    process = _start(data_dir, port, synapse_port)
+    try:
+        await _wait_healthy(process, data_dir, port)
+        await eventually(lambda: asyncio.sleep(0, (data_dir / "bot-session.json").exists()), timeout=60)
+        synapse = data_dir / "synapse"
+        assert _mode(data_dir) == 0o700 and _mode(synapse) == 0o700
+        secret_files = [
+            data_dir / "secrets.json",
+            data_dir / "bot-session.json",
+            synapse / "homeserver.yaml",
+            synapse / "kindred-overrides.yaml",
+            synapse / "localhost.signing.key",
+            synapse / "homeserver.db",
+        ]
+        if BACKEND == "sqlite":
+            secret_files += [data_dir / "kindred.db", data_dir / "kindred.db-wal", data_dir / "kindred.db-shm"]
+        for path in secret_files:
+            assert _mode(path) == 0o600, f"{path} is {oct(_mode(path))}"
+        for path in list(data_dir.iterdir()) + list(synapse.iterdir()):
+            assert not _mode(path) & 0o077, f"{path} is {oct(_mode(path))}"
+
+        synapse_pid = _synapse_pid(data_dir)
+        process.kill()  # SIGKILL: Kindred gets no chance to stop anything
+        process.wait(30)
+        await eventually(lambda: asyncio.sleep(0, _gone(synapse_pid)), timeout=60, interval=0.2)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+async def test_a_homeserver_left_running_on_the_data_dir_is_stopped_before_a_new_one_starts(
+    tmp_path: Path,
+) -> None:
+    port, synapse_port = free_port(), free_port()
+    settings = Settings(data_dir=tmp_path, synapse_port=synapse_port, port=port)
+    # A homeserver whose Kindred is gone: started here, never stopped.
+    leftover = BundledHomeserver.from_settings(settings, load_or_create_secrets(tmp_path, {}))
+    leftover.prepare()
+    leftover.start()
+    stale_pid = _synapse_pid(tmp_path)
+    process = None
+    try:
+        await leftover.wait_ready()
+        process = _start(tmp_path, port, synapse_port)
+        await _wait_healthy(process, tmp_path, port)
+        assert _gone(stale_pid)
+        new_pid = _synapse_pid(tmp_path)
+        assert new_pid != stale_pid and _alive(new_pid)
+        assert "stopping a homeserver left running" in (tmp_path / "kindred.out").read_text()
+        # Kindred talks to its own homeserver, not to a restart loop.
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{synapse_port}/health") as response:
+                assert response.status == 200
+        assert await _stop(process) == 0
+        await eventually(lambda: asyncio.sleep(0, _gone(new_pid)), timeout=30)
+    finally:
+        if process is not None and process.poll() is None:
+            process.kill()
+        leftover.stop()
+
+
+def test_a_pid_file_naming_another_program_is_left_alone(tmp_path: Path) -> None:
+    server = BundledHomeserver(tmp_path, "localhost", free_port(), "x" * 40, "http://127.0.0.1")
+    tmp_path.joinpath("homeserver.pid").write_text(f"{os.getpid()}\n")
+    server.stop_leftover(grace=1)
+    assert _alive(os.getpid())
