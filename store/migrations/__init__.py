@@ -14,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from store.migrations import v001_initial, v002_bot, v004_moderation, v005_matrix_links, v006_population, v007_report_review, v008_avatars
+from store.migrations import v009_blocks_per_direction
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -32,6 +33,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (6, v006_population.DESCRIPTION, v006_population.upgrade),
     (7, v007_report_review.DESCRIPTION, v007_report_review.upgrade),
     (8, v008_avatars.DESCRIPTION, v008_avatars.upgrade),
+    (9, v009_blocks_per_direction.DESCRIPTION, v009_blocks_per_direction.upgrade),
 ]
 LATEST = MIGRATIONS[-1][0]
 
