@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from store.migrations import v001_initial, v002_bot, v004_moderation, v005_matrix_links, v006_population, v007_report_review, v008_avatars
-from store.migrations import v009_blocks_per_direction
+from store.migrations import v009_blocks_per_direction, v010_refresh_grace
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -34,6 +34,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (7, v007_report_review.DESCRIPTION, v007_report_review.upgrade),
     (8, v008_avatars.DESCRIPTION, v008_avatars.upgrade),
     (9, v009_blocks_per_direction.DESCRIPTION, v009_blocks_per_direction.upgrade),
+    (10, v010_refresh_grace.DESCRIPTION, v010_refresh_grace.upgrade),
 ]
 LATEST = MIGRATIONS[-1][0]
 
