@@ -48,3 +48,57 @@ async def test_deeply_nested_json_is_a_400_for_people_too(offline_client: TestCl
     # Ordinary nesting still reads.
     shallow = {"interests": ["knots"], "bio": "x"}
     await ada.call("PUT", "/me/profile", 200, json=shallow)
+
+
+# The live socket's Origin
+
+
+def _upgrade(origin: str | None, person: Api | None = None) -> dict[str, str]:
+    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    if origin is not None:
+        headers["Origin"] = origin
+    if person is not None:
+        headers.update(person.headers)
+    return headers
+
+
+def _own_origin(client: TestClient) -> str:
+    url = client.make_url("/")
+    return f"{url.scheme}://{url.host}:{url.port}"
+
+
+@pytest.fixture
+async def public_client(tmp_path: Path, aiohttp_client: Any) -> TestClient:
+    """Kindred whose pages are served at https://kindred.example."""
+    settings = make_settings(tmp_path, "http://127.0.0.1:9", run_bot=False, public_web_url="https://kindred.example")
+    return await aiohttp_client(create_app(settings, load_or_create_secrets(tmp_path), FakeAccounts()))
+
+
+async def test_the_socket_refuses_a_page_of_another_origin(public_client: TestClient) -> None:
+    ada = await sign_up(public_client, "ada")
+    for origin in ("https://evil.example", "null", "https://kindred.example.evil.example", "http://kindred.example",
+                   _own_origin(public_client)):
+        response = await public_client.get("/ws", headers=_upgrade(origin, ada))
+        assert response.status == 403, (origin, response.status)
+        assert "Live updates open only from" in await response.text()
+    for origin in ("https://kindred.example", "https://KINDRED.example:443"):
+        ws = await public_client.ws_connect("/ws", headers={**ada.headers, "Origin": origin})
+        assert (await ws.receive_json(timeout=5))["type"] == "hello"
+        await ws.close()
+    # An API client sends no Origin: its bearer token is enough.
+    ws = await public_client.ws_connect("/ws", headers=ada.headers)
+    assert (await ws.receive_json(timeout=5))["type"] == "hello"
+    await ws.close()
+
+
+async def test_without_a_public_url_the_socket_takes_its_own_address_only(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    await page_login(offline_client, ada)
+    refused = await offline_client.get("/ws", headers=_upgrade("https://evil.example"))
+    assert refused.status == 403
+    # A refused handshake rotated nothing: the session cookie still works as it was.
+    assert "kindred_refresh" not in refused.cookies
+    ws = await offline_client.ws_connect("/ws", headers={"Origin": _own_origin(offline_client)})
+    assert (await ws.receive_json(timeout=5))["type"] == "hello"
+    await ws.close()
