@@ -102,3 +102,21 @@ async def test_without_a_public_url_the_socket_takes_its_own_address_only(offlin
     ws = await offline_client.ws_connect("/ws", headers={"Origin": _own_origin(offline_client)})
     assert (await ws.receive_json(timeout=5))["type"] == "hello"
     await ws.close()
+
+
+# A refused request's page
+
+
+async def test_a_refused_request_shows_a_blocked_person_nothing_of_the_blocker(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada", display_name="Adelheid Private")
+    await ada.call("PUT", "/me/profile", 200, json={"bio": "secret-bio-line", "interests": ["hidden-hobby"]})
+    bo = await sign_up(offline_client, "bo")
+    await ada.call("POST", f"/users/{bo.username}/block", 200)
+    await page_login(offline_client, bo)
+    response = await offline_client.post(
+        "/requests", data={"to": ada.username, "note": "hi", "csrf_token": csrf_token(offline_client)}
+    )
+    page = await response.text()
+    assert response.status == 403, page
+    for secret in ("Adelheid Private", "secret-bio-line", "hidden-hobby"):
+        assert secret not in page
