@@ -120,3 +120,32 @@ async def test_a_refused_request_shows_a_blocked_person_nothing_of_the_blocker(o
     assert response.status == 403, page
     for secret in ("Adelheid Private", "secret-bio-line", "hidden-hobby"):
         assert secret not in page
+
+
+# Matches older than the newest 200
+
+
+async def test_an_old_match_behind_two_hundred_newer_ones_closes(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    bo = await sign_up(offline_client, "bo")
+    sent = await bo.call("POST", "/requests", 201, json={"to": ada.username})
+    old = (await ada.call("POST", f"/requests/{sent['request']['id']}/accept", 200))["match"]["id"]
+    await _many_newer_matches(offline_client, ada.username, 201)
+    assert old not in [m["id"] for m in (await ada.call("GET", "/matches", 200))["matches"]]
+
+    assert (await ada.call("GET", f"/matches/{old}", 200))["match"]["id"] == old
+    closed = await ada.call("POST", f"/matches/{old}/close", 200)
+    assert closed["match"]["status"] == "closed"
+    assert (await bo.call("GET", f"/matches/{old}", 200))["match"]["status"] == "closed"
+
+
+async def _many_newer_matches(client: TestClient, username: str, count: int) -> None:
+    """``count`` more matches for ``username``, written straight to the store (fast)."""
+    async with client.server.app[keys.KINDRED].db.transaction() as conn:
+        owner = await users.get_by_username(conn, username)
+        assert owner is not None
+        for _ in range(count):
+            other = await users.insert_pending(conn, f"filler-{uuid.uuid4().hex[:10]}", "x", "Filler")
+            await users.activate(conn, other, None)
+            request_id = await requests.insert(conn, other, owner.id, "")
+            await matches.insert(conn, request_id, other, owner.id)
