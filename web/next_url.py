@@ -42,7 +42,10 @@ def safe_next(value: str | None) -> str | None:
     path = _remove_dot_segments(path.replace("\\", "/"))
     if not path.startswith("/") or path.startswith("//"):
         return None
-    location = str(URL(quote(path, safe=_PATH_SAFE) + rest))
+    try:
+        location = str(URL(quote(path, safe=_PATH_SAFE) + rest))
+    except ValueError:  # yarl refuses it: so do we
+        return None
     # What aiohttp will put in the header (it passes the value through yarl):
     # still a bare path on this site.
     if not location.startswith("/") or location.startswith("//"):
