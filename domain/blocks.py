@@ -3,6 +3,9 @@
 A block closes their open match and ends any pending request between them in
 the same transaction, so no half-blocked state is ever visible. Who blocked
 whom is never shown to the other person.
+
+Each person's block is their own: both of a pair may block each other, each
+lifts only theirs, and the two stay apart while either block remains.
 """
 
 from __future__ import annotations
@@ -78,6 +81,7 @@ def _announce(ctx: Kindred, blocker: User, outcome: BlockOutcome) -> None:
 
 
 async def is_blocked(conn: aiosqlite.Connection, a: int, b: int) -> bool:
+    """Whether a block stands between the two, whichever of them made it."""
     return await blocks.between(conn, a, b) is not None
 
 
@@ -107,7 +111,8 @@ async def my_blocks(ctx: Kindred, user: User) -> list[BlockedPerson]:
 
 
 async def unblock(ctx: Kindred, user: User, username: object) -> User:
-    """Lift your own block. They may find and request each other again."""
+    """Lift your own block. They may find and request each other again,
+    unless the other person blocked too: that block stands."""
     if not isinstance(username, str):
         raise KindredError("block_not_found")
     async with ctx.db.transaction() as conn:

@@ -66,6 +66,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
         Kind.UNAUTHENTICATED, "The refresh token is invalid, expired or already used."
     ),
     "csrf_failed": ErrorSpec(Kind.FORBIDDEN, "The form expired; reload the page and try again."),
+    "origin_forbidden": ErrorSpec(Kind.FORBIDDEN, "Live updates open only from Kindred's own pages."),
     # People, requests, matches
     "user_not_found": ErrorSpec(Kind.NOT_FOUND, "No such person."),
     "cannot_request_self": ErrorSpec(Kind.INVALID, "You cannot send a request to yourself."),

@@ -33,10 +33,21 @@ def shared(a: list[str], b: list[str]) -> list[str]:
 async def list_matches(ctx: Kindred, user: User, limit: int = 200, offset: int = 0) -> list[MatchView]:
     async with ctx.db.read() as conn:
         rows = await matches.list_for_user(conn, user.id, limit, offset)
-        others = await matrix_ids.with_effective_ids(
-            conn, await users.get_many(conn, [m.other(user.id) for m in rows])
-        )
-        names = await interests.names_for_users(conn, [user.id, *others])
+        return await _views(ctx, conn, user, rows)
+
+
+async def get_match(ctx: Kindred, user: User, match_id: int) -> MatchView:
+    """One of ``user``'s matches by its id, however old (404 for anyone else's)."""
+    async with ctx.db.read() as conn:
+        match = await own_match(conn, user, match_id)
+        return (await _views(ctx, conn, user, [match]))[0]
+
+
+async def _views(ctx: Kindred, conn: aiosqlite.Connection, user: User, rows: list[Match]) -> list[MatchView]:
+    others = await matrix_ids.with_effective_ids(
+        conn, await users.get_many(conn, [m.other(user.id) for m in rows])
+    )
+    names = await interests.names_for_users(conn, [user.id, *others])
     return [
         MatchView(
             m.id,
@@ -49,13 +60,6 @@ async def list_matches(ctx: Kindred, user: User, limit: int = 200, offset: int =
         )
         for m in rows
     ]
-
-
-async def get_match(ctx: Kindred, user: User, match_id: int) -> MatchView:
-    for view in await list_matches(ctx, user):
-        if view.id == match_id:
-            return view
-    raise KindredError("match_not_found")
 
 
 async def load(ctx: Kindred, match_id: int) -> Match | None:

@@ -1,4 +1,6 @@
-"""The ``blocks`` table: pairs who may never find or request each other again."""
+"""The ``blocks`` table: who blocked whom. One row per blocker and pair, so
+both people of a pair may block each other and each lifts only their own;
+any row between two people keeps them apart."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ class Block:
 
 
 async def insert(conn: aiosqlite.Connection, blocker_id: int, other_id: int) -> bool:
-    """Block the pair; False when it already was (the first blocker is kept)."""
+    """``blocker_id`` blocks ``other_id``; False when they already had."""
     cursor = await conn.execute(
         f"INSERT INTO blocks ({_COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (min(blocker_id, other_id), max(blocker_id, other_id), blocker_id, iso(utc_now())),
@@ -34,15 +36,18 @@ async def insert(conn: aiosqlite.Connection, blocker_id: int, other_id: int) -> 
 
 
 async def between(conn: aiosqlite.Connection, a: int, b: int) -> Block | None:
+    """A block between the two, whichever of them made it (the older one when both did)."""
     cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM blocks WHERE user_low = ? AND user_high = ?", (min(a, b), max(a, b))
+        f"SELECT {_COLUMNS} FROM blocks WHERE user_low = ? AND user_high = ?"
+        " ORDER BY created_at, blocker_id LIMIT 1",
+        (min(a, b), max(a, b)),
     )
     row = await cursor.fetchone()
     return Block._from_row(row) if row else None
 
 
 async def others_of(conn: aiosqlite.Connection, user_id: int) -> set[int]:
-    """Everyone ``user_id`` is blocked from, whichever of the two blocked."""
+    """Everyone ``user_id`` is blocked from, whichever of the two blocked (or both)."""
     cursor = await conn.execute(
         "SELECT user_high FROM blocks WHERE user_low = ?"
         " UNION ALL SELECT user_low FROM blocks WHERE user_high = ?",

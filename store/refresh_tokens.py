@@ -9,7 +9,7 @@ import aiosqlite
 
 from store.timeutil import iso, utc_now
 
-_COLUMNS = "id, user_id, token_hash, family, expires_at, used_at, revoked_at, created_at"
+_COLUMNS = "id, user_id, token_hash, family, expires_at, used_at, revoked_at, created_at, successor_seal"
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class RefreshToken:
     used_at: str | None
     revoked_at: str | None
     created_at: str
+    # The successor, sealed with this token (see domain.sessions); None until used.
+    successor_seal: str | None
 
     @classmethod
     def _from_row(cls, row: Any) -> RefreshToken:
@@ -46,11 +48,11 @@ async def get_by_hash(conn: aiosqlite.Connection, token_hash: str) -> RefreshTok
     return RefreshToken._from_row(row) if row else None
 
 
-async def mark_used(conn: aiosqlite.Connection, token_id: int) -> bool:
-    """Mark a token used; False when it already was (a replay)."""
+async def mark_used(conn: aiosqlite.Connection, token_id: int, successor_seal: str) -> bool:
+    """Mark a token used, keeping its sealed successor; False when it already was."""
     cursor = await conn.execute(
-        "UPDATE refresh_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL",
-        (iso(utc_now()), token_id),
+        "UPDATE refresh_tokens SET used_at = ?, successor_seal = ? WHERE id = ? AND used_at IS NULL",
+        (iso(utc_now()), successor_seal, token_id),
     )
     return cursor.rowcount == 1
 

@@ -3,17 +3,21 @@ and which /api/v1 routes need a token."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Callable
 
 import jwt
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.helpers import Api, assert_status, sign_up
+from domain import sessions
+from store.timeutil import iso, utc_now
+from tests.helpers import Api, assert_status, page_login, sign_up
 from web import keys
-from web.auth import PUBLIC_API
+from web.auth import PUBLIC_API, REFRESH_COOKIE
 
 PASSWORD = "correct horse battery"
 
@@ -109,10 +113,18 @@ async def test_refresh_rotates_the_token(offline_client: TestClient) -> None:
     await assert_status(await refresh(offline_client, body["refresh_token"]), 200)
 
 
+async def _spent_long_ago(client: TestClient) -> None:
+    """Move every spent token's use back past the grace, as if a minute had passed."""
+    moment = iso(utc_now() - sessions.REUSE_GRACE - timedelta(seconds=1))
+    async with client.server.app[keys.KINDRED].db.transaction() as conn:
+        await conn.execute("UPDATE refresh_tokens SET used_at = ? WHERE used_at IS NOT NULL", (moment,))
+
+
 async def test_reusing_a_spent_refresh_token_revokes_the_family(offline_client: TestClient) -> None:
     ada = await sign_up(offline_client, "ada")
     first = ada.refresh_token
     second = (await assert_status(await refresh(offline_client, first), 200))["refresh_token"]
+    await _spent_long_ago(offline_client)
     replay = await assert_status(await refresh(offline_client, first), 401)
     assert replay["error"]["code"] == "refresh_token_invalid"
     # The thief's replay logged the owner's current token out too...
@@ -122,6 +134,52 @@ async def test_reusing_a_spent_refresh_token_revokes_the_family(offline_client: 
     login = await offline_client.post("/api/v1/auth/login", json={"username": ada.username, "password": PASSWORD})
     other = (await assert_status(login, 200))["refresh_token"]
     await assert_status(await refresh(offline_client, other), 200)
+
+
+async def test_the_same_token_sent_twice_at_once_keeps_the_session(offline_client: TestClient) -> None:
+    """Two tabs refresh with one token at the same moment: both get the same successor."""
+    ada = await sign_up(offline_client, "ada")
+    answers = await asyncio.gather(*(refresh(offline_client, ada.refresh_token) for _ in range(3)))
+    bodies = [await assert_status(answer, 200) for answer in answers]
+    successors = {body["refresh_token"] for body in bodies}
+    assert len(successors) == 1 and ada.refresh_token not in successors
+    for body in bodies:
+        me = await offline_client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+        await assert_status(me, 200)
+    # The family lives on: the successor rotates as usual.
+    await assert_status(await refresh(offline_client, successors.pop()), 200)
+
+
+async def test_page_requests_refreshing_one_cookie_at_once_stay_logged_in(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    await page_login(offline_client, ada)
+    jar = offline_client.session.cookie_jar
+    refresh_cookie = next(c.value for c in jar if c.key == REFRESH_COOKIE)
+    jar.clear()
+    cookies = {REFRESH_COOKIE: refresh_cookie}  # the access cookie has expired
+    pages = await asyncio.gather(
+        *(offline_client.get(path, cookies=cookies, allow_redirects=False) for path in ("/discover", "/matches"))
+    )
+    for page in pages:
+        assert page.status == 200, (page.url, page.status, page.headers.get("Location"))
+    handed = {page.cookies[REFRESH_COOKIE].value for page in pages}
+    assert len(handed) == 1
+    # And the session goes on with what the browser now holds.
+    later = await offline_client.get("/discover", cookies={REFRESH_COOKIE: handed.pop()}, allow_redirects=False)
+    assert later.status == 200
+
+
+async def test_replaying_a_token_in_its_grace_hands_back_its_successor_only(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada")
+    second = (await assert_status(await refresh(offline_client, ada.refresh_token), 200))["refresh_token"]
+    again = (await assert_status(await refresh(offline_client, ada.refresh_token), 200))["refresh_token"]
+    assert again == second
+    third = (await assert_status(await refresh(offline_client, second), 200))["refresh_token"]
+    assert third != second
+    # Past the grace the same replay is a theft: the family is revoked.
+    await _spent_long_ago(offline_client)
+    await assert_status(await refresh(offline_client, ada.refresh_token), 401)
+    await assert_status(await refresh(offline_client, third), 401)
 
 
 @pytest.mark.parametrize("token", ["", "not-a-token", None, 12345, ["x"]])

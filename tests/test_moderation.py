@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 from nio import AsyncClient, LoginError, LoginResponse
 
-from domain import moderation
+from domain import moderation, sessions
+from store import users
 from tests.databases import database_env
-from tests.helpers import csrf_token, eventually, page_login, sign_up
+from tests.helpers import assert_status, csrf_token, eventually, page_login, sign_up
 from web import keys
 
 
@@ -40,6 +42,10 @@ async def test_suspension_hides_closes_blocks_login_and_is_logged(
     await friend.call("POST", f"/requests/{sent['request']['id']}/accept", 200)
     pending = await waiting.call("POST", "/requests", 201, json={"to": bad.username})
 
+    # Spent moments before the suspension: its grace must not outlive it.
+    rotated = await offline_client.post("/api/v1/auth/refresh", json={"refresh_token": bad.refresh_token})
+    successor = (await assert_status(rotated, 200))["refresh_token"]
+
     await page_login(offline_client, operator)
     response = await offline_client.post(
         f"/admin/users/{bad.username}/suspend", data={"reason": "spam", "csrf_token": csrf_token(offline_client)}
@@ -52,7 +58,12 @@ async def test_suspension_hides_closes_blocks_login_and_is_logged(
     )
     assert login.status == 401
     await bad.call("GET", "/me", 401)
-    await offline_client.post("/api/v1/auth/refresh", json={"refresh_token": bad.refresh_token})
+    # Refreshing fails: the spent token (still in its grace), its successor, and
+    # a session that a login racing the suspension might have opened.
+    late = await sessions.start(ctx, await _id_of(ctx, bad.username), timedelta(days=1))
+    for token in (bad.refresh_token, successor, late):
+        refused = await offline_client.post("/api/v1/auth/refresh", json={"refresh_token": token})
+        assert (await assert_status(refused, 401))["error"]["code"] == "refresh_token_invalid"
     names = [s["user"]["username"] for s in (await friend.call("GET", "/suggestions", 200))["suggestions"]]
     assert bad.username not in names
     assert (await friend.call("GET", f"/users?q={bad.username}", 200))["users"] == []
@@ -74,6 +85,13 @@ async def test_suspension_hides_closes_blocks_login_and_is_logged(
     )
     assert login.status == 200
     assert fake_accounts.locked[f"@{bad.username}:localhost"] is False
+
+
+async def _id_of(ctx: Any, username: str) -> int:
+    async with ctx.db.read() as conn:
+        user = await users.get_by_username(conn, username)
+    assert user is not None
+    return user.id
 
 
 async def test_admin_forms_need_the_csrf_token(offline_client: TestClient) -> None:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from aiohttp.test_utils import TestClient
 
 from domain import moderation
-from tests.helpers import csrf_token, page_login, sign_up
+from store import blocks, migrations, users
+from store.database import Database
+from tests.databases import database_url_for
+from tests.helpers import Api, assert_status, csrf_token, page_login, sign_up
+from tests.images import png
 from web import keys
 
 
@@ -87,3 +94,86 @@ async def test_reports_reach_the_queue_and_are_resolved_once(offline_client: Tes
     assert f"Resolved by {operator.username}" in await everything.text()
     log = await (await offline_client.get("/admin/log")).text()
     assert "resolve_report" in log and f"report {report_id}" in log
+
+
+async def test_both_of_a_pair_may_block_and_each_lifts_only_their_own(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada", interests=["knots"])
+    bo = await sign_up(offline_client, "bo", interests=["knots"])
+    await _put_picture(ada)
+    await ada.call("POST", f"/users/{bo.username}/block", 200)
+    await bo.call("POST", f"/users/{ada.username}/block", 200)
+    assert [b["username"] for b in (await ada.call("GET", "/me/blocks", 200))["blocks"]] == [bo.username]
+    assert [b["username"] for b in (await bo.call("GET", "/me/blocks", 200))["blocks"]] == [ada.username]
+
+    # Ada lifts hers; Bo's block still keeps them apart everywhere.
+    await ada.call("DELETE", f"/users/{bo.username}/block", 200)
+    assert (await ada.call("GET", "/me/blocks", 200))["blocks"] == []
+    assert [b["username"] for b in (await bo.call("GET", "/me/blocks", 200))["blocks"]] == [ada.username]
+    await _assert_apart(offline_client, ada, bo)
+    await ada.call("DELETE", f"/users/{bo.username}/block", 404)
+
+    # Once Bo lifts his too, they may find each other again.
+    await bo.call("DELETE", f"/users/{ada.username}/block", 200)
+    names = [s["user"]["username"] for s in (await bo.call("GET", "/suggestions", 200))["suggestions"]]
+    assert ada.username in names
+    await bo.call("GET", f"/users/{ada.username}", 200)
+    await bo.call("POST", "/requests", 201, json={"to": ada.username})
+
+
+async def _put_picture(person: Api) -> None:
+    response = await person.client.put(
+        "/api/v1/me/avatar", data=png(), headers={**person.headers, "Content-Type": "image/png"}
+    )
+    await assert_status(response, 200)
+
+
+async def _assert_apart(client: TestClient, a: Api, b: Api) -> None:
+    for viewer, other in ((a, b), (b, a)):
+        suggested = (await viewer.call("GET", "/suggestions", 200))["suggestions"]
+        assert other.username not in [s["user"]["username"] for s in suggested]
+        assert (await viewer.call("GET", f"/users?q={other.username}", 200))["users"] == []
+        await viewer.call("GET", f"/users/{other.username}", 404)
+        refused = await viewer.call("POST", "/requests", 403, json={"to": other.username})
+        assert refused["error"]["code"] == "user_blocked"
+    await page_login(client, b)
+    assert (await client.get(f"/avatars/{a.username}")).status == 404
+
+
+async def test_a_second_block_survives_the_upgrade_that_keeps_blocks_per_direction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """v9 keeps the blocks made before it, and then takes the other direction too."""
+    before = [step for step in migrations.MIGRATIONS if step[0] < 9]
+    monkeypatch.setattr(migrations, "MIGRATIONS", before)
+    monkeypatch.setattr(migrations, "LATEST", before[-1][0])
+    ids = await _people_with_an_old_block(tmp_path)
+    monkeypatch.undo()
+
+    db = Database(tmp_path / "kindred.db", database_url_for(tmp_path))
+    await db.open()
+    try:
+        async with db.transaction() as conn:
+            assert await blocks.insert(conn, ids[1], ids[0])
+        async with db.read() as conn:
+            assert await blocks.by_blocker(conn, ids[0]) != []
+            assert await blocks.by_blocker(conn, ids[1]) != []
+        async with db.transaction() as conn:
+            assert await blocks.delete_own(conn, ids[0], ids[1])
+        async with db.read() as conn:
+            assert await blocks.between(conn, ids[0], ids[1]) is not None
+            assert await blocks.between(conn, ids[1], ids[0]) is not None
+    finally:
+        await db.close()
+
+
+async def _people_with_an_old_block(data_dir: Path) -> tuple[int, int]:
+    db = Database(data_dir / "kindred.db", database_url_for(data_dir))
+    await db.open()
+    try:
+        async with db.transaction() as conn:
+            a = await users.insert_pending(conn, "old-a", "x", "A")
+            b = await users.insert_pending(conn, "old-b", "x", "B")
+            assert await blocks.insert(conn, a, b)
+    finally:
+        await db.close()
+    return a, b

@@ -35,6 +35,7 @@ from web.auth import auth_middleware
 from web.errors import error_middleware
 from web.pages import csrf_middleware, template_globals
 from web.metrics import Metrics, metrics_ctx, metrics_middleware
+from web.origin import websocket_origin
 from web.ratelimit import Limits, SlidingWindow
 from web.request_id import request_id_middleware
 from web.security import forwarded, security_headers
@@ -64,6 +65,7 @@ def create_app(
             metrics_middleware,
             security_headers,
             error_middleware,
+            websocket_origin,
             auth_middleware,
             csrf_middleware,
         ],

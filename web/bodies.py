@@ -49,13 +49,54 @@ async def json_object(request: web.Request) -> dict[str, Any]:
     raw = await raw_body(request, MAX_JSON_BYTES)
     if not raw.strip():
         return {}
-    try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise KindredError("invalid_json") from exc
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise KindredError("invalid_body")
     return body
+
+
+# No body Kindred reads nests deeper than a few levels.
+MAX_JSON_DEPTH = 32
+
+
+def parse_json(raw: bytes) -> Any:
+    """JSON from a client, or invalid_json: also when it nests too deeply.
+
+    Python's parser recurses once per level, so ``[`` repeated thirty thousand
+    times (well under the size limit) exhausts the stack: that is a client's
+    mistake, not a server error. What parses is held to ``MAX_JSON_DEPTH``
+    too, so nothing after this point walks a pathological structure.
+    """
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except RecursionError as exc:
+        raise _too_deep() from exc
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise KindredError("invalid_json") from exc
+    # Cheap first: fewer brackets than the limit cannot nest past it.
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _depth(value) > MAX_JSON_DEPTH:
+        raise _too_deep()
+    return value
+
+
+def _too_deep() -> KindredError:
+    return KindredError("invalid_json", f"JSON may nest at most {MAX_JSON_DEPTH} levels deep.")
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value``, without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
 
 
 def required(body: dict[str, Any], name: str) -> Any:

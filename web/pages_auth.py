@@ -10,7 +10,8 @@ from domain.errors import KindredError
 from web import keys
 from web.auth import REFRESH_COOKIE, clear_session_cookies, issue_pair, set_session_cookies
 from web.errors import STATUS
-from web.pages import redirect, safe_next
+from web.next_url import safe_next
+from web.pages import redirect
 from web.ratelimit import enforce
 
 

@@ -49,7 +49,11 @@ async def send_request(request: web.Request) -> web.StreamResponse:
     except KindredError as exc:
         if exc.code == "user_not_found":
             raise
-        profile = await profiles.public_profile(ctx, to)
+        try:
+            # As the viewer: a blocked person gets the refusal, never the profile.
+            profile = await profiles.public_profile(ctx, to, user)
+        except KindredError:
+            raise exc from None
         mine = await profiles.own_profile(ctx, user)
         context = {
             "profile": profile,
