@@ -58,6 +58,9 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "refresh_token_invalid": ErrorSpec(
         Kind.UNAUTHENTICATED, "The refresh token is invalid, expired or already used."
     ),
+    "consent_secret_invalid": ErrorSpec(
+        Kind.UNAUTHENTICATED, "Only Kindred's homeserver may ask this, with the consent secret."
+    ),
     "csrf_failed": ErrorSpec(Kind.FORBIDDEN, "The form expired; reload the page and try again."),
     # People, requests, matches
     "user_not_found": ErrorSpec(Kind.NOT_FOUND, "No such person."),

@@ -138,6 +138,7 @@ def build_kindred(
         requests_per_day=settings.requests_per_day,
         direct=direct,
         federates=settings.federates,
+        matrix_policy=settings.matrix_policy,
     )
 
 
