@@ -210,3 +210,14 @@ async def test_when_kindred_hangs_the_invite_is_refused_after_the_timeout(kindre
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_server_admins_are_never_limited(kindred, clients) -> None:
+    # Kindred is not even asked: no app serves the consent port here.
+    client = await kindred()
+    ada = await sign_up(client, "ada")
+    name = unique("operator")
+    await client.app[keys.ADMIN].register(name, "operator password", "Operator", admin=True)
+    operator_mx = await clients.login(name, "operator password")
+    invited = await operator_mx.room_invite(await own_room(operator_mx), ada.user["matrix_user_id"])
+    assert isinstance(invited, RoomInviteResponse), invited
