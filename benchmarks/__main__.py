@@ -32,7 +32,7 @@ FULL = {
     "rounds": 20, "accepts": 200, "users": 100_000, "requests": 300, "naive_rounds": 2,
     "big_users": 1_000_000, "big_requests": 100, "web_users": 100_000, "web_clients": 50,
     "web_seconds": 3.0, "signups": 20, "signup_production": True, "bot_rooms": 5000,
-    "shared_rounds": 20, "consent_rounds": 40,
+    "shared_rounds": 20, "consent_rounds": 100,
 }
 SMOKE = {
     "rounds": 2, "accepts": 6, "users": 800, "requests": 15, "naive_rounds": 1,
