@@ -1,6 +1,6 @@
 """``python -m benchmarks``: run the benchmarks and write RESULTS.md.
 
-    python -m benchmarks                 # all six, full sizes
+    python -m benchmarks                 # all seven, full sizes
     python -m benchmarks --only 3 --users 20000
     python -m benchmarks --smoke --results-dir /tmp/out   # tiny sizes, a check that they run
 """
@@ -19,6 +19,7 @@ from pathlib import Path
 from benchmarks import (
     bench_accept,
     bench_bot,
+    bench_consent,
     bench_provisioning,
     bench_signup,
     bench_suggestions,
@@ -31,13 +32,13 @@ FULL = {
     "rounds": 20, "accepts": 200, "users": 100_000, "requests": 300, "naive_rounds": 2,
     "big_users": 1_000_000, "big_requests": 100, "web_users": 100_000, "web_clients": 50,
     "web_seconds": 3.0, "signups": 20, "signup_production": True, "bot_rooms": 5000,
-    "shared_rounds": 20,
+    "shared_rounds": 20, "consent_rounds": 100,
 }
 SMOKE = {
     "rounds": 2, "accepts": 6, "users": 800, "requests": 15, "naive_rounds": 1,
     "big_users": 0, "big_requests": 0, "web_users": 300, "web_clients": 5,
     "web_seconds": 0.5, "signups": 2, "signup_production": False, "bot_rooms": 5,
-    "shared_rounds": 2,
+    "shared_rounds": 2, "consent_rounds": 2,
 }
 
 PREAMBLE = """
@@ -77,7 +78,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         if getattr(args, name) is None:
             setattr(args, name, value)
     wanted = {int(part) for item in args.only for part in item.split(",") if part.strip()}
-    args.wanted = wanted or {1, 2, 3, 4, 5, 6}
+    args.wanted = wanted or {1, 2, 3, 4, 5, 6, 7}
     return args
 
 
@@ -92,8 +93,10 @@ async def run(args: argparse.Namespace, work: Path) -> list[Result]:
         return result
 
     if args.wanted & {1, 2, 5, 6}:
-        async with harness.homeserver(work / "homeserver") as hs:
-            kindred = harness.Kindred(work / "kindred", hs)
+        # The homeserver asks this Kindred about invites, as in production.
+        port = harness.free_port()
+        async with harness.homeserver(work / "homeserver", consent_port=port) as hs:
+            kindred = harness.Kindred(work / "kindred", hs, port=port)
             with harness.running(kindred):
                 await kindred.start()
                 if 1 in args.wanted:
@@ -104,6 +107,8 @@ async def run(args: argparse.Namespace, work: Path) -> list[Result]:
                     await timed(_signup(args, work, hs, kindred))
                 if 6 in args.wanted:
                     await timed(bench_bot.run(hs, kindred, args.bot_rooms, args.shared_rounds))
+    if 7 in args.wanted:
+        await timed(bench_consent.run(work / "consent", args.consent_rounds))
     if 3 in args.wanted:
         await timed(bench_suggestions.run(
             work, args.users, args.requests, args.naive_rounds, args.big_users, args.big_requests

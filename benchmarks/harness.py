@@ -30,7 +30,7 @@ from typing import Any, AsyncIterator, Iterator, Mapping
 
 import aiohttp
 
-from bridge.homeserver import BundledHomeserver
+from bridge.homeserver import BundledHomeserver, ConsentCheck
 from config.secrets import Secrets, load_or_create_secrets
 from config.throwaway_homeserver import THROWAWAY_SYNAPSE_OVERRIDES
 
@@ -68,11 +68,20 @@ class Homeserver:
 
 @contextlib.asynccontextmanager
 async def homeserver(
-    root: Path, overrides: Mapping[str, Any] | None = None
+    root: Path, overrides: Mapping[str, Any] | None = None, consent_port: int | None = None
 ) -> AsyncIterator[Homeserver]:
-    """A fresh Synapse in ``root``; stopped and left for inspection on exit."""
+    """A fresh Synapse in ``root``; stopped and left for inspection on exit.
+
+    With ``consent_port`` it loads Kindred's consent module, asking the
+    Kindred on that port (as the bundled homeserver of ``kindred run`` does).
+    """
     secrets = load_or_create_secrets(root)
     port = free_port()
+    consent = None
+    if consent_port is not None:
+        consent = ConsentCheck(
+            f"http://127.0.0.1:{consent_port}", secrets.consent_secret, "@kindred-bot:localhost"
+        )
     server = BundledHomeserver(
         root / "synapse",
         "localhost",
@@ -80,6 +89,7 @@ async def homeserver(
         secrets.registration_shared_secret,
         f"http://127.0.0.1:{port}",
         SYNAPSE_OVERRIDES if overrides is None else overrides,
+        consent=consent,
     )
     server.prepare()
     server.start()
@@ -93,9 +103,12 @@ async def homeserver(
 class Kindred:
     """Kindred as its own process: ``kindred run`` against the harness's homeserver."""
 
-    def __init__(self, data_dir: Path, hs: Homeserver | None, run_bot: bool = True) -> None:
+    def __init__(
+        self, data_dir: Path, hs: Homeserver | None, run_bot: bool = True, port: int | None = None
+    ) -> None:
         self.data_dir = data_dir
-        self.port = free_port()
+        # A homeserver with the consent module was told this port beforehand.
+        self.port = port or free_port()
         self._hs = hs
         self._run_bot = run_bot and hs is not None
         self.process: subprocess.Popen[bytes] | None = None

@@ -62,6 +62,17 @@ class Federation:
     allow_loopback: bool = False
 
 
+@dataclass(frozen=True)
+class ConsentCheck:
+    """Where the homeserver's consent module asks Kindred about invites and
+    joins (bridge/consent_module.py), and how it proves it is the homeserver."""
+
+    kindred_url: str
+    secret: str
+    bot_user_id: str
+    timeout_seconds: int = 5
+
+
 def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extra.items():
@@ -83,6 +94,7 @@ class BundledHomeserver:
         overrides: Mapping[str, Any] | None = None,
         bind_address: str = "127.0.0.1",
         federation: Federation | None = None,
+        consent: ConsentCheck | None = None,
     ) -> None:
         self.directory = directory.resolve()
         self.server_name = server_name
@@ -92,6 +104,7 @@ class BundledHomeserver:
         self._overrides = dict(overrides or {})
         self._bind_address = bind_address
         self.federation = federation
+        self.consent = consent
         self._process: subprocess.Popen[bytes] | None = None
 
     @classmethod
@@ -119,6 +132,12 @@ class BundledHomeserver:
             _deep_merge(dict(settings.synapse_overrides), overrides or {}),
             settings.synapse_host,
             federation,
+            ConsentCheck(
+                settings.consent_url,
+                secrets.consent_secret,
+                settings.bot_user_id,
+                settings.consent_timeout_seconds,
+            ),
         )
 
     @property
@@ -169,6 +188,7 @@ class BundledHomeserver:
             registration_shared_secret=self._secret,
             federation=self.federation,
             tls=self._tls_paths(),
+            consent=self.consent,
         )
         layer = _deep_merge(yaml.safe_load(rendered), self._overrides)
         # It holds the registration secret: owner-only from the first byte.

@@ -27,6 +27,7 @@ SECRETS = (
     "POSTGRES_PASSWORD",
     "REGISTRATION_SHARED_SECRET",
     "KINDRED_JWT_SECRET",
+    "KINDRED_CONSENT_SECRET",
     "SYNAPSE_MACAROON_SECRET",
     "SYNAPSE_FORM_SECRET",
 )
@@ -36,6 +37,7 @@ REQUIRED = (
     "POSTGRES_PASSWORD",
     "REGISTRATION_SHARED_SECRET",
     "KINDRED_JWT_SECRET",
+    "KINDRED_CONSENT_SECRET",
     "SYNAPSE_MACAROON_SECRET",
     "SYNAPSE_FORM_SECRET",
 )
@@ -85,6 +87,7 @@ def render(env: Mapping[str, str], out: Path) -> list[Path]:
         "registration_shared_secret": env["REGISTRATION_SHARED_SECRET"],
         "macaroon_secret_key": env["SYNAPSE_MACAROON_SECRET"],
         "form_secret": env["SYNAPSE_FORM_SECRET"],
+        "consent_secret": env["KINDRED_CONSENT_SECRET"],
     }
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -44,6 +44,8 @@ class Secrets:
     jwt_secret: str
     registration_shared_secret: str
     bot_password: str
+    # The homeserver's consent module presents it to /_kindred/consent.
+    consent_secret: str
 
 
 # A deployment whose homeserver is not the bundled one shares the
@@ -51,6 +53,7 @@ class Secrets:
 _ENV = {
     "KINDRED_REGISTRATION_SHARED_SECRET": "registration_shared_secret",
     "KINDRED_JWT_SECRET": "jwt_secret",
+    "KINDRED_CONSENT_SECRET": "consent_secret",
 }
 
 

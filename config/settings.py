@@ -90,6 +90,12 @@ class Settings:
     # Picture uploads per person per hour: each one is a new file in the
     # homeserver's media repository.
     avatar_uploads_per_hour: int = 10
+    # Who may invite whom on the homeserver: "matched" (only an open match,
+    # never across a block; see domain/consent.py) or "open" (plain Matrix).
+    matrix_policy: str = "matched"
+    # How long the homeserver's consent module waits for Kindred's answer
+    # before refusing (fail closed).
+    consent_timeout_seconds: int = 5
 
     @property
     def internal_homeserver_url(self) -> str:
@@ -111,6 +117,14 @@ class Settings:
         Synapse has its federation listener, or the operator runs their own
         homeserver (which is expected to federate, as docker-compose's does)."""
         return self.federation_port > 0 or not self.run_homeserver
+
+    @property
+    def consent_url(self) -> str:
+        """Where the bundled homeserver's consent module reaches this Kindred."""
+        host = self.host if self.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
 
     @property
     def bot_user_id(self) -> str:
@@ -151,6 +165,8 @@ _ENV = {
     "KINDRED_LOGINS_PER_MINUTE": "logins_per_minute",
     "KINDRED_REQUESTS_PER_DAY": "requests_per_day",
     "KINDRED_AVATAR_UPLOADS_PER_HOUR": "avatar_uploads_per_hour",
+    "KINDRED_MATRIX_POLICY": "matrix_policy",
+    "KINDRED_CONSENT_TIMEOUT_SECONDS": "consent_timeout_seconds",
 }
 
 
@@ -268,6 +284,10 @@ def _validated(settings: Settings) -> Settings:
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"setting 'log_level' must be DEBUG, INFO, WARNING or ERROR")
     _check_federation(settings)
+    if settings.matrix_policy not in {"matched", "open"}:
+        raise SettingsError(f"setting 'matrix_policy' must be matched or open, not {settings.matrix_policy!r}")
+    if not 1 <= settings.consent_timeout_seconds <= 60:
+        raise SettingsError("setting 'consent_timeout_seconds' must be between 1 and 60")
     if settings.log_format not in {"text", "json"}:
         raise SettingsError(f"setting 'log_format' must be text or json, not {settings.log_format!r}")
     return settings

@@ -46,3 +46,6 @@ class Kindred:
     direct: DirectMessages | None = None
     # Whether Matrix IDs of other homeservers can be reached and linked.
     federates: bool = False
+    # Who may invite whom on the homeserver: "matched" (Kindred's rules) or
+    # "open" (ordinary Matrix); see domain/consent.py.
+    matrix_policy: str = "matched"

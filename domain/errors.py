@@ -65,6 +65,9 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "refresh_token_invalid": ErrorSpec(
         Kind.UNAUTHENTICATED, "The refresh token is invalid, expired or already used."
     ),
+    "consent_secret_invalid": ErrorSpec(
+        Kind.UNAUTHENTICATED, "Only Kindred's homeserver may ask this, with the consent secret."
+    ),
     "csrf_failed": ErrorSpec(Kind.FORBIDDEN, "The form expired; reload the page and try again."),
     "origin_forbidden": ErrorSpec(Kind.FORBIDDEN, "Live updates open only from Kindred's own pages."),
     # People, requests, matches

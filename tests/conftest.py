@@ -20,7 +20,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bridge.homeserver import BundledHomeserver
+from bridge.homeserver import BundledHomeserver, ConsentCheck
 from config.secrets import Secrets, load_or_create_secrets
 from config.settings import Settings
 from config.throwaway_homeserver import THROWAWAY_SYNAPSE_OVERRIDES
@@ -33,11 +33,20 @@ from web.app import create_app
 TEST_SYNAPSE_OVERRIDES = THROWAWAY_SYNAPSE_OVERRIDES
 
 
+# The consent module waits this long for Kindred before refusing; short, so
+# that the test of a Kindred that does not answer stays quick.
+TEST_CONSENT_TIMEOUT = 3
+
+
 class RunningHomeserver:
-    def __init__(self, server: BundledHomeserver, secrets: Secrets, root: Path) -> None:
+    def __init__(self, server: BundledHomeserver, secrets: Secrets, root: Path, consent_port: int) -> None:
         self.server = server
         self.secrets = secrets
         self.root = root
+        # The homeserver's consent module asks the Kindred app serving this
+        # port (``kindred(consent=True)``); with none there, Kindred is "down"
+        # for it: invites between people are refused, the bot's pass.
+        self.consent_port = consent_port
 
     @property
     def url(self) -> str:
@@ -51,6 +60,7 @@ def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHome
     root = tmp_path_factory.mktemp("homeserver")
     secrets = load_or_create_secrets(root)
     port = free_port()
+    consent_port = free_port()
     server = BundledHomeserver(
         root / "synapse",
         "localhost",
@@ -58,12 +68,18 @@ def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHome
         secrets.registration_shared_secret,
         f"http://127.0.0.1:{port}",
         TEST_SYNAPSE_OVERRIDES,
+        consent=ConsentCheck(
+            f"http://127.0.0.1:{consent_port}",
+            secrets.consent_secret,
+            "@kindred-bot:localhost",
+            TEST_CONSENT_TIMEOUT,
+        ),
     )
     server.prepare()
     server.start()
     try:
         asyncio.run(server.wait_ready())
-        yield RunningHomeserver(server, secrets, root)
+        yield RunningHomeserver(server, secrets, root, consent_port)
     finally:
         server.stop()
 
@@ -107,14 +123,21 @@ async def kindred(
 ) -> AppFactory:
     """Start a Kindred app (web + bot) against the session's homeserver."""
 
-    async def start(data_dir: Path | None = None, **changes: Any) -> TestClient:
-        """A new app; pass an earlier app's ``data_dir`` to restart it."""
+    async def start(data_dir: Path | None = None, consent: bool = False, **changes: Any) -> TestClient:
+        """A new app; pass an earlier app's ``data_dir`` to restart it.
+
+        With ``consent`` the app serves the homeserver's consent port, so
+        the homeserver asks it about invites and joins (one such app at a
+        time).
+        """
         if data_dir is None:
             data_dir = tmp_path / f"kindred-{len(list(tmp_path.iterdir()))}"
             data_dir.mkdir()
             shutil.copy(homeserver.root / "secrets.json", data_dir / "secrets.json")
         settings = make_settings(data_dir, homeserver.url, **changes)
         app = create_app(settings, load_or_create_secrets(data_dir))
+        if consent:
+            return await aiohttp_client(app, server_kwargs={"port": homeserver.consent_port})
         return await aiohttp_client(app)
 
     return start

@@ -31,7 +31,7 @@ def test_every_benchmark_runs_at_tiny_size(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     results = json.loads((tmp_path / "results.json").read_text())
-    assert sorted(results) == ["1", "2", "3", "4", "5", "6"]
+    assert sorted(results) == ["1", "2", "3", "4", "5", "6", "7"]
     for number, result in results.items():
         assert result["targets"], number
         assert all(target["measured"] for target in result["targets"]), number
@@ -49,4 +49,5 @@ def test_every_benchmark_runs_at_tiny_size(tmp_path: Path) -> None:
     assert finite(figures["5"]["4"]["p50_ratio"])
     assert finite(figures["6"]["answer_ms"]["p50"]) and finite(figures["6"]["rss_mb"])
     assert figures["6"]["rooms_seen"] >= 5
+    assert finite(figures["7"]["p50_ratio"]) and finite(figures["7"]["kindred_answer_ms"]["p50"])
     assert "## 3. Suggestions at scale" in (tmp_path / "RESULTS.md").read_text()

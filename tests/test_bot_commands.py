@@ -204,9 +204,13 @@ async def test_block_unmatches_and_keeps_the_pair_apart_for_good(kindred, homese
 
 
 async def test_strangers_are_refused_and_reports_are_stored_privately(kindred, homeserver) -> None:
-    client = await kindred()
+    # Served on the consent port: the homeserver lets Ada invite Carl only
+    # because the two have a match of their own.
+    client = await kindred(consent=True)
     pair = await Pair.make(client, homeserver.url, ["tea"], ["tea"])
     carl = await sign_up(client, "carl", "Carl", ["tea"])
+    sent = await carl.call("POST", "/requests", 201, json={"to": pair.a.username})
+    await pair.a.call("POST", f"/requests/{sent['request']['id']}/accept", 200)
     carl_mx = await MatrixPerson.login(client, homeserver.url, carl)
     try:
         invited = await pair.a_mx.mx.room_invite(pair.room_id, carl_mx.user_id)

@@ -51,8 +51,10 @@ def test_services_images_and_volumes(compose: dict[str, Any]) -> None:
     assert set(services) == {"postgres", "kindred-db", "synapse-keys", "synapse", "kindred", "element", "proxy"}
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["kindred-db"]["image"] == services["postgres"]["image"]
-    assert services["synapse"]["image"].startswith("matrixdotorg/synapse:")
+    # Synapse's image is the official one plus Kindred's consent module.
+    assert services["synapse"]["build"] == {"context": ".", "dockerfile": "Dockerfile.synapse"}
     assert services["synapse"]["image"] == services["synapse-keys"]["image"]
+    assert services["synapse"]["build"] == services["synapse-keys"]["build"]
     assert services["element"]["image"].startswith("vectorim/element-web:")
     assert services["proxy"]["image"].startswith("caddy:")
     assert services["kindred"]["build"] == "."
@@ -198,3 +200,39 @@ async def test_behind_a_trusted_proxy_the_client_address_and_scheme_are_used(
     assert (first.status, other.status, again.status) == (401, 401, 429)
     page = await client.get("/signup", headers={"X-Forwarded-Proto": "https"})
     assert page.cookies["kindred_csrf"]["secure"]
+
+
+def test_the_homeserver_image_carries_the_consent_module_and_asks_kindred(
+    compose: dict[str, Any], rendered: Path, env: dict[str, str]
+) -> None:
+    dockerfile = (ROOT / "Dockerfile.synapse").read_text()
+    assert "FROM matrixdotorg/synapse:v1.163.2" in dockerfile
+    copied = re.search(r"^COPY (\S+) (\S+)$", dockerfile, re.M)
+    assert copied is not None and copied[1] == "bridge/consent_module.py"
+    module_dir, module_file = copied[2].rsplit("/", 1)
+    assert f"ENV PYTHONPATH={module_dir}" in dockerfile
+
+    config = yaml.safe_load((rendered / "homeserver.yaml").read_text())
+    [module] = config["modules"]
+    assert module["module"] == module_file.removesuffix(".py") + ".KindredConsent"
+    services = compose["services"]
+    port = services["kindred"]["environment"]["KINDRED_PORT"]
+    assert module["config"]["kindred_url"] == f"http://kindred:{port}"
+    assert module["config"]["secret"] == env["KINDRED_CONSENT_SECRET"]
+    assert module["config"]["bot_user_id"] == f"@kindred-bot:{env['KINDRED_DOMAIN']}"
+    assert services["kindred"]["environment"]["KINDRED_CONSENT_SECRET"] == "${KINDRED_CONSENT_SECRET}"
+    # The module file imports nothing of Kindred: it runs alone in that image.
+    source = (ROOT / "bridge" / "consent_module.py").read_text()
+    imported = set(re.findall(r"^(?:from|import) (\w+)", source, re.M))
+    assert imported <= {"__future__", "logging", "dataclasses", "typing", "json", "twisted", "synapse"}, imported
+    from bridge.consent_module import KindredConsent
+
+    assert KindredConsent.parse_config(module["config"]).timeout_seconds > 0
+    # The internal endpoint is not served to the outside.
+    assert "respond /_kindred/* 404" in (rendered / "Caddyfile").read_text()
+
+
+def test_consent_secret_from_the_environment_wins(tmp_path: Path) -> None:
+    given = load_or_create_secrets(tmp_path, {"KINDRED_CONSENT_SECRET": "from-env"})
+    assert given.consent_secret == "from-env"
+    assert "from-env" not in (tmp_path / "secrets.json").read_text()

@@ -28,7 +28,7 @@ def _layer(server: BundledHomeserver) -> dict:
 
 
 def _secrets() -> Secrets:
-    return Secrets(jwt_secret="j", registration_shared_secret="r", bot_password="b")
+    return Secrets(jwt_secret="j", registration_shared_secret="r", bot_password="b", consent_secret="c")
 
 
 def test_federation_is_off_by_default(tmp_path: Path) -> None:

@@ -22,12 +22,24 @@ from typing import Any, Iterator
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
-from nio import AsyncClient, JoinResponse, LoginResponse, RoomMessagesResponse, RoomSendResponse, SyncResponse
+from nio import (
+    AsyncClient,
+    JoinResponse,
+    LoginResponse,
+    RoomCreateResponse,
+    RoomInviteError,
+    RoomInviteResponse,
+    RoomMessagesResponse,
+    RoomSendResponse,
+    SyncResponse,
+)
 
 from bridge.admin import SynapseAdmin
 from bridge.homeserver import BundledHomeserver, Federation
 from config.secrets import load_or_create_secrets
 from config.settings import Settings
+from domain import consent
+from store import matrix_links, users
 from store.timeutil import iso, utc_now
 from tests.conftest import TEST_SYNAPSE_OVERRIDES, make_settings
 from tests.helpers import Api, assert_status, eventually, free_port, sign_up, unique
@@ -47,6 +59,9 @@ class TwoServers:
     kindred_url: str
     other: BundledHomeserver
     other_secret: str
+    # Kindred's homeserver loads the consent module, which asks the app
+    # serving this port (``kindred_app``).
+    consent_port: int
 
     @property
     def other_name(self) -> str:
@@ -61,9 +76,10 @@ class TwoServers:
 def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoServers]:
     root = tmp_path_factory.mktemp("federation")
     secrets = load_or_create_secrets(root / "kindred")
-    client_port, federation_port = free_port(), free_port()
+    client_port, federation_port, consent_port = free_port(), free_port(), free_port()
     kindred = Settings(
         data_dir=root / "kindred",
+        port=consent_port,
         server_name=f"127.0.0.1:{federation_port}",
         synapse_port=client_port,
         federation_port=federation_port,
@@ -78,7 +94,7 @@ def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoServers
         server.start()
     try:
         asyncio.run(_ready(bundled, other))
-        yield TwoServers(kindred, root / "kindred", bundled.url, other, "other-secret")
+        yield TwoServers(kindred, root / "kindred", bundled.url, other, "other-secret", consent_port)
     finally:
         for server in (bundled, other):
             server.stop()
@@ -116,7 +132,8 @@ async def kindred_app(two_servers: TwoServers, tmp_path: Path, aiohttp_client: A
         synapse_port=two_servers.kindred.synapse_port,
         federation_port=two_servers.kindred.federation_port,
     )
-    return await aiohttp_client(create_app(settings, load_or_create_secrets(data_dir)))
+    app = create_app(settings, load_or_create_secrets(data_dir))
+    return await aiohttp_client(app, server_kwargs={"port": two_servers.consent_port})
 
 
 class Remote:
@@ -285,6 +302,47 @@ async def test_wrong_and_expired_codes_and_a_second_claim(
         assert nowhere["error"]["code"] == "matrix_server_unreachable"
     finally:
         await carol_mx.mx.close()
+
+
+async def test_a_remote_stranger_is_refused_and_a_linked_id_with_a_match_is_allowed(
+    kindred_app: TestClient, two_servers: TwoServers
+) -> None:
+    stranger = await Remote.register(two_servers, "stranger")
+    bob_mx = await Remote.register(two_servers, "bob")
+    try:
+        ada = await sign_up(kindred_app, "ada", "Ada")
+        ada_id = ada.user["matrix_user_id"]
+
+        # Someone on the other server Kindred knows nothing of.
+        refused = await stranger.mx.room_invite(await _remote_room(stranger), ada_id)
+        assert isinstance(refused, RoomInviteError), refused
+        assert (refused.status_code, refused.message) == ("M_FORBIDDEN", consent.STRANGER_INVITES)
+
+        # Bob's ID on the other server is linked to a Kindred account: he is
+        # a Kindred person there, held to the same rule as a local one.
+        bob = await sign_up(kindred_app, "bob", "Bob")
+        async with kindred_app.app[keys.DB].transaction() as conn:
+            account = await users.get_by_username(conn, bob.username)
+            assert account is not None
+            await matrix_links.put(conn, account.id, bob_mx.user_id, None)
+        bob_room = await _remote_room(bob_mx)
+        unmatched = await bob_mx.mx.room_invite(bob_room, ada_id)
+        assert isinstance(unmatched, RoomInviteError), unmatched
+        assert (unmatched.status_code, unmatched.message) == ("M_FORBIDDEN", consent.NO_MATCH)
+
+        sent = await ada.call("POST", "/requests", 201, json={"to": bob.username})
+        await bob.call("POST", f"/requests/{sent['request']['id']}/accept", 200)
+        allowed = await bob_mx.mx.room_invite(bob_room, ada_id)
+        assert isinstance(allowed, RoomInviteResponse), allowed
+    finally:
+        await stranger.mx.close()
+        await bob_mx.mx.close()
+
+
+async def _remote_room(person: Remote) -> str:
+    created = await person.mx.room_create()
+    assert isinstance(created, RoomCreateResponse), created
+    return str(created.room_id)
 
 
 async def _ready_match(person: Api) -> dict[str, Any]:

@@ -145,6 +145,7 @@ def build_kindred(
         avatar_uploads_per_hour=settings.avatar_uploads_per_hour,
         direct=direct,
         federates=settings.federates,
+        matrix_policy=settings.matrix_policy,
     )
 
 

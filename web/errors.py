@@ -61,7 +61,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    is_api = request.path.startswith("/api/")
+    # The internal /_kindred/ endpoints answer machines, in the API's shape.
+    is_api = request.path.startswith(("/api/", "/_kindred/"))
     try:
         try:
             return await handler(request)

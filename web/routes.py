@@ -13,6 +13,7 @@ from web import (
     api_matrix_id,
     api_people,
     api_requests,
+    consent,
     health,
     live,
     metrics,
@@ -34,6 +35,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/healthz", health.healthz, name="healthz")
     r.add_get("/ws", live.socket, name="live")
     r.add_get("/metrics", metrics.metrics_page, name="metrics")
+    # Internal: the homeserver's consent module (not in the public API document).
+    r.add_post(consent.PATH, consent.check, name="consent")
     # JSON API
     r.add_post("/api/v1/auth/signup", api_auth.signup, name="api_signup")
     r.add_post("/api/v1/auth/login", api_auth.login, name="api_login")
