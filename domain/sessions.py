@@ -31,9 +31,9 @@ async def start(ctx: Kindred, user_id: int, lifetime: timedelta) -> str:
     return token
 
 
-async def rotate(ctx: Kindred, token: object, lifetime: timedelta) -> tuple[int, str]:
+async def rotate(ctx: Kindred, token: str, lifetime: timedelta) -> tuple[int, str]:
     """Trade a refresh token for a new one; returns (user id, new token)."""
-    if not isinstance(token, str) or not token:
+    if not token:
         raise KindredError("refresh_token_invalid")
     fresh = secrets.token_urlsafe(32)
     async with ctx.db.transaction() as conn:
@@ -53,9 +53,9 @@ async def rotate(ctx: Kindred, token: object, lifetime: timedelta) -> tuple[int,
     return row.user_id, fresh
 
 
-async def end(ctx: Kindred, token: object) -> None:
+async def end(ctx: Kindred, token: str | None) -> None:
     """Log out: revoke the token's family. Unknown tokens are ignored."""
-    if not isinstance(token, str) or not token:
+    if not token:
         return
     async with ctx.db.transaction() as conn:
         row = await refresh_tokens.get_by_hash(conn, _digest(token))
