@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from tests.helpers import Api, assert_status, sign_up
 from web import keys
-from web.auth import PUBLIC_API
+from web.api_routes import PUBLIC_API
 
 PASSWORD = "correct horse battery"
 

@@ -16,9 +16,16 @@ catalogue error instead. Unknown fields are ignored.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    WithJsonSchema,
+)
 
 from domain import validation
 from domain.profiles import ProfileChanges
@@ -67,9 +74,9 @@ def _comma_list(value: object) -> object:
     return _split(value) if isinstance(value, str) else value
 
 
-def _doc(**schema: object) -> object:
+def _doc(**schema: JsonValue) -> Any:
     """Documented limits of a field, for the OpenAPI document only."""
-    return Field(json_schema_extra=dict(schema))
+    return Field(json_schema_extra=schema)
 
 
 NotNull = BeforeValidator(_not_null)
