@@ -8,9 +8,10 @@ limits written here (``Field(json_schema_extra=...)``, ``WithJsonSchema``)
 document those rules in the OpenAPI document; they are never enforced here,
 so a bad value gets the same error whichever way it comes in.
 
-A missing (or null) required field is ``field_required``, a value of the
-wrong type ``field_type``; a field annotated with ``Refuse`` gets another
-catalogue error instead. Unknown fields are ignored.
+Every field is text (or a list of text). A missing (or null) required field
+is ``field_required``, a value of the wrong type ``field_type``; a field
+annotated with ``Refuse`` gets another catalogue error instead. Unknown
+fields are ignored.
 """
 
 from __future__ import annotations
