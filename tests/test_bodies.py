@@ -83,7 +83,8 @@ def test_codes_and_tokens_of_another_type() -> None:
     # A code sent as a number is its digits; any other type is a wrong guess
     # (the domain spends a try), never a type error.
     assert parse(VerifyBody, {"code": 123456}).code == "123456"
-    assert [parse(VerifyBody, {"code": odd}).code for odd in (True, [1], 1.5, {})] == ["", "", "", ""]
+    odd_codes: list[object] = [True, [1], 1.5, {}]
+    assert [parse(VerifyBody, {"code": odd}).code for odd in odd_codes] == ["", "", "", ""]
     # Refresh refuses, and logout ignores, a token that is not text.
     assert parse(RefreshBody, {"refresh_token": 5}).refresh_token is None
     assert parse(RefreshBody, {}).refresh_token is None
