@@ -30,7 +30,7 @@ PENDING_GRACE = timedelta(minutes=10)
 
 
 async def signup(
-    ctx: Kindred, username: object, password: object, display_name: object, matrix_user_id: object = None
+    ctx: Kindred, username: str, password: str, display_name: str, matrix_user_id: str | None = None
 ) -> User:
     """Sign up; with ``matrix_user_id`` (an ID on another server) no local
     Matrix account is made and a link code is sent to that ID instead."""
@@ -39,7 +39,7 @@ async def signup(
     shown = validation.display_name(display_name)
     if name in ctx.reserved_usernames:
         raise KindredError("username_taken", field="username")
-    external = await linking.claimable(ctx, matrix_user_id) if matrix_user_id not in (None, "") else None
+    external = await linking.claimable(ctx, matrix_user_id) if matrix_user_id else None
     # The memory-hard hash and the homeserver's own registration are both
     # slow: run them side by side. The reservation holds no usable hash
     # (pending people cannot log in) until activation stores it.
@@ -149,10 +149,8 @@ async def _release(ctx: Kindred, user_id: int) -> None:
         await users.delete(conn, user_id)
 
 
-async def authenticate(ctx: Kindred, username: object, password: object) -> User:
+async def authenticate(ctx: Kindred, username: str, password: str) -> User:
     """The same answer for an unknown name and a wrong password."""
-    if not isinstance(username, str) or not isinstance(password, str):
-        raise KindredError("invalid_credentials")
     async with ctx.db.read() as conn:
         user = await users.get_by_username(conn, username.strip().lower())
     usable = user is not None and user.status == "active"

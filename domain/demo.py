@@ -145,7 +145,9 @@ async def _through_signup(ctx: Kindred, people: People, count: int, report: Prog
                     person = people.renamed(person)
             else:
                 raise KindredError("username_taken", field="username")
-            await profiles.update_profile(ctx, user, {"bio": person.bio, "interests": person.interests})
+            await profiles.update_profile(
+                ctx, user, profiles.ProfileChanges(bio=person.bio, interests=person.interests)
+            )
             made.append(person.username)
             report(len(made), count)
 

@@ -58,7 +58,7 @@ async def status(ctx: Kindred, user: User) -> LinkStatus:
     )
 
 
-async def claimable(ctx: Kindred, value: object) -> str:
+async def claimable(ctx: Kindred, value: str) -> str:
     """The Matrix ID in ``value`` if it may be linked: well-formed, on another
     server that Kindred can reach, and nobody's yet."""
     matrix_user_id = matrix_ids.parse(value)
@@ -73,7 +73,7 @@ async def claimable(ctx: Kindred, value: object) -> str:
     return matrix_user_id
 
 
-async def request_link(ctx: Kindred, user: User, value: object) -> LinkStatus:
+async def request_link(ctx: Kindred, user: User, value: str) -> LinkStatus:
     """Send a fresh code to ``value``; any earlier code stops working."""
     matrix_user_id = await claimable(ctx, value)
     async with ctx.db.read() as conn:
@@ -138,7 +138,7 @@ def _code_message(ctx: Kindred, user: User, code: str) -> str:
     )
 
 
-async def verify(ctx: Kindred, user: User, code: object) -> LinkStatus:
+async def verify(ctx: Kindred, user: User, code: str) -> LinkStatus:
     """Prove the pending link with the code typed on Kindred."""
     async with ctx.db.transaction() as conn:
         pending = await matrix_link_codes.for_user(conn, user.id)
@@ -148,7 +148,7 @@ async def verify(ctx: Kindred, user: User, code: object) -> LinkStatus:
     return await status(ctx, user)
 
 
-async def verify_in_room(ctx: Kindred, sender: str, room_id: str, code: object) -> User:
+async def verify_in_room(ctx: Kindred, sender: str, room_id: str, code: str) -> User:
     """Prove a pending link with ``!verify <code>`` sent to the bot's direct room."""
     async with ctx.db.transaction() as conn:
         pending = await matrix_link_codes.by_room(conn, room_id)
@@ -162,7 +162,7 @@ async def verify_in_room(ctx: Kindred, sender: str, room_id: str, code: object) 
     return user
 
 
-async def _settle(conn: aiosqlite.Connection, pending: LinkCode | None, code: object) -> KindredError | None:
+async def _settle(conn: aiosqlite.Connection, pending: LinkCode | None, code: str) -> KindredError | None:
     """Check a code inside the caller's transaction; a refusal is returned,
     not raised, so that a spent try is committed with it."""
     if pending is None:
@@ -215,10 +215,8 @@ def _hash(code: str, salt: str | None = None) -> str:
     return f"{salt}${digest}"
 
 
-def _matches(stored: str, code: object) -> bool:
-    if not isinstance(code, (str, int)) or isinstance(code, bool):
-        return False
-    text = str(code).strip()
+def _matches(stored: str, code: str) -> bool:
+    text = code.strip()
     if not (len(text) == CODE_DIGITS and text.isascii() and text.isdigit()):
         return False
     salt = stored.split("$", 1)[0]

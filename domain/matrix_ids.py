@@ -29,10 +29,8 @@ _MATRIX_ID = re.compile(
 _MAX_LENGTH = 255
 
 
-def parse(value: object) -> str:
+def parse(value: str) -> str:
     """A well-formed Matrix user ID, or ``matrix_id_invalid``."""
-    if not isinstance(value, str):
-        raise KindredError("field_type", "'matrix_user_id' must be a string.", "matrix_user_id")
     text = value.strip()
     if len(text.encode("utf-8")) > _MAX_LENGTH or not _MATRIX_ID.fullmatch(text):
         raise KindredError("matrix_id_invalid", field="matrix_user_id")

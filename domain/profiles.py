@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 from domain import matrix_ids, validation
 from domain.context import Kindred
@@ -24,6 +24,15 @@ class Profile:
     bio: str
     interests: list[str]
     matrix_user_id: str | None
+
+
+@dataclass(frozen=True)
+class ProfileChanges:
+    """What a person changes about themselves; None leaves that part as it is."""
+
+    display_name: str | None = None
+    bio: str | None = None
+    interests: list[str] | None = None
 
 
 def _profile(user: User, names: list[str]) -> Profile:
@@ -52,11 +61,11 @@ async def public_profile(ctx: Kindred, username: str, viewer: User | None = None
     return _profile(user, [h.name for h in held])
 
 
-async def update_profile(ctx: Kindred, user: User, changes: dict[str, Any]) -> Profile:
+async def update_profile(ctx: Kindred, user: User, changes: ProfileChanges) -> Profile:
     """Apply any of display_name, bio, interests; all are checked before any is written."""
-    shown = validation.display_name(changes["display_name"]) if "display_name" in changes else None
-    about = validation.bio(changes["bio"]) if "bio" in changes else None
-    wanted = validation.interests(changes["interests"]) if "interests" in changes else None
+    shown = validation.display_name(changes.display_name) if changes.display_name is not None else None
+    about = validation.bio(changes.bio) if changes.bio is not None else None
+    wanted = validation.interests(changes.interests) if changes.interests is not None else None
     async with ctx.db.transaction() as conn:
         current = await users.get(conn, user.id)
         if current is None:

@@ -20,16 +20,14 @@ logger = logging.getLogger(__name__)
 MAX_REASON = 500
 
 
-def reason(value: object) -> str:
-    if not isinstance(value, str):
-        raise KindredError("report_reason_invalid", field="reason")
+def reason(value: str) -> str:
     text = value.strip()
     if not 1 <= len(text) <= MAX_REASON or validation.has_control_characters(text, allow_newlines=True):
         raise KindredError("report_reason_invalid", field="reason")
     return text
 
 
-async def report_match(ctx: Kindred, reporter: User, match_id: int, why: object) -> Report:
+async def report_match(ctx: Kindred, reporter: User, match_id: int, why: str) -> Report:
     text = reason(why)
     async with ctx.db.transaction() as conn:
         match = await own_match(conn, reporter, match_id)
@@ -43,11 +41,9 @@ async def report_match(ctx: Kindred, reporter: User, match_id: int, why: object)
     return stored
 
 
-async def report_user(ctx: Kindred, reporter: User, username: object, why: object) -> Report:
+async def report_user(ctx: Kindred, reporter: User, username: str, why: str) -> Report:
     """Report someone from their profile, matched or not."""
     text = reason(why)
-    if not isinstance(username, str):
-        raise KindredError("user_not_found")
     async with ctx.db.transaction() as conn:
         other = await users.get_by_username(conn, username.strip().lower())
         if other is None or other.status == "pending":

@@ -36,11 +36,9 @@ class Outcome:
     created: bool = False
 
 
-async def send(ctx: Kindred, sender: User, to_username: object, note: object) -> Outcome:
+async def send(ctx: Kindred, sender: User, to_username: str, note: str | None) -> Outcome:
     text = validation.note(note)
-    if to_username is not None and not isinstance(to_username, str):
-        raise KindredError("field_type", "'to' must be a username.", "to")
-    if not isinstance(to_username, str) or not to_username.strip():
+    if not to_username.strip():
         raise KindredError("field_required", "Say whom the request is for ('to').", "to")
     try:
         async with ctx.db.transaction() as conn:

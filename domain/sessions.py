@@ -64,9 +64,9 @@ async def start(ctx: Kindred, user_id: int, lifetime: timedelta) -> str:
     return token
 
 
-async def rotate(ctx: Kindred, token: object, lifetime: timedelta) -> tuple[int, str]:
+async def rotate(ctx: Kindred, token: str, lifetime: timedelta) -> tuple[int, str]:
     """Trade a refresh token for a new one; returns (user id, new token)."""
-    if not isinstance(token, str) or not token:
+    if not token:
         raise KindredError("refresh_token_invalid")
     async with ctx.db.transaction() as conn:
         row = await refresh_tokens.get_by_hash(conn, _digest(token))
@@ -105,9 +105,9 @@ async def _owner_active(conn: aiosqlite.Connection, user_id: int) -> bool:
     return owner is not None and owner.status == "active"
 
 
-async def end(ctx: Kindred, token: object) -> None:
+async def end(ctx: Kindred, token: str | None) -> None:
     """Log out: revoke the token's family. Unknown tokens are ignored."""
-    if not isinstance(token, str) or not token:
+    if not token:
         return
     async with ctx.db.transaction() as conn:
         row = await refresh_tokens.get_by_hash(conn, _digest(token))

@@ -17,7 +17,8 @@ from domain import sessions
 from store.timeutil import iso, utc_now
 from tests.helpers import Api, assert_status, page_login, sign_up
 from web import keys
-from web.auth import PUBLIC_API, REFRESH_COOKIE
+from web.api_routes import PUBLIC_API
+from web.auth import REFRESH_COOKIE
 
 PASSWORD = "correct horse battery"
 

@@ -7,7 +7,8 @@ from aiohttp import web
 
 from domain import blocks, matches, reports
 from web import keys, serializers
-from web.bodies import json_object, path_id
+from web.bodies import parse_json, path_id
+from web.schemas import ReportBody
 
 
 async def close(request: web.Request) -> web.Response:
@@ -26,10 +27,8 @@ async def block(request: web.Request) -> web.Response:
 
 async def report(request: web.Request) -> web.Response:
     match_id = path_id(request, "id", "match_not_found")
-    body = await json_object(request)
-    stored = await reports.report_match(
-        request.app[keys.KINDRED], request[keys.USER], match_id, body.get("reason")
-    )
+    body = await parse_json(request, ReportBody)
+    stored = await reports.report_match(request.app[keys.KINDRED], request[keys.USER], match_id, body.reason)
     return web.json_response({"report": serializers.report(stored)}, status=201)
 
 
@@ -53,8 +52,8 @@ async def unblock_user(request: web.Request) -> web.Response:
 
 
 async def report_user(request: web.Request) -> web.Response:
-    body = await json_object(request)
+    body = await parse_json(request, ReportBody)
     stored = await reports.report_user(
-        request.app[keys.KINDRED], request[keys.USER], request.match_info["username"], body.get("reason")
+        request.app[keys.KINDRED], request[keys.USER], request.match_info["username"], body.reason
     )
     return web.json_response({"report": serializers.report(stored)}, status=201)

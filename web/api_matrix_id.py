@@ -6,7 +6,8 @@ from aiohttp import web
 
 from domain import linking
 from web import keys, serializers
-from web.bodies import json_object, required
+from web.bodies import parse_json
+from web.schemas import LinkBody, VerifyBody
 
 
 async def show(request: web.Request) -> web.Response:
@@ -15,17 +16,15 @@ async def show(request: web.Request) -> web.Response:
 
 
 async def link(request: web.Request) -> web.Response:
-    body = await json_object(request)
-    found = await linking.request_link(
-        request.app[keys.KINDRED], request[keys.USER], required(body, "matrix_user_id")
-    )
+    body = await parse_json(request, LinkBody)
+    found = await linking.request_link(request.app[keys.KINDRED], request[keys.USER], body.matrix_user_id)
     # Accepted, not done: the link counts once the code comes back.
     return web.json_response(serializers.matrix_link(found), status=202)
 
 
 async def verify(request: web.Request) -> web.Response:
-    body = await json_object(request)
-    found = await linking.verify(request.app[keys.KINDRED], request[keys.USER], required(body, "code"))
+    body = await parse_json(request, VerifyBody)
+    found = await linking.verify(request.app[keys.KINDRED], request[keys.USER], body.code)
     return web.json_response(serializers.matrix_link(found))
 
 

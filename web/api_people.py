@@ -7,7 +7,8 @@ from aiohttp import web
 from domain import avatars, profiles
 from domain import suggestions
 from web import keys, serializers
-from web.bodies import json_object, upload
+from web.bodies import parse_json, upload
+from web.schemas import ProfileBody
 
 
 async def _avatar_urls(request: web.Request, usernames: list[str]) -> dict[str, str]:
@@ -26,9 +27,8 @@ async def me(request: web.Request) -> web.Response:
 
 async def update_profile(request: web.Request) -> web.Response:
     ctx = request.app[keys.KINDRED]
-    body = await json_object(request)
-    changes = {k: body[k] for k in ("display_name", "bio", "interests") if k in body}
-    profile = await profiles.update_profile(ctx, request[keys.USER], changes)
+    body = await parse_json(request, ProfileBody)
+    profile = await profiles.update_profile(ctx, request[keys.USER], body.changes())
     urls = await _avatar_urls(request, [profile.username])
     return web.json_response(serializers.me(profile, ctx.links, urls.get(profile.username)))
 

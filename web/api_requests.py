@@ -7,7 +7,8 @@ from aiohttp import web
 from domain import matches, requests
 from domain.requests import Outcome
 from web import keys, serializers
-from web.bodies import json_object, path_id, required
+from web.bodies import parse_json, path_id
+from web.schemas import SendRequestBody
 
 
 async def _outcome_body(request: web.Request, outcome: Outcome) -> dict[str, object]:
@@ -21,10 +22,8 @@ async def _outcome_body(request: web.Request, outcome: Outcome) -> dict[str, obj
 
 
 async def send(request: web.Request) -> web.Response:
-    body = await json_object(request)
-    outcome = await requests.send(
-        request.app[keys.KINDRED], request[keys.USER], required(body, "to"), body.get("note")
-    )
+    body = await parse_json(request, SendRequestBody)
+    outcome = await requests.send(request.app[keys.KINDRED], request[keys.USER], body.to, body.note)
     # A request that met one coming the other way became a match: 200, not 201.
     status = 201 if outcome.created else 200
     return web.json_response(await _outcome_body(request, outcome), status=status)

@@ -1,14 +1,20 @@
-"""Reading request bodies and parameters into plain values, or a 4xx."""
+"""Reading request bodies and parameters into typed values (web/schemas.py), or a 4xx."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from domain.errors import KindredError
+from web.schemas import Form, Refuse
+
+B = TypeVar("B", bound=BaseModel)
+F = TypeVar("F", bound=Form)
 
 MAX_JSON_BYTES = 64 * 1024
 
@@ -49,7 +55,7 @@ async def json_object(request: web.Request) -> dict[str, Any]:
     raw = await raw_body(request, MAX_JSON_BYTES)
     if not raw.strip():
         return {}
-    body = parse_json(raw)
+    body = _decode(raw)
     if not isinstance(body, dict):
         raise KindredError("invalid_body")
     return body
@@ -59,7 +65,7 @@ async def json_object(request: web.Request) -> dict[str, Any]:
 MAX_JSON_DEPTH = 32
 
 
-def parse_json(raw: bytes) -> Any:
+def _decode(raw: bytes) -> Any:
     """JSON from a client, or invalid_json: also when it nests too deeply.
 
     Python's parser recurses once per level, so ``[`` repeated thirty thousand
@@ -99,10 +105,46 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def required(body: dict[str, Any], name: str) -> Any:
-    if name not in body or body[name] is None:
-        raise KindredError("field_required", f"'{name}' is required.", name)
-    return body[name]
+async def parse_json(request: web.Request, model: type[B]) -> B:
+    """The body as ``model``, or the catalogue error of its first fault."""
+    return parse(model, await json_object(request))
+
+
+async def parse_form(request: web.Request, model: type[F]) -> F:
+    """A page form as ``model``: its fields as text, a missing one empty."""
+    form = await request.post()
+    return model.model_validate({name: str(form.get(name, "")) for name in model.model_fields})
+
+
+def parse(model: type[B], body: dict[str, Any]) -> B:
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise _refusal(model, exc.errors()) from None
+
+
+def _refusal(model: type[BaseModel], errors: list[ErrorDetails]) -> KindredError:
+    """One error for the whole body: a missing field first, as people fix
+    those first; otherwise the first field (in declared order) at fault."""
+    faults = [(_is_missing(model, e), e) for e in errors]
+    missing, error = next((f for f in faults if f[0]), faults[0])
+    name = str(error["loc"][0])
+    if len(error["loc"]) > 1:  # an item of a list
+        return KindredError("field_type", f"'{name}' must be a string.", name)
+    for refuse in model.model_fields[name].metadata:
+        if isinstance(refuse, Refuse) and (refuse.missing if missing else refuse.wrong_type):
+            return KindredError(refuse.code, refuse.message, name if refuse.named else None)
+    if missing:
+        return KindredError("field_required", f"'{name}' is required.", name)
+    return KindredError("field_type", f"'{name}' must be a string.", name)
+
+
+def _is_missing(model: type[BaseModel], error: ErrorDetails) -> bool:
+    # Null stands for "not given" where a value is required; where a field
+    # may be left out, null is a value of the wrong type.
+    name = str(error["loc"][0])
+    required = name in model.model_fields and model.model_fields[name].is_required()
+    return error["type"] == "missing" or (len(error["loc"]) == 1 and error["input"] is None and required)
 
 
 def path_id(request: web.Request, name: str, not_found: str) -> int:

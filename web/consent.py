@@ -10,47 +10,21 @@ invite or join with ``reason`` when ``allow`` is false.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 
 from domain import consent
 from domain.errors import KindredError
 from web import keys
-from web.bodies import json_object, required
+from web.bodies import parse_json
+from web.schemas import ConsentQuestion
 
 PATH = "/_kindred/consent"
-_ACTIONS = ("invite", "join")
-# A Matrix ID or room ID is at most 255 bytes (the spec's limit).
-_MAX_ID = 255
-
-
-@dataclass(frozen=True)
-class Question:
-    action: str
-    actor: str
-    target: str
-    room_id: str
-
-    @classmethod
-    def parse(cls, body: dict[str, Any]) -> Question:
-        action = required(body, "action")
-        if action not in _ACTIONS:
-            raise KindredError("field_type", "'action' must be \"invite\" or \"join\".", "action")
-        return cls(action, _matrix_id(body, "actor"), _matrix_id(body, "target"), _matrix_id(body, "room_id"))
-
-
-def _matrix_id(body: dict[str, Any], name: str) -> str:
-    value = required(body, name)
-    if not isinstance(value, str) or not 0 < len(value.encode("utf-8")) <= _MAX_ID:
-        raise KindredError("field_type", f"'{name}' must be a Matrix ID of at most {_MAX_ID} bytes.", name)
-    return value
 
 
 async def check(request: web.Request) -> web.Response:
     _authenticate(request)
-    question = Question.parse(await json_object(request))
+    question = await parse_json(request, ConsentQuestion)
     ctx = request.app[keys.KINDRED]
     if question.action == "invite":
         decision = await consent.may_invite(ctx, question.actor, question.target, question.room_id)

@@ -31,6 +31,9 @@ LIVE = web.AppKey("live", LiveHub)
 # The open live sockets, closed first when the app shuts down.
 LIVE_SOCKETS = web.AppKey("live_sockets", set)
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics")
+# From the API's route table (web/api_routes.py), set with the routes.
+PUBLIC_API = web.AppKey("public_api", frozenset)
+API_DOCUMENT = web.AppKey("api_document", dict)
 
 # Per-request values set by the middlewares.
 USER = web.RequestKey("user", Optional[User])

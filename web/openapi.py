@@ -1,22 +1,25 @@
-"""The OpenAPI 3.1 description of /api/v1, built from the tables below.
+"""The OpenAPI 3.1 description of /api/v1, built from the route table.
 
-``OPERATIONS`` names each route (as in web/routes.py), its body, its answers
-and the catalogue codes it may answer with; ``SCHEMAS`` holds the JSON shapes
-of web/serializers.py. The error responses are derived from the catalogue
+Each operation comes from its one entry in web/api_routes.py (the same
+entries register the router), each request body's schema from its model in
+web/schemas.py; ``SCHEMAS`` below holds the JSON shapes of the answers
+(web/serializers.py). The error responses are derived from the catalogue
 (domain/errors.py) and the kind-to-status map (web/errors.py), so a 4xx in
 the document lists exactly the codes that route can give. A test compares
-the table with the router and runs property-based requests against it.
+the document with the router and runs property-based requests against it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from domain import validation
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+
 from domain.errors import CATALOGUE
+from web.api_routes import OPERATIONS, Operation
 from web.errors import STATUS
+from web.schemas import Body
 
 Schema = dict[str, Any]
 
@@ -46,7 +49,6 @@ _AVATAR_URL: Schema = {
     "description": "Where their picture is served (versioned; for people who are logged in), or null.",
 }
 _NAMES: Schema = {"type": "array", "items": _STR}
-_USERNAME: Schema = {"type": "string", "pattern": r"^[a-z0-9][a-z0-9._\-]{1,31}$"}
 _TOKENS: dict[str, Schema] = {
     "access_token": _STR,
     "refresh_token": _STR,
@@ -55,42 +57,6 @@ _TOKENS: dict[str, Schema] = {
 }
 
 SCHEMAS: dict[str, Schema] = {
-    "SignupBody": _obj(
-        {
-            "username": _USERNAME,
-            "password": {"type": "string", "minLength": validation.MIN_PASSWORD, "maxLength": validation.MAX_PASSWORD},
-            "display_name": {"type": "string", "minLength": 1, "maxLength": validation.MAX_DISPLAY_NAME},
-        },
-        {
-            "matrix_user_id": {
-                **_NULLABLE_STR,
-                "description": "Your Matrix ID on another homeserver: no local Matrix account is made, "
-                "and Kindred's bot sends that ID a code to verify (POST /api/v1/me/matrix-id/verify).",
-            }
-        },
-        closed=False,
-    ),
-    "LoginBody": _obj({"username": _STR, "password": _STR}, closed=False),
-    "RefreshBody": _obj({"refresh_token": _STR}, closed=False),
-    "ProfileBody": _obj(
-        {},
-        {
-            "display_name": {"type": "string", "minLength": 1, "maxLength": validation.MAX_DISPLAY_NAME},
-            "bio": {"type": "string", "maxLength": validation.MAX_BIO},
-            "interests": {
-                "type": "array",
-                "minItems": 1,
-                "maxItems": validation.MAX_INTERESTS,
-                "items": {"type": "string", "minLength": 1, "maxLength": validation.MAX_INTEREST_LENGTH},
-            },
-        },
-        closed=False,
-    ),
-    "SendRequestBody": _obj(
-        {"to": _USERNAME},
-        {"note": {"type": ["string", "null"], "maxLength": validation.MAX_NOTE}},
-        closed=False,
-    ),
     "TokenPair": _obj(_TOKENS),
     "SignedUp": _obj({"user": _ref("SignedUpUser"), **_TOKENS}),
     "SignedUpUser": _obj({"username": _STR, "display_name": _STR, "matrix_user_id": _NULLABLE_STR}),
@@ -148,7 +114,6 @@ SCHEMAS: dict[str, Schema] = {
     "MatchList": _obj({"matches": {"type": "array", "items": _ref("Match")}}),
     "MatchBody": _obj({"match": _ref("Match")}),
     "RequestOutcome": _obj({"request": _ref("Request")}, {"match": _ref("Match")}),
-    "ReportBody": _obj({"reason": {"type": "string", "minLength": 1, "maxLength": 500}}, closed=False),
     "ReportCreated": _obj(
         {
             "report": _obj(
@@ -173,8 +138,6 @@ SCHEMAS: dict[str, Schema] = {
             }
         }
     ),
-    "LinkBody": _obj({"matrix_user_id": {**_STR, "examples": ["@you:example.org"]}}, closed=False),
-    "VerifyBody": _obj({"code": {**_STR, "pattern": "^[0-9]{6}$"}}, closed=False),
     "MatrixLink": _obj(
         {
             "matrix_user_id": {**_NULLABLE_STR, "description": "The ID Kindred uses for you: the linked one, else the local one."},
@@ -210,213 +173,32 @@ SCHEMAS: dict[str, Schema] = {
 }
 
 
-@dataclass(frozen=True)
-class Param:
-    name: str
-    where: str  # "query" or "path"
-    schema: Schema
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    route: str
-    summary: str
-    tag: str
-    answers: dict[int, str]  # status -> schema name
-    errors: tuple[str, ...] = ()
-    body: str | None = None
-    params: tuple[Param, ...] = ()
-    public: bool = False
-    description: str = ""
-    # Merged into the operation as is: for bodies that are not JSON.
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
 # Every body is read whole and must be a JSON object of at most 64 KiB.
 _BODY_ERRORS = ("invalid_json", "invalid_body", "body_too_large")
-_TEXT_ERRORS = ("field_required", "field_type", "control_characters")
-_REQUEST_ID = Param("id", "path", {"type": "integer", "minimum": 1})
-_MATCH_ID = Param("id", "path", {"type": "integer", "minimum": 1})
-_ANSWER_ERRORS = ("request_not_found", "request_not_pending", "not_found")
-# Naming a Matrix ID of another server, and reaching it.
-_LINK_ERRORS = (
-    "field_required", "field_type", "matrix_id_invalid", "matrix_id_not_external", "matrix_id_taken",
-    "federation_off", "matrix_server_unreachable", "matrix_invite_refused", "homeserver_unavailable",
-)
-_IMAGE: Schema = {"type": "string", "contentMediaType": "image/*", "maxLength": 2 * 1024 * 1024}
-_AVATAR_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            **{kind: {"schema": _IMAGE} for kind in ("image/png", "image/jpeg", "image/gif", "image/webp")},
-            "multipart/form-data": {"schema": _obj({"avatar": {**_IMAGE, "format": "binary"}}, closed=False)},
-        },
-    }
-}
-_LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
 
-OPERATIONS: tuple[Operation, ...] = (
-    Operation(
-        "post", "/api/v1/auth/signup", "api_signup", "Sign up", "auth", {201: "SignedUp"},
-        (*_TEXT_ERRORS, "username_invalid", "username_all_digits", "password_invalid", "display_name_invalid",
-         "format_characters", "username_taken", "homeserver_refused", "rate_limited", "homeserver_unavailable",
-         *_LINK_ERRORS),
-        body="SignupBody", public=True,
-        description="Creates the Kindred account and its Matrix account (same username and password) together.",
-    ),
-    Operation(
-        "post", "/api/v1/auth/login", "api_login", "Log in", "auth", {200: "TokenPair"},
-        ("invalid_credentials", "rate_limited"), body="LoginBody", public=True,
-    ),
-    Operation(
-        "post", "/api/v1/auth/refresh", "api_refresh", "Swap a refresh token for a new pair", "auth",
-        {200: "TokenPair"}, ("refresh_token_invalid",), body="RefreshBody", public=True,
-        description="The refresh token is spent; presenting it again revokes its whole family.",
-    ),
-    Operation(
-        "post", "/api/v1/auth/logout", "api_logout", "Log out", "auth", {200: "LoggedOut"},
-        body="RefreshBody", public=True, description="Revokes the refresh token's whole family.",
-    ),
-    Operation("get", "/api/v1/me", "api_me", "Your profile", "people", {200: "Me"}),
-    Operation(
-        "put", "/api/v1/me/profile", "api_profile", "Change your profile", "people", {200: "Me"},
-        ("field_type", "control_characters", "format_characters", "display_name_invalid", "bio_too_long",
-         "interests_invalid", "interest_invalid"),
-        body="ProfileBody",
-        description="Any of display_name, bio, interests; all are checked before any is written. "
-        "Interests are trimmed, case-folded and de-duplicated.",
-    ),
-    Operation(
-        "put", "/api/v1/me/avatar", "api_avatar", "Set your profile picture", "people", {200: "AvatarSaved"},
-        ("avatar_required", "avatar_type_invalid", "body_too_large", "user_not_found", "rate_limited"),
-        extra=_AVATAR_BODY,
-        description="The image bytes as the body with their Content-Type, or a multipart form with an "
-        "`avatar` file. PNG, JPEG, GIF or WebP, checked by their first bytes; at most 2 MiB. "
-        "Also becomes your Matrix account's avatar (if the chat server is down, Kindred keeps it anyway); "
-        "the picture it replaces is deleted from the chat server. At most `avatar_uploads_per_hour` "
-        "(10 by default) uploads per person per hour.",
-    ),
-    Operation(
-        "delete", "/api/v1/me/avatar", "api_remove_avatar", "Remove your profile picture", "people",
-        {200: "AvatarRemoved"}, ("avatar_not_found", "user_not_found"),
-        description="Also taken off your Matrix account (if the chat server is down, Kindred's side "
-        "is removed anyway).",
-    ),
-    Operation(
-        "get", "/api/v1/me/matrix-id", "api_matrix_id", "Your Matrix IDs", "matrix", {200: "MatrixLink"},
-    ),
-    Operation(
-        "post", "/api/v1/me/matrix-id", "api_link_matrix_id", "Link a Matrix ID from another homeserver",
-        "matrix", {202: "MatrixLink"}, (*_LINK_ERRORS, "rate_limited"), body="LinkBody",
-        description="Kindred's bot invites the ID to a direct room and posts a six-digit code there "
-        "(15 minutes, 5 tries); any earlier code stops working. At most one new code a minute.",
-    ),
-    Operation(
-        "post", "/api/v1/me/matrix-id/verify", "api_verify_matrix_id", "Prove a Matrix ID with its code",
-        "matrix", {200: "MatrixLink"},
-        ("field_required", "no_pending_link", "verification_code_wrong", "verification_code_expired",
-         "verification_code_spent", "matrix_id_taken"),
-        body="VerifyBody",
-        description="Sending `!verify <code>` to the bot in that room does the same.",
-    ),
-    Operation(
-        "delete", "/api/v1/me/matrix-id", "api_unlink_matrix_id", "Unlink your Matrix ID", "matrix",
-        {200: "MatrixLink"}, ("matrix_id_required",),
-        description="Kindred goes back to your account on its own homeserver.",
-    ),
-    Operation(
-        "get", "/api/v1/suggestions", "api_suggestions", "People who share your interests", "people",
-        {200: "SuggestionList"}, ("invalid_parameter", "control_characters", "format_characters", "interest_invalid"),
-        params=(Param("interest", "query", _STR, "Only people who list this interest."), _LIMIT),
-        description="Ranked so a rare shared interest counts for more than a common one.",
-    ),
-    Operation(
-        "get", "/api/v1/users", "api_users", "Find people by name", "people", {200: "UserList"},
-        ("invalid_parameter",),
-        params=(Param("q", "query", {"type": "string", "maxLength": 64}, "Part of a username or display name."), _LIMIT),
-    ),
-    Operation(
-        "get", "/api/v1/users/{username}", "api_user", "Someone's public profile", "people",
-        {200: "PublicUser"}, ("user_not_found", "not_found"), params=(Param("username", "path", _STR),),
-    ),
-    Operation(
-        "post", "/api/v1/requests", "api_send_request", "Send a request", "requests",
-        {201: "RequestOutcome", 200: "RequestOutcome"},
-        (*_TEXT_ERRORS, "note_too_long", "user_not_found", "cannot_request_self", "request_exists",
-         "already_matched", "user_blocked", "rate_limited"),
-        body="SendRequestBody",
-        description="201 with the new request; 200 with the request and the match when they had "
-        "already asked you.",
-    ),
-    Operation(
-        "get", "/api/v1/requests", "api_requests", "Your requests", "requests", {200: "RequestList"},
-        ("invalid_parameter",),
-        params=(
-            Param("box", "query", {"enum": ["incoming", "outgoing"], "default": "incoming"}),
-            Param("status", "query", {"enum": ["pending", "accepted", "rejected", "withdrawn"]}),
-        ),
-    ),
-    Operation(
-        "post", "/api/v1/requests/{id}/accept", "api_accept", "Accept a request (receiver only)", "requests",
-        {200: "RequestOutcome"}, (*_ANSWER_ERRORS, "not_request_receiver"), params=(_REQUEST_ID,),
-        description="Creates the match; its Matrix room follows (status provisioning, then ready).",
-    ),
-    Operation(
-        "post", "/api/v1/requests/{id}/reject", "api_reject", "Reject a request (receiver only)", "requests",
-        {200: "RequestOutcome"}, (*_ANSWER_ERRORS, "not_request_receiver"), params=(_REQUEST_ID,),
-    ),
-    Operation(
-        "post", "/api/v1/requests/{id}/withdraw", "api_withdraw", "Withdraw a request (sender only)",
-        "requests", {200: "RequestOutcome"}, (*_ANSWER_ERRORS, "not_request_sender"), params=(_REQUEST_ID,),
-    ),
-    Operation("get", "/api/v1/matches", "api_matches", "Your matches", "matches", {200: "MatchList"}),
-    Operation(
-        "get", "/api/v1/matches/{id}", "api_match", "One of your matches", "matches", {200: "MatchBody"},
-        ("match_not_found", "not_found"), params=(Param("id", "path", {"type": "integer", "minimum": 1}),),
-    ),
-    Operation(
-        "post", "/api/v1/matches/{id}/close", "api_close_match", "Close one of your matches", "matches",
-        {200: "MatchBody"}, ("match_not_found", "match_closed", "not_found"), params=(_MATCH_ID,),
-        description="Either of the two may close it; the bot says so in the room and removes you both.",
-    ),
-    Operation(
-        "post", "/api/v1/matches/{id}/block", "api_block_match", "Close a match and block the other person",
-        "matches", {200: "MatchBody"}, ("match_not_found", "not_found"), params=(_MATCH_ID,),
-        description="Closes the match if open; afterwards neither of you finds or can request the other.",
-    ),
-    Operation(
-        "post", "/api/v1/matches/{id}/report", "api_report_match", "Report the person of one of your matches",
-        "matches", {201: "ReportCreated"}, ("match_not_found", "report_reason_invalid", "not_found"),
-        body="ReportBody", params=(_MATCH_ID,),
-        description="Stored for the operators; the other person is not told.",
-    ),
-    Operation(
-        "post", "/api/v1/users/{username}/block", "api_block_user", "Block someone", "people",
-        {200: "Blocked"}, ("user_not_found", "cannot_request_self", "not_found"),
-        params=(Param("username", "path", _STR),),
-        description="Ends any pending request and open match between you; neither finds or can request "
-        "the other again.",
-    ),
-    Operation(
-        "delete", "/api/v1/users/{username}/block", "api_unblock_user", "Lift a block you made", "people",
-        {200: "Unblocked"}, ("block_not_found", "not_found"), params=(Param("username", "path", _STR),),
-        description="Only the person who blocked can lift it; afterwards you may find and request each other again.",
-    ),
-    Operation(
-        "post", "/api/v1/users/{username}/report", "api_report_user", "Report someone to the operators", "people",
-        {201: "ReportCreated"}, ("user_not_found", "cannot_request_self", "report_reason_invalid", "not_found"),
-        body="ReportBody", params=(Param("username", "path", _STR),),
-        description="Stored for the operators; the other person is not told.",
-    ),
-    Operation("get", "/api/v1/me/blocks", "api_blocks", "The people you blocked", "people", {200: "BlockList"}),
-    Operation(
-        "get", "/api/v1/openapi.json", "api_openapi", "This document", "meta", {200: "OpenApiDocument"},
-        public=True,
-    ),
-)
+
+class _Documented(GenerateJsonSchema):
+    """A body model's schema as the document shows it: keys in the order
+    written, no generated titles or defaults."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def default_schema(self, schema: Any) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])
+
+    def sort(self, value: JsonSchemaValue, parent_key: str | None = None) -> JsonSchemaValue:
+        return value
+
+
+def body_schema(model: type[Body]) -> Schema:
+    """An open object (unknown fields are ignored) with the model's fields."""
+    generated = model.model_json_schema(schema_generator=_Documented)
+    return _obj(
+        {name: prop for name, prop in generated["properties"].items() if name in generated.get("required", [])},
+        {name: prop for name, prop in generated["properties"].items() if name not in generated.get("required", [])},
+        closed=False,
+    )
 
 
 def _error_responses(op: Operation) -> dict[str, Any]:
@@ -467,7 +249,8 @@ def _operation(op: Operation) -> dict[str, Any]:
             for p in op.params
         ]
     if op.body is not None:
-        spec["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(op.body)}}}
+        schema = _ref(op.body.__name__)
+        spec["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
     if op.public:
         spec["security"] = []
     return spec | op.extra
@@ -476,9 +259,13 @@ def _operation(op: Operation) -> dict[str, Any]:
 @cache
 def document() -> dict[str, Any]:
     """The whole document; built once, never mutated."""
+    documented = [op for op in OPERATIONS if op.documented]
     paths: dict[str, dict[str, Any]] = {}
-    for op in OPERATIONS:
+    for op in documented:
         paths.setdefault(op.path, {})[op.method] = _operation(op)
+    bodies = {op.body.__name__: body_schema(op.body) for op in documented if op.body is not None}
+    unknown = {name for op in documented for name in op.answers.values()} - set(SCHEMAS)
+    assert not unknown, f"answers with no schema: {unknown}"
     return {
         "openapi": "3.1.0",
         "info": {
@@ -503,6 +290,6 @@ def document() -> dict[str, Any]:
                     "description": "The access_token from signup, login or refresh; lives at most 15 minutes.",
                 }
             },
-            "schemas": SCHEMAS,
+            "schemas": {**bodies, **SCHEMAS},
         },
     }

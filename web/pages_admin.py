@@ -8,8 +8,9 @@ from aiohttp import web
 from domain import moderation, reports
 from store.users import User
 from web import keys
-from web.bodies import path_id
+from web.bodies import parse_form, path_id
 from web.pages import current_user, page_number, redirect
+from web.schemas import ReasonForm
 
 
 def _operator(request: web.Request) -> User:
@@ -34,9 +35,9 @@ async def people(request: web.Request) -> web.StreamResponse:
 
 async def suspend(request: web.Request) -> web.StreamResponse:
     operator = _operator(request)
-    form = await request.post()
+    form = await parse_form(request, ReasonForm)
     result = await moderation.suspend(
-        request.app[keys.KINDRED], operator.username, request.match_info["username"], str(form.get("reason", ""))
+        request.app[keys.KINDRED], operator.username, request.match_info["username"], form.reason
     )
     note = "" if result.matrix_locked else " (the chat server was unreachable: suspend again to lock the Matrix account)"
     raise redirect(request, "admin_people", flash=f"Suspended {result.user.username}{note}.")

@@ -9,10 +9,12 @@ from domain import accounts, sessions
 from domain.errors import KindredError
 from web import keys
 from web.auth import REFRESH_COOKIE, clear_session_cookies, issue_pair, set_session_cookies
+from web.bodies import parse_form
 from web.errors import STATUS
 from web.next_url import safe_next
 from web.pages import redirect
 from web.ratelimit import enforce
+from web.schemas import LoginForm, SignupForm
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -27,18 +29,17 @@ async def signup_form(request: web.Request) -> web.StreamResponse:
 
 async def signup_submit(request: web.Request) -> web.StreamResponse:
     enforce(request.app[keys.LIMITS].signup, request)
-    form = await request.post()
-    values = {k: str(form.get(k, "")) for k in ("username", "display_name", "password", "matrix_user_id")}
+    form = await parse_form(request, SignupForm)
     try:
         user = await accounts.signup(
             request.app[keys.KINDRED],
-            values["username"],
-            values["password"],
-            values["display_name"],
-            values["matrix_user_id"].strip() or None,
+            form.username,
+            form.password,
+            form.display_name,
+            form.matrix_user_id.strip() or None,
         )
     except KindredError as exc:
-        return _form_error(request, "signup.html", values, exc)
+        return _form_error(request, "signup.html", form.model_dump(), exc)
     if user.matrix_user_id is None:
         flash = f"Welcome, {user.display_name}! Enter the code Kindred's bot sent to your Matrix ID."
         response = redirect(request, "matrix_id", flash=flash)
@@ -55,15 +56,13 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
 async def login_submit(request: web.Request) -> web.StreamResponse:
     enforce(request.app[keys.LIMITS].login, request)
-    form = await request.post()
-    values = {"username": str(form.get("username", "")), "next": str(form.get("next", ""))}
+    form = await parse_form(request, LoginForm)
     try:
-        user = await accounts.authenticate(
-            request.app[keys.KINDRED], values["username"], str(form.get("password", ""))
-        )
+        user = await accounts.authenticate(request.app[keys.KINDRED], form.username, form.password)
     except KindredError as exc:
-        return _form_error(request, "login.html", values, exc, next=values["next"])
-    target = safe_next(values["next"])
+        values = {"username": form.username, "next": form.next}
+        return _form_error(request, "login.html", values, exc, next=form.next)
+    target = safe_next(form.next)
     response = web.HTTPSeeOther(target) if target else redirect(request, "discover")
     set_session_cookies(request, response, await issue_pair(request.app, user.id))
     raise response

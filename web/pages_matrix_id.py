@@ -8,8 +8,10 @@ from aiohttp import web
 from domain import linking
 from domain.errors import KindredError
 from web import keys
+from web.bodies import parse_form
 from web.errors import STATUS
 from web.pages import current_user, redirect
+from web.schemas import LinkForm, VerifyForm
 
 
 async def page(request: web.Request) -> web.StreamResponse:
@@ -18,21 +20,20 @@ async def page(request: web.Request) -> web.StreamResponse:
 
 async def link(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
-    form = await request.post()
-    value = str(form.get("matrix_user_id", ""))
+    form = await parse_form(request, LinkForm)
     try:
-        found = await linking.request_link(request.app[keys.KINDRED], user, value)
+        found = await linking.request_link(request.app[keys.KINDRED], user, form.matrix_user_id)
     except KindredError as exc:
-        return await _render(request, {"matrix_user_id": value}, _errors(exc), STATUS[exc.kind])
+        return await _render(request, form.model_dump(), _errors(exc), STATUS[exc.kind])
     assert found.pending is not None
     raise redirect(request, "matrix_id", flash=f"Kindred's bot sent a code to {found.pending.matrix_user_id}.")
 
 
 async def verify(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
-    form = await request.post()
+    form = await parse_form(request, VerifyForm)
     try:
-        found = await linking.verify(request.app[keys.KINDRED], user, str(form.get("code", "")))
+        found = await linking.verify(request.app[keys.KINDRED], user, form.code)
     except KindredError as exc:
         return await _render(request, {}, _errors(exc), STATUS[exc.kind])
     raise redirect(request, "matrix_id", flash=f"Linked: Kindred now uses {found.matrix_user_id}.")

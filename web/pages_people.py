@@ -10,8 +10,10 @@ from domain.errors import KindredError
 from domain.matches import shared
 from domain import suggestions
 from web import keys
+from web.bodies import parse_form
 from web.errors import STATUS
 from web.pages import PAGE_SIZE, current_user, page_number, pager, redirect
+from web.schemas import ProfileForm
 
 
 async def profile_form(request: web.Request) -> web.StreamResponse:
@@ -29,14 +31,13 @@ async def profile_form(request: web.Request) -> web.StreamResponse:
 
 async def profile_submit(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
-    form = await request.post()
-    values = {k: str(form.get(k, "")) for k in ("display_name", "bio", "interests")}
+    form = await parse_form(request, ProfileForm)
     try:
-        await profiles.update_profile(request.app[keys.KINDRED], user, dict(values))
+        await profiles.update_profile(request.app[keys.KINDRED], user, form.changes())
     except KindredError as exc:
         profile = await profiles.own_profile(request.app[keys.KINDRED], user)
         context = {
-            "form": values,
+            "form": form.model_dump(),
             "errors": {exc.field or "form": exc.message},
             "profile": profile,
             "avatars": await avatars.versions(request.app[keys.KINDRED], [user.username]),

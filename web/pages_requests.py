@@ -9,9 +9,10 @@ from domain import avatars, matches, profiles, requests
 from domain.errors import KindredError
 from domain.matches import shared
 from web import keys
-from web.bodies import path_id
+from web.bodies import parse_form, path_id
 from web.errors import STATUS
 from web.pages import PAGE_SIZE, current_user, page_number, pager, redirect
+from web.schemas import SendRequestForm
 
 _ACTIONS = {
     "accept": (requests.accept, "Accepted! Your chat room is being opened."),
@@ -42,8 +43,8 @@ async def requests_page(request: web.Request) -> web.StreamResponse:
 async def send_request(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     ctx = request.app[keys.KINDRED]
-    form = await request.post()
-    to, note = str(form.get("to", "")), str(form.get("note", ""))
+    form = await parse_form(request, SendRequestForm)
+    to, note = form.to, form.note
     try:
         outcome = await requests.send(ctx, user, to, note)
     except KindredError as exc:

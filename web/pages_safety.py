@@ -8,7 +8,9 @@ from aiohttp import web
 from domain import blocks, reports
 from domain.errors import KindredError
 from web import keys
+from web.bodies import parse_form
 from web.pages import current_user, redirect
+from web.schemas import ReasonForm
 
 
 async def block_user(request: web.Request) -> web.StreamResponse:
@@ -23,9 +25,9 @@ async def block_user(request: web.Request) -> web.StreamResponse:
 async def report_user(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     username = request.match_info["username"]
-    form = await request.post()
+    form = await parse_form(request, ReasonForm)
     try:
-        await reports.report_user(request.app[keys.KINDRED], user, username, str(form.get("reason", "")))
+        await reports.report_user(request.app[keys.KINDRED], user, username, form.reason)
     except KindredError as exc:
         raise redirect(request, "user", flash=exc.message, username=username) from None
     raise redirect(request, "user", flash="Thank you: the operators will look at your report.", username=username)

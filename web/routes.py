@@ -7,16 +7,13 @@ from pathlib import Path
 from aiohttp import web
 
 from web import (
-    api_auth,
-    api_docs,
-    api_matches,
-    api_matrix_id,
-    api_people,
-    api_requests,
+    api_routes,
     consent,
     health,
+    keys,
     live,
     metrics,
+    openapi,
     pages_admin,
     pages_auth,
     pages_avatars,
@@ -37,38 +34,11 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/metrics", metrics.metrics_page, name="metrics")
     # Internal: the homeserver's consent module (not in the public API document).
     r.add_post(consent.PATH, consent.check, name="consent")
-    # JSON API
-    r.add_post("/api/v1/auth/signup", api_auth.signup, name="api_signup")
-    r.add_post("/api/v1/auth/login", api_auth.login, name="api_login")
-    r.add_post("/api/v1/auth/refresh", api_auth.refresh, name="api_refresh")
-    r.add_post("/api/v1/auth/logout", api_auth.logout, name="api_logout")
-    r.add_get("/api/v1/me", api_people.me, name="api_me")
-    r.add_put("/api/v1/me/profile", api_people.update_profile, name="api_profile")
-    r.add_put("/api/v1/me/avatar", api_people.upload_avatar, name="api_avatar")
-    r.add_delete("/api/v1/me/avatar", api_people.remove_avatar, name="api_remove_avatar")
-    r.add_get("/api/v1/me/matrix-id", api_matrix_id.show, name="api_matrix_id")
-    r.add_post("/api/v1/me/matrix-id", api_matrix_id.link, name="api_link_matrix_id")
-    r.add_post("/api/v1/me/matrix-id/verify", api_matrix_id.verify, name="api_verify_matrix_id")
-    r.add_delete("/api/v1/me/matrix-id", api_matrix_id.unlink, name="api_unlink_matrix_id")
-    r.add_get("/api/v1/suggestions", api_people.list_suggestions, name="api_suggestions")
-    r.add_get("/api/v1/users", api_people.search_users, name="api_users")
-    r.add_get("/api/v1/users/{username}", api_people.user_profile, name="api_user")
-    r.add_post("/api/v1/requests", api_requests.send, name="api_send_request")
-    r.add_get("/api/v1/requests", api_requests.list_requests, name="api_requests")
-    r.add_post("/api/v1/requests/{id}/accept", api_requests.accept, name="api_accept")
-    r.add_post("/api/v1/requests/{id}/reject", api_requests.reject, name="api_reject")
-    r.add_post("/api/v1/requests/{id}/withdraw", api_requests.withdraw, name="api_withdraw")
-    r.add_get("/api/v1/matches", api_requests.list_matches, name="api_matches")
-    r.add_get("/api/v1/matches/{id}", api_requests.get_match, name="api_match")
-    r.add_post("/api/v1/matches/{id}/close", api_matches.close, name="api_close_match")
-    r.add_post("/api/v1/matches/{id}/block", api_matches.block, name="api_block_match")
-    r.add_post("/api/v1/matches/{id}/report", api_matches.report, name="api_report_match")
-    r.add_post("/api/v1/users/{username}/block", api_matches.block_user, name="api_block_user")
-    r.add_delete("/api/v1/users/{username}/block", api_matches.unblock_user, name="api_unblock_user")
-    r.add_post("/api/v1/users/{username}/report", api_matches.report_user, name="api_report_user")
-    r.add_get("/api/v1/me/blocks", api_matches.my_blocks, name="api_blocks")
-    r.add_get("/api/v1/openapi.json", api_docs.openapi_json, name="api_openapi")
-    r.add_get("/api/docs", api_docs.docs_page, name="api_docs")
+    # JSON API: one entry per operation in web/api_routes.py, which also
+    # gives the public paths and the OpenAPI document.
+    api_routes.add_routes(r)
+    app[keys.PUBLIC_API] = api_routes.PUBLIC_API
+    app[keys.API_DOCUMENT] = openapi.document()
     # Pages
     r.add_get("/", pages_auth.home, name="home")
     r.add_get("/signup", pages_auth.signup_form, name="signup")

@@ -1,0 +1,278 @@
+"""The JSON API, declared once: one entry per operation.
+
+Each entry carries what every consumer needs: the method, path, handler and
+route name (web/routes.py registers the router from them), whether anyone
+may call it (web/auth.py's public paths), and its summary, body model
+(web/schemas.py), answers, error codes and parameters (web/openapi.py builds
+the document from them). Adding a route is adding one entry here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+
+from web import api_auth, api_docs, api_matches, api_matrix_id, api_people, api_requests
+from web.schemas import (
+    Body,
+    LinkBody,
+    LoginBody,
+    ProfileBody,
+    RefreshBody,
+    ReportBody,
+    SendRequestBody,
+    SignupBody,
+    VerifyBody,
+)
+
+Schema = dict[str, Any]
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    where: str  # "query" or "path"
+    schema: Schema
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    handler: Handler
+    route: str
+    summary: str
+    tag: str
+    answers: dict[int, str]  # status -> response schema name (web/openapi.py SCHEMAS)
+    errors: tuple[str, ...] = ()
+    body: type[Body] | None = None
+    params: tuple[Param, ...] = ()
+    public: bool = False
+    description: str = ""
+    # Merged into the operation as is: for bodies that are not JSON.
+    extra: dict[str, Any] = field(default_factory=dict)
+    # False for the HTML page about the document, which is not itself in it.
+    documented: bool = True
+
+
+_TEXT_ERRORS = ("field_required", "field_type", "control_characters")
+_REQUEST_ID = Param("id", "path", {"type": "integer", "minimum": 1})
+_MATCH_ID = Param("id", "path", {"type": "integer", "minimum": 1})
+_USERNAME = Param("username", "path", {"type": "string"})
+_ANSWER_ERRORS = ("request_not_found", "request_not_pending", "not_found")
+# Naming a Matrix ID of another server, and reaching it.
+_LINK_ERRORS = (
+    "field_required", "field_type", "matrix_id_invalid", "matrix_id_not_external", "matrix_id_taken",
+    "federation_off", "matrix_server_unreachable", "matrix_invite_refused", "homeserver_unavailable",
+)
+_IMAGE: Schema = {"type": "string", "contentMediaType": "image/*", "maxLength": 2 * 1024 * 1024}
+_AVATAR_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            **{kind: {"schema": _IMAGE} for kind in ("image/png", "image/jpeg", "image/gif", "image/webp")},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["avatar"],
+                    "properties": {"avatar": {**_IMAGE, "format": "binary"}},
+                    "additionalProperties": True,
+                }
+            },
+        },
+    }
+}
+_LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "post", "/api/v1/auth/signup", api_auth.signup, "api_signup", "Sign up", "auth", {201: "SignedUp"},
+        (*_TEXT_ERRORS, "username_invalid", "username_all_digits", "password_invalid", "display_name_invalid",
+         "format_characters", "homeserver_refused",
+         "username_taken", "rate_limited", "homeserver_unavailable", *_LINK_ERRORS),
+        body=SignupBody, public=True,
+        description="Creates the Kindred account and its Matrix account (same username and password) together.",
+    ),
+    Operation(
+        "post", "/api/v1/auth/login", api_auth.login, "api_login", "Log in", "auth", {200: "TokenPair"},
+        ("invalid_credentials", "rate_limited"), body=LoginBody, public=True,
+    ),
+    Operation(
+        "post", "/api/v1/auth/refresh", api_auth.refresh, "api_refresh", "Swap a refresh token for a new pair",
+        "auth", {200: "TokenPair"}, ("refresh_token_invalid",), body=RefreshBody, public=True,
+        description="The refresh token is spent; presenting it again revokes its whole family.",
+    ),
+    Operation(
+        "post", "/api/v1/auth/logout", api_auth.logout, "api_logout", "Log out", "auth", {200: "LoggedOut"},
+        body=RefreshBody, public=True, description="Revokes the refresh token's whole family.",
+    ),
+    Operation("get", "/api/v1/me", api_people.me, "api_me", "Your profile", "people", {200: "Me"}),
+    Operation(
+        "put", "/api/v1/me/profile", api_people.update_profile, "api_profile", "Change your profile", "people",
+        {200: "Me"},
+        ("field_type", "control_characters", "format_characters", "display_name_invalid", "bio_too_long",
+         "interests_invalid", "interest_invalid"),
+        body=ProfileBody,
+        description="Any of display_name, bio, interests; all are checked before any is written. "
+        "Interests are trimmed, case-folded and de-duplicated.",
+    ),
+    Operation(
+        "put", "/api/v1/me/avatar", api_people.upload_avatar, "api_avatar", "Set your profile picture", "people",
+        {200: "AvatarSaved"}, ("avatar_required", "avatar_type_invalid", "body_too_large", "user_not_found",
+                                 "rate_limited"),
+        extra=_AVATAR_BODY,
+        description="The image bytes as the body with their Content-Type, or a multipart form with an "
+        "`avatar` file. PNG, JPEG, GIF or WebP, checked by their first bytes; at most 2 MiB. "
+        "Also becomes your Matrix account's avatar (if the chat server is down, Kindred keeps it anyway); "
+        "the picture it replaces is deleted from the chat server. At most `avatar_uploads_per_hour` "
+        "(10 by default) uploads per person per hour.",
+    ),
+    Operation(
+        "delete", "/api/v1/me/avatar", api_people.remove_avatar, "api_remove_avatar",
+        "Remove your profile picture", "people", {200: "AvatarRemoved"}, ("avatar_not_found", "user_not_found"),
+        description="Also taken off your Matrix account (if the chat server is down, Kindred's side "
+        "is removed anyway).",
+    ),
+    Operation(
+        "get", "/api/v1/me/matrix-id", api_matrix_id.show, "api_matrix_id", "Your Matrix IDs", "matrix",
+        {200: "MatrixLink"},
+    ),
+    Operation(
+        "post", "/api/v1/me/matrix-id", api_matrix_id.link, "api_link_matrix_id",
+        "Link a Matrix ID from another homeserver", "matrix", {202: "MatrixLink"}, (*_LINK_ERRORS, "rate_limited"),
+        body=LinkBody,
+        description="Kindred's bot invites the ID to a direct room and posts a six-digit code there "
+        "(15 minutes, 5 tries); any earlier code stops working. At most one new code a minute.",
+    ),
+    Operation(
+        "post", "/api/v1/me/matrix-id/verify", api_matrix_id.verify, "api_verify_matrix_id",
+        "Prove a Matrix ID with its code", "matrix", {200: "MatrixLink"},
+        ("field_required", "no_pending_link", "verification_code_wrong", "verification_code_expired",
+         "verification_code_spent", "matrix_id_taken"),
+        body=VerifyBody,
+        description="Sending `!verify <code>` to the bot in that room does the same.",
+    ),
+    Operation(
+        "delete", "/api/v1/me/matrix-id", api_matrix_id.unlink, "api_unlink_matrix_id", "Unlink your Matrix ID",
+        "matrix", {200: "MatrixLink"}, ("matrix_id_required",),
+        description="Kindred goes back to your account on its own homeserver.",
+    ),
+    Operation(
+        "get", "/api/v1/suggestions", api_people.list_suggestions, "api_suggestions",
+        "People who share your interests", "people", {200: "SuggestionList"},
+        ("invalid_parameter", "control_characters", "format_characters", "interest_invalid"),
+        params=(Param("interest", "query", {"type": "string"}, "Only people who list this interest."), _LIMIT),
+        description="Ranked so a rare shared interest counts for more than a common one.",
+    ),
+    Operation(
+        "get", "/api/v1/users", api_people.search_users, "api_users", "Find people by name", "people",
+        {200: "UserList"}, ("invalid_parameter",),
+        params=(Param("q", "query", {"type": "string", "maxLength": 64}, "Part of a username or display name."), _LIMIT),
+    ),
+    Operation(
+        "get", "/api/v1/users/{username}", api_people.user_profile, "api_user", "Someone's public profile", "people",
+        {200: "PublicUser"}, ("user_not_found", "not_found"), params=(_USERNAME,),
+    ),
+    Operation(
+        "post", "/api/v1/requests", api_requests.send, "api_send_request", "Send a request", "requests",
+        {201: "RequestOutcome", 200: "RequestOutcome"},
+        (*_TEXT_ERRORS, "note_too_long", "user_not_found", "cannot_request_self", "request_exists",
+         "already_matched", "user_blocked", "rate_limited"),
+        body=SendRequestBody,
+        description="201 with the new request; 200 with the request and the match when they had "
+        "already asked you.",
+    ),
+    Operation(
+        "get", "/api/v1/requests", api_requests.list_requests, "api_requests", "Your requests", "requests",
+        {200: "RequestList"}, ("invalid_parameter",),
+        params=(
+            Param("box", "query", {"enum": ["incoming", "outgoing"], "default": "incoming"}),
+            Param("status", "query", {"enum": ["pending", "accepted", "rejected", "withdrawn"]}),
+        ),
+    ),
+    Operation(
+        "post", "/api/v1/requests/{id}/accept", api_requests.accept, "api_accept", "Accept a request (receiver only)",
+        "requests", {200: "RequestOutcome"}, (*_ANSWER_ERRORS, "not_request_receiver"), params=(_REQUEST_ID,),
+        description="Creates the match; its Matrix room follows (status provisioning, then ready).",
+    ),
+    Operation(
+        "post", "/api/v1/requests/{id}/reject", api_requests.reject, "api_reject", "Reject a request (receiver only)",
+        "requests", {200: "RequestOutcome"}, (*_ANSWER_ERRORS, "not_request_receiver"), params=(_REQUEST_ID,),
+    ),
+    Operation(
+        "post", "/api/v1/requests/{id}/withdraw", api_requests.withdraw, "api_withdraw",
+        "Withdraw a request (sender only)", "requests", {200: "RequestOutcome"},
+        (*_ANSWER_ERRORS, "not_request_sender"), params=(_REQUEST_ID,),
+    ),
+    Operation(
+        "get", "/api/v1/matches", api_requests.list_matches, "api_matches", "Your matches", "matches",
+        {200: "MatchList"},
+    ),
+    Operation(
+        "get", "/api/v1/matches/{id}", api_requests.get_match, "api_match", "One of your matches", "matches",
+        {200: "MatchBody"}, ("match_not_found", "not_found"), params=(_MATCH_ID,),
+    ),
+    Operation(
+        "post", "/api/v1/matches/{id}/close", api_matches.close, "api_close_match", "Close one of your matches",
+        "matches", {200: "MatchBody"}, ("match_not_found", "match_closed", "not_found"), params=(_MATCH_ID,),
+        description="Either of the two may close it; the bot says so in the room and removes you both.",
+    ),
+    Operation(
+        "post", "/api/v1/matches/{id}/block", api_matches.block, "api_block_match",
+        "Close a match and block the other person", "matches", {200: "MatchBody"},
+        ("match_not_found", "not_found"), params=(_MATCH_ID,),
+        description="Closes the match if open; afterwards neither of you finds or can request the other.",
+    ),
+    Operation(
+        "post", "/api/v1/matches/{id}/report", api_matches.report, "api_report_match",
+        "Report the person of one of your matches", "matches", {201: "ReportCreated"},
+        ("match_not_found", "report_reason_invalid", "not_found"), body=ReportBody, params=(_MATCH_ID,),
+        description="Stored for the operators; the other person is not told.",
+    ),
+    Operation(
+        "post", "/api/v1/users/{username}/block", api_matches.block_user, "api_block_user", "Block someone",
+        "people", {200: "Blocked"}, ("user_not_found", "cannot_request_self", "not_found"), params=(_USERNAME,),
+        description="Ends any pending request and open match between you; neither finds or can request "
+        "the other again.",
+    ),
+    Operation(
+        "delete", "/api/v1/users/{username}/block", api_matches.unblock_user, "api_unblock_user",
+        "Lift a block you made", "people", {200: "Unblocked"}, ("block_not_found", "not_found"),
+        params=(_USERNAME,),
+        description="Only the person who blocked can lift it; afterwards you may find and request each other again.",
+    ),
+    Operation(
+        "post", "/api/v1/users/{username}/report", api_matches.report_user, "api_report_user",
+        "Report someone to the operators", "people", {201: "ReportCreated"},
+        ("user_not_found", "cannot_request_self", "report_reason_invalid", "not_found"),
+        body=ReportBody, params=(_USERNAME,),
+        description="Stored for the operators; the other person is not told.",
+    ),
+    Operation(
+        "get", "/api/v1/me/blocks", api_matches.my_blocks, "api_blocks", "The people you blocked", "people",
+        {200: "BlockList"},
+    ),
+    Operation(
+        "get", "/api/v1/openapi.json", api_docs.openapi_json, "api_openapi", "This document", "meta",
+        {200: "OpenApiDocument"}, public=True,
+    ),
+    Operation(
+        "get", "/api/docs", api_docs.docs_page, "api_docs", "This document, for people to read", "meta", {},
+        public=True, documented=False,
+    ),
+)
+
+# API paths anyone may call; every other /api path needs a user.
+PUBLIC_API = frozenset(op.path for op in OPERATIONS if op.public)
+
+
+def add_routes(router: web.UrlDispatcher) -> None:
+    for op in OPERATIONS:
+        if op.method == "get":
+            router.add_get(op.path, op.handler, name=op.route)  # and HEAD, as every GET
+        else:
+            router.add_route(op.method.upper(), op.path, op.handler, name=op.route)

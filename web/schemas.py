@@ -1,0 +1,241 @@
+"""What a request may carry: one model per JSON body of the API and per page form.
+
+Bodies are parsed into these at the edge (``web.bodies.parse_json`` and
+``parse_form``), so the domain takes typed values and never looks at JSON.
+The models check types only: lengths, blank-after-trim and the other limits
+are the domain's rules, which the bot's commands go through as well. The
+limits written here (``Field(json_schema_extra=...)``, ``WithJsonSchema``)
+document those rules in the OpenAPI document; they are never enforced here,
+so a bad value gets the same error whichever way it comes in.
+
+Every field is text (or a list of text). A missing (or null) required field
+is ``field_required``, a value of the wrong type ``field_type``; a field
+annotated with ``Refuse`` gets another catalogue error instead. Unknown
+fields are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    WithJsonSchema,
+    field_validator,
+)
+
+from domain import validation
+from domain.profiles import ProfileChanges
+
+
+@dataclass(frozen=True)
+class Refuse:
+    """The error a field gets instead of field_required (``missing``) or
+    field_type (``wrong_type``): a catalogue code, its message (None: the
+    catalogue's) and whether the error names the field."""
+
+    code: str
+    message: str | None = None
+    named: bool = True
+    missing: bool = True
+    wrong_type: bool = True
+
+
+def _not_null(value: object) -> object:
+    # An optional field may be left out, but null is not one of its values.
+    if value is None:
+        raise ValueError("null")
+    return value
+
+
+def _text_or_none(value: object) -> object:
+    return value if isinstance(value, str) else None
+
+
+def _code_text(value: object) -> object:
+    # A code sent as a number counts as its digits; any other type is
+    # simply a wrong guess (it spends a try), like a wrong number.
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in text.split(",") if part.strip()]
+
+
+def _comma_list(value: object) -> object:
+    # "chess, go" is accepted for a list, as the bot's !interests takes it.
+    return _split(value) if isinstance(value, str) else value
+
+
+def _doc(**schema: JsonValue) -> Any:
+    """Documented limits of a field, for the OpenAPI document only."""
+    return Field(json_schema_extra=schema)
+
+
+NotNull = BeforeValidator(_not_null)
+_USERNAME = _doc(pattern=r"^[a-z0-9][a-z0-9._\-]{1,31}$")
+_DISPLAY_NAME = _doc(minLength=1, maxLength=validation.MAX_DISPLAY_NAME)
+_NOT_A_STRING_LIST = Refuse("field_type", "'interests' must be a list of strings.", missing=False)
+
+
+class Body(BaseModel):
+    """A JSON body: an object whose fields have exactly the declared types."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class SignupBody(Body):
+    username: Annotated[str, _USERNAME]
+    password: Annotated[str, _doc(minLength=validation.MIN_PASSWORD, maxLength=validation.MAX_PASSWORD)]
+    display_name: Annotated[str, _DISPLAY_NAME]
+    matrix_user_id: Annotated[
+        str | None,
+        WithJsonSchema(
+            {
+                "type": ["string", "null"],
+                "description": "Your Matrix ID on another homeserver: no local Matrix account is made, "
+                "and Kindred's bot sends that ID a code to verify (POST /api/v1/me/matrix-id/verify).",
+            }
+        ),
+    ] = None
+
+
+_NO_CREDENTIALS = Refuse("invalid_credentials", named=False)
+
+
+class LoginBody(Body):
+    # Whatever is wrong, a login answers the same: no hint about which part.
+    username: Annotated[str, _NO_CREDENTIALS]
+    password: Annotated[str, _NO_CREDENTIALS]
+
+
+class RefreshBody(Body):
+    """Refresh and logout: a token of another type is no token (refresh
+    refuses it, logout ignores it)."""
+
+    model_config = ConfigDict(json_schema_extra={"required": ["refresh_token"]})
+
+    refresh_token: Annotated[str | None, BeforeValidator(_text_or_none), WithJsonSchema({"type": "string"})] = None
+
+
+class ProfileBody(Body):
+    """Any of the three; a field left out stays as it is."""
+
+    display_name: Annotated[str | None, NotNull, WithJsonSchema({"type": "string", "minLength": 1,
+                                                                  "maxLength": validation.MAX_DISPLAY_NAME})] = None
+    bio: Annotated[str | None, NotNull, WithJsonSchema({"type": "string", "maxLength": validation.MAX_BIO})] = None
+    interests: Annotated[
+        list[str] | None,
+        NotNull,
+        BeforeValidator(_comma_list),
+        _NOT_A_STRING_LIST,
+        WithJsonSchema(
+            {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": validation.MAX_INTERESTS,
+                "items": {"type": "string", "minLength": 1, "maxLength": validation.MAX_INTEREST_LENGTH},
+            }
+        ),
+    ] = None
+
+    def changes(self) -> ProfileChanges:
+        return ProfileChanges(self.display_name, self.bio, self.interests)
+
+
+class SendRequestBody(Body):
+    to: Annotated[str, _USERNAME, Refuse("field_type", "'to' must be a username.", missing=False)]
+    note: Annotated[str | None, WithJsonSchema({"type": ["string", "null"], "maxLength": validation.MAX_NOTE})] = None
+
+
+class ReportBody(Body):
+    reason: Annotated[str, _doc(minLength=1, maxLength=500), Refuse("report_reason_invalid")]
+
+
+class LinkBody(Body):
+    matrix_user_id: Annotated[str, Field(examples=["@you:example.org"])]
+
+
+class VerifyBody(Body):
+    code: Annotated[str, BeforeValidator(_code_text), WithJsonSchema({"type": "string", "pattern": "^[0-9]{6}$"})]
+
+
+# A Matrix ID or room ID is at most 255 bytes (the spec's limit).
+_MAX_ID = 255
+
+
+def _matrix_id(name: str) -> Any:
+    return Refuse("field_type", f"'{name}' must be a Matrix ID of at most {_MAX_ID} bytes.", missing=False)
+
+
+class ConsentQuestion(Body):
+    """What the homeserver's consent module asks (internal, not in the API document)."""
+
+    action: Annotated[Literal["invite", "join"], Refuse("field_type", "'action' must be \"invite\" or \"join\".",
+                                                        missing=False)]
+    actor: Annotated[str, _matrix_id("actor")]
+    target: Annotated[str, _matrix_id("target")]
+    room_id: Annotated[str, _matrix_id("room_id")]
+
+    @field_validator("actor", "target", "room_id")
+    @classmethod
+    def _short(cls, value: str) -> str:
+        if not 0 < len(value.encode("utf-8")) <= _MAX_ID:
+            raise ValueError("length")
+        return value
+
+
+class Form(BaseModel):
+    """A page form: every field is text, and a field left out is empty."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class SignupForm(Form):
+    username: str = ""
+    display_name: str = ""
+    password: str = ""
+    matrix_user_id: str = ""
+
+
+class LoginForm(Form):
+    username: str = ""
+    password: str = ""
+    next: str = ""
+
+
+class ProfileForm(Form):
+    display_name: str = ""
+    bio: str = ""
+    interests: str = ""
+
+    def changes(self) -> ProfileChanges:
+        return ProfileChanges(self.display_name, self.bio, _split(self.interests))
+
+
+class LinkForm(Form):
+    matrix_user_id: str = ""
+
+
+class VerifyForm(Form):
+    code: str = ""
+
+
+class SendRequestForm(Form):
+    to: str = ""
+    note: str = ""
+
+
+class ReasonForm(Form):
+    """Reporting someone, or an operator suspending them."""
+
+    reason: str = ""
