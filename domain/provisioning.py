@@ -179,6 +179,9 @@ async def retry_later(
     ctx: Kindred, job: Job, attempts: int, error: str, retry_after_ms: int | None = None
 ) -> timedelta:
     delay = backoff(attempts, retry_after_ms)
+    if retry_after_ms is not None:
+        # Kept with the error, so the wait can be checked against what was asked.
+        error = f"{error} (the homeserver asked to wait {retry_after_ms} ms)"
     async with ctx.db.transaction() as conn:
         await jobs.retry_later(conn, job.id, iso(utc_now() + delay), error)
     logger.warning("job %d for match %d failed (%s); retry in %s", job.id, job.match_id, error, delay)
