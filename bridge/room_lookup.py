@@ -123,9 +123,17 @@ async def purge(client: MatrixClient, room_id: str) -> None:
     """Shut the room down and purge it (Synapse's admin API; the bot is an admin).
 
     The shutdown makes every local member leave, the bot included, and
-    withdraws the invites, so nobody is left holding a door to nowhere.
+    withdraws the invites, so nobody is left holding a door to nowhere. On a
+    homeserver where the bot is no admin, it can only leave.
     """
-    answer = await client.request_json(
-        "DELETE", f"/_synapse/admin/v2/rooms/{quote(room_id, safe='')}", {"purge": True}
-    )
+    try:
+        answer = await client.request_json(
+            "DELETE", f"/_synapse/admin/v2/rooms/{quote(room_id, safe='')}", {"purge": True}
+        )
+    except BridgeError as exc:
+        if exc.http_status != 403:
+            raise
+        logger.warning("cannot purge %s (%s); leaving it instead", room_id, exc)
+        await client.request_json("POST", f"{_room(room_id)}/leave", {})
+        return
     logger.info("purging room %s (delete id %s)", room_id, answer.get("delete_id"))

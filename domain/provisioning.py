@@ -124,6 +124,16 @@ async def unrecorded(ctx: Kindred, room_ids: list[str]) -> list[str]:
     return [room_id for room_id in room_ids if room_id not in known]
 
 
+async def may_have_debris(ctx: Kindred) -> bool:
+    """Whether an earlier run may have left rooms it never recorded.
+
+    Each attempt is counted before it touches the homeserver, so a run that
+    left none has no job both queued and begun, and none that was retried.
+    """
+    async with ctx.db.read() as conn:
+        return await jobs.any_interrupted(conn, jobs.PROVISION_ROOM)
+
+
 async def this_instance(ctx: Kindred) -> str:
     async with ctx.db.read() as conn:
         return await instance.get_id(conn)

@@ -5,8 +5,9 @@ They are left by a crash between ``createRoom`` and recording its answer
 room (it holds only the bot: purge it). Both carry the creation mark (see
 bridge.room_lookup), so they can be told apart from everything else.
 
-At start the bot's joined rooms are listed once, before the room worker takes
-any job, so none of them can be a room being made right now. Those the
+At start, when a job shows that an attempt was interrupted (so a room may
+have been left), the bot's joined rooms are listed once, before the room
+worker takes any job, so none of them can be a room being made right now. Those the
 database knows (nearly all) cost one query per few hundred and nothing on
 the homeserver; only the rest are looked at, a few at a time, in the
 background, and each one marked for a match of this instance is adopted or
@@ -22,6 +23,7 @@ import logging
 from typing import Awaitable, Callable, TypeVar
 
 from bridge import room_lookup
+from bridge.errors import BridgeError
 from bridge.matrix_client import MatrixClient
 from bridge.room_lookup import RoomMark
 from domain import provisioning
@@ -31,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_MAX_BACKOFF = 30.0
+_MAX_BACKOFF = 10.0
 
 
 class RoomSweep:
@@ -48,6 +50,11 @@ class RoomSweep:
         self._lock = asyncio.Lock()
 
     async def run(self) -> None:
+        if not await self._retrying(lambda: provisioning.may_have_debris(self._ctx)):
+            # Nothing was interrupted: no room to look for, none to wait for.
+            self.listed.set()
+            self.done.set()
+            return
         rooms = await self._retrying(lambda: room_lookup.joined_rooms(self._client))
         self._settled.update(rooms)
         self.listed.set()
@@ -60,9 +67,20 @@ class RoomSweep:
         if not unknown:
             return
         instance_id = await provisioning.this_instance(self._ctx)
-        for mark in await room_lookup.marks_of(self._client, unknown):
-            if mark.instance_id == instance_id:
-                await self.judge(mark)
+        slots = asyncio.Semaphore(room_lookup.PARALLEL)
+
+        async def one(room_id: str) -> None:
+            async with slots:
+                try:
+                    mark = await room_lookup.mark_of(self._client, room_id)
+                    if mark is not None and mark.instance_id == instance_id:
+                        await self.judge(mark)
+                except BridgeError as exc:
+                    if exc.unreachable:
+                        raise  # the whole sweep is tried again
+                    logger.warning("room sweep could not settle %s: %s", room_id, exc)
+
+        await asyncio.gather(*(one(room_id) for room_id in unknown))
 
     async def judge(self, mark: RoomMark) -> None:
         """Adopt the room for its match, or purge it; a no-op for the match's own room."""
