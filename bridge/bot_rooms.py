@@ -60,6 +60,9 @@ class BotRooms:
     async def kick(self, room_id: str, user_id: str, reason: str) -> None:
         await self._call("POST", f"{_room(room_id)}/kick", {"user_id": user_id, "reason": reason})
 
+    async def invite(self, room_id: str, user_id: str) -> None:
+        await self._call("POST", f"{_room(room_id)}/invite", {"user_id": user_id})
+
     async def join(self, room_id: str) -> None:
         await self._call("POST", f"/_matrix/client/v3/join/{quote(room_id, safe='')}", {})
 

@@ -17,10 +17,7 @@ from nio import (
     AsyncClient,
     AsyncClientConfig,
     ErrorResponse,
-    RoomCreateResponse,
-    RoomPreset,
     RoomSendResponse,
-    RoomVisibility,
 )
 
 from bridge.errors import BridgeError, unreachable
@@ -122,36 +119,56 @@ class MatrixClient:
     async def create_match_room(
         self, instance_id: str, match_id: int, name: str, topic: str, invitees: list[str]
     ) -> str:
-        """A private, invite-only room for two, marked with its match id."""
-        initial_state = [
-            {"type": "m.room.history_visibility", "state_key": "", "content": {"history_visibility": "shared"}},
-            {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
-            {
-                "type": MATCH_STATE_TYPE,
-                "state_key": "",
-                "content": {"instance": instance_id, "match_id": match_id},
-            },
-        ]
-        response = await self._guard(
-            self.client.room_create(
-                visibility=RoomVisibility.private,
-                name=name,
-                topic=topic,
-                preset=RoomPreset.private_chat,
-                invite=invitees,
-                initial_state=initial_state,
-            ),
-            RoomCreateResponse,
-        )
-        return str(response.room_id)
+        """A private, invite-only room for two, marked with its match id.
 
-    async def send_notice(self, room_id: str, body: str, formatted: str | None = None) -> str:
-        """Post a notice; ``formatted`` is trusted HTML built with ``escape``."""
+        The mark is made twice. In ``creation_content`` it rides on the room's
+        very first event (``m.room.create``), so even a room whose creation
+        died part-way (before any other state) can be told apart and cleaned
+        up; as the ``org.kindred.match`` state event it is written with the
+        rest of the initial state, so its presence says creation got that far.
+        """
+        mark = {"instance": instance_id, "match_id": match_id}
+        body = {
+            "visibility": "private",
+            "preset": "private_chat",
+            "name": name,
+            "topic": topic,
+            "invite": invitees,
+            "creation_content": {MATCH_STATE_TYPE: mark},
+            "initial_state": [
+                {"type": "m.room.history_visibility", "state_key": "", "content": {"history_visibility": "shared"}},
+                {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
+                {"type": MATCH_STATE_TYPE, "state_key": "", "content": mark},
+            ],
+        }
+        created = await self.request_json("POST", "/_matrix/client/v3/createRoom", body)
+        room_id = created.get("room_id")
+        if not isinstance(room_id, str):
+            raise BridgeError("M_UNKNOWN", "createRoom gave no room id")
+        return room_id
+
+    async def send_notice(
+        self,
+        room_id: str,
+        body: str,
+        formatted: str | None = None,
+        extra: dict[str, Any] | None = None,
+        txn_id: str | None = None,
+    ) -> str:
+        """Post a notice; ``formatted`` is trusted HTML built with ``escape``.
+
+        ``extra`` adds keys to the content (a mark to find the notice by);
+        the same ``txn_id`` sent twice makes one event, not two.
+        """
         content: dict[str, Any] = {"msgtype": "m.notice", "body": body}
         if formatted is not None:
             content.update(format="org.matrix.custom.html", formatted_body=formatted)
+        if extra:
+            content.update(extra)
         response = await self._guard(
-            self.client.room_send(room_id, "m.room.message", content, ignore_unverified_devices=True),
+            self.client.room_send(
+                room_id, "m.room.message", content, tx_id=txn_id, ignore_unverified_devices=True
+            ),
             RoomSendResponse,
         )
         return str(response.event_id)

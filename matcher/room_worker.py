@@ -3,6 +3,14 @@
 It sleeps until woken: by the event the domain publishes when a job is
 queued (so an accept is picked up at once, not on the next timer tick), by a
 retry falling due, or by a slow safety poll for jobs queued elsewhere.
+
+A job may find its match's room already made by an earlier attempt (adopted
+by the room sweep, or found among the rooms joined since the start): then it
+invites whoever is not yet in it and posts the introduction unless it is
+there. Every step can be repeated, so a retry after any failure or crash
+finishes the room rather than making a second one. Once the room is recorded
+the match is read again: one closed in the meantime gets its room emptied
+here, by the job, so that a failure is retried like any other.
 """
 
 from __future__ import annotations
@@ -10,12 +18,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from bridge import room_lookup
+from bridge.bot_rooms import BotRooms
 from bridge.errors import BridgeError
 from bridge.matrix_client import MatrixClient, escape
-from bridge.room_lookup import find_match_room
 from domain import events, provisioning
 from domain.context import Kindred
 from domain.provisioning import RoomPlan
+from matcher.room_sweep import RoomSweep
 from store.jobs import Job
 
 logger = logging.getLogger(__name__)
@@ -23,10 +33,17 @@ logger = logging.getLogger(__name__)
 
 class RoomWorker:
     def __init__(
-        self, ctx: Kindred, client: MatrixClient, concurrency: int = 16, idle_poll: float = 5.0
+        self,
+        ctx: Kindred,
+        client: MatrixClient,
+        concurrency: int = 16,
+        idle_poll: float = 5.0,
+        sweep: bool = True,
     ) -> None:
         self._ctx = ctx
         self._client = client
+        self._rooms = BotRooms(client) if client is not None else None
+        self.sweep = RoomSweep(ctx, client) if sweep else None
         self._slots = asyncio.Semaphore(concurrency)
         self._idle_poll = idle_poll
         self._wake = asyncio.Event()
@@ -41,7 +58,12 @@ class RoomWorker:
 
     async def run(self) -> None:
         unsubscribe = self._ctx.events.subscribe(self.on_event)
+        sweeping = asyncio.create_task(self.sweep.run(), name="room-sweep") if self.sweep else None
         try:
+            if self.sweep is not None:
+                # No room is made before the rooms already there are listed:
+                # the sweep must never take a room being made for debris.
+                await self.sweep.listed.wait()
             while True:
                 self._wake.clear()
                 # Room for the jobs already running plus a batch of new ones.
@@ -61,9 +83,10 @@ class RoomWorker:
                     pass
         finally:
             unsubscribe()
-            for task in self._inflight.values():
+            tasks = [*self._inflight.values(), *([sweeping] if sweeping else [])]
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*self._inflight.values(), return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _run_one(self, job: Job) -> None:
         attempts = job.attempts + 1
@@ -96,17 +119,17 @@ class RoomWorker:
     async def _provision(self, job: Job, attempts: int) -> None:
         plan = await provisioning.plan(self._ctx, job.match_id)
         if plan is None or plan.status != "provisioning":
-            # Closed (or already ready) while queued: nothing left to build.
+            # Closed (or already ready) while queued: nothing left to build,
+            # but a room recorded before the close is emptied.
+            if plan is not None and plan.status == "closed" and plan.room_id is not None:
+                await self._empty(plan.room_id, plan)
             await provisioning.complete(self._ctx, job, plan, None)
             return
         room_id = plan.room_id
         if room_id is None and attempts > 1:
-            # An earlier attempt may have made the room and died before
-            # recording it: adopt that room rather than open a second.
-            room_id = await find_match_room(self._client, plan.instance_id, plan.match_id)
-            if room_id is not None:
-                logger.info("match %d: adopting room %s from an earlier attempt", plan.match_id, room_id)
-                await provisioning.record_room(self._ctx, plan.match_id, room_id)
+            # An earlier attempt may have made the room and died before recording it.
+            room_id = await self._earlier_room(plan)
+        made_now = room_id is None
         if room_id is None:
             room_id = await self._client.create_match_room(
                 plan.instance_id,
@@ -117,11 +140,59 @@ class RoomWorker:
             )
             # Recorded before anything else can fail, so a retry reuses it.
             await provisioning.record_room(self._ctx, plan.match_id, room_id)
-            await self._introduce(room_id, plan)
+        owner = await provisioning.room_of(self._ctx, plan.match_id)
+        if owner is None or owner[0] == "closed":
+            # Closed while the room was being made: nobody should be left invited.
+            if owner is not None and owner[1] is not None:
+                await self._empty(owner[1], plan)
+            await provisioning.complete(self._ctx, job, plan, None)
+            return
+        if owner[1] != room_id and owner[1] is not None:
+            # Another room was recorded first: that one is the match's, ours is surplus.
+            if made_now:
+                await room_lookup.purge(self._client, room_id)
+            room_id, made_now = owner[1], False
+        if not made_now:
+            await self._invite_missing(room_id, plan)
+        await self._introduce(room_id, plan, check_first=not made_now)
         await provisioning.complete(self._ctx, job, plan, room_id)
         logger.info("match %d is ready in %s", plan.match_id, room_id)
 
-    async def _introduce(self, room_id: str, plan: RoomPlan) -> None:
+    async def _earlier_room(self, plan: RoomPlan) -> str | None:
+        """The room an earlier attempt made for this match, adopted; None if there is none."""
+        if self.sweep is None:
+            return None
+        # A room left by an earlier run is judged by the sweep (adopted: recorded).
+        await self.sweep.done.wait()
+        for mark in await self.sweep.rooms_for(plan.instance_id, plan.match_id):
+            await self.sweep.judge(mark)
+        owner = await provisioning.room_of(self._ctx, plan.match_id)
+        return owner[1] if owner is not None else None
+
+    async def _invite_missing(self, room_id: str, plan: RoomPlan) -> None:
+        """Invite whoever an earlier attempt did not (someone who left stays out)."""
+        assert self._rooms is not None
+        for person in plan.people:
+            if person.matrix_user_id and await self._rooms.membership(room_id, person.matrix_user_id) is None:
+                logger.info("match %d: inviting %s, missing from %s", plan.match_id, person.matrix_user_id, room_id)
+                await self._rooms.invite(room_id, person.matrix_user_id)
+
+    async def _empty(self, room_id: str, plan: RoomPlan) -> None:
+        """Withdraw both invites and leave; each step is skipped once done."""
+        assert self._rooms is not None
+        if await self._rooms.membership(room_id, self._rooms.user_id) != "join":
+            return
+        for person in plan.people:
+            user_id = person.matrix_user_id
+            if user_id and await self._rooms.membership(room_id, user_id) in ("invite", "join"):
+                await self._rooms.kick(room_id, user_id, "This match was closed.")
+        await self._rooms.leave(room_id)
+        logger.info("match %d was closed while its room was made; emptied %s", plan.match_id, room_id)
+
+    async def _introduce(self, room_id: str, plan: RoomPlan, check_first: bool) -> None:
+        """Post the introduction once: an adopted room may have it already."""
+        if check_first and await room_lookup.has_intro(self._client, room_id):
+            return
         first, second = plan.people
         shared = ", ".join(plan.shared_interests) or "being on Kindred"
         body = (
@@ -133,4 +204,11 @@ class RoomWorker:
             f"you matched on Kindred! You both like: <i>{escape(shared)}</i>. "
             "This room is just for the two of you - say hello."
         )
-        await self._client.send_notice(room_id, body, formatted)
+        # The mark finds it again; the fixed transaction id makes a resend one event.
+        await self._client.send_notice(
+            room_id,
+            body,
+            formatted,
+            extra={room_lookup.INTRO_KEY: plan.match_id},
+            txn_id=f"kindred-intro-{plan.instance_id}-{plan.match_id}",
+        )

@@ -35,6 +35,15 @@ async def by_room(conn: aiosqlite.Connection, room_id: str) -> DirectRoom | None
     return DirectRoom._from_row(row) if row else None
 
 
+async def recorded_rooms(conn: aiosqlite.Connection, room_ids: list[str]) -> set[str]:
+    """Those of ``room_ids`` that are someone's direct room (the caller keeps the list short)."""
+    if not room_ids:
+        return set()
+    marks = ", ".join("?" for _ in room_ids)
+    cursor = await conn.execute(f"SELECT room_id FROM bot_direct_rooms WHERE room_id IN ({marks})", tuple(room_ids))
+    return {str(row[0]) for row in await cursor.fetchall()}
+
+
 async def put(conn: aiosqlite.Connection, user_id: int, room_id: str) -> None:
     """Make ``room_id`` the person's direct room, replacing any earlier one."""
     await conn.execute("DELETE FROM bot_direct_rooms WHERE room_id = ?", (room_id,))

@@ -80,6 +80,16 @@ async def retry_later(conn: aiosqlite.Connection, job_id: int, run_after: str, e
     )
 
 
+async def any_interrupted(conn: aiosqlite.Connection, kind: str) -> bool:
+    """Whether an attempt may have died with its side effects half done: a job
+    still queued after an attempt began, or one that needed more than one."""
+    cursor = await conn.execute(
+        "SELECT 1 FROM jobs WHERE kind = ? AND (attempts > 1 OR (state = 'queued' AND attempts >= 1)) LIMIT 1",
+        (kind,),
+    )
+    return await cursor.fetchone() is not None
+
+
 async def count_queued(conn: aiosqlite.Connection) -> int:
     cursor = await conn.execute("SELECT COUNT(*) FROM jobs WHERE state = 'queued'")
     row = await cursor.fetchone()

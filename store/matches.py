@@ -111,6 +111,15 @@ async def by_room(conn: aiosqlite.Connection, room_id: str) -> Match | None:
     return Match._from_row(row) if row else None
 
 
+async def recorded_rooms(conn: aiosqlite.Connection, room_ids: list[str]) -> set[str]:
+    """Those of ``room_ids`` that some match holds (the caller keeps the list short)."""
+    if not room_ids:
+        return set()
+    marks = ", ".join("?" for _ in room_ids)
+    cursor = await conn.execute(f"SELECT room_id FROM matches WHERE room_id IN ({marks})", tuple(room_ids))
+    return {str(row[0]) for row in await cursor.fetchall()}
+
+
 async def close(conn: aiosqlite.Connection, match_id: int) -> bool:
     """Close one open match; False if it was already closed."""
     cursor = await conn.execute(

@@ -2,7 +2,10 @@
 
 The database must stay consistent (one match per accepted request, no
 duplicates, every job done) and every match must end ready in a room holding
-exactly its two people (plus the bot).
+exactly its two people (plus the bot). Rooms are also counted on the
+homeserver, so a room made but never recorded would show; the same count
+checks the two races of one pair: two accepts of one request at once, and
+two requests crossing.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from typing import Any
 from nio import RoomGetStateResponse
 
 from bridge.matrix_client import BotSession, MatrixClient
+from store import instance
 from tests.helpers import Api, eventually, sign_up
+from tests.room_audit import bot_client, rooms_by_match
 from web import keys
 
 USERS, REQUESTS, ACCEPTS = 100, 500, 150
@@ -89,3 +94,59 @@ async def test_parallel_accepts_keep_the_database_and_rooms_consistent(kindred, 
             assert membership == {session.user_id: "join", a: "invite", b: "invite"}, room_id
     finally:
         await bot.close()
+    # On the homeserver: no room of this instance beyond the recorded ones.
+    assert await homeserver_rooms(client, homeserver.url) == {
+        match_id: [room_id] for match_id, room_id in await recorded_rooms(client)
+    }
+
+
+async def homeserver_rooms(client: Any, homeserver_url: str) -> dict[int, list[str]]:
+    async with client.app[keys.KINDRED].db.read() as conn:
+        instance_id = await instance.get_id(conn)
+    bot = bot_client(client.app[keys.SETTINGS].data_dir, homeserver_url)
+    try:
+        return await rooms_by_match(bot, instance_id)
+    finally:
+        await bot.close()
+
+
+async def recorded_rooms(client: Any) -> list[tuple[int, str]]:
+    async with client.app[keys.KINDRED].db.read() as conn:
+        rows = await (await conn.execute("SELECT id, room_id FROM matches")).fetchall()
+    return [(int(match_id), str(room_id)) for match_id, room_id in rows]
+
+
+async def _one_ready_match(person: Api) -> dict[str, Any] | None:
+    found = (await person.call("GET", "/matches", 200))["matches"]
+    return found[0] if len(found) == 1 and found[0]["status"] == "ready" else None
+
+
+async def test_two_accepts_of_one_request_at_once_make_one_match_and_one_room(kindred, homeserver) -> None:
+    client = await kindred()
+    a = await sign_up(client, "race", interests=["races"])
+    b = await sign_up(client, "race", interests=["races"])
+    sent = await a.call("POST", "/requests", 201, json={"to": b.username})
+    path = f"/api/v1/requests/{sent['request']['id']}/accept"
+    answers = await asyncio.gather(*(client.post(path, headers=b.headers) for _ in range(2)))
+    statuses = sorted(r.status for r in answers)
+    assert statuses == [200, 409], [await r.text() for r in answers]
+    match = await eventually(lambda: _one_ready_match(a), timeout=30)
+    assert await recorded_rooms(client) == [(match["id"], match["room_id"])]
+    assert await homeserver_rooms(client, homeserver.url) == {match["id"]: [match["room_id"]]}
+
+
+async def test_two_requests_crossing_make_one_match_and_one_room(kindred, homeserver) -> None:
+    client = await kindred()
+    a = await sign_up(client, "cross", interests=["crossings"])
+    b = await sign_up(client, "cross", interests=["crossings"])
+    answers = await asyncio.gather(
+        client.post("/api/v1/requests", headers=a.headers, json={"to": b.username}),
+        client.post("/api/v1/requests", headers=b.headers, json={"to": a.username}),
+    )
+    # One is sent, the other meets it and is the acceptance.
+    assert sorted(r.status for r in answers) == [200, 201], [await r.text() for r in answers]
+    match = await eventually(lambda: _one_ready_match(a), timeout=30)
+    seen_by_b = await _one_ready_match(b)
+    assert seen_by_b is not None and (seen_by_b["id"], seen_by_b["room_id"]) == (match["id"], match["room_id"])
+    assert await recorded_rooms(client) == [(match["id"], match["room_id"])]
+    assert await homeserver_rooms(client, homeserver.url) == {match["id"]: [match["room_id"]]}

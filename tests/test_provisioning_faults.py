@@ -14,36 +14,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nio import JoinedRoomsResponse, RoomGetStateEventResponse
-
 from bridge.homeserver import BundledHomeserver
-from bridge.matrix_client import MATCH_STATE_TYPE, BotSession, MatrixClient
 from config.secrets import load_or_create_secrets
 from config.settings import Settings
 from domain import provisioning
 from store import instance
 from tests.conftest import TEST_SYNAPSE_OVERRIDES
 from tests.helpers import Api, eventually, free_port, sign_up
+from tests.room_audit import bot_client, intro_count, members, rooms_by_match
 from web import keys
 from web.app import create_app
 
 
 async def rooms_per_match(client: Any, homeserver_url: str) -> dict[int, list[str]]:
-    data_dir: Path = client.app[keys.SETTINGS].data_dir
-    session = BotSession.load(data_dir / "bot-session.json")
-    assert session is not None
-    bot = MatrixClient(homeserver_url, session)
+    """This app's match rooms on the homeserver, half-made ones included."""
+    bot = bot_client(client.app[keys.SETTINGS].data_dir, homeserver_url)
     try:
-        joined = await bot.client.joined_rooms()
-        assert isinstance(joined, JoinedRoomsResponse), joined
         async with client.app[keys.KINDRED].db.read() as conn:
             instance_id = await instance.get_id(conn)
-        found: dict[int, list[str]] = {}
-        for room_id in joined.rooms:
-            marker = await bot.client.room_get_state_event(room_id, MATCH_STATE_TYPE, "")
-            if isinstance(marker, RoomGetStateEventResponse) and marker.content.get("instance") == instance_id:
-                found.setdefault(marker.content["match_id"], []).append(room_id)
-        return found
+        return await rooms_by_match(bot, instance_id)
     finally:
         await bot.close()
 
@@ -83,9 +72,16 @@ async def test_a_crash_between_creating_and_recording_the_room_adopts_it(
     accepted = await b.call("POST", f"/requests/{request_id}/accept", 200)
     match_id = accepted["match"]["id"]
     [match] = await eventually(lambda: all_ready(a, 1), timeout=30)
-    assert calls == 2
     rooms = await rooms_per_match(client, homeserver.url)
     assert rooms[match_id] == [match["room_id"]]
+    # The adopted room is finished: both invited, introduced once.
+    bot = bot_client(client.app[keys.SETTINGS].data_dir, homeserver.url)
+    try:
+        membership = await members(bot, match["room_id"])
+        assert membership[a.user["matrix_user_id"]] == membership[b.user["matrix_user_id"]] == "invite"
+        assert await intro_count(bot, match["room_id"]) == 1
+    finally:
+        await bot.close()
 
 
 async def test_jobs_queued_before_a_restart_complete_after_it(kindred, homeserver) -> None:

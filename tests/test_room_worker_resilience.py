@@ -23,7 +23,7 @@ async def test_a_failed_look_at_the_queue_does_not_stop_the_worker(offline_clien
         return []
 
     monkeypatch.setattr(provisioning, "due_jobs", due_jobs)
-    worker = RoomWorker(offline_client.app[keys.KINDRED], None, idle_poll=0.05)  # type: ignore[arg-type]
+    worker = RoomWorker(offline_client.app[keys.KINDRED], None, idle_poll=0.05, sweep=False)  # type: ignore[arg-type]
     running = asyncio.create_task(worker.run())
     try:
         await asyncio.wait_for(looked_again.wait(), 5)

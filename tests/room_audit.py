@@ -1,0 +1,73 @@
+"""Counting match rooms the way an auditor would: on the homeserver, as the bot.
+
+Each joined room of the bot is read for the mark its ``m.room.create`` event
+carries (or, for rooms made before that mark, the ``org.kindred.match``
+state), so half-made rooms are counted too, not only the complete ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from nio import JoinedRoomsResponse, RoomGetStateEventResponse, RoomGetStateResponse
+
+from bridge.errors import BridgeError
+from bridge.matrix_client import MATCH_STATE_TYPE, BotSession, MatrixClient
+
+INTRO_KEY = "org.kindred.intro"
+
+
+def bot_client(data_dir: Path, homeserver_url: str) -> MatrixClient:
+    session = BotSession.load(data_dir / "bot-session.json")
+    assert session is not None
+    return MatrixClient(homeserver_url, session)
+
+
+async def rooms_by_match(bot: MatrixClient, instance_id: str) -> dict[int, list[str]]:
+    joined = await bot.client.joined_rooms()
+    assert isinstance(joined, JoinedRoomsResponse), joined
+    slots = asyncio.Semaphore(16)
+
+    async def mark(room_id: str) -> dict[str, Any] | None:
+        async with slots:
+            create = await bot.client.room_get_state_event(room_id, "m.room.create", "")
+            if isinstance(create, RoomGetStateEventResponse) and MATCH_STATE_TYPE in create.content:
+                return dict(create.content[MATCH_STATE_TYPE])
+            state = await bot.client.room_get_state_event(room_id, MATCH_STATE_TYPE, "")
+        return dict(state.content) if isinstance(state, RoomGetStateEventResponse) else None
+
+    found: dict[int, list[str]] = {}
+    marks = await asyncio.gather(*(mark(room_id) for room_id in joined.rooms))
+    for room_id, content in zip(joined.rooms, marks):
+        if content and content.get("instance") == instance_id:
+            found.setdefault(int(content["match_id"]), []).append(room_id)
+    return found
+
+
+async def members(bot: MatrixClient, room_id: str) -> dict[str, str]:
+    state = await bot.client.room_get_state(room_id)
+    assert isinstance(state, RoomGetStateResponse), state
+    return {e["state_key"]: e["content"]["membership"] for e in state.events if e["type"] == "m.room.member"}
+
+
+async def intro_count(bot: MatrixClient, room_id: str) -> int:
+    """How many introductions the bot posted in the room (read from its whole history)."""
+    event_filter = quote(json.dumps({"types": ["m.room.message"], "senders": [bot.user_id]}))
+    path = f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/messages?dir=f&limit=100&filter={event_filter}"
+    answer = await bot.request_json("GET", path)
+    return sum(1 for event in answer.get("chunk", []) if INTRO_KEY in event.get("content", {}))
+
+
+async def room_exists(bot: MatrixClient, room_id: str) -> bool:
+    """Whether the homeserver still holds the room at all (admin API; the bot is an admin)."""
+    try:
+        await bot.request_json("GET", f"/_synapse/admin/v1/rooms/{quote(room_id, safe='')}")
+    except BridgeError as exc:
+        if exc.http_status == 404:
+            return False
+        raise
+    return True
