@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from store.migrations import v001_initial, v002_bot, v004_moderation, v005_matrix_links, v006_population, v007_report_review, v008_avatars
+from store.migrations import v001_initial, v002_bot, v004_moderation, v005_matrix_links, v006_population, v007_report_review, v008_avatars, v011_bot_jobs
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -32,6 +32,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (6, v006_population.DESCRIPTION, v006_population.upgrade),
     (7, v007_report_review.DESCRIPTION, v007_report_review.upgrade),
     (8, v008_avatars.DESCRIPTION, v008_avatars.upgrade),
+    (11, v011_bot_jobs.DESCRIPTION, v011_bot_jobs.upgrade),
 ]
 LATEST = MIGRATIONS[-1][0]
 
