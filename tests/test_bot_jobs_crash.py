@@ -1,0 +1,164 @@
+"""Notices survive a crash of Kindred's own process, on the real stack.
+
+A real ``kindred run`` process is killed with SIGKILL while its bot is
+opening a person's direct room to tell them of a request: the homeserver is
+held still (SIGSTOP) so the call is on the wire when the process dies, and
+goes on (SIGCONT) to make the room nobody recorded. Started again, Kindred
+must find that room, post the notice there once, and make no second room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import aiohttp
+import pytest
+from nio import AsyncClient, LoginResponse, RoomMessagesResponse, SyncResponse
+
+from tests.bot_helpers import BOT
+from tests.databases import database_env, query
+from tests.helpers import eventually, free_port, sign_up
+
+pytestmark = pytest.mark.homeserver
+
+
+def _start(data_dir: Path, port: int, homeserver_url: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        **database_env(data_dir),
+        "KINDRED_PORT": str(port),
+        "KINDRED_RUN_HOMESERVER": "false",
+        "KINDRED_HOMESERVER_URL": homeserver_url,
+        "KINDRED_SERVER_NAME": "localhost",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "kindred_cli", "run"],
+        env=env,
+        stdout=open(data_dir / "kindred.out", "ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def _healthy(data_dir: Path, process: subprocess.Popen[bytes], port: int) -> None:
+    async with aiohttp.ClientSession() as session:
+
+        async def up() -> bool:
+            assert process.poll() is None, (data_dir / "kindred.out").read_text()
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    return response.status == 200
+            except aiohttp.ClientError:
+                return False
+
+        await eventually(up, timeout=120, interval=0.3)
+
+
+class _Kindred:
+    """A ``kindred run`` process on a data directory, restartable after a kill."""
+
+    def __init__(self, data_dir: Path, homeserver_url: str) -> None:
+        self.data_dir = data_dir
+        self.homeserver_url = homeserver_url
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    async def start(self) -> None:
+        self.process = _start(self.data_dir, self.port, self.homeserver_url)
+        await _healthy(self.data_dir, self.process, self.port)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(30)
+
+    def web(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(base_url=f"http://127.0.0.1:{self.port}")
+
+
+@pytest.fixture
+async def kindred_process(homeserver: Any, tmp_path: Path) -> AsyncIterator[_Kindred]:
+    data_dir = tmp_path / "kindred"
+    data_dir.mkdir()
+    shutil.copy(homeserver.root / "secrets.json", data_dir / "secrets.json")
+    running = _Kindred(data_dir, homeserver.url)
+    try:
+        yield running
+    finally:
+        if running.process is not None and running.process.poll() is None:
+            running.process.kill()
+            running.process.wait(30)
+
+
+async def _login(homeserver_url: str, username: str, password: str) -> AsyncClient:
+    mx = AsyncClient(homeserver_url, username)
+    response = await mx.login(password, device_name="test client")
+    assert isinstance(response, LoginResponse), response
+    return mx
+
+
+async def _rooms_with_bot(mx: AsyncClient) -> list[str]:
+    """Every room the bot has invited this person to or shares with them, on the homeserver."""
+    synced = await mx.sync(timeout=0, full_state=True)
+    assert isinstance(synced, SyncResponse), synced
+    found = []
+    for room_id, room in synced.rooms.invite.items():
+        if any(getattr(e, "sender", None) == BOT for e in room.invite_state):
+            found.append(room_id)
+    for room_id, room in synced.rooms.join.items():
+        if any(getattr(e, "sender", None) == BOT for e in room.state + room.timeline.events):
+            found.append(room_id)
+    return found
+
+
+async def _bot_notices(mx: AsyncClient, room_id: str, needle: str) -> list[str]:
+    response = await mx.room_messages(room_id, start="", limit=100)
+    assert isinstance(response, RoomMessagesResponse), response
+    bodies = [e.source.get("content", {}).get("body", "") for e in response.chunk if e.source.get("sender") == BOT]
+    return [b for b in bodies if needle in b]
+
+
+async def test_a_notice_cut_off_by_a_crash_arrives_after_the_restart_once_in_one_direct_room(
+    kindred_process: _Kindred, homeserver: Any
+) -> None:
+    await kindred_process.start()
+    synapse_pid = int(homeserver.server.pid_path.read_text())
+    async with kindred_process.web() as web:
+        ada = await sign_up(web, "ada", "Ada", ["knots"])  # type: ignore[arg-type]
+        bo = await sign_up(web, "bo", "Bo", ["knots"])  # type: ignore[arg-type]
+        bo_mx = await _login(homeserver.url, bo.username, bo.password)
+        [(bo_id,)] = await query(kindred_process.data_dir, f"SELECT id FROM users WHERE username = '{bo.username}'")
+        try:
+            os.kill(synapse_pid, signal.SIGSTOP)
+            try:
+                await ada.call("POST", "/requests", 201, json={"to": bo.username})
+                # The bot noted it is opening Bo's direct room: its createRoom is on the wire.
+                attempted = f"SELECT user_id FROM direct_room_attempts WHERE user_id = {bo_id}"
+                await eventually(lambda: query(kindred_process.data_dir, attempted), timeout=30)
+                await asyncio.sleep(0.5)  # margin for the request to leave the process
+                kindred_process.kill()
+            finally:
+                os.kill(synapse_pid, signal.SIGCONT)
+
+            # The homeserver made the room; Kindred died before recording it or posting the notice.
+            [orphan] = await eventually(lambda: _rooms_with_bot(bo_mx), timeout=30)
+            assert await query(kindred_process.data_dir, f"SELECT room_id FROM bot_direct_rooms WHERE user_id = {bo_id}") == []
+            queued = "SELECT state FROM bot_jobs WHERE kind = 'notice_request'"
+            assert await query(kindred_process.data_dir, queued) == [("queued",)]
+
+            await kindred_process.start()
+            await bo_mx.join(orphan)
+            told = await eventually(lambda: _bot_notices(bo_mx, orphan, "would like to connect"), timeout=60)
+            assert len(told) == 1 and "Ada" in told[0]
+            await eventually(lambda: query(kindred_process.data_dir, queued + " AND state = 'done'"), timeout=30)
+            # One direct room, the one the crash left, and the notice in it once.
+            assert await _rooms_with_bot(bo_mx) == [orphan]
+            assert len(await _bot_notices(bo_mx, orphan, "would like to connect")) == 1
+        finally:
+            await bo_mx.close()
