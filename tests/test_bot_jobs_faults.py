@@ -1,10 +1,12 @@
-"""Notices survive a crash of Kindred's own process, on the real stack.
+"""The bot's work after a state change survives faults, on the real stack.
 
 A real ``kindred run`` process is killed with SIGKILL while its bot is
 opening a person's direct room to tell them of a request: the homeserver is
 held still (SIGSTOP) so the call is on the wire when the process dies, and
 goes on (SIGCONT) to make the room nobody recorded. Started again, Kindred
 must find that room, post the notice there once, and make no second room.
+
+A match closed while the homeserver is down is emptied once it is back.
 """
 
 from __future__ import annotations
@@ -20,11 +22,16 @@ from typing import Any, AsyncIterator
 
 import aiohttp
 import pytest
-from nio import AsyncClient, LoginResponse, RoomMessagesResponse, SyncResponse
+from nio import AsyncClient, JoinedRoomsResponse, LoginResponse, RoomMessagesResponse, SyncResponse
 
-from tests.bot_helpers import BOT
+from bridge.homeserver import BundledHomeserver
+from bridge.matrix_client import BotSession, MatrixClient
+from config.secrets import load_or_create_secrets
+from tests.bot_helpers import BOT, Pair
+from tests.conftest import TEST_SYNAPSE_OVERRIDES, make_settings
 from tests.databases import database_env, query
 from tests.helpers import eventually, free_port, sign_up
+from web.app import create_app
 
 pytestmark = pytest.mark.homeserver
 
@@ -162,3 +169,59 @@ async def test_a_notice_cut_off_by_a_crash_arrives_after_the_restart_once_in_one
             assert len(await _bot_notices(bo_mx, orphan, "would like to connect")) == 1
         finally:
             await bo_mx.close()
+
+
+async def _joined(homeserver_url: str, session: BotSession) -> list[str]:
+    bot = MatrixClient(homeserver_url, session)
+    try:
+        joined = await bot.client.joined_rooms()
+        assert isinstance(joined, JoinedRoomsResponse), joined
+        return list(joined.rooms)
+    finally:
+        await bot.close()
+
+
+async def test_a_match_closed_while_the_homeserver_is_down_is_emptied_once_it_is_back(
+    tmp_path: Path, aiohttp_client: Any
+) -> None:
+    secrets = load_or_create_secrets(tmp_path / "kindred")
+    port = free_port()
+    server = BundledHomeserver(
+        tmp_path / "synapse", "localhost", port, secrets.registration_shared_secret,
+        f"http://127.0.0.1:{port}", TEST_SYNAPSE_OVERRIDES,
+    )
+    server.prepare()
+    server.start()
+    stop = asyncio.Event()
+    supervisor: asyncio.Task[None] | None = None
+    pair: Pair | None = None
+    try:
+        await server.wait_ready()
+        supervisor = asyncio.create_task(server.supervise(stop))
+        client = await aiohttp_client(create_app(make_settings(tmp_path / "kindred", server.url), secrets))
+        pair = await Pair.make(client, server.url, ["kites"], ["kites"])
+        session = BotSession.load(tmp_path / "kindred" / "bot-session.json")
+        assert session is not None and pair.room_id in await _joined(server.url, session)
+
+        os.kill(int(server.pid_path.read_text()), signal.SIGKILL)
+        # The close is Kindred's alone: it answers at once, the homeserver being down.
+        await pair.a.call("POST", f"/matches/{pair.match['id']}/close", 200)
+        assert (await client.get("/healthz")).status == 503
+
+        # Back up: both are removed and the bot has left, as seen on the homeserver.
+        await eventually(pair.both_removed, timeout=120, interval=0.5)
+        await eventually(lambda: _gone(server.url, session, pair.room_id), timeout=60, interval=0.5)
+        for person in (pair.a_mx, pair.b_mx):
+            await person.wait_for_removal(pair.room_id, "Ada closed this match")
+    finally:
+        if pair is not None:
+            await pair.close()
+        stop.set()
+        if supervisor is not None:
+            await supervisor
+        server.stop()
+        shutil.rmtree(tmp_path / "synapse", ignore_errors=True)
+
+
+async def _gone(homeserver_url: str, session: BotSession, room_id: str) -> bool:
+    return room_id not in await _joined(homeserver_url, session)
