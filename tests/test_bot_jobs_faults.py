@@ -27,10 +27,12 @@ from nio import AsyncClient, JoinedRoomsResponse, LoginResponse, RoomMessagesRes
 from bridge.homeserver import BundledHomeserver
 from bridge.matrix_client import BotSession, MatrixClient
 from config.secrets import load_or_create_secrets
-from tests.bot_helpers import BOT, Pair
+from domain import events
+from tests.bot_helpers import BOT, MatrixPerson, Pair
 from tests.conftest import TEST_SYNAPSE_OVERRIDES, make_settings
 from tests.databases import database_env, query
 from tests.helpers import eventually, free_port, sign_up
+from web import keys
 from web.app import create_app
 
 pytestmark = pytest.mark.homeserver
@@ -225,3 +227,28 @@ async def test_a_match_closed_while_the_homeserver_is_down_is_emptied_once_it_is
 
 async def _gone(homeserver_url: str, session: BotSession, room_id: str) -> bool:
     return room_id not in await _joined(homeserver_url, session)
+
+
+async def test_a_notice_sent_again_after_a_crash_before_it_was_marked_done_is_posted_once(
+    kindred: Any, homeserver: Any
+) -> None:
+    client = await kindred()
+    ctx = client.app[keys.KINDRED]
+    data_dir = client.app[keys.SETTINGS].data_dir
+    ada = await sign_up(client, "ada", "Ada", ["kites"])
+    bo = await sign_up(client, "bo", "Bo", ["kites"])
+    bo_mx = await MatrixPerson.login(client, homeserver.url, bo)
+    try:
+        await ada.call("POST", "/requests", 201, json={"to": bo.username})
+        room = await bo_mx.direct_room()
+        await bo_mx.wait_for_bot(room, "would like to connect")
+        done = "SELECT id FROM bot_jobs WHERE kind = 'notice_request' AND state = 'done'"
+        [(job_id,)] = await eventually(lambda: query(data_dir, done))
+        # As if the process had died after the send and before marking it done.
+        await query(data_dir, f"UPDATE bot_jobs SET state = 'queued' WHERE id = {job_id}")
+        ctx.events.publish(events.Event(events.REQUEST_RECEIVED, (), {"request_id": 0}))
+        await eventually(lambda: query(data_dir, done))
+        notices = [n for n in await bo_mx.bot_notices(room) if "would like to connect" in n["body"]]
+        assert len(notices) == 1
+    finally:
+        await bo_mx.close()
