@@ -252,3 +252,49 @@ async def test_a_notice_sent_again_after_a_crash_before_it_was_marked_done_is_po
         assert len(notices) == 1
     finally:
         await bo_mx.close()
+
+
+async def test_an_accept_cut_off_by_a_crash_is_told_after_the_restart_once_in_one_direct_room(
+    kindred_process: _Kindred, homeserver: Any
+) -> None:
+    await kindred_process.start()
+    synapse_pid = int(homeserver.server.pid_path.read_text())
+    data_dir = kindred_process.data_dir
+    async with kindred_process.web() as web:
+        ada = await sign_up(web, "ada", "Ada", ["knots"])  # type: ignore[arg-type]
+        bo = await sign_up(web, "bo", "Bo", ["knots"])  # type: ignore[arg-type]
+        sent = await ada.call("POST", "/requests", 201, json={"to": bo.username})
+        told_bo = "SELECT id FROM bot_jobs WHERE kind = 'notice_request' AND state = 'done'"
+        await eventually(lambda: query(data_dir, told_bo), timeout=30)
+
+        os.kill(synapse_pid, signal.SIGSTOP)
+        try:
+            await bo.call("POST", f"/requests/{sent['request']['id']}/accept", 200)
+            # The room worker has begun: its createRoom is on the wire, no notice has gone.
+            await eventually(lambda: query(data_dir, "SELECT id FROM jobs WHERE attempts > 0"), timeout=30)
+            await asyncio.sleep(0.5)  # margin for the request to leave the process
+            kindred_process.kill()
+        finally:
+            os.kill(synapse_pid, signal.SIGCONT)
+        pending = "SELECT COUNT(*) FROM bot_jobs WHERE kind = 'notice_match' AND state = 'queued'"
+        assert await query(data_dir, pending) == [(2,)]
+
+        await kindred_process.start()
+        done = "SELECT COUNT(*) FROM bot_jobs WHERE kind = 'notice_match' AND state = 'done'"
+        await eventually(lambda: _equals(query(data_dir, done), [(2,)]), timeout=90)
+        match = (await ada.call("GET", "/matches", 200))["matches"][0]
+        assert match["status"] == "ready"
+
+        for person, needles in ((ada, ("accepted your request", "is ready")), (bo, ("Your room with Ada",))):
+            mx = await _login(homeserver.url, person.username, person.password)
+            try:
+                [direct] = [r for r in await _rooms_with_bot(mx) if r != match["room_id"]]
+                await mx.join(direct)
+                for needle in needles:
+                    assert len(await _bot_notices(mx, direct, needle)) == 1, needle
+            finally:
+                await mx.close()
+
+
+async def _equals(found: Any, expected: Any) -> bool:
+    return await found == expected
