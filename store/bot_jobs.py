@@ -60,6 +60,7 @@ async def enqueue(
         (kind, user_id, match_id, request_id, json.dumps(payload or {}), run_after or now, now, now),
     )
     row = await cursor.fetchone()
+    assert row is not None
     return int(row[0])
 
 
@@ -121,4 +122,5 @@ async def finish(conn: aiosqlite.Connection, job_id: int, state: str = "done") -
 async def count_queued(conn: aiosqlite.Connection) -> int:
     cursor = await conn.execute("SELECT COUNT(*) FROM bot_jobs WHERE state = 'queued'")
     row = await cursor.fetchone()
+    assert row is not None
     return int(row[0])

@@ -22,7 +22,13 @@ from typing import Any, AsyncIterator
 
 import aiohttp
 import pytest
-from nio import AsyncClient, JoinedRoomsResponse, LoginResponse, RoomMessagesResponse, SyncResponse
+from nio import (
+    AsyncClient,
+    JoinedRoomsResponse,
+    LoginResponse,
+    RoomMessagesResponse,
+    SyncResponse,
+)
 
 from bridge.homeserver import BundledHomeserver
 from bridge.matrix_client import BotSession, MatrixClient

@@ -71,7 +71,7 @@ async def test_the_accepted_news_goes_alone_once_the_room_is_late(offline_client
     rooms = FakeRooms()
     notifier = Notifier(ctx, rooms, FakeDirect(), accept_grace=0.3)  # type: ignore[arg-type]
     async with _running(notifier):
-        ada, bo, _ = await _pair_with_accepted_request(offline_client)
+        ada, _, _ = await _pair_with_accepted_request(offline_client)
         # No bot here, so the room never gets made: nothing during the grace...
         await asyncio.sleep(0.1)
         assert _told(rooms, ada, "accepted") == []
@@ -88,7 +88,7 @@ async def test_an_acceptance_whose_room_is_ready_is_told_at_once(offline_client)
     rooms = FakeRooms()
     # A grace far beyond the test: the news must not wait for it once the room is there.
     notifier = Notifier(ctx, rooms, FakeDirect(), accept_grace=60)  # type: ignore[arg-type]
-    ada, bo, match_id = await _pair_with_accepted_request(offline_client)
+    ada, _, match_id = await _pair_with_accepted_request(offline_client)
     await _room_made(ctx, match_id)
     async with _running(notifier):
         told = await eventually(lambda: asyncio.sleep(0, _told(rooms, ada, "accepted your request")), timeout=5)
@@ -119,7 +119,7 @@ async def test_a_ready_notice_is_held_for_a_bounded_time_only(offline_client) ->
     rooms = FakeRooms()
     rooms_idle = asyncio.Event()  # rooms that never stop coming
     notifier = Notifier(ctx, rooms, FakeDirect(), rooms_idle=rooms_idle, ready_hold=0.3)  # type: ignore[arg-type]
-    ada, bo, match_id = await _pair_with_accepted_request(offline_client)
+    _, bo, match_id = await _pair_with_accepted_request(offline_client)
     await _room_made(ctx, match_id)
     async with _running(notifier):
         await eventually(lambda: asyncio.sleep(0, _told(rooms, bo, "is ready")), timeout=5)
@@ -132,7 +132,7 @@ async def test_a_held_ready_notice_keeps_the_accepted_news_from_going_alone(offl
     rooms_idle = asyncio.Event()
     notifier = Notifier(ctx, rooms, FakeDirect(), accept_grace=0.2, rooms_idle=rooms_idle, ready_hold=60)  # type: ignore[arg-type]
     async with _running(notifier):
-        ada, bo, match_id = await _pair_with_accepted_request(offline_client)
+        _, _, match_id = await _pair_with_accepted_request(offline_client)
         await asyncio.sleep(0.05)  # the accepted news is now waiting for the room
         await _room_made(ctx, match_id)
         # Past the accept grace, with the ready notice still held: no lone 'accepted' news.
