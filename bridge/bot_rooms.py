@@ -55,6 +55,10 @@ class BotRooms:
         self.user_id = client.user_id
         # The bot's m.direct is one document: read-modify-write it one at a time.
         self._direct_lock = asyncio.Lock()
+        # Each room's creation marker (None: unmarked or not the bot's), as
+        # read once: m.room.create never changes, so after a crash with many
+        # interrupted direct rooms the bot's rooms are read once, not per person.
+        self._markers: dict[str, Any] = {}
 
     async def notice(
         self, room_id: str, body: str, formatted: str | None = None, txn_id: str | None = None
@@ -129,21 +133,27 @@ class BotRooms:
         slots = asyncio.Semaphore(_PARALLEL)
 
         async def marked(room_id: str) -> bool:
-            async with slots:
-                try:
-                    create = await self._call("GET", f"{_room(room_id)}/state/m.room.create/?format=event")
-                except BridgeError as exc:
-                    if exc.http_status in (403, 404):
-                        return False
-                    raise
-            # Only rooms the bot created itself count: anyone may put any key in theirs.
-            content = create.get("content") or {}
-            return create.get("sender") == self.user_id and content.get(DIRECT_MARKER) == marker
+            if room_id not in self._markers:
+                async with slots:
+                    self._markers[room_id] = await self._marker_of(room_id)
+            return bool(self._markers[room_id] == marker)
 
         for room_id, hit in zip(rooms[::-1], await asyncio.gather(*(marked(r) for r in rooms[::-1]))):
             if hit:
                 return room_id
         return None
+
+    async def _marker_of(self, room_id: str) -> Any:
+        try:
+            create = await self._call("GET", f"{_room(room_id)}/state/m.room.create/?format=event")
+        except BridgeError as exc:
+            if exc.http_status in (403, 404):
+                return None
+            raise
+        # Only rooms the bot created itself count: anyone may put any key in theirs.
+        if create.get("sender") != self.user_id:
+            return None
+        return (create.get("content") or {}).get(DIRECT_MARKER)
 
     async def mark_direct(self, user_id: str, room_id: str, both_sides: bool = True) -> None:
         """Record the room in the bot's m.direct and, as their client would, in ``user_id``'s."""
