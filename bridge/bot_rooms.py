@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _RATE_LIMIT_TRIES = 5
+_PARALLEL = 16
+# The key in a direct room's m.room.create naming the Kindred instance and person.
+DIRECT_MARKER = "org.kindred.direct"
 # When a 429 names no wait, and the longest wait we accept from one.
 _DEFAULT_WAIT_MS = 1000
 _MAX_WAIT_MS = 60_000
@@ -52,10 +55,27 @@ class BotRooms:
         self.user_id = client.user_id
         # The bot's m.direct is one document: read-modify-write it one at a time.
         self._direct_lock = asyncio.Lock()
+        # Each room's creation marker (None: unmarked or not the bot's), as
+        # read once: m.room.create never changes, so after a crash with many
+        # interrupted direct rooms the bot's rooms are read once, not per person.
+        self._markers: dict[str, Any] = {}
 
-    async def notice(self, room_id: str, body: str, formatted: str | None = None) -> str:
-        """Post a notice; ``formatted`` is trusted HTML whose user text is escaped."""
-        return await patiently(lambda: self._client.send_notice(room_id, body, formatted))
+    async def notice(
+        self, room_id: str, body: str, formatted: str | None = None, txn_id: str | None = None
+    ) -> str:
+        """Post a notice; ``formatted`` is trusted HTML whose user text is escaped.
+
+        With ``txn_id`` the homeserver posts it once however often it is sent
+        (it de-duplicates a transaction id per device): a job retried after a
+        crash that followed the send does not post it twice.
+        """
+        if txn_id is None:
+            return await patiently(lambda: self._client.send_notice(room_id, body, formatted))
+        content: dict[str, Any] = {"msgtype": "m.notice", "body": body}
+        if formatted is not None:
+            content.update(format="org.matrix.custom.html", formatted_body=formatted)
+        path = f"{_room(room_id)}/send/m.room.message/{quote(txn_id, safe='')}"
+        return str((await self._call("PUT", path, content)).get("event_id", ""))
 
     async def kick(self, room_id: str, user_id: str, reason: str) -> None:
         await self._call("POST", f"{_room(room_id)}/kick", {"user_id": user_id, "reason": reason})
@@ -80,9 +100,13 @@ class BotRooms:
             raise
         return str(content.get("membership")) if content.get("membership") else None
 
-    async def create_direct_room(self, user_id: str) -> str:
-        """A private room for the bot and ``user_id``, flagged direct in the invite."""
-        body = {
+    async def create_direct_room(self, user_id: str, marker: dict[str, Any] | None = None) -> str:
+        """A private room for the bot and ``user_id``, flagged direct in the invite.
+
+        ``marker`` goes into the room's very first event (``m.room.create``),
+        so a room made by a call whose answer was lost can be found again.
+        """
+        body: dict[str, Any] = {
             "preset": "private_chat",
             "visibility": "private",
             "is_direct": True,
@@ -96,8 +120,43 @@ class BotRooms:
                 {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
             ],
         }
+        if marker is not None:
+            body["creation_content"] = {DIRECT_MARKER: marker}
         created = await self._call("POST", "/_matrix/client/v3/createRoom", body)
         return str(created["room_id"])
+
+    async def find_direct_room(self, marker: dict[str, Any]) -> str | None:
+        """A room the bot is in whose creation carries ``marker``, newest first.
+
+        Only asked after a creation whose outcome is unknown, so scanning the
+        bot's rooms is rare.
+        """
+        joined = await self._call("GET", "/_matrix/client/v3/joined_rooms")
+        rooms = [str(room) for room in joined.get("joined_rooms") or []]
+        slots = asyncio.Semaphore(_PARALLEL)
+
+        async def marked(room_id: str) -> bool:
+            if room_id not in self._markers:
+                async with slots:
+                    self._markers[room_id] = await self._marker_of(room_id)
+            return bool(self._markers[room_id] == marker)
+
+        for room_id, hit in zip(rooms[::-1], await asyncio.gather(*(marked(r) for r in rooms[::-1]))):
+            if hit:
+                return room_id
+        return None
+
+    async def _marker_of(self, room_id: str) -> Any:
+        try:
+            create = await self._call("GET", f"{_room(room_id)}/state/m.room.create/?format=event")
+        except BridgeError as exc:
+            if exc.http_status in (403, 404):
+                return None
+            raise
+        # Only rooms the bot created itself count: anyone may put any key in theirs.
+        if create.get("sender") != self.user_id:
+            return None
+        return (create.get("content") or {}).get(DIRECT_MARKER)
 
     async def mark_direct(self, user_id: str, room_id: str, both_sides: bool = True) -> None:
         """Record the room in the bot's m.direct and, as their client would, in ``user_id``'s."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from domain import events
+from domain import bot_jobs, events
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.matches import announce_closed, own_match
@@ -61,6 +61,7 @@ async def _block_txn(conn: aiosqlite.Connection, blocker: User, other: User) -> 
     closed = await matches.open_between(conn, blocker.id, other.id)
     if closed is not None:
         await matches.close(conn, closed.id)
+        await bot_jobs.match_closed_txn(conn, closed.id, blocker.id)
     ended = await requests.pending_between(conn, blocker.id, other.id)
     if ended is not None:
         status = "withdrawn" if ended.from_user_id == blocker.id else "rejected"

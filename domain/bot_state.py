@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.context import Kindred
-from store import bot_direct_rooms, bot_sync, matches, users
+from store import bot_direct_rooms, bot_sync, direct_room_attempts, matches, users
 from store.matches import Match
 from store.users import User
 
@@ -31,6 +31,19 @@ async def direct_room_of(ctx: Kindred, user_id: int) -> str | None:
 async def remember_direct_room(ctx: Kindred, user_id: int, room_id: str) -> None:
     async with ctx.db.transaction() as conn:
         await bot_direct_rooms.put(conn, user_id, room_id)
+        await direct_room_attempts.clear(conn, user_id)
+
+
+async def start_direct_room(ctx: Kindred, user_id: int) -> None:
+    """Note, before asking the homeserver, that a direct room is being made."""
+    async with ctx.db.transaction() as conn:
+        await direct_room_attempts.start(conn, user_id)
+
+
+async def direct_room_was_started(ctx: Kindred, user_id: int) -> bool:
+    """Whether an earlier attempt may have made a direct room it never recorded."""
+    async with ctx.db.read() as conn:
+        return await direct_room_attempts.exists(conn, user_id)
 
 
 async def forget_direct_room(ctx: Kindred, room_id: str) -> bool:

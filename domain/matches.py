@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from domain import events, matrix_ids
+from domain import bot_jobs, events, matrix_ids
 from domain.context import Kindred
 from domain.errors import KindredError
 from store import interests, matches, users
@@ -74,11 +74,12 @@ async def shared_between(ctx: Kindred, a: int, b: int) -> list[str]:
 
 
 async def close_match(ctx: Kindred, user: User, match_id: int) -> MatchView:
-    """Either of the two may close their match; the room is then emptied by the bot."""
+    """Either of the two may close their match; the bot then empties its room (a job)."""
     async with ctx.db.transaction() as conn:
         match = await own_match(conn, user, match_id)
         if not await matches.close(conn, match.id):
             raise KindredError("match_closed")
+        await bot_jobs.match_closed_txn(conn, match.id, user.id)
     announce_closed(ctx, match, user.id)
     return await get_match(ctx, user, match_id)
 

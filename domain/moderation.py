@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
-from domain import events
+from domain import bot_jobs, events
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown
@@ -63,6 +63,8 @@ async def suspend(ctx: Kindred, actor: str, username: str, reason: str = "") -> 
             raise KindredError("cannot_moderate_self")
         await users.set_status(conn, target.id, "suspended")
         closed = await matches.close_open_for_user(conn, target.id)
+        for match in closed:
+            await bot_jobs.match_closed_txn(conn, match.id, None)
         await requests.cancel_pending_for_user(conn, target.id)
         await refresh_tokens.revoke_user(conn, target.id)
         await admin_actions.record(conn, actor, "suspend", target.id, reason[:500])

@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from domain import events, validation
+from domain import bot_jobs, events, validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from store import blocks, jobs, matches, requests, users
@@ -72,6 +72,7 @@ async def _send_txn(
         return await _accept_txn(conn, pending)
     await _within_daily_limit(conn, sender, per_day)
     request_id = await requests.insert(conn, sender.id, target.id, note)
+    await bot_jobs.request_sent_txn(conn, request_id, target.id)
     request = await requests.get(conn, request_id)
     assert request is not None
     return Outcome(request, created=True)
@@ -106,6 +107,7 @@ async def _accept_txn(conn: aiosqlite.Connection, request: Request) -> Outcome:
     updated = await requests.get(conn, request.id)
     match = await matches.get(conn, match_id)
     assert updated is not None and match is not None
+    await bot_jobs.match_made_txn(conn, match, request.id, request.from_user_id)
     return Outcome(updated, match)
 
 

@@ -1,5 +1,11 @@
 """Each person's one direct room with the bot: made on first need, marked
-direct on both sides, reused afterwards, and made again if they left it."""
+direct on both sides, reused afterwards, and made again if they left it.
+
+A room is marked from its first event with this instance and the person, and
+the attempt is noted before the homeserver is asked: a crash between the
+homeserver making the room and Kindred recording it leaves the note, and the
+next attempt finds that room and adopts it instead of opening a second.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ import logging
 
 from bridge.bot_rooms import BotRooms
 from bridge.errors import BridgeError
-from domain import bot_state, matrix_ids
+from domain import bot_jobs, bot_state, matrix_ids
 from domain.context import Kindred
 from store.users import User
 
@@ -27,6 +33,7 @@ class DirectRooms:
     def __init__(self, ctx: Kindred, rooms: BotRooms) -> None:
         self._ctx = ctx
         self._rooms = rooms
+        self._instance_id: str | None = None
         self._locks = [asyncio.Lock() for _ in range(_LOCKS)]
         self._checked: collections.OrderedDict[str, None] = collections.OrderedDict()
 
@@ -46,13 +53,32 @@ class DirectRooms:
                     self._remember_checked(room_id)
                     return room_id
                 await self.drop(room_id)
-            room_id = await self._rooms.create_direct_room(matrix_user_id)
+            marker = {"instance": await self._instance(), "user_id": user.id}
+            room_id = await self._made_earlier(user, matrix_user_id, marker)
+            if room_id is None:
+                await bot_state.start_direct_room(self._ctx, user.id)
+                room_id = await self._rooms.create_direct_room(matrix_user_id, marker)
             await bot_state.remember_direct_room(self._ctx, user.id, room_id)
             self._remember_checked(room_id)
         logger.info("opened direct room %s with %s", room_id, matrix_user_id)
         # Only a local account's own m.direct can be written for it.
         await self._mark(matrix_user_id, room_id, both_sides=self._is_local(matrix_user_id))
         return room_id
+
+    async def _made_earlier(self, user: User, matrix_user_id: str, marker: dict[str, object]) -> str | None:
+        """The room an interrupted attempt made for this person, if it is still theirs."""
+        if not await bot_state.direct_room_was_started(self._ctx, user.id):
+            return None
+        room_id = await self._rooms.find_direct_room(marker)
+        if room_id is None or await self._rooms.membership(room_id, matrix_user_id) not in ("join", "invite"):
+            return None
+        logger.info("adopting direct room %s made for %s before an interruption", room_id, matrix_user_id)
+        return room_id
+
+    async def _instance(self) -> str:
+        if self._instance_id is None:
+            self._instance_id = await bot_jobs.instance_id(self._ctx)
+        return self._instance_id
 
     async def adopt(self, user: User, room_id: str) -> None:
         """Make a room the person opened with the bot their direct room."""

@@ -39,6 +39,8 @@ POLL_MS = 30_000
 BUSY_POLL = 0.5
 _PARALLEL = 16
 _MAX_BACKOFF = 60.0
+# The longest a 429 on the sync may keep the bot waiting (seconds).
+MAX_RATE_LIMIT_WAIT = 60.0
 
 
 class SyncLoop:
@@ -147,8 +149,17 @@ class SyncLoop:
 
 
 def _delay(exc: BridgeError, failures: int) -> float:
-    """Seconds before the next try: the homeserver's ``retry_after_ms``, else backoff."""
-    if exc.retry_after_ms:
-        return exc.retry_after_ms / 1000
+    """Seconds before the next try: the homeserver's ``retry_after_ms``, else backoff.
+
+    A named wait is honoured up to a cap, so a homeserver (or a proxy in front
+    of it) that names an hour does not stall the bot for that long; a 429
+    naming none, or naming zero, still backs off rather than spinning.
+    """
+    backoff = min(_MAX_BACKOFF, 0.5 * 2 ** min(failures, 8))
+    if exc.errcode == "M_LIMIT_EXCEEDED" or exc.http_status == 429:
+        named = (exc.retry_after_ms or 0) / 1000
+        wait = min(MAX_RATE_LIMIT_WAIT, named) if named > 0 else backoff
+        logger.info("homeserver rate-limited the bot's sync; waiting %.1f s", wait)
+        return wait
     logger.warning("bot sync failed (%s); try %d", exc, failures)
-    return min(_MAX_BACKOFF, 0.5 * 2 ** min(failures, 8))
+    return backoff

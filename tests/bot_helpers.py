@@ -86,6 +86,26 @@ class MatrixPerson:
 
         return await eventually(said, timeout=timeout, interval=0.2)
 
+    async def wait_for_removal(self, room_id: str, *needles: str, timeout: float = 30) -> dict[str, Any]:
+        """This person's removal from a room (the kick the bot made), once its reason has every needle."""
+
+        async def removed() -> dict[str, Any] | None:
+            response = await self.mx.room_messages(room_id, start="", limit=100)
+            assert isinstance(response, RoomMessagesResponse), response
+            for event in (e.source for e in response.chunk):
+                content = event.get("content") or {}
+                if (
+                    event.get("type") == "m.room.member"
+                    and event.get("state_key") == self.user_id
+                    and content.get("membership") == "leave"
+                    and event.get("sender") == BOT
+                    and all(n in str(content.get("reason", "")) for n in needles)
+                ):
+                    return event
+            return None
+
+        return await eventually(removed, timeout=timeout, interval=0.2)
+
     async def command(self, room_id: str, body: str, *needles: str) -> dict[str, Any]:
         """Send a command and wait for the bot's answer containing the needles."""
         before = len(await self.bot_notices(room_id))

@@ -62,6 +62,8 @@ async def test_signups_requests_accepts_and_queue_depth(offline_client: TestClie
     assert value(samples, "kindred_requests_accepted_total") == 1
     # No bot in this app: the accepted match's room job stays queued.
     assert value(samples, "kindred_provisioning_queue_depth") == 1
+    # Nor its notices: two requests told, and each of the match's two people.
+    assert value(samples, "kindred_bot_jobs_queue_depth") == 4
 
 
 async def test_bot_command_hooks(offline_client: TestClient) -> None:

@@ -22,7 +22,7 @@ from typing import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from domain import events, provisioning
+from domain import bot_jobs, events, provisioning
 from web import keys
 
 # Accepts waiting for their room, remembered to time them; bounded so a
@@ -50,6 +50,9 @@ class Metrics:
         self.accepts = Counter("kindred_requests_accepted", "Requests accepted, each a new match.", registry=r)
         self.queue_depth = Gauge(
             "kindred_provisioning_queue_depth", "Room jobs queued or waiting to retry.", registry=r
+        )
+        self.bot_jobs_depth = Gauge(
+            "kindred_bot_jobs_queue_depth", "Notices and room closings queued or waiting to retry.", registry=r
         )
         self.provisioning_seconds = Histogram(
             "kindred_provisioning_seconds",
@@ -124,6 +127,7 @@ async def metrics_page(request: web.Request) -> web.Response:
         raise web.HTTPForbidden(text="Metrics are served to local clients only (see metrics_public).\n")
     metrics = request.app[keys.METRICS]
     metrics.queue_depth.set(await provisioning.queue_depth(request.app[keys.KINDRED]))
+    metrics.bot_jobs_depth.set(await bot_jobs.queue_depth(request.app[keys.KINDRED]))
     response = web.Response(body=metrics.render())
     response.headers["Content-Type"] = _CONTENT_TYPE
     return response
