@@ -36,11 +36,14 @@ postgres-deps:
 	fi
 	@"$$(.ci/with-postgres --bindir)/postgres" --version
 
-# The house rules a machine checks (the import layers), then the whole
-# suite on each store: SQLite (the default), then PostgreSQL.
+# The house rules a machine checks (lint, format, types, import layers),
+# then the whole suite on each store: SQLite (the default), then PostgreSQL.
 test: lint test-sqlite test-postgres
 
 lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 test-sqlite: $(STAMP) browser-deps

@@ -162,9 +162,7 @@ async def run(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    runner = web.AppRunner(
-        create_app(settings, secrets), handle_signals=False, access_log_class=AccessLogger
-    )
+    runner = web.AppRunner(create_app(settings, secrets), handle_signals=False, access_log_class=AccessLogger)
     try:
         if homeserver is not None:
             logger.info("waiting for the homeserver at %s", homeserver.url)

@@ -1,8 +1,8 @@
 """``python -m benchmarks``: run the benchmarks and write RESULTS.md.
 
-    python -m benchmarks                 # all seven, full sizes
-    python -m benchmarks --only 3 --users 20000
-    python -m benchmarks --smoke --results-dir /tmp/out   # tiny sizes, a check that they run
+python -m benchmarks                 # all seven, full sizes
+python -m benchmarks --only 3 --users 20000
+python -m benchmarks --smoke --results-dir /tmp/out   # tiny sizes, a check that they run
 """
 
 from __future__ import annotations
@@ -29,16 +29,38 @@ from benchmarks import (
 from benchmarks.report import HERE, Result, save, stamp
 
 FULL = {
-    "rounds": 20, "accepts": 200, "users": 100_000, "requests": 300, "naive_rounds": 2,
-    "big_users": 1_000_000, "big_requests": 100, "web_users": 100_000, "web_clients": 50,
-    "web_seconds": 3.0, "signups": 20, "signup_production": True, "bot_rooms": 5000,
-    "shared_rounds": 20, "consent_rounds": 100,
+    "rounds": 20,
+    "accepts": 200,
+    "users": 100_000,
+    "requests": 300,
+    "naive_rounds": 2,
+    "big_users": 1_000_000,
+    "big_requests": 100,
+    "web_users": 100_000,
+    "web_clients": 50,
+    "web_seconds": 3.0,
+    "signups": 20,
+    "signup_production": True,
+    "bot_rooms": 5000,
+    "shared_rounds": 20,
+    "consent_rounds": 100,
 }
 SMOKE = {
-    "rounds": 2, "accepts": 6, "users": 800, "requests": 15, "naive_rounds": 1,
-    "big_users": 0, "big_requests": 0, "web_users": 300, "web_clients": 5,
-    "web_seconds": 0.5, "signups": 2, "signup_production": False, "bot_rooms": 5,
-    "shared_rounds": 2, "consent_rounds": 2,
+    "rounds": 2,
+    "accepts": 6,
+    "users": 800,
+    "requests": 15,
+    "naive_rounds": 1,
+    "big_users": 0,
+    "big_requests": 0,
+    "web_users": 300,
+    "web_clients": 5,
+    "web_seconds": 0.5,
+    "signups": 2,
+    "signup_production": False,
+    "bot_rooms": 5,
+    "shared_rounds": 2,
+    "consent_rounds": 2,
 }
 
 PREAMBLE = """
@@ -58,10 +80,15 @@ Kindred's store here is SQLite, its default; the benchmarks do not measure the P
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", action="append", default=[],
-                        help="benchmark numbers to run, e.g. --only 3 or --only 1,2 (default: all)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="benchmark numbers to run, e.g. --only 3 or --only 1,2 (default: all)",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: do they all still run?")
     parser.add_argument("--results-dir", type=Path, default=HERE, help="where RESULTS.md goes")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
@@ -110,9 +137,9 @@ async def run(args: argparse.Namespace, work: Path) -> list[Result]:
     if 7 in args.wanted:
         await timed(bench_consent.run(work / "consent", args.consent_rounds))
     if 3 in args.wanted:
-        await timed(bench_suggestions.run(
-            work, args.users, args.requests, args.naive_rounds, args.big_users, args.big_requests
-        ))
+        await timed(
+            bench_suggestions.run(work, args.users, args.requests, args.naive_rounds, args.big_users, args.big_requests)
+        )
     if 4 in args.wanted:
         await timed(bench_web.run(work, args.web_users, args.web_clients, args.web_seconds))
     return sorted(results, key=lambda r: r.number)

@@ -21,7 +21,9 @@ def make_app(directory: Path) -> web.Application:
         content_type = body.with_suffix(".type").read_text().strip()
         path = body.with_suffix(".path").read_text().strip()
 
-        async def handler(request: web.Request, payload: bytes = payload, content_type: str = content_type) -> web.Response:
+        async def handler(
+            request: web.Request, payload: bytes = payload, content_type: str = content_type
+        ) -> web.Response:
             return web.Response(body=payload, headers={"Content-Type": content_type})
 
         app.router.add_get(path, handler)

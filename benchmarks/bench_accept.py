@@ -98,12 +98,16 @@ def _result(kindred_times: list[float], floor_times: list[float], rounds: int) -
             "own events, and while rooms are being made the bot polls for news every half second instead "
             "of holding a long poll that the homeserver would recompute on every new event (without these, "
             "runs on 2026-11-23 measured 1.3 to 1.5).",
-            *([] if p50 <= TARGET else [
-                "Why the ratio is above target in this run: Kindred's own steps before the bot's createRoom "
-                "take about 5 ms; the rest is the homeserver taking longer over the bot's createRoom than the "
-                "floor's while it also serves the bot's sync and the notices of the previous round. Runs "
-                "on a shared machine move this ratio by about 0.2."
-            ]),
+            *(
+                []
+                if p50 <= TARGET
+                else [
+                    "Why the ratio is above target in this run: Kindred's own steps before the bot's createRoom "
+                    "take about 5 ms; the rest is the homeserver taking longer over the bot's createRoom than the "
+                    "floor's while it also serves the bot's sync and the notices of the previous round. Runs "
+                    "on a shared machine move this ratio by about 0.2."
+                ]
+            ),
         ],
         figures={"kindred_ms": k, "floor_ms": f, "p50_ratio": p50, "p90_ratio": p90},
     )

@@ -88,9 +88,15 @@ async def _bot_device(http: aiohttp.ClientSession, hs: Homeserver, kindred: Kind
     assert saved is not None, "the bot has no session yet"
     password = load_or_create_secrets(kindred.data_dir).bot_password
     body = await matrix.call(
-        http, "POST", hs.url + "/_matrix/client/v3/login", 200,
-        json={"type": "m.login.password", "identifier": {"type": "m.id.user", "user": saved.user_id},
-              "password": password},
+        http,
+        "POST",
+        hs.url + "/_matrix/client/v3/login",
+        200,
+        json={
+            "type": "m.login.password",
+            "identifier": {"type": "m.id.user", "user": saved.user_id},
+            "password": password,
+        },
     )
     return BotSession(body["user_id"], body["device_id"], body["access_token"])
 
@@ -194,8 +200,15 @@ async def _answer(client: AsyncClient, room_id: str, started: float, timeout: fl
 
 
 def _result(
-    rooms: int, rounds: int, made: float, first: float, incremental: float, seen: int,
-    rss: float, peak: float, answers: list[float],
+    rooms: int,
+    rounds: int,
+    made: float,
+    first: float,
+    incremental: float,
+    seen: int,
+    rss: float,
+    peak: float,
+    answers: list[float],
 ) -> Result:
     answer = summary_ms(answers)
     return Result(
@@ -226,6 +239,12 @@ def _result(
             "(the bot allows a first sync 5 minutes); it happens only for a new bot or after a lost sync "
             "position. An incremental sync takes milliseconds.",
         ],
-        figures={"answer_ms": answer, "first_sync_s": first, "incremental_sync_ms": incremental * 1000,
-                 "rss_mb": rss, "peak_mb": peak, "rooms_seen": seen},
+        figures={
+            "answer_ms": answer,
+            "first_sync_s": first,
+            "incremental_sync_ms": incremental * 1000,
+            "rss_mb": rss,
+            "peak_mb": peak,
+            "rooms_seen": seen,
+        },
     )

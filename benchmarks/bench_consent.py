@@ -22,8 +22,8 @@ from pathlib import Path
 import aiohttp
 
 from benchmarks import harness, matrix
-from bridge.admin import SynapseAdmin
 from benchmarks.report import Result, Target, ms, ratio
+from bridge.admin import SynapseAdmin
 
 TARGET = 1.1
 
@@ -37,16 +37,26 @@ class Inviter:
     @classmethod
     async def login(cls, http: aiohttp.ClientSession, base: str, localpart: str) -> Inviter:
         body = await matrix.call(
-            http, "POST", base + "/_matrix/client/v3/login", 200,
-            json={"type": "m.login.password", "identifier": {"type": "m.id.user", "user": localpart},
-                  "password": matrix.PASSWORD},
+            http,
+            "POST",
+            base + "/_matrix/client/v3/login",
+            200,
+            json={
+                "type": "m.login.password",
+                "identifier": {"type": "m.id.user", "user": localpart},
+                "password": matrix.PASSWORD,
+            },
         )
         return cls(http, base, body["access_token"])
 
     async def new_room(self) -> str:
         body = await matrix.call(
-            self._http, "POST", self._base + "/_matrix/client/v3/createRoom", 200,
-            json={"preset": "private_chat"}, headers=self._headers,
+            self._http,
+            "POST",
+            self._base + "/_matrix/client/v3/createRoom",
+            200,
+            json={"preset": "private_chat"},
+            headers=self._headers,
         )
         return str(body["room_id"])
 
@@ -54,24 +64,34 @@ class Inviter:
         """Seconds the invite call took."""
         started = time.perf_counter()
         await matrix.call(
-            self._http, "POST", f"{self._base}/_matrix/client/v3/rooms/{room_id}/invite", 200,
-            json={"user_id": user_id}, headers=self._headers,
+            self._http,
+            "POST",
+            f"{self._base}/_matrix/client/v3/rooms/{room_id}/invite",
+            200,
+            json={"user_id": user_id},
+            headers=self._headers,
         )
         return time.perf_counter() - started
 
 
 async def run(work: Path, rounds: int) -> Result:
     port = harness.free_port()
-    async with harness.homeserver(work / "with-module", consent_port=port) as checked, \
-            harness.homeserver(work / "plain") as plain:
+    async with (
+        harness.homeserver(work / "with-module", consent_port=port) as checked,
+        harness.homeserver(work / "plain") as plain,
+    ):
         kindred = harness.Kindred(work / "kindred", checked, run_bot=False, port=port)
         with harness.running(kindred):
             await kindred.start()
             async with aiohttp.ClientSession() as http:
                 with_module = await _matched_pair(http, kindred.url, checked.url)
                 without = await _plain_pair(http, plain)
-                question = {"action": "invite", "actor": with_module.inviter_id,
-                            "target": with_module.invitee_id, "room_id": "!benchmark:localhost"}
+                question = {
+                    "action": "invite",
+                    "actor": with_module.inviter_id,
+                    "target": with_module.invitee_id,
+                    "room_id": "!benchmark:localhost",
+                }
                 secret = checked.secrets.consent_secret
                 module_times: list[float] = []
                 plain_times: list[float] = []
@@ -120,8 +140,12 @@ async def _plain_pair(http: aiohttp.ClientSession, hs: harness.Homeserver) -> Pa
 async def _ask_kindred(http: aiohttp.ClientSession, kindred_url: str, secret: str, question: dict) -> float:
     started = time.perf_counter()
     answer = await matrix.call(
-        http, "POST", kindred_url + "/_kindred/consent", 200,
-        json=question, headers={"Authorization": f"Bearer {secret}"},
+        http,
+        "POST",
+        kindred_url + "/_kindred/consent",
+        200,
+        json=question,
+        headers={"Authorization": f"Bearer {secret}"},
     )
     took = time.perf_counter() - started
     if answer != {"allow": True, "reason": ""}:
@@ -143,8 +167,9 @@ def _result(module_times: list[float], plain_times: list[float], answer_times: l
             ["mean", ms(k["mean"]), ms(f["mean"]), ratio(k["mean"] / f["mean"])],
             ["Kindred's answer alone, p50", ms(a["p50"]), "", ""],
         ],
-        targets=[Target("invite p50 with the consent module, ratio to without", f"<= {TARGET}", ratio(p50),
-                        p50 <= TARGET)],
+        targets=[
+            Target("invite p50 with the consent module, ratio to without", f"<= {TARGET}", ratio(p50), p50 <= TARGET)
+        ],
         notes=[
             "The module's extra work per invite: one HTTP call from the homeserver to Kindred on loopback "
             "(POST /_kindred/consent) and Kindred's answer from a few indexed reads (each Matrix ID to its "

@@ -58,11 +58,17 @@ async def run(hs: Homeserver, kindred: Kindred, accepts: int) -> Result:
         table=[
             ["", "Kindred", "floor (raw createRoom)", "share of floor"],
             ["rooms per second", f"{k_rate:.1f}", f"{f_rate:.1f}", ratio(share)],
-            ["seconds for all", f"{kindred_seconds:.2f}", f"{floor_seconds:.2f} "
-             f"(before {floor_before:.2f}, after {floor_after:.2f})", ""],
+            [
+                "seconds for all",
+                f"{kindred_seconds:.2f}",
+                f"{floor_seconds:.2f} (before {floor_before:.2f}, after {floor_after:.2f})",
+                "",
+            ],
             ["all accept calls answered", f"{http_seconds:.2f} s", "", ""],
         ],
-        targets=[Target("matches ready per second, share of raw createRoom", f">= {TARGET}", ratio(share), share >= TARGET)],
+        targets=[
+            Target("matches ready per second, share of raw createRoom", f">= {TARGET}", ratio(share), share >= TARGET)
+        ],
         notes=[
             f"Floor concurrency is the room worker's own default ({concurrency} rooms in flight).",
             "A match counts as ready when its room is made and the introduction notice is posted in it. "
@@ -74,16 +80,25 @@ async def run(hs: Homeserver, kindred: Kindred, accepts: int) -> Result:
             "poll: the homeserver recomputes a waiting sync on each event in any of the bot's rooms, and "
             "a burst of rooms is hundreds of events (with the long poll, runs on 2026-11-23 measured "
             "0.77 to 0.84; with the bot's sync switched off entirely, 0.95).",
-            *([] if share >= TARGET else [
-                "Why the share is below target in this run: the homeserver is the bottleneck on both sides "
-                "(Synapse on SQLite makes a handful of rooms a second here), and per match Kindred asks it "
-                "for an event beyond the room (the introduction) and for the bot's syncs (a poll every "
-                "half second while busy); the floor's two runs also differ from each other by up to 20% "
-                "on a shared machine, which is why they are averaged."
-            ]),
+            *(
+                []
+                if share >= TARGET
+                else [
+                    "Why the share is below target in this run: the homeserver is the bottleneck on both sides "
+                    "(Synapse on SQLite makes a handful of rooms a second here), and per match Kindred asks it "
+                    "for an event beyond the room (the introduction) and for the bot's syncs (a poll every "
+                    "half second while busy); the floor's two runs also differ from each other by up to 20% "
+                    "on a shared machine, which is why they are averaged."
+                ]
+            ),
         ],
-        figures={"kindred_rate": k_rate, "floor_rate": f_rate, "share": share,
-                 "floor_before_s": floor_before, "floor_after_s": floor_after},
+        figures={
+            "kindred_rate": k_rate,
+            "floor_rate": f_rate,
+            "share": share,
+            "floor_before_s": floor_before,
+            "floor_after_s": floor_after,
+        },
     )
 
 
@@ -110,7 +125,7 @@ async def _kindred(
 ) -> tuple[float, float]:
     started = time.perf_counter()
     await asyncio.gather(
-        *(matrix.accept(http, kindred.url, b, request_id) for (_, b), request_id in zip(pairs, requests))
+        *(matrix.accept(http, kindred.url, b, request_id) for (_, b), request_id in zip(pairs, requests, strict=False))
     )
     answered = time.perf_counter() - started
     await _all_ready(kindred.database, requests)

@@ -45,15 +45,33 @@ async def measure(hs: Homeserver, kindred: Kindred, rounds: int) -> dict[str, di
 
 
 def result(rounds: int, cheap: dict[str, dict[str, float]], production: dict[str, dict[str, float]] | None) -> Result:
-    table = [["homeserver bcrypt", "Kindred p50", "raw registration p50", "p50 ratio",
-              "Kindred p90", "raw p90", "Kindred's own share (p50)"]]
+    table = [
+        [
+            "homeserver bcrypt",
+            "Kindred p50",
+            "raw registration p50",
+            "p50 ratio",
+            "Kindred p90",
+            "raw p90",
+            "Kindred's own share (p50)",
+        ]
+    ]
     figures = {}
     for label, data in (("12 rounds (production default)", production), ("4 rounds (test setting)", cheap)):
         if data is None:
             continue
         k, f = data["kindred"], data["floor"]
-        table.append([label, ms(k["p50"]), ms(f["p50"]), ratio(k["p50"] / f["p50"]), ms(k["p90"]),
-                      ms(f["p90"]), ms(k["p50"] - f["p50"])])
+        table.append(
+            [
+                label,
+                ms(k["p50"]),
+                ms(f["p50"]),
+                ratio(k["p50"] / f["p50"]),
+                ms(k["p90"]),
+                ms(f["p90"]),
+                ms(k["p50"] - f["p50"]),
+            ]
+        )
         figures[label.split()[0]] = {"kindred_ms": k, "floor_ms": f, "p50_ratio": k["p50"] / f["p50"]}
     judged = production or cheap
     p50 = judged["kindred"]["p50"] / judged["floor"]["p50"]
@@ -70,11 +88,15 @@ def result(rounds: int, cheap: dict[str, dict[str, float]], production: dict[str
             "Kindred's own request handling, one logout call and three short write transactions.",
             "With the test setting's cheap bcrypt the homeserver answers faster than argon2id hashes, so "
             "there the hash is in full view: that row shows Kindred's fixed cost, not the judged ratio.",
-            *([] if p50 <= TARGET else [
-                "Why the ratio is above target in this run: Kindred's own share (last column) is larger than "
-                "the homeserver's registration leaves room for; on a busy machine the hashing thread and the "
-                "homeserver compete for the same cores."
-            ]),
+            *(
+                []
+                if p50 <= TARGET
+                else [
+                    "Why the ratio is above target in this run: Kindred's own share (last column) is larger than "
+                    "the homeserver's registration leaves room for; on a busy machine the hashing thread and the "
+                    "homeserver compete for the same cores."
+                ]
+            ),
         ],
         figures=figures,
     )

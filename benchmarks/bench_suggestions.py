@@ -38,9 +38,7 @@ async def measure(
     seeding, the latencies, what was served per viewer, and Kindred's RSS."""
     data_dir.mkdir(parents=True, exist_ok=True)
     # In a thread: seeding runs Kindred's migrations on an event loop of its own.
-    seeded = await asyncio.to_thread(
-        seed.seed, data_dir / "kindred.db", seed.Population(users, seed=seed_number)
-    )
+    seeded = await asyncio.to_thread(seed.seed, data_dir / "kindred.db", seed.Population(users, seed=seed_number))
     secret = load_or_create_secrets(data_dir).jwt_secret
     kindred = Kindred(data_dir, None, run_bot=False)
     rng = random.Random(seed_number)
@@ -85,9 +83,14 @@ async def _filtered(
     found = []
     try:
         for viewer in rng.sample(seeded.active_ids, min(10, len(seeded.active_ids))):
-            names = [row[0] for row in conn.execute(
-                "SELECT i.name FROM user_interests ui JOIN interests i ON i.id = ui.interest_id"
-                " WHERE ui.user_id = ? ORDER BY i.user_count", (viewer,))]
+            names = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT i.name FROM user_interests ui JOIN interests i ON i.id = ui.interest_id"
+                    " WHERE ui.user_id = ? ORDER BY i.user_count",
+                    (viewer,),
+                )
+            ]
             if not names:
                 continue
             only = names[0] if len(found) % 2 else names[-1]
@@ -112,7 +115,7 @@ def check(
         expected = [(r.username, r.score, list(r.shared)) for r in profiles.top(viewer, limit, only)]
         same = [name for name, _, _ in rows] == [name for name, _, _ in expected] and all(
             abs(got - want) <= 1e-4 and shared == want_shared
-            for (_, got, shared), (_, want, want_shared) in zip(rows, expected)
+            for (_, got, shared), (_, want, want_shared) in zip(rows, expected, strict=False)
         )
         if not same:
             bad += 1
@@ -148,32 +151,71 @@ async def run(root: Path, users: int, requests: int, naive_rounds: int, big_user
     speedup = naive_ms / latency["p50"]
     table = [
         ["", "people", "p50", "p90", "p99", "database", "seeding", "Kindred RSS"],
-        ["Kindred, GET /api/v1/suggestions", f"{users:,}", ms(latency["p50"]), ms(latency["p90"]),
-         ms(latency["p99"]), f"{seeded.bytes / 1e6:.0f} MB", f"{seeded.seconds:.1f} s", f"{rss:.0f} MB"],
+        [
+            "Kindred, GET /api/v1/suggestions",
+            f"{users:,}",
+            ms(latency["p50"]),
+            ms(latency["p90"]),
+            ms(latency["p99"]),
+            f"{seeded.bytes / 1e6:.0f} MB",
+            f"{seeded.seconds:.1f} s",
+            f"{rss:.0f} MB",
+        ],
         ["naive: load all profiles, rank in Python", f"{users:,}", ms(naive_ms), "", "", "", "", ""],
-        ["naive, ranking only (profiles already loaded)", f"{users:,}",
-         ms(statistics.median(score_only) * 1000), "", "", "", "", ""],
+        [
+            "naive, ranking only (profiles already loaded)",
+            f"{users:,}",
+            ms(statistics.median(score_only) * 1000),
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
     ]
-    figures: dict[str, Any] = {"latency_ms": {k: v for k, v in latency.items() if k != "filtered"},
-                               "naive_ms": naive_ms, "speedup": speedup, "checked": checked, "mismatches": bad,
-                               "database_bytes": seeded.bytes}
+    figures: dict[str, Any] = {
+        "latency_ms": {k: v for k, v in latency.items() if k != "filtered"},
+        "naive_ms": naive_ms,
+        "speedup": speedup,
+        "checked": checked,
+        "mismatches": bad,
+        "database_bytes": seeded.bytes,
+    }
     if big_users:
         big, big_latency, _, big_rss = await measure(root / "suggestions-big", big_users, big_requests, seed_number=2)
-        table.append(["Kindred, GET /api/v1/suggestions", f"{big_users:,}", ms(big_latency["p50"]),
-                      ms(big_latency["p90"]), ms(big_latency["p99"]), f"{big.bytes / 1e6:.0f} MB",
-                      f"{big.seconds:.1f} s", f"{big_rss:.0f} MB"])
-        figures["big"] = {"latency_ms": {k: v for k, v in big_latency.items() if k != "filtered"},
-                          "database_bytes": big.bytes, "seed_seconds": big.seconds, "rss_mb": big_rss}
+        table.append(
+            [
+                "Kindred, GET /api/v1/suggestions",
+                f"{big_users:,}",
+                ms(big_latency["p50"]),
+                ms(big_latency["p90"]),
+                ms(big_latency["p99"]),
+                f"{big.bytes / 1e6:.0f} MB",
+                f"{big.seconds:.1f} s",
+                f"{big_rss:.0f} MB",
+            ]
+        )
+        figures["big"] = {
+            "latency_ms": {k: v for k, v in big_latency.items() if k != "filtered"},
+            "database_bytes": big.bytes,
+            "seed_seconds": big.seconds,
+            "rss_mb": big_rss,
+        }
     return Result(
         number=3,
         title="Suggestions at scale",
-        sizes=(f"{users:,} people ({seeded.links:,} interest links), {requests} requests, "
-               f"naive {len(naive_full)} requests" + (f"; {big_users:,} people, {big_requests} requests" if big_users else "")),
+        sizes=(
+            f"{users:,} people ({seeded.links:,} interest links), {requests} requests, "
+            f"naive {len(naive_full)} requests"
+            + (f"; {big_users:,} people, {big_requests} requests" if big_users else "")
+        ),
         table=table,
         targets=[
             Target(f"p50 latency at {users:,} people", f"<= {P50:.0f} ms", ms(latency["p50"]), latency["p50"] <= P50),
             Target(f"p99 latency at {users:,} people", f"<= {P99:.0f} ms", ms(latency["p99"]), latency["p99"] <= P99),
-            Target("faster than the naive reference (p50)", f">= {SPEEDUP:.0f}x", f"{speedup:.0f}x", speedup >= SPEEDUP),
+            Target(
+                "faster than the naive reference (p50)", f">= {SPEEDUP:.0f}x", f"{speedup:.0f}x", speedup >= SPEEDUP
+            ),
             Target("top 20 identical to the reference", "all viewers", f"{checked - bad} of {checked}", bad == 0),
         ],
         notes=[

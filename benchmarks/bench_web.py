@@ -122,9 +122,7 @@ async def run(root: Path, users: int, clients: int, seconds: float, rounds: int 
             (bare_dir / f"{name}.body").write_bytes(body)
             (bare_dir / f"{name}.type").write_text(content_type)
             (bare_dir / f"{name}.path").write_text(path)
-        bare = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.bare", str(bare_port), str(bare_dir)], cwd=ROOT
-        )
+        bare = subprocess.Popen([sys.executable, "-m", "benchmarks.bare", str(bare_port), str(bare_dir)], cwd=ROOT)
         await wait_http(f"http://127.0.0.1:{bare_port}/discover", 30, bare)
         for _ in range(rounds):
             for name in PATHS:
@@ -148,7 +146,9 @@ def _result(rates: dict[str, dict[str, list[float]]], users: int, clients: int, 
         share = k / b
         table.append([f"GET {path}", f"{k:.0f}", f"{b:.0f}", ratio(share)])
         if name in _TARGETED:
-            targets.append(Target(f"GET {path} throughput, share of a bare handler", f">= {TARGET}", ratio(share), share >= TARGET))
+            targets.append(
+                Target(f"GET {path} throughput, share of a bare handler", f">= {TARGET}", ratio(share), share >= TARGET)
+            )
         figures[name] = {"kindred_rps": k, "bare_rps": b, "share": share}
     return Result(
         number=4,

@@ -79,9 +79,7 @@ async def homeserver(
     port = free_port()
     consent = None
     if consent_port is not None:
-        consent = ConsentCheck(
-            f"http://127.0.0.1:{consent_port}", secrets.consent_secret, "@kindred-bot:localhost"
-        )
+        consent = ConsentCheck(f"http://127.0.0.1:{consent_port}", secrets.consent_secret, "@kindred-bot:localhost")
     server = BundledHomeserver(
         root / "synapse",
         "localhost",
@@ -103,9 +101,7 @@ async def homeserver(
 class Kindred:
     """Kindred as its own process: ``kindred run`` against the harness's homeserver."""
 
-    def __init__(
-        self, data_dir: Path, hs: Homeserver | None, run_bot: bool = True, port: int | None = None
-    ) -> None:
+    def __init__(self, data_dir: Path, hs: Homeserver | None, run_bot: bool = True, port: int | None = None) -> None:
         self.data_dir = data_dir
         # A homeserver with the consent module was told this port beforehand.
         self.port = port or free_port()
@@ -141,7 +137,10 @@ class Kindred:
         log = open(self.data_dir / "kindred.out", "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kindred_cli", "run"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         await wait_http(self.url + "/healthz", timeout, self.process, self.data_dir / "kindred.out")

@@ -52,31 +52,43 @@ async def sign_up(
 ) -> Person:
     username = unique(prefix)
     body = await call(
-        http, "POST", kindred_url + "/api/v1/auth/signup", 201,
+        http,
+        "POST",
+        kindred_url + "/api/v1/auth/signup",
+        201,
         json={"username": username, "password": PASSWORD, "display_name": prefix.title()},
     )
     person = Person(username, body["access_token"], body["user"]["matrix_user_id"])
     if interests:
         await call(
-            http, "PUT", kindred_url + "/api/v1/me/profile", 200,
-            json={"interests": interests}, headers=person.headers,
+            http,
+            "PUT",
+            kindred_url + "/api/v1/me/profile",
+            200,
+            json={"interests": interests},
+            headers=person.headers,
         )
     return person
 
 
-async def request_between(
-    http: aiohttp.ClientSession, kindred_url: str, sender: Person, receiver: Person
-) -> int:
+async def request_between(http: aiohttp.ClientSession, kindred_url: str, sender: Person, receiver: Person) -> int:
     body = await call(
-        http, "POST", kindred_url + "/api/v1/requests", 201,
-        json={"to": receiver.username}, headers=sender.headers,
+        http,
+        "POST",
+        kindred_url + "/api/v1/requests",
+        201,
+        json={"to": receiver.username},
+        headers=sender.headers,
     )
     return int(body["request"]["id"])
 
 
 async def accept(http: aiohttp.ClientSession, kindred_url: str, receiver: Person, request_id: int) -> None:
     await call(
-        http, "POST", f"{kindred_url}/api/v1/requests/{request_id}/accept", 200,
+        http,
+        "POST",
+        f"{kindred_url}/api/v1/requests/{request_id}/accept",
+        200,
         headers=receiver.headers,
     )
 
@@ -96,9 +108,15 @@ class FloorAccount:
         localpart = unique("floor")
         await admin.register(localpart, PASSWORD, "Floor", admin=True)
         body = await call(
-            http, "POST", base + "/_matrix/client/v3/login", 200,
-            json={"type": "m.login.password", "identifier": {"type": "m.id.user", "user": localpart},
-                  "password": PASSWORD},
+            http,
+            "POST",
+            base + "/_matrix/client/v3/login",
+            200,
+            json={
+                "type": "m.login.password",
+                "identifier": {"type": "m.id.user", "user": localpart},
+                "password": PASSWORD,
+            },
         )
         # The bot is exempt from rate limits; so is its floor.
         await admin.exempt_from_rate_limits(body["user_id"], body["access_token"])
@@ -119,8 +137,12 @@ class FloorAccount:
             ],
         }
         result = await call(
-            self._http, "POST", self._base + "/_matrix/client/v3/createRoom", 200,
-            json=body, headers={"Authorization": f"Bearer {self.token}"},
+            self._http,
+            "POST",
+            self._base + "/_matrix/client/v3/createRoom",
+            200,
+            json=body,
+            headers={"Authorization": f"Bearer {self.token}"},
         )
         return str(result["room_id"])
 
@@ -130,9 +152,18 @@ class FloorAccount:
         mac = hmac.new(shared_secret.encode(), digestmod=hashlib.sha1)
         mac.update(b"\x00".join(part.encode() for part in (nonce, localpart, PASSWORD, "notadmin")))
         await call(
-            self._http, "POST", self._base + "/_synapse/admin/v1/register", 200,
-            json={"nonce": nonce, "username": localpart, "password": PASSWORD,
-                  "displayname": localpart, "admin": False, "mac": mac.hexdigest()},
+            self._http,
+            "POST",
+            self._base + "/_synapse/admin/v1/register",
+            200,
+            json={
+                "nonce": nonce,
+                "username": localpart,
+                "password": PASSWORD,
+                "displayname": localpart,
+                "admin": False,
+                "mac": mac.hexdigest(),
+            },
         )
 
 
@@ -184,9 +215,7 @@ class InviteWatcher:
         await self.client.close()
 
 
-async def room_of_request(
-    database: Path, request_id: int, ready: bool = False, timeout: float = 60.0
-) -> str:
+async def room_of_request(database: Path, request_id: int, ready: bool = False, timeout: float = 60.0) -> str:
     """The match room Kindred recorded for a request (once the match is
     ready, if asked), read from its database: not its API, so watching adds
     no load to the process being measured."""

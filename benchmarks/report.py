@@ -80,7 +80,7 @@ def _version(package: str) -> str:
 
 def stamp(result: Result, seconds: float) -> Result:
     result.seconds = seconds
-    result.when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    result.when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     result.machine = machine()
     return result
 

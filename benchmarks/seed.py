@@ -62,7 +62,7 @@ def username(user_id: int) -> str:
 
 
 def _sampler(population: Population) -> tuple[list[float], random.Random]:
-    weights = [1.0 / (rank ** population.zipf_s) for rank in range(1, population.vocabulary + 1)]
+    weights = [1.0 / (rank**population.zipf_s) for rank in range(1, population.vocabulary + 1)]
     return list(itertools.accumulate(weights)), random.Random(population.seed)
 
 
@@ -116,9 +116,7 @@ def seed(path: Path, population: Population) -> Seeded:
         people.append((user_id, username(user_id), _NO_PASSWORD, f"Person {user_id}", status, _CREATED_AT))
         if not pending:
             active.append(user_id)
-            held = _interests_of(
-                rng, cumulative, rng.randint(population.min_interests, population.max_interests)
-            )
+            held = _interests_of(rng, cumulative, rng.randint(population.min_interests, population.max_interests))
             for interest_id in held:
                 counts[interest_id] += 1
                 batch.append((user_id, interest_id))
@@ -139,9 +137,7 @@ def seed(path: Path, population: Population) -> Seeded:
     # statistics here as it does in production.
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-    return Seeded(
-        path, population.users, active, links, time.perf_counter() - started, database_bytes(path)
-    )
+    return Seeded(path, population.users, active, links, time.perf_counter() - started, database_bytes(path))
 
 
 def _flush(
@@ -150,16 +146,13 @@ def _flush(
     batch: list[tuple[int, int]],
 ) -> None:
     conn.executemany(
-        "INSERT INTO users (id, username, password_hash, display_name, status, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO users (id, username, password_hash, display_name, status, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         people,
     )
     conn.executemany("INSERT INTO user_interests (user_id, interest_id) VALUES (?, ?)", batch)
 
 
-def _seed_requests(
-    conn: sqlite3.Connection, rng: random.Random, active: list[int], share: float
-) -> None:
+def _seed_requests(conn: sqlite3.Connection, rng: random.Random, active: list[int], share: float) -> None:
     """Pending requests, open matches and blocks between random pairs."""
     wanted = int(len(active) * share)
     pairs: set[tuple[int, int]] = set()
@@ -188,6 +181,4 @@ def _seed_requests(
 
 
 def database_bytes(path: Path) -> int:
-    return sum(
-        p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists()
-    )
+    return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())

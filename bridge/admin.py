@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
@@ -20,15 +19,15 @@ _TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5)
 
 def _answer(status: int, reason: str | None, payload: Any) -> dict[str, Any]:
     """The JSON object of a success, or the homeserver's error as a BridgeError."""
-    payload = payload if isinstance(payload, dict) else {}
+    answer: dict[str, Any] = payload if isinstance(payload, dict) else {}
     if status >= 400:
         raise BridgeError(
-            str(payload.get("errcode", "M_UNKNOWN")),
-            str(payload.get("error", reason)),
+            str(answer.get("errcode", "M_UNKNOWN")),
+            str(answer.get("error", reason)),
             status,
-            payload.get("retry_after_ms"),
+            answer.get("retry_after_ms"),
         )
-    return payload
+    return answer
 
 
 class SynapseAdmin:
@@ -37,21 +36,17 @@ class SynapseAdmin:
         self._base = base_url.rstrip("/")
         self._secret = shared_secret.encode("utf-8")
 
-    async def _call(
-        self, method: str, path: str, body: Any = None, token: str | None = None
-    ) -> dict[str, Any]:
+    async def _call(self, method: str, path: str, body: Any = None, token: str | None = None) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             async with self._session.request(
                 method, self._base + path, json=body, headers=headers, timeout=_TIMEOUT
             ) as response:
                 return _answer(response.status, response.reason, await response.json(content_type=None))
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             raise unreachable(exc) from exc
 
-    async def register(
-        self, username: str, password: str, display_name: str, admin: bool = False
-    ) -> str:
+    async def register(self, username: str, password: str, display_name: str, admin: bool = False) -> str:
         """Register through the shared secret; returns the new user's ID.
 
         The MAC covers nonce, username, password and the admin flag, so the
@@ -109,7 +104,7 @@ class SynapseAdmin:
         try:
             async with self._session.post(url, data=data, headers=headers, timeout=_TIMEOUT) as response:
                 payload = _answer(response.status, response.reason, await response.json(content_type=None))
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             raise unreachable(exc) from exc
         uri = payload.get("content_uri")
         if not isinstance(uri, str) or not uri.startswith("mxc://"):
@@ -130,9 +125,7 @@ class SynapseAdmin:
 
     async def healthy(self) -> bool:
         try:
-            async with self._session.get(
-                self._base + "/health", timeout=aiohttp.ClientTimeout(total=3)
-            ) as response:
+            async with self._session.get(self._base + "/health", timeout=aiohttp.ClientTimeout(total=3)) as response:
                 return response.status == 200
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             return False

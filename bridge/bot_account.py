@@ -6,7 +6,6 @@ lift its own rate limits), then reused from the saved session.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -39,7 +38,7 @@ async def ensure_bot_session(
             if exc.errcode != "M_USER_IN_USE":
                 raise
         bot = await _login(session, homeserver_url, localpart, password)
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+    except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
         raise unreachable(exc) from exc
     await admin.exempt_from_rate_limits(bot.user_id, bot.access_token)
     bot.save(session_path)
@@ -54,9 +53,7 @@ async def _token_works(session: aiohttp.ClientSession, base: str, token: str) ->
         return response.status == 200
 
 
-async def _login(
-    session: aiohttp.ClientSession, base: str, localpart: str, password: str
-) -> BotSession:
+async def _login(session: aiohttp.ClientSession, base: str, localpart: str, password: str) -> BotSession:
     body = {
         "type": "m.login.password",
         "identifier": {"type": "m.id.user", "user": localpart},

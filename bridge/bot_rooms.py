@@ -60,9 +60,7 @@ class BotRooms:
         # interrupted direct rooms the bot's rooms are read once, not per person.
         self._markers: dict[str, Any] = {}
 
-    async def notice(
-        self, room_id: str, body: str, formatted: str | None = None, txn_id: str | None = None
-    ) -> str:
+    async def notice(self, room_id: str, body: str, formatted: str | None = None, txn_id: str | None = None) -> str:
         """Post a notice; ``formatted`` is trusted HTML whose user text is escaped.
 
         With ``txn_id`` the homeserver posts it once however often it is sent
@@ -141,7 +139,7 @@ class BotRooms:
                     self._markers[room_id] = await self._marker_of(room_id)
             return bool(self._markers[room_id] == marker)
 
-        for room_id, hit in zip(rooms[::-1], await asyncio.gather(*(marked(r) for r in rooms[::-1]))):
+        for room_id, hit in zip(rooms[::-1], await asyncio.gather(*(marked(r) for r in rooms[::-1])), strict=False):
             if hit:
                 return room_id
         return None

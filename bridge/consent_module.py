@@ -27,12 +27,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
-from twisted.internet import reactor
-
 from synapse.api.errors import Codes
 from synapse.events import EventBase
 from synapse.logging.context import make_deferred_yieldable, run_in_background
 from synapse.module_api import NOT_SPAM, ModuleApi
+from twisted.internet import reactor
 
 logger = logging.getLogger(__name__)
 
@@ -117,9 +116,8 @@ class KindredConsent:
             allow, reason = answer["allow"], answer.get("reason") or REFUSED
             if not isinstance(allow, bool) or not isinstance(reason, str):
                 raise ValueError(f"unexpected answer {answer!r}")
-        except Exception as exc:  # down, slow, non-200, not JSON: refuse
-            logger.warning("Kindred did not answer the consent check for %s %s -> %s: %r",
-                           action, actor, target, exc)
+        except Exception as exc:  # noqa: BLE001 - down, slow, non-200, not JSON: refuse (fail closed)
+            logger.warning("Kindred did not answer the consent check for %s %s -> %s: %r", action, actor, target, exc)
             return Codes.FORBIDDEN, {"error": UNAVAILABLE[action]}
         if allow:
             return NOT_SPAM

@@ -108,7 +108,7 @@ async def _call(call: Awaitable[Any], expected: type) -> Any:
     """Await a nio call; an error response becomes a ``BridgeError`` with its HTTP status."""
     try:
         response = await call
-    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         raise BridgeError("K_UNREACHABLE", f"{type(exc).__name__}: {exc}") from exc
     if isinstance(response, expected):
         return response

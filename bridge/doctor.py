@@ -8,7 +8,6 @@ token is only asked who it belongs to.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -66,14 +65,14 @@ async def _health(http: aiohttp.ClientSession, base: str) -> Check:
             if response.status == 200:
                 return Check("homeserver", OK, f"{base} answers /health")
             return Check("homeserver", FAIL, f"{base}/health answered {response.status}")
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         return _unreachable("homeserver", base, exc)
 
 
 async def _versions(http: aiohttp.ClientSession, base: str) -> Check:
     try:
         status, body = await _get(http, f"{base}/_matrix/client/versions")
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         return _unreachable("client API", base, exc)
     versions = body.get("versions") if isinstance(body, dict) else None
     if status != 200 or not isinstance(versions, list) or not versions:
@@ -84,7 +83,7 @@ async def _versions(http: aiohttp.ClientSession, base: str) -> Check:
 async def _registration(http: aiohttp.ClientSession, base: str) -> Check:
     try:
         status, body = await _get(http, f"{base}/_synapse/admin/v1/register")
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         return _unreachable("shared-secret registration", base, exc)
     if status == 200 and isinstance(body, dict) and body.get("nonce"):
         return Check("shared-secret registration", OK, "the homeserver hands out registration nonces")
@@ -112,7 +111,7 @@ async def _bot_session(http: aiohttp.ClientSession, base: str, settings: Setting
         return Check("bot session", SKIP, "no saved session yet; the bot logs in at first start")
     try:
         status, body = await _get(http, f"{base}/_matrix/client/v3/account/whoami", saved.access_token)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         return _unreachable("bot session", base, exc)
     user_id = body.get("user_id") if isinstance(body, dict) else None
     if status == 200 and user_id == settings.bot_user_id:
@@ -120,4 +119,6 @@ async def _bot_session(http: aiohttp.ClientSession, base: str, settings: Setting
     if status == 200:
         return Check("bot session", FAIL, f"the saved token belongs to {user_id}, not {settings.bot_user_id}")
     errcode = body.get("errcode", "") if isinstance(body, dict) else ""
-    return Check("bot session", FAIL, f"the saved token was refused ({status} {errcode}); Kindred logs in again at start")
+    return Check(
+        "bot session", FAIL, f"the saved token was refused ({status} {errcode}); Kindred logs in again at start"
+    )

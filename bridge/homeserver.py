@@ -167,10 +167,15 @@ class BundledHomeserver:
             logger.info("generating homeserver config for %s in %s", self.server_name, self.directory)
             subprocess.run(
                 [
-                    sys.executable, "-m", "synapse.app.homeserver",
-                    "--server-name", self.server_name,
-                    "--config-path", str(self.generated_config),
-                    "--data-directory", str(self.directory),
+                    sys.executable,
+                    "-m",
+                    "synapse.app.homeserver",
+                    "--server-name",
+                    self.server_name,
+                    "--config-path",
+                    str(self.generated_config),
+                    "--data-directory",
+                    str(self.directory),
                     "--report-stats=no",
                     "--generate-config",
                 ],
@@ -209,8 +214,13 @@ class BundledHomeserver:
     @property
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "synapse.app.homeserver",
-            "-c", str(self.generated_config), "-c", str(self.kindred_config),
+            sys.executable,
+            "-m",
+            "synapse.app.homeserver",
+            "-c",
+            str(self.generated_config),
+            "-c",
+            str(self.kindred_config),
         ]
 
     def start(self) -> None:
@@ -271,16 +281,12 @@ class BundledHomeserver:
         async with aiohttp.ClientSession() as session:
             while time.monotonic() < deadline:
                 if self._process is not None and self._process.poll() is not None:
-                    raise HomeserverFailed(
-                        f"homeserver exited with {self._process.returncode}:\n{self.log_tail()}"
-                    )
+                    raise HomeserverFailed(f"homeserver exited with {self._process.returncode}:\n{self.log_tail()}")
                 try:
-                    async with session.get(
-                        self.url + "/health", timeout=aiohttp.ClientTimeout(total=2)
-                    ) as response:
+                    async with session.get(self.url + "/health", timeout=aiohttp.ClientTimeout(total=2)) as response:
                         if response.status == 200:
                             return
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     pass
                 await asyncio.sleep(0.2)
         raise HomeserverFailed(f"homeserver not ready after {timeout:.0f}s:\n{self.log_tail()}")
@@ -307,14 +313,16 @@ class BundledHomeserver:
                 return
             logger.error(
                 "homeserver exited with %s; restarting in %.0fs\n%s",
-                process.returncode, delay, self.log_tail(10),
+                process.returncode,
+                delay,
+                self.log_tail(10),
             )
             if time.monotonic() - started > _STABLE_AFTER:
                 delay = _RESTART_BASE
             try:
                 await asyncio.wait_for(stop.wait(), delay)
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             delay = min(delay * 2, _RESTART_MAX)
             self.start()

@@ -3,7 +3,6 @@ into a ``BridgeError`` so callers never mistake a failure for a result."""
 
 from __future__ import annotations
 
-import asyncio
 import html
 import json
 import logging
@@ -66,9 +65,7 @@ class MatrixClient:
     def __init__(self, homeserver_url: str, session: BotSession) -> None:
         # 429s and time-outs come back to us instead of being retried inside
         # nio forever: the provisioning queue owns retries and backoff.
-        config = AsyncClientConfig(
-            max_limit_exceeded=0, max_timeouts=1, request_timeout=30, store_sync_tokens=False
-        )
+        config = AsyncClientConfig(max_limit_exceeded=0, max_timeouts=1, request_timeout=30, store_sync_tokens=False)
         self.client = AsyncClient(homeserver_url, session.user_id, session.device_id, config=config)
         self.client.restore_login(session.user_id, session.device_id, session.access_token)
         self.user_id = session.user_id
@@ -79,7 +76,7 @@ class MatrixClient:
     async def _guard(self, call: Any, expected: type) -> Any:
         try:
             return _checked(await call, expected)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise unreachable(exc) from exc
 
     async def request_json(
@@ -104,7 +101,7 @@ class MatrixClient:
             response = await self.client.send(method, path, data, headers, timeout=timeout)
             async with response:
                 payload = await response.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
             raise unreachable(exc) from exc
         payload = payload if isinstance(payload, dict) else {}
         if response.status >= 400:
@@ -166,9 +163,7 @@ class MatrixClient:
         if extra:
             content.update(extra)
         response = await self._guard(
-            self.client.room_send(
-                room_id, "m.room.message", content, tx_id=txn_id, ignore_unverified_devices=True
-            ),
+            self.client.room_send(room_id, "m.room.message", content, tx_id=txn_id, ignore_unverified_devices=True),
             RoomSendResponse,
         )
         return str(response.event_id)

@@ -27,8 +27,15 @@ SYNC_FILTER: dict[str, Any] = {
     "presence": _NOTHING,
     "account_data": _NOTHING,
     "event_fields": [
-        "type", "event_id", "sender", "state_key", "origin_server_ts",
-        "content.body", "content.msgtype", "content.membership", "content.is_direct",
+        "type",
+        "event_id",
+        "sender",
+        "state_key",
+        "origin_server_ts",
+        "content.body",
+        "content.msgtype",
+        "content.membership",
+        "content.is_direct",
     ],
     "room": {
         "include_leave": False,

@@ -91,7 +91,10 @@ def render(env: Mapping[str, str], out: Path) -> list[Path]:
     }
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for template, name in (("homeserver.yaml.j2", "homeserver.yaml"), ("element-config.json.j2", "element-config.json")):
+    for template, name in (
+        ("homeserver.yaml.j2", "homeserver.yaml"),
+        ("element-config.json.j2", "element-config.json"),
+    ):
         target = out / name
         target.write_text(templates.get_template(template).render(values), encoding="utf-8")
         target.chmod(0o640)

@@ -7,7 +7,6 @@ or SKIP (does not apply here, or nothing to look at yet).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 import tempfile
@@ -79,7 +78,7 @@ async def postgresql_database(settings: Settings, timeout: float) -> Check:
     where = f"PostgreSQL {parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
     try:
         version = await postgresql_schema_version(settings.database_url, timeout)
-    except (OSError, asyncio.TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except (TimeoutError, OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         return Check("database", FAIL, f"{where} does not open: {exc or type(exc).__name__}")
     if version == 0:
         return Check("database", OK, f"{where}: empty; tables made at first start (schema version {LATEST})")
@@ -88,7 +87,11 @@ async def postgresql_database(settings: Settings, timeout: float) -> Check:
 
 def _schema_check(where: str, version: int) -> Check:
     if version > LATEST:
-        return Check("database", FAIL, f"{where}: schema version {version} is newer than this Kindred ({LATEST}); upgrade Kindred")
+        return Check(
+            "database",
+            FAIL,
+            f"{where}: schema version {version} is newer than this Kindred ({LATEST}); upgrade Kindred",
+        )
     if version < LATEST:
         return Check("database", OK, f"{where}: schema version {version}; upgraded to {LATEST} at next start")
     return Check("database", OK, f"{where}: schema version {version} (current)")

@@ -71,10 +71,7 @@ def load_or_create_secrets(data_dir: Path, environ: Mapping[str, str] | None = N
     stored: dict[str, str] = {}
     if path.exists():
         stored = json.loads(path.read_text(encoding="utf-8"))
-    values = {
-        name: stored.get(name) or secrets.token_urlsafe(32)
-        for name in Secrets.__dataclass_fields__
-    }
+    values = {name: stored.get(name) or secrets.token_urlsafe(32) for name in Secrets.__dataclass_fields__}
     if values != stored:
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -88,5 +85,3 @@ def load_or_create_secrets(data_dir: Path, environ: Mapping[str, str] | None = N
         if environ.get(env_name):
             values[field] = environ[env_name]
     return Secrets(**values)
-
-

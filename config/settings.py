@@ -170,9 +170,7 @@ _ENV = {
 }
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, config_path: Path | None = None
-) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, config_path: Path | None = None) -> Settings:
     """Read the config file and the environment into validated ``Settings``."""
     environ = os.environ if environ is None else environ
     raw: dict[str, Any] = {}
@@ -259,11 +257,9 @@ def _validated(settings: Settings) -> Settings:
         try:
             ipaddress.ip_address(getattr(settings, name))
         except ValueError:
-            raise SettingsError(
-                f"setting {name!r} must be an IP address, not {getattr(settings, name)!r}"
-            ) from None
-    name = _SERVER_NAME.fullmatch(settings.server_name)
-    if name is None or (name["port"] is not None and not 1 <= int(name["port"]) <= 65535):
+            raise SettingsError(f"setting {name!r} must be an IP address, not {getattr(settings, name)!r}") from None
+    parsed = _SERVER_NAME.fullmatch(settings.server_name)
+    if parsed is None or (parsed["port"] is not None and not 1 <= int(parsed["port"]) <= 65535):
         raise SettingsError(f"setting 'server_name' is not a valid Matrix server name: {settings.server_name!r}")
     if not _LOCALPART.fullmatch(settings.bot_localpart):
         raise SettingsError(f"setting 'bot_localpart' is not a valid Matrix localpart: {settings.bot_localpart!r}")
@@ -282,7 +278,7 @@ def _validated(settings: Settings) -> Settings:
             raise SettingsError(f"setting {name!r} must be an http(s) URL, not {url!r}")
     _check_database_url(settings.database_url)
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise SettingsError(f"setting 'log_level' must be DEBUG, INFO, WARNING or ERROR")
+        raise SettingsError("setting 'log_level' must be DEBUG, INFO, WARNING or ERROR")
     _check_federation(settings)
     if settings.matrix_policy not in {"matched", "open"}:
         raise SettingsError(f"setting 'matrix_policy' must be matched or open, not {settings.matrix_policy!r}")
@@ -308,13 +304,13 @@ def _check_database_url(url: str) -> None:
     if port == 0:
         raise SettingsError("setting 'database_url' has a port that is not a number from 1 to 65535") from None
     if parts.path.strip("/") == "" or "/" in parts.path.strip("/"):
-        raise SettingsError("setting 'database_url' must name one database: postgresql://user:password@host:port/database")
+        raise SettingsError(
+            "setting 'database_url' must name one database: postgresql://user:password@host:port/database"
+        )
 
 
 def _check_federation(settings: Settings) -> None:
     if settings.federation_port and settings.federation_port == settings.synapse_port:
         raise SettingsError("setting 'federation_port' must differ from 'synapse_port'")
     if bool(settings.federation_tls_cert) != bool(settings.federation_tls_key):
-        raise SettingsError(
-            "settings 'federation_tls_cert' and 'federation_tls_key' go together: give both or neither"
-        )
+        raise SettingsError("settings 'federation_tls_cert' and 'federation_tls_key' go together: give both or neither")

@@ -7,13 +7,12 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown
 from store import avatar_uploads, avatars, blocks, users
 from store.avatars import Avatar
+from store.connection import Connection
 from store.timeutil import iso, parse, utc_now
 from store.users import User
 
@@ -81,7 +80,7 @@ async def set_avatar(ctx: Kindred, user: User, data: bytes, declared: str | None
     return digest
 
 
-async def _within_hourly_limit(conn: aiosqlite.Connection, user_id: int, per_hour: int, now: datetime) -> None:
+async def _within_hourly_limit(conn: Connection, user_id: int, per_hour: int, now: datetime) -> None:
     """Each upload is a new file on the homeserver: a person may make
     ``per_hour`` of them in any hour."""
     start = now - _HOUR

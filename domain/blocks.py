@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
 from domain import bot_jobs, events
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.matches import announce_closed, own_match
 from store import blocks, matches, requests, users
+from store.connection import Connection
 from store.matches import Match
 from store.requests import Request
 from store.users import User
@@ -56,7 +55,7 @@ async def block_match(ctx: Kindred, blocker: User, match_id: int) -> BlockOutcom
     return outcome
 
 
-async def _block_txn(conn: aiosqlite.Connection, blocker: User, other: User) -> BlockOutcome:
+async def _block_txn(conn: Connection, blocker: User, other: User) -> BlockOutcome:
     await blocks.insert(conn, blocker.id, other.id)
     closed = await matches.open_between(conn, blocker.id, other.id)
     if closed is not None:
@@ -76,12 +75,10 @@ def _announce(ctx: Kindred, blocker: User, outcome: BlockOutcome) -> None:
     request = outcome.ended_request
     if request is not None:
         kind = events.REQUEST_WITHDRAWN if request.status == "withdrawn" else events.REQUEST_REJECTED
-        ctx.events.publish(
-            events.Event(kind, (request.from_user_id, request.to_user_id), {"request_id": request.id})
-        )
+        ctx.events.publish(events.Event(kind, (request.from_user_id, request.to_user_id), {"request_id": request.id}))
 
 
-async def is_blocked(conn: aiosqlite.Connection, a: int, b: int) -> bool:
+async def is_blocked(conn: Connection, a: int, b: int) -> bool:
     """Whether a block stands between the two, whichever of them made it."""
     return await blocks.between(conn, a, b) is not None
 

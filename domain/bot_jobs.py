@@ -19,11 +19,10 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-import aiosqlite
-
 from domain.context import Kindred
 from store import bot_jobs, instance
 from store.bot_jobs import BotJob
+from store.connection import Connection
 from store.matches import Match
 from store.timeutil import iso, utc_now
 
@@ -36,11 +35,11 @@ CLOSE_ROOM = "close_room"
 MAX_ATTEMPTS = 100
 
 
-async def request_sent_txn(conn: aiosqlite.Connection, request_id: int, receiver_id: int) -> None:
+async def request_sent_txn(conn: Connection, request_id: int, receiver_id: int) -> None:
     await bot_jobs.enqueue(conn, NOTICE_REQUEST, user_id=receiver_id, request_id=request_id)
 
 
-async def match_made_txn(conn: aiosqlite.Connection, match: Match, request_id: int, requester_id: int) -> None:
+async def match_made_txn(conn: Connection, match: Match, request_id: int, requester_id: int) -> None:
     """One notice job per person; the requester's carries the 'accepted' news."""
     for person in (match.user_low, match.user_high):
         await bot_jobs.enqueue(
@@ -53,7 +52,7 @@ async def match_made_txn(conn: aiosqlite.Connection, match: Match, request_id: i
         )
 
 
-async def match_closed_txn(conn: aiosqlite.Connection, match_id: int, closed_by: int | None) -> None:
+async def match_closed_txn(conn: Connection, match_id: int, closed_by: int | None) -> None:
     await bot_jobs.enqueue(conn, CLOSE_ROOM, match_id=match_id, payload={"closed_by": closed_by})
 
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
 from domain.blocks import is_blocked
 from domain.context import Kindred
 from store import matches, matrix_links, users
+from store.connection import Connection
 from store.users import User
 
 MATCHED = "matched"
@@ -30,8 +29,7 @@ POLICIES = (MATCHED, OPEN)
 # The blocked one is neutral on purpose: it does not say who blocked whom.
 BLOCKED = "Kindred does not allow these two people to reach each other."
 NO_MATCH = (
-    "On Kindred you can invite someone only while you two have an open match; "
-    "send them a request on Kindred first."
+    "On Kindred you can invite someone only while you two have an open match; send them a request on Kindred first."
 )
 STRANGER_INVITES = "This person takes invites only from people they matched with on Kindred."
 STRANGER_INVITING = "Only people you matched with on Kindred can be invited from this account."
@@ -91,7 +89,7 @@ async def may_join(ctx: Kindred, user_mxid: str, room_creator_mxid: str) -> Deci
     return ALLOWED
 
 
-async def _person(conn: aiosqlite.Connection, matrix_user_id: str) -> User | None:
+async def _person(conn: Connection, matrix_user_id: str) -> User | None:
     """The Kindred person behind a Matrix ID: a verified linked ID first, then
     a local account. Reservations (signups in progress) are nobody yet."""
     link = await matrix_links.by_matrix_id(conn, matrix_user_id)

@@ -87,7 +87,7 @@ class People:
 
 
 def _ascii(text: str) -> str:
-    """"Andrés.O'Brien" -> "andres.obrien": usernames are Matrix localparts."""
+    """ "Andrés.O'Brien" -> "andres.obrien": usernames are Matrix localparts."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return "".join(ch for ch in plain if ch.isalnum() or ch in "._-")
 

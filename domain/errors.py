@@ -45,9 +45,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "username_all_digits": ErrorSpec(
         Kind.INVALID, "A username needs at least one letter or '.', '_', '-': all-digit names are reserved."
     ),
-    "format_characters": ErrorSpec(
-        Kind.INVALID, "Names may not contain invisible or direction-changing characters."
-    ),
+    "format_characters": ErrorSpec(Kind.INVALID, "Names may not contain invisible or direction-changing characters."),
     "username_taken": ErrorSpec(Kind.CONFLICT, "That username is taken."),
     "homeserver_refused": ErrorSpec(Kind.INVALID, "The chat server refused this signup."),
     "password_invalid": ErrorSpec(Kind.INVALID, "Passwords are 8 to 128 characters."),
@@ -62,9 +60,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "invalid_credentials": ErrorSpec(Kind.UNAUTHENTICATED, "Wrong username or password."),
     "not_authenticated": ErrorSpec(Kind.UNAUTHENTICATED, "Log in to do this."),
     "token_invalid": ErrorSpec(Kind.UNAUTHENTICATED, "The access token is invalid or expired."),
-    "refresh_token_invalid": ErrorSpec(
-        Kind.UNAUTHENTICATED, "The refresh token is invalid, expired or already used."
-    ),
+    "refresh_token_invalid": ErrorSpec(Kind.UNAUTHENTICATED, "The refresh token is invalid, expired or already used."),
     "consent_secret_invalid": ErrorSpec(
         Kind.UNAUTHENTICATED, "Only Kindred's homeserver may ask this, with the consent secret."
     ),
@@ -76,9 +72,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "request_exists": ErrorSpec(Kind.CONFLICT, "You already have a pending request to this person."),
     "already_matched": ErrorSpec(Kind.CONFLICT, "You are already matched with this person."),
     "request_not_found": ErrorSpec(Kind.NOT_FOUND, "No such request."),
-    "not_request_receiver": ErrorSpec(
-        Kind.FORBIDDEN, "Only the person who received this request can do that."
-    ),
+    "not_request_receiver": ErrorSpec(Kind.FORBIDDEN, "Only the person who received this request can do that."),
     "not_request_sender": ErrorSpec(Kind.FORBIDDEN, "Only the person who sent this request can do that."),
     "request_not_pending": ErrorSpec(Kind.CONFLICT, "This request has already been answered."),
     "match_not_found": ErrorSpec(Kind.NOT_FOUND, "No such match."),
@@ -106,9 +100,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
         Kind.INVALID,
         "Kindred could not reach the homeserver of that Matrix ID: check the ID, or try again later.",
     ),
-    "matrix_invite_refused": ErrorSpec(
-        Kind.INVALID, "The homeserver of that Matrix ID refused Kindred's invite."
-    ),
+    "matrix_invite_refused": ErrorSpec(Kind.INVALID, "The homeserver of that Matrix ID refused Kindred's invite."),
     "no_pending_link": ErrorSpec(Kind.NOT_FOUND, "No Matrix ID is waiting for a code; ask for one first."),
     "verification_code_wrong": ErrorSpec(Kind.INVALID, "That code is not right."),
     "verification_code_expired": ErrorSpec(Kind.INVALID, "That code has expired; ask for a new one."),

@@ -48,5 +48,5 @@ class EventBus:
         for subscriber in list(self._subscribers):
             try:
                 subscriber(event)
-            except Exception:  # noqa: BLE001 - one bad subscriber must not break a request
+            except Exception:
                 logger.exception("event subscriber failed for %s", event.type)

@@ -16,13 +16,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-import aiosqlite
-
 from domain import matrix_ids
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown, InviteRefused, MatrixIdUnreachable
 from store import bot_direct_rooms, matrix_link_codes, matrix_links, users
+from store.connection import Connection
 from store.matrix_link_codes import LinkCode
 from store.timeutil import iso, parse, utc_now
 from store.users import User
@@ -97,9 +96,7 @@ async def start(ctx: Kindred, user: User, matrix_user_id: str) -> None:
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     code_hash = _hash(code)
     async with ctx.db.transaction() as conn:
-        await matrix_link_codes.put(
-            conn, user.id, matrix_user_id, code_hash, TRIES, iso(utc_now() + CODE_LIFETIME)
-        )
+        await matrix_link_codes.put(conn, user.id, matrix_user_id, code_hash, TRIES, iso(utc_now() + CODE_LIFETIME))
     try:
         await _deliver(ctx, user, matrix_user_id, code, code_hash)
     except BaseException:
@@ -131,7 +128,7 @@ def _code_message(ctx: Kindred, user: User, code: str) -> str:
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
     return (
         f"Hello from Kindred ({ctx.links.web_url}). The Kindred account "
-        f"\"{user.display_name}\" ({user.username}) wants to use this Matrix ID. "
+        f'"{user.display_name}" ({user.username}) wants to use this Matrix ID. '
         f"If that is you, your code is {code}: enter it on Kindred, or reply here with "
         f"!verify {code}. It works for {minutes} minutes. "
         "If it is not you, ignore this message and nothing will be linked."
@@ -162,7 +159,7 @@ async def verify_in_room(ctx: Kindred, sender: str, room_id: str, code: str) -> 
     return user
 
 
-async def _settle(conn: aiosqlite.Connection, pending: LinkCode | None, code: str) -> KindredError | None:
+async def _settle(conn: Connection, pending: LinkCode | None, code: str) -> KindredError | None:
     """Check a code inside the caller's transaction; a refusal is returned,
     not raised, so that a spent try is committed with it."""
     if pending is None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
 from domain import bot_jobs, events, matrix_ids
 from domain.context import Kindred
 from domain.errors import KindredError
 from store import interests, matches, users
+from store.connection import Connection
 from store.matches import Match
 from store.users import User
 
@@ -43,10 +42,8 @@ async def get_match(ctx: Kindred, user: User, match_id: int) -> MatchView:
         return (await _views(ctx, conn, user, [match]))[0]
 
 
-async def _views(ctx: Kindred, conn: aiosqlite.Connection, user: User, rows: list[Match]) -> list[MatchView]:
-    others = await matrix_ids.with_effective_ids(
-        conn, await users.get_many(conn, [m.other(user.id) for m in rows])
-    )
+async def _views(ctx: Kindred, conn: Connection, user: User, rows: list[Match]) -> list[MatchView]:
+    others = await matrix_ids.with_effective_ids(conn, await users.get_many(conn, [m.other(user.id) for m in rows]))
     names = await interests.names_for_users(conn, [user.id, *others])
     return [
         MatchView(
@@ -84,7 +81,7 @@ async def close_match(ctx: Kindred, user: User, match_id: int) -> MatchView:
     return await get_match(ctx, user, match_id)
 
 
-async def own_match(conn: aiosqlite.Connection, user: User, match_id: int) -> Match:
+async def own_match(conn: Connection, user: User, match_id: int) -> Match:
     match = await matches.get(conn, match_id)
     # Someone outside the match learns nothing, not even that it exists.
     if match is None or not match.involves(user.id):
@@ -106,7 +103,5 @@ def announce_closed(ctx: Kindred, match: Match, closed_by: int | None) -> None:
 async def people(ctx: Kindred, match: Match) -> tuple[User, User]:
     """The two people of a match, lower id first, each with the Matrix ID in their room."""
     async with ctx.db.read() as conn:
-        found = await matrix_ids.with_effective_ids(
-            conn, await users.get_many(conn, [match.user_low, match.user_high])
-        )
+        found = await matrix_ids.with_effective_ids(conn, await users.get_many(conn, [match.user_low, match.user_high]))
     return found[match.user_low], found[match.user_high]

@@ -12,11 +12,10 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import aiosqlite
-
 from domain.context import Kindred
 from domain.errors import KindredError
 from store import matrix_links, users
+from store.connection import Connection
 from store.matrix_links import MatrixLink
 from store.users import User
 
@@ -51,7 +50,7 @@ async def effective_id(ctx: Kindred, user: User) -> str | None:
         return effective(user, await matrix_links.for_user(conn, user.id))
 
 
-async def with_effective_ids(conn: aiosqlite.Connection, people: dict[int, User]) -> dict[int, User]:
+async def with_effective_ids(conn: Connection, people: dict[int, User]) -> dict[int, User]:
     """The same people, each carrying their effective Matrix ID.
 
     For inviting and showing only: the local account (to lock it, or to

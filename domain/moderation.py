@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import aiosqlite
-
 from domain import bot_jobs, events
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown
 from store import admin_actions, matches, refresh_tokens, requests, users
 from store.admin_actions import AdminAction
+from store.connection import Connection
 from store.users import User
 
 logger = logging.getLogger(__name__)
@@ -39,7 +38,7 @@ def require_admin(user: User) -> None:
         raise KindredError("not_admin")
 
 
-async def _target(conn: aiosqlite.Connection, username: str) -> User:
+async def _target(conn: Connection, username: str) -> User:
     found = await users.get_by_username(conn, username.strip().lower())
     if found is None or found.status == "pending":
         raise KindredError("user_not_found")
@@ -71,9 +70,7 @@ async def suspend(ctx: Kindred, actor: str, username: str, reason: str = "") -> 
         updated = await users.get(conn, target.id)
     assert updated is not None
     for match in closed:
-        ctx.events.publish(
-            events.Event(events.MATCH_CLOSED, (match.user_low, match.user_high), {"match_id": match.id})
-        )
+        ctx.events.publish(events.Event(events.MATCH_CLOSED, (match.user_low, match.user_high), {"match_id": match.id}))
     locked = await _lock(ctx, updated, True)
     return Suspension(updated, [m.id for m in closed], locked)
 
@@ -95,7 +92,9 @@ async def _lock(ctx: Kindred, user: User, locked: bool) -> bool:
     try:
         await ctx.accounts.set_locked(user.matrix_user_id, locked)
     except HomeserverDown as exc:
-        logger.warning("could not %s %s on the homeserver: %s", "lock" if locked else "unlock", user.matrix_user_id, exc)
+        logger.warning(
+            "could not %s %s on the homeserver: %s", "lock" if locked else "unlock", user.matrix_user_id, exc
+        )
         return False
     return True
 

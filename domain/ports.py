@@ -41,8 +41,7 @@ class HomeserverAccounts(Protocol):
         """
         ...
 
-    async def set_display_name(self, matrix_user_id: str, display_name: str) -> None:
-        ...
+    async def set_display_name(self, matrix_user_id: str, display_name: str) -> None: ...
 
     async def set_locked(self, matrix_user_id: str, locked: bool) -> None:
         """Lock (suspend) or unlock an account; a locked account cannot be used."""

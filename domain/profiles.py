@@ -44,9 +44,7 @@ async def own_profile(ctx: Kindred, user: User) -> Profile:
         held = await interests.for_user(conn, user.id)
         link = await matrix_links.for_user(conn, user.id)
     # People see the Matrix ID Kindred uses for them: a linked one wins.
-    return dataclasses.replace(
-        _profile(user, [h.name for h in held]), matrix_user_id=matrix_ids.effective(user, link)
-    )
+    return dataclasses.replace(_profile(user, [h.name for h in held]), matrix_user_id=matrix_ids.effective(user, link))
 
 
 async def public_profile(ctx: Kindred, username: str, viewer: User | None = None) -> Profile:
@@ -129,9 +127,7 @@ async def remove_interests(ctx: Kindred, user: User, names: object) -> Profile:
     return await _change_interests(ctx, user, without)
 
 
-async def _change_interests(
-    ctx: Kindred, user: User, change: Callable[[list[str]], list[str]]
-) -> Profile:
+async def _change_interests(ctx: Kindred, user: User, change: Callable[[list[str]], list[str]]) -> Profile:
     # Read and write in one transaction, so two quick edits cannot lose one.
     async with ctx.db.transaction() as conn:
         held = [h.name for h in await interests.for_user(conn, user.id)]

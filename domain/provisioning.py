@@ -169,7 +169,9 @@ async def complete(ctx: Kindred, job: Job, plan_: RoomPlan | None, room_id: str 
 
 
 def backoff(attempts: int, retry_after_ms: int | None = None) -> timedelta:
-    delay = min(BASE_DELAY * (2 ** max(0, attempts - 1)), MAX_DELAY)
+    # The exponent is capped too: past it the cap rules anyway, and an
+    # unbounded one would overflow timedelta after some fifty attempts.
+    delay = min(BASE_DELAY * (1 << min(max(0, attempts - 1), 20)), MAX_DELAY)
     if retry_after_ms is not None:
         delay = max(delay, timedelta(milliseconds=retry_after_ms))
     return delay

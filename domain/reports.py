@@ -36,7 +36,10 @@ async def report_match(ctx: Kindred, reporter: User, match_id: int, why: str) ->
     assert stored is not None
     logger.warning(
         "report %d: user %d reported user %d (match %d)",
-        stored.id, stored.reporter_id, stored.reported_id, match.id,
+        stored.id,
+        stored.reporter_id,
+        stored.reported_id,
+        match.id,
     )
     return stored
 

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import aiosqlite
-
 from domain import bot_jobs, events, validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from store import blocks, jobs, matches, requests, users
-from store.matches import Match
+from store.connection import Connection
 from store.errors import UniqueViolation
+from store.matches import Match
 from store.requests import Request
 from store.timeutil import iso, parse, utc_now
 from store.users import User
@@ -42,9 +41,7 @@ async def send(ctx: Kindred, sender: User, to_username: str, note: str | None) -
         raise KindredError("field_required", "Say whom the request is for ('to').", "to")
     try:
         async with ctx.db.transaction() as conn:
-            outcome = await _send_txn(
-                conn, sender, to_username.strip().lower(), text, ctx.requests_per_day
-            )
+            outcome = await _send_txn(conn, sender, to_username.strip().lower(), text, ctx.requests_per_day)
     except UniqueViolation:
         # Lost a race with a simultaneous identical request.
         raise KindredError("request_exists") from None
@@ -52,9 +49,7 @@ async def send(ctx: Kindred, sender: User, to_username: str, note: str | None) -
     return outcome
 
 
-async def _send_txn(
-    conn: aiosqlite.Connection, sender: User, to_name: str, note: str, per_day: int
-) -> Outcome:
+async def _send_txn(conn: Connection, sender: User, to_name: str, note: str, per_day: int) -> Outcome:
     target = await users.get_by_username(conn, to_name)
     if target is None or target.status != "active":
         raise KindredError("user_not_found", field="to")
@@ -78,7 +73,7 @@ async def _send_txn(
     return Outcome(request, created=True)
 
 
-async def _within_daily_limit(conn: aiosqlite.Connection, sender: User, per_day: int) -> None:
+async def _within_daily_limit(conn: Connection, sender: User, per_day: int) -> None:
     now = utc_now()
     recent = await requests.sent_since(conn, sender.id, iso(now - _DAY))
     if len(recent) >= per_day:
@@ -99,7 +94,7 @@ async def accept(ctx: Kindred, user: User, request_id: int) -> Outcome:
     return outcome
 
 
-async def _accept_txn(conn: aiosqlite.Connection, request: Request) -> Outcome:
+async def _accept_txn(conn: Connection, request: Request) -> Outcome:
     if not await requests.decide(conn, request.id, "accepted"):
         raise KindredError("request_not_pending")
     match_id = await matches.insert(conn, request.id, request.from_user_id, request.to_user_id)
@@ -119,9 +114,7 @@ async def withdraw(ctx: Kindred, user: User, request_id: int) -> Outcome:
     return await _close(ctx, user, request_id, "withdrawn", as_receiver=False)
 
 
-async def _close(
-    ctx: Kindred, user: User, request_id: int, status: str, as_receiver: bool
-) -> Outcome:
+async def _close(ctx: Kindred, user: User, request_id: int, status: str, as_receiver: bool) -> Outcome:
     async with ctx.db.transaction() as conn:
         request = await _own_request(conn, user, request_id, as_receiver)
         if not await requests.decide(conn, request.id, status):
@@ -133,9 +126,7 @@ async def _close(
     return outcome
 
 
-async def _own_request(
-    conn: aiosqlite.Connection, user: User, request_id: int, as_receiver: bool
-) -> Request:
+async def _own_request(conn: Connection, user: User, request_id: int, as_receiver: bool) -> Request:
     request = await requests.get(conn, request_id)
     # Someone outside the request learns nothing, not even that it exists.
     if request is None or user.id not in (request.from_user_id, request.to_user_id):
@@ -171,9 +162,7 @@ async def list_requests(
     if box not in BOXES:
         raise KindredError("invalid_parameter", "'box' must be 'incoming' or 'outgoing'.", "box")
     if status is not None and status not in STATUSES:
-        raise KindredError(
-            "invalid_parameter", "'status' must be pending, accepted, rejected or withdrawn.", "status"
-        )
+        raise KindredError("invalid_parameter", "'status' must be pending, accepted, rejected or withdrawn.", "status")
     async with ctx.db.read() as conn:
         return await requests.list_for_user(conn, user.id, str(box), status, limit)
 

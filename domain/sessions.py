@@ -20,11 +20,10 @@ import secrets
 import uuid
 from datetime import timedelta
 
-import aiosqlite
-
 from domain.context import Kindred
 from domain.errors import KindredError
 from store import refresh_tokens, users
+from store.connection import Connection
 from store.refresh_tokens import RefreshToken
 from store.timeutil import iso, parse, utc_now
 
@@ -47,20 +46,18 @@ def _pad(spent: str) -> bytes:
 
 
 def _seal(spent: str, successor_raw: bytes) -> str:
-    return bytes(a ^ b for a, b in zip(successor_raw, _pad(spent))).hex()
+    return bytes(a ^ b for a, b in zip(successor_raw, _pad(spent), strict=False)).hex()
 
 
 def _unseal(spent: str, seal: str) -> str:
-    raw = bytes(a ^ b for a, b in zip(bytes.fromhex(seal), _pad(spent)))
+    raw = bytes(a ^ b for a, b in zip(bytes.fromhex(seal), _pad(spent), strict=False))
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
 async def start(ctx: Kindred, user_id: int, lifetime: timedelta) -> str:
     token, _ = _new_token()
     async with ctx.db.transaction() as conn:
-        await refresh_tokens.insert(
-            conn, user_id, _digest(token), uuid.uuid4().hex, iso(utc_now() + lifetime)
-        )
+        await refresh_tokens.insert(conn, user_id, _digest(token), uuid.uuid4().hex, iso(utc_now() + lifetime))
     return token
 
 
@@ -78,9 +75,7 @@ async def rotate(ctx: Kindred, token: str, lifetime: timedelta) -> tuple[int, st
         if row.used_at is None:
             fresh, raw = _new_token()
             await refresh_tokens.mark_used(conn, row.id, _seal(token, raw))
-            await refresh_tokens.insert(
-                conn, row.user_id, _digest(fresh), row.family, iso(utc_now() + lifetime)
-            )
+            await refresh_tokens.insert(conn, row.user_id, _digest(fresh), row.family, iso(utc_now() + lifetime))
             return row.user_id, fresh
         successor = _successor_in_grace(row, token)
         if successor is None:
@@ -100,7 +95,7 @@ def _successor_in_grace(row: RefreshToken, token: str) -> str | None:
     return _unseal(token, row.successor_seal)
 
 
-async def _owner_active(conn: aiosqlite.Connection, user_id: int) -> bool:
+async def _owner_active(conn: Connection, user_id: int) -> bool:
     owner = await users.get(conn, user_id)
     return owner is not None and owner.status == "active"
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
 from domain import validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ranking import idf
 from store import interests, suggestions, users
+from store.connection import Connection
 from store.interests import HeldInterest
 from store.suggestions import Candidate
 from store.users import User
@@ -62,9 +61,7 @@ def parse_limit(value: object, default: int = 20) -> int:
     return limit
 
 
-async def suggest(
-    ctx: Kindred, viewer: User, interest: object = None, limit: int = 20
-) -> list[Suggestion]:
+async def suggest(ctx: Kindred, viewer: User, interest: object = None, limit: int = 20) -> list[Suggestion]:
     wanted = validation.interest(interest, "interest") if interest not in (None, "") else None
     async with ctx.db.read() as conn:
         held = await interests.for_user(conn, viewer.id)
@@ -99,7 +96,7 @@ def packed_weight(population: int, holders: int) -> int:
 
 
 async def _top(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     viewer_id: int,
     held: list[HeldInterest],
     population: int,
@@ -123,9 +120,7 @@ async def _top(
         # Every list is short: one pass reaches everyone who shares anything.
         return await suggestions.score_pass(conn, viewer_id, weights, first, only_id, limit, PROBE)
     # A floor the last place will reach, from a few of the rarest interests...
-    floor = await suggestions.floor_estimate(
-        conn, viewer_id, weights, first, only_id, limit, ESTIMATE_PROBE
-    )
+    floor = await suggestions.floor_estimate(conn, viewer_id, weights, first, only_id, limit, ESTIMATE_PROBE)
     # ...then enough sources that nobody left out of them can reach it: all
     # of the top hold at least one, and the pass is exact.
     taken = next((j for j in range(1, len(order) + 1) if rest[j] < floor), len(order))
@@ -133,9 +128,7 @@ async def _top(
         taken = len(order)
     # Through the same sources the estimate's floor cannot rise: skip redoing it.
     probe = PROBE if taken > first else 0
-    return await suggestions.score_pass(
-        conn, viewer_id, weights, taken, only_id, limit, probe, floor
-    )
+    return await suggestions.score_pass(conn, viewer_id, weights, taken, only_id, limit, probe, floor)
 
 
 def _first_pass_size(order: list[HeldInterest]) -> int:

@@ -21,9 +21,7 @@ _SPACES = re.compile(r"\s+")
 
 def has_control_characters(text: str, allow_newlines: bool = False) -> bool:
     allowed = {"\n", "\r", "\t"} if allow_newlines else set()
-    return any(
-        unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in text
-    )
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in text)
 
 
 _ZWNJ, _ZWJ = "\u200c", "\u200d"

@@ -36,9 +36,7 @@ async def running_bot(
     session_path: Path,
 ) -> AsyncIterator[RoomWorker]:
     """Log the bot in and run its workers for the duration of the block."""
-    session = await ensure_bot_session(
-        admin, http, homeserver_url, localpart, display_name, password, session_path
-    )
+    session = await ensure_bot_session(admin, http, homeserver_url, localpart, display_name, password, session_path)
     client = MatrixClient(homeserver_url, session)
     worker = RoomWorker(ctx, client)
     rooms = BotRooms(client)
@@ -56,7 +54,7 @@ async def running_bot(
     finally:
         for task in tasks:
             task.cancel()
-        for task, outcome in zip(tasks, await asyncio.gather(*tasks, return_exceptions=True)):
+        for task, outcome in zip(tasks, await asyncio.gather(*tasks, return_exceptions=True), strict=False):
             if isinstance(outcome, Exception):
                 logger.error("%s had stopped with %r", task.get_name(), outcome)
         await client.close()

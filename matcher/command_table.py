@@ -42,31 +42,69 @@ _ANY = Place.DIRECT | Place.MATCH
 
 COMMANDS: tuple[Spec, ...] = (
     Spec("help", _ANY, show_help, (("!help", "this list"),)),
-    Spec("requests", Place.DIRECT, direct.show_requests,
-         (("!requests", "requests waiting for you, and those you sent"),)),
-    Spec("accept", Place.DIRECT, direct.accept,
-         (("!accept <username>", "accept their request: you match and get a private room"),)),
+    Spec(
+        "requests", Place.DIRECT, direct.show_requests, (("!requests", "requests waiting for you, and those you sent"),)
+    ),
+    Spec(
+        "accept",
+        Place.DIRECT,
+        direct.accept,
+        (("!accept <username>", "accept their request: you match and get a private room"),),
+    ),
     Spec("reject", Place.DIRECT, direct.reject, (("!reject <username>", "decline their request"),)),
-    Spec("request", Place.DIRECT, direct.send_request,
-         (("!request <username> [note]", "ask someone to connect, with an optional note"),)),
-    Spec("suggest", Place.DIRECT, direct.suggest,
-         (("!suggest [interest]", "people who share your interests (optionally one interest)"),)),
+    Spec(
+        "request",
+        Place.DIRECT,
+        direct.send_request,
+        (("!request <username> [note]", "ask someone to connect, with an optional note"),),
+    ),
+    Spec(
+        "suggest",
+        Place.DIRECT,
+        direct.suggest,
+        (("!suggest [interest]", "people who share your interests (optionally one interest)"),),
+    ),
     Spec("matches", Place.DIRECT, direct.show_matches, (("!matches", "your matches, with links to their rooms"),)),
-    Spec("interests", Place.DIRECT, direct.interests, (
-        ("!interests", "your interests"),
-        ("!interests add <a, b>", "add interests (comma-separated)"),
-        ("!interests remove <a, b>", "remove interests"),
-    )),
-    Spec("verify", _ANY | Place.UNKNOWN, verify_link,
-         (("!verify <code>", "prove a Matrix ID you are linking to Kindred"),), anyone=True, listed_in=Place.DIRECT),
+    Spec(
+        "interests",
+        Place.DIRECT,
+        direct.interests,
+        (
+            ("!interests", "your interests"),
+            ("!interests add <a, b>", "add interests (comma-separated)"),
+            ("!interests remove <a, b>", "remove interests"),
+        ),
+    ),
+    Spec(
+        "verify",
+        _ANY | Place.UNKNOWN,
+        verify_link,
+        (("!verify <code>", "prove a Matrix ID you are linking to Kindred"),),
+        anyone=True,
+        listed_in=Place.DIRECT,
+    ),
     Spec("shared", Place.MATCH, room.shared, (("!shared", "the interests you two share"),)),
-    Spec("icebreaker", Place.MATCH, room.icebreaker,
-         (("!icebreaker", "a conversation starter from your shared interests"),)),
+    Spec(
+        "icebreaker",
+        Place.MATCH,
+        room.icebreaker,
+        (("!icebreaker", "a conversation starter from your shared interests"),),
+    ),
     Spec("unmatch", Place.MATCH, room.unmatch, (("!unmatch", "close this match; you both leave the room"),)),
-    Spec("block", Place.MATCH, room.block,
-         (("!block", "unmatch, and never find or request each other again"),), private=True),
-    Spec("report", Place.MATCH, room.report,
-         (("!report <reason>", "tell the operators (confirmed to you privately)"),), private=True),
+    Spec(
+        "block",
+        Place.MATCH,
+        room.block,
+        (("!block", "unmatch, and never find or request each other again"),),
+        private=True,
+    ),
+    Spec(
+        "report",
+        Place.MATCH,
+        room.report,
+        (("!report <reason>", "tell the operators (confirmed to you privately)"),),
+        private=True,
+    ),
 )
 
 _BY_NAME = {spec.name: spec for spec in COMMANDS}

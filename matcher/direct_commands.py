@@ -104,10 +104,8 @@ async def interests(call: Call) -> Reply:
     elif not action:
         profile = await profiles.own_profile(call.ctx, call.person)
     else:
-        raise KindredError(
-            "invalid_parameter", "Use !interests, !interests add <a, b> or !interests remove <a, b>."
-        )
+        raise KindredError("invalid_parameter", "Use !interests, !interests add <a, b> or !interests remove <a, b>.")
     reply = Reply("Your interests: ").interests(profile.interests).text(".")
-    return reply.line().text("Change them with ").code("!interests add <a, b>").text(" or ").code(
-        "!interests remove <a>"
+    return (
+        reply.line().text("Change them with ").code("!interests add <a, b>").text(" or ").code("!interests remove <a>")
     )

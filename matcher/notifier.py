@@ -84,7 +84,7 @@ class Notifier:
                 ready, self._ready = self._ready, set()
                 try:
                     due = await bot_jobs.due(self._ctx, len(self._inflight) + _BATCH, sorted(ready))
-                except Exception:  # noqa: BLE001 - a database briefly out of reach must not stop the worker
+                except Exception:
                     logger.exception("could not read the bot's job queue; looking again shortly")
                     due, self._ready = [], self._ready | ready
                 for job in due:
@@ -115,7 +115,7 @@ class Notifier:
             raise
         except BridgeError as exc:
             await self._retry(job, str(exc), exc.retry_after_ms)
-        except Exception as exc:  # noqa: BLE001 - one bad job must not stop the bot
+        except Exception as exc:
             logger.exception("bot job %d (%s) failed", job.id, job.kind)
             await self._retry(job, f"{type(exc).__name__}: {exc}", None)
         finally:
@@ -143,7 +143,7 @@ class Notifier:
         try:
             if not await bot_jobs.retry_later(self._ctx, job, attempts, delay, error):
                 return
-        except Exception:  # noqa: BLE001 - the job stays queued; the safety poll finds it
+        except Exception:
             logger.exception("could not record the retry of bot job %d", job.id)
         self._wake_at(delay.total_seconds())
 

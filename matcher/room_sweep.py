@@ -117,9 +117,7 @@ class RoomSweep:
             self._settled.update(r for r in unknown if r not in marks)
             self._marks.update(marks)
             return [
-                mark
-                for mark in self._marks.values()
-                if mark.instance_id == instance_id and mark.match_id == match_id
+                mark for mark in self._marks.values() if mark.instance_id == instance_id and mark.match_id == match_id
             ]
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:

@@ -69,7 +69,7 @@ class RoomWorker:
                 # Room for the jobs already running plus a batch of new ones.
                 try:
                     due = await provisioning.due_jobs(self._ctx, len(self._inflight) + 50)
-                except Exception:  # noqa: BLE001 - a database briefly out of reach must not stop the worker
+                except Exception:
                     logger.exception("could not read the provisioning queue; looking again shortly")
                     due = []
                 for job in due:
@@ -79,7 +79,7 @@ class RoomWorker:
                         self._inflight[job.id] = task
                 try:
                     await asyncio.wait_for(self._wake.wait(), self._idle_poll)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
         finally:
             unsubscribe()
@@ -98,7 +98,7 @@ class RoomWorker:
             await self._retry(job, attempts, str(exc), exc.retry_after_ms)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a bad job must not stop the worker
+        except Exception as exc:
             logger.exception("provisioning job %d failed", job.id)
             await self._retry(job, attempts, f"{type(exc).__name__}: {exc}", None)
         finally:
@@ -111,7 +111,7 @@ class RoomWorker:
     async def _retry(self, job: Job, attempts: int, error: str, retry_after_ms: int | None) -> None:
         try:
             delay = (await provisioning.retry_later(self._ctx, job, attempts, error, retry_after_ms)).total_seconds()
-        except Exception:  # noqa: BLE001 - the job stays queued; the safety poll finds it
+        except Exception:
             logger.exception("could not record the retry of job %d", job.id)
             delay = self._idle_poll
         asyncio.get_running_loop().call_later(delay, self._wake.set)

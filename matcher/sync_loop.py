@@ -16,15 +16,15 @@ from typing import Awaitable, Callable, TypeVar
 
 from bridge import sync_reader
 from bridge.bot_rooms import BotRooms
-from bridge.sync_reader import Batch, Invite, Message
 from bridge.errors import BridgeError
 from bridge.matrix_client import MatrixClient
+from bridge.sync_reader import Batch, Invite, Message
 from domain import accounts, bot_state
 from domain.context import Kindred
-from matcher.commands import Commands
-from matcher.direct_rooms import DirectRooms
 from matcher.calls import Place
 from matcher.command_table import help_for
+from matcher.commands import Commands
+from matcher.direct_rooms import DirectRooms
 from matcher.replies import Reply
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class SyncLoop:
                 since = batch.next_batch
                 try:
                     await bot_state.save_sync_token(self._ctx, since)
-                except Exception:  # noqa: BLE001 - the next batch saves a later position
+                except Exception:
                     logger.exception("could not save the bot's sync position")
 
     async def handle(self, batch: Batch) -> None:
@@ -135,7 +135,7 @@ class SyncLoop:
             raise
         except BridgeError as exc:
             logger.warning("bot could not finish an action: %s", exc)
-        except Exception:  # noqa: BLE001 - one bad message must not stop the bot
+        except Exception:
             logger.exception("bot failed on an event")
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
@@ -155,9 +155,9 @@ def _delay(exc: BridgeError, failures: int) -> float:
     of it) that names an hour does not stall the bot for that long; a 429
     naming none, or naming zero, still backs off rather than spinning.
     """
-    backoff = min(_MAX_BACKOFF, 0.5 * 2 ** min(failures, 8))
+    backoff: float = min(_MAX_BACKOFF, 0.5 * (1 << min(failures, 8)))
     if exc.errcode == "M_LIMIT_EXCEEDED" or exc.http_status == 429:
-        named = (exc.retry_after_ms or 0) / 1000
+        named = float(exc.retry_after_ms or 0) / 1000
         wait = min(MAX_RATE_LIMIT_WAIT, named) if named > 0 else backoff
         logger.info("homeserver rate-limited the bot's sync; waiting %.1f s", wait)
         return wait

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from store.connection import Connection
 from store.timeutil import iso, utc_now
 
 
@@ -24,17 +23,14 @@ class AdminAction:
         return cls(*row)
 
 
-async def record(
-    conn: aiosqlite.Connection, actor: str, action: str, target_user_id: int | None, detail: str = ""
-) -> None:
+async def record(conn: Connection, actor: str, action: str, target_user_id: int | None, detail: str = "") -> None:
     await conn.execute(
-        "INSERT INTO admin_actions (actor, action, target_user_id, detail, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO admin_actions (actor, action, target_user_id, detail, created_at) VALUES (?, ?, ?, ?, ?)",
         (actor, action, target_user_id, detail, iso(utc_now())),
     )
 
 
-async def recent(conn: aiosqlite.Connection, limit: int, offset: int = 0) -> list[AdminAction]:
+async def recent(conn: Connection, limit: int, offset: int = 0) -> list[AdminAction]:
     cursor = await conn.execute(
         "SELECT a.id, a.actor, a.action, u.username, a.detail, a.created_at"
         " FROM admin_actions a LEFT JOIN users u ON u.id = a.target_user_id"

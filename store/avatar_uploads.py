@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from store.connection import Connection
 
 
-async def add(conn: aiosqlite.Connection, user_id: int, at: str) -> None:
+async def add(conn: Connection, user_id: int, at: str) -> None:
     await conn.execute("INSERT INTO avatar_uploads (user_id, uploaded_at) VALUES (?, ?)", (user_id, at))
 
 
-async def since(conn: aiosqlite.Connection, user_id: int, start: str) -> list[str]:
+async def since(conn: Connection, user_id: int, start: str) -> list[str]:
     """The person's upload times from ``start`` on, oldest first."""
     cursor = await conn.execute(
         "SELECT uploaded_at FROM avatar_uploads WHERE user_id = ? AND uploaded_at >= ? ORDER BY uploaded_at",
@@ -18,5 +18,5 @@ async def since(conn: aiosqlite.Connection, user_id: int, start: str) -> list[st
     return [str(row[0]) for row in await cursor.fetchall()]
 
 
-async def prune(conn: aiosqlite.Connection, user_id: int, before: str) -> None:
+async def prune(conn: Connection, user_id: int, before: str) -> None:
     await conn.execute("DELETE FROM avatar_uploads WHERE user_id = ? AND uploaded_at < ?", (user_id, before))

@@ -7,8 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from store.connection import Connection
 from store.timeutil import iso, utc_now
 
 _COLUMNS = "user_low, user_high, blocker_id, created_at"
@@ -26,7 +25,7 @@ class Block:
         return cls(*row)
 
 
-async def insert(conn: aiosqlite.Connection, blocker_id: int, other_id: int) -> bool:
+async def insert(conn: Connection, blocker_id: int, other_id: int) -> bool:
     """``blocker_id`` blocks ``other_id``; False when they already had."""
     cursor = await conn.execute(
         f"INSERT INTO blocks ({_COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -35,28 +34,26 @@ async def insert(conn: aiosqlite.Connection, blocker_id: int, other_id: int) -> 
     return cursor.rowcount == 1
 
 
-async def between(conn: aiosqlite.Connection, a: int, b: int) -> Block | None:
+async def between(conn: Connection, a: int, b: int) -> Block | None:
     """A block between the two, whichever of them made it (the older one when both did)."""
     cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM blocks WHERE user_low = ? AND user_high = ?"
-        " ORDER BY created_at, blocker_id LIMIT 1",
+        f"SELECT {_COLUMNS} FROM blocks WHERE user_low = ? AND user_high = ? ORDER BY created_at, blocker_id LIMIT 1",
         (min(a, b), max(a, b)),
     )
     row = await cursor.fetchone()
     return Block._from_row(row) if row else None
 
 
-async def others_of(conn: aiosqlite.Connection, user_id: int) -> set[int]:
+async def others_of(conn: Connection, user_id: int) -> set[int]:
     """Everyone ``user_id`` is blocked from, whichever of the two blocked (or both)."""
     cursor = await conn.execute(
-        "SELECT user_high FROM blocks WHERE user_low = ?"
-        " UNION ALL SELECT user_low FROM blocks WHERE user_high = ?",
+        "SELECT user_high FROM blocks WHERE user_low = ? UNION ALL SELECT user_low FROM blocks WHERE user_high = ?",
         (user_id, user_id),
     )
     return {int(row[0]) for row in await cursor.fetchall()}
 
 
-async def by_blocker(conn: aiosqlite.Connection, blocker_id: int) -> list[tuple[int, str]]:
+async def by_blocker(conn: Connection, blocker_id: int) -> list[tuple[int, str]]:
     """(other person's id, since when) for each block ``blocker_id`` made, newest first."""
     cursor = await conn.execute(
         "SELECT CASE WHEN user_low = ? THEN user_high ELSE user_low END, created_at"
@@ -66,7 +63,7 @@ async def by_blocker(conn: aiosqlite.Connection, blocker_id: int) -> list[tuple[
     return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
 
 
-async def delete_own(conn: aiosqlite.Connection, blocker_id: int, other_id: int) -> bool:
+async def delete_own(conn: Connection, blocker_id: int, other_id: int) -> bool:
     """Lift a block, only if ``blocker_id`` made it; False otherwise."""
     cursor = await conn.execute(
         "DELETE FROM blocks WHERE user_low = ? AND user_high = ? AND blocker_id = ?",

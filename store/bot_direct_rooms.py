@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from store.connection import Connection
 from store.timeutil import iso, utc_now
 
 _COLUMNS = "user_id, room_id, created_at"
@@ -23,19 +22,19 @@ class DirectRoom:
         return cls(*row)
 
 
-async def for_user(conn: aiosqlite.Connection, user_id: int) -> DirectRoom | None:
+async def for_user(conn: Connection, user_id: int) -> DirectRoom | None:
     cursor = await conn.execute(f"SELECT {_COLUMNS} FROM bot_direct_rooms WHERE user_id = ?", (user_id,))
     row = await cursor.fetchone()
     return DirectRoom._from_row(row) if row else None
 
 
-async def by_room(conn: aiosqlite.Connection, room_id: str) -> DirectRoom | None:
+async def by_room(conn: Connection, room_id: str) -> DirectRoom | None:
     cursor = await conn.execute(f"SELECT {_COLUMNS} FROM bot_direct_rooms WHERE room_id = ?", (room_id,))
     row = await cursor.fetchone()
     return DirectRoom._from_row(row) if row else None
 
 
-async def recorded_rooms(conn: aiosqlite.Connection, room_ids: list[str]) -> set[str]:
+async def recorded_rooms(conn: Connection, room_ids: list[str]) -> set[str]:
     """Those of ``room_ids`` that are someone's direct room (the caller keeps the list short)."""
     if not room_ids:
         return set()
@@ -44,7 +43,7 @@ async def recorded_rooms(conn: aiosqlite.Connection, room_ids: list[str]) -> set
     return {str(row[0]) for row in await cursor.fetchall()}
 
 
-async def put(conn: aiosqlite.Connection, user_id: int, room_id: str) -> None:
+async def put(conn: Connection, user_id: int, room_id: str) -> None:
     """Make ``room_id`` the person's direct room, replacing any earlier one."""
     await conn.execute("DELETE FROM bot_direct_rooms WHERE room_id = ?", (room_id,))
     await conn.execute(
@@ -54,6 +53,6 @@ async def put(conn: aiosqlite.Connection, user_id: int, room_id: str) -> None:
     )
 
 
-async def delete_room(conn: aiosqlite.Connection, room_id: str) -> bool:
+async def delete_room(conn: Connection, room_id: str) -> bool:
     cursor = await conn.execute("DELETE FROM bot_direct_rooms WHERE room_id = ?", (room_id,))
     return cursor.rowcount == 1

@@ -11,13 +11,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from store.connection import Connection
 from store.timeutil import iso, utc_now
 
 _COLUMNS = (
-    "id, kind, user_id, match_id, request_id, payload, state, attempts,"
-    " run_after, last_error, created_at, updated_at"
+    "id, kind, user_id, match_id, request_id, payload, state, attempts, run_after, last_error, created_at, updated_at"
 )
 
 
@@ -44,7 +42,7 @@ class BotJob:
 
 
 async def enqueue(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     kind: str,
     *,
     user_id: int | None = None,
@@ -64,22 +62,21 @@ async def enqueue(
     return int(row[0])
 
 
-async def get(conn: aiosqlite.Connection, job_id: int) -> BotJob | None:
+async def get(conn: Connection, job_id: int) -> BotJob | None:
     cursor = await conn.execute(f"SELECT {_COLUMNS} FROM bot_jobs WHERE id = ?", (job_id,))
     row = await cursor.fetchone()
     return BotJob._from_row(row) if row else None
 
 
-async def due(conn: aiosqlite.Connection, limit: int) -> list[BotJob]:
+async def due(conn: Connection, limit: int) -> list[BotJob]:
     cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM bot_jobs WHERE state = 'queued' AND run_after <= ?"
-        " ORDER BY run_after, id LIMIT ?",
+        f"SELECT {_COLUMNS} FROM bot_jobs WHERE state = 'queued' AND run_after <= ? ORDER BY run_after, id LIMIT ?",
         (iso(utc_now()), limit),
     )
     return [BotJob._from_row(row) for row in await cursor.fetchall()]
 
 
-async def queued_for_matches(conn: aiosqlite.Connection, match_ids: list[int]) -> list[BotJob]:
+async def queued_for_matches(conn: Connection, match_ids: list[int]) -> list[BotJob]:
     """Queued jobs of these matches, due or not (a match that just turned ready)."""
     if not match_ids:
         return []
@@ -91,21 +88,21 @@ async def queued_for_matches(conn: aiosqlite.Connection, match_ids: list[int]) -
     return [BotJob._from_row(row) for row in await cursor.fetchall()]
 
 
-async def set_payload(conn: aiosqlite.Connection, job_id: int, payload: dict[str, Any]) -> None:
+async def set_payload(conn: Connection, job_id: int, payload: dict[str, Any]) -> None:
     await conn.execute(
         "UPDATE bot_jobs SET payload = ?, updated_at = ? WHERE id = ?",
         (json.dumps(payload), iso(utc_now()), job_id),
     )
 
 
-async def postpone(conn: aiosqlite.Connection, job_id: int, run_after: str) -> None:
+async def postpone(conn: Connection, job_id: int, run_after: str) -> None:
     """Run later without counting a failure (waiting for a room, say)."""
     await conn.execute(
         "UPDATE bot_jobs SET run_after = ?, updated_at = ? WHERE id = ?", (run_after, iso(utc_now()), job_id)
     )
 
 
-async def retry_later(conn: aiosqlite.Connection, job_id: int, attempts: int, run_after: str, error: str) -> None:
+async def retry_later(conn: Connection, job_id: int, attempts: int, run_after: str, error: str) -> None:
     """A failed attempt: counted here, not before, since most runs need no retry."""
     await conn.execute(
         "UPDATE bot_jobs SET attempts = ?, run_after = ?, last_error = ?, updated_at = ? WHERE id = ?",
@@ -113,13 +110,11 @@ async def retry_later(conn: aiosqlite.Connection, job_id: int, attempts: int, ru
     )
 
 
-async def finish(conn: aiosqlite.Connection, job_id: int, state: str = "done") -> None:
-    await conn.execute(
-        "UPDATE bot_jobs SET state = ?, updated_at = ? WHERE id = ?", (state, iso(utc_now()), job_id)
-    )
+async def finish(conn: Connection, job_id: int, state: str = "done") -> None:
+    await conn.execute("UPDATE bot_jobs SET state = ?, updated_at = ? WHERE id = ?", (state, iso(utc_now()), job_id))
 
 
-async def count_queued(conn: aiosqlite.Connection) -> int:
+async def count_queued(conn: Connection) -> int:
     cursor = await conn.execute("SELECT COUNT(*) FROM bot_jobs WHERE state = 'queued'")
     row = await cursor.fetchone()
     assert row is not None

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
+from store.connection import Connection
 from store.timeutil import iso, utc_now
 
 
-async def get(conn: aiosqlite.Connection) -> str | None:
+async def get(conn: Connection) -> str | None:
     cursor = await conn.execute("SELECT next_batch FROM bot_sync WHERE id = 1")
     row = await cursor.fetchone()
     return str(row[0]) if row else None
 
 
-async def put(conn: aiosqlite.Connection, next_batch: str) -> None:
+async def put(conn: Connection, next_batch: str) -> None:
     await conn.execute(
         "INSERT INTO bot_sync (id, next_batch, updated_at) VALUES (1, ?, ?)"
         " ON CONFLICT (id) DO UPDATE SET next_batch = excluded.next_batch, updated_at = excluded.updated_at",

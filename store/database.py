@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import aiosqlite
 import asyncpg
 
+from store.connection import Connection
 from store.errors import UniqueViolation
 from store.migrations import upgrade
 from store.postgres import Connection as PgConnection
@@ -82,9 +83,7 @@ class Database:
     async def _open_postgresql(self) -> None:
         try:
             self._writer = PgConnection(await asyncpg.connect(self.url, timeout=_CONNECT_TIMEOUT_S))
-            self._pool = await asyncpg.create_pool(
-                self.url, min_size=1, max_size=_READERS, timeout=_CONNECT_TIMEOUT_S
-            )
+            self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=_READERS, timeout=_CONNECT_TIMEOUT_S)
         except _CONNECT_ERRORS as exc:
             if self._writer is not None:
                 await self._writer.raw.close()
@@ -136,7 +135,7 @@ class Database:
         return conn
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Any]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """Run the block as one write transaction; roll back on any error.
 
         A broken UNIQUE constraint surfaces as ``UniqueViolation`` on both
@@ -167,7 +166,7 @@ class Database:
                 await self._writer.execute("COMMIT")
 
     @contextlib.asynccontextmanager
-    async def read(self) -> AsyncIterator[Any]:
+    async def read(self) -> AsyncIterator[Connection]:
         """Borrow a read connection; reads see the last committed state."""
         if self._pool is not None:
             try:
@@ -195,6 +194,6 @@ class Database:
             async with self.read() as conn:
                 await (await conn.execute("SELECT 1")).fetchone()
             return True
-        except Exception:  # noqa: BLE001 - health check reports, never raises
+        except Exception:
             logger.exception("database ping failed")
             return False

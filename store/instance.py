@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import aiosqlite
+from store.connection import Connection
 
 
-async def get_id(conn: aiosqlite.Connection) -> str:
+async def get_id(conn: Connection) -> str:
     cursor = await conn.execute("SELECT id FROM instance")
     row = await cursor.fetchone()
     return str(row[0])

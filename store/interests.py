@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
+from store.connection import Connection
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,7 @@ class HeldInterest:
     user_count: int
 
 
-async def for_user(conn: aiosqlite.Connection, user_id: int) -> list[HeldInterest]:
+async def for_user(conn: Connection, user_id: int) -> list[HeldInterest]:
     cursor = await conn.execute(
         "SELECT i.id, i.name, i.user_count FROM user_interests ui"
         " JOIN interests i ON i.id = ui.interest_id"
@@ -26,9 +26,7 @@ async def for_user(conn: aiosqlite.Connection, user_id: int) -> list[HeldInteres
     return [HeldInterest(*row) for row in await cursor.fetchall()]
 
 
-async def names_for_users(
-    conn: aiosqlite.Connection, user_ids: list[int]
-) -> dict[int, list[str]]:
+async def names_for_users(conn: Connection, user_ids: list[int]) -> dict[int, list[str]]:
     if not user_ids:
         return {}
     marks = ",".join("?" * len(user_ids))
@@ -44,15 +42,13 @@ async def names_for_users(
     return result
 
 
-async def get_id(conn: aiosqlite.Connection, name: str) -> int | None:
+async def get_id(conn: Connection, name: str) -> int | None:
     cursor = await conn.execute("SELECT id FROM interests WHERE name = ?", (name,))
     row = await cursor.fetchone()
     return int(row[0]) if row else None
 
 
-async def replace_for_user(
-    conn: aiosqlite.Connection, user_id: int, names: list[str]
-) -> None:
+async def replace_for_user(conn: Connection, user_id: int, names: list[str]) -> None:
     """Make ``names`` the person's interests, keeping ``user_count`` exact.
 
     Must run inside a write transaction: the counts and the links change
@@ -67,17 +63,15 @@ async def replace_for_user(
             "DELETE FROM user_interests WHERE user_id = ? AND interest_id = ?",
             (user_id, interest_id),
         )
-        await conn.execute(
-            "UPDATE interests SET user_count = user_count - 1 WHERE id = ?", (interest_id,)
-        )
+        await conn.execute("UPDATE interests SET user_count = user_count - 1 WHERE id = ?", (interest_id,))
     for name in added:
         await conn.execute(
             "INSERT INTO interests (name, user_count) VALUES (?, 1)"
             " ON CONFLICT (name) DO UPDATE SET user_count = interests.user_count + 1",
             (name,),
         )
-        interest_id = await get_id(conn, name)
+        added_id = await get_id(conn, name)
         await conn.execute(
             "INSERT INTO user_interests (user_id, interest_id) VALUES (?, ?)",
-            (user_id, interest_id),
+            (user_id, added_id),
         )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from store.connection import Connection
 from store.timeutil import iso, utc_now
 
 _COLUMNS = "id, kind, match_id, state, attempts, run_after, last_error, created_at, updated_at"
@@ -31,7 +30,7 @@ class Job:
         return cls(*row)
 
 
-async def enqueue(conn: aiosqlite.Connection, kind: str, match_id: int) -> int:
+async def enqueue(conn: Connection, kind: str, match_id: int) -> int:
     now = iso(utc_now())
     cursor = await conn.execute(
         "INSERT INTO jobs (kind, match_id, state, run_after, created_at, updated_at)"
@@ -42,22 +41,21 @@ async def enqueue(conn: aiosqlite.Connection, kind: str, match_id: int) -> int:
     return int(row[0])
 
 
-async def due(conn: aiosqlite.Connection, limit: int) -> list[Job]:
+async def due(conn: Connection, limit: int) -> list[Job]:
     cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM jobs WHERE state = 'queued' AND run_after <= ?"
-        " ORDER BY run_after, id LIMIT ?",
+        f"SELECT {_COLUMNS} FROM jobs WHERE state = 'queued' AND run_after <= ? ORDER BY run_after, id LIMIT ?",
         (iso(utc_now()), limit),
     )
     return [Job._from_row(row) for row in await cursor.fetchall()]
 
 
-async def next_run_after(conn: aiosqlite.Connection) -> str | None:
+async def next_run_after(conn: Connection) -> str | None:
     cursor = await conn.execute("SELECT MIN(run_after) FROM jobs WHERE state = 'queued'")
     row = await cursor.fetchone()
     return row[0] if row else None
 
 
-async def begin_attempt(conn: aiosqlite.Connection, job_id: int) -> int:
+async def begin_attempt(conn: Connection, job_id: int) -> int:
     """Count an attempt before its side effects, so a crash mid-way is visible."""
     cursor = await conn.execute(
         "UPDATE jobs SET attempts = attempts + 1, updated_at = ? WHERE id = ? RETURNING attempts",
@@ -67,20 +65,18 @@ async def begin_attempt(conn: aiosqlite.Connection, job_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-async def finish(conn: aiosqlite.Connection, job_id: int) -> None:
-    await conn.execute(
-        "UPDATE jobs SET state = 'done', updated_at = ? WHERE id = ?", (iso(utc_now()), job_id)
-    )
+async def finish(conn: Connection, job_id: int) -> None:
+    await conn.execute("UPDATE jobs SET state = 'done', updated_at = ? WHERE id = ?", (iso(utc_now()), job_id))
 
 
-async def retry_later(conn: aiosqlite.Connection, job_id: int, run_after: str, error: str) -> None:
+async def retry_later(conn: Connection, job_id: int, run_after: str, error: str) -> None:
     await conn.execute(
         "UPDATE jobs SET run_after = ?, last_error = ?, updated_at = ? WHERE id = ?",
         (run_after, error[:1000], iso(utc_now()), job_id),
     )
 
 
-async def any_interrupted(conn: aiosqlite.Connection, kind: str) -> bool:
+async def any_interrupted(conn: Connection, kind: str) -> bool:
     """Whether an attempt may have died with its side effects half done: a job
     still queued after an attempt began, or one that needed more than one."""
     cursor = await conn.execute(
@@ -90,7 +86,7 @@ async def any_interrupted(conn: aiosqlite.Connection, kind: str) -> bool:
     return await cursor.fetchone() is not None
 
 
-async def count_queued(conn: aiosqlite.Connection) -> int:
+async def count_queued(conn: Connection) -> int:
     cursor = await conn.execute("SELECT COUNT(*) FROM jobs WHERE state = 'queued'")
     row = await cursor.fetchone()
     return int(row[0])

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from store.connection import Connection
 from store.timeutil import iso, utc_now
 
 _COLUMNS = "id, request_id, user_low, user_high, status, room_id, created_at, ready_at, closed_at"
@@ -35,7 +34,7 @@ class Match:
         return user_id in (self.user_low, self.user_high)
 
 
-async def insert(conn: aiosqlite.Connection, request_id: int, a: int, b: int) -> int:
+async def insert(conn: Connection, request_id: int, a: int, b: int) -> int:
     cursor = await conn.execute(
         "INSERT INTO matches (request_id, user_low, user_high, status, created_at)"
         " VALUES (?, ?, ?, 'provisioning', ?) RETURNING id",
@@ -45,25 +44,22 @@ async def insert(conn: aiosqlite.Connection, request_id: int, a: int, b: int) ->
     return int(row[0])
 
 
-async def get(conn: aiosqlite.Connection, match_id: int) -> Match | None:
+async def get(conn: Connection, match_id: int) -> Match | None:
     cursor = await conn.execute(f"SELECT {_COLUMNS} FROM matches WHERE id = ?", (match_id,))
     row = await cursor.fetchone()
     return Match._from_row(row) if row else None
 
 
-async def open_between(conn: aiosqlite.Connection, a: int, b: int) -> Match | None:
+async def open_between(conn: Connection, a: int, b: int) -> Match | None:
     cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM matches"
-        " WHERE user_low = ? AND user_high = ? AND status <> 'closed'",
+        f"SELECT {_COLUMNS} FROM matches WHERE user_low = ? AND user_high = ? AND status <> 'closed'",
         (min(a, b), max(a, b)),
     )
     row = await cursor.fetchone()
     return Match._from_row(row) if row else None
 
 
-async def list_for_user(
-    conn: aiosqlite.Connection, user_id: int, limit: int, offset: int = 0
-) -> list[Match]:
+async def list_for_user(conn: Connection, user_id: int, limit: int, offset: int = 0) -> list[Match]:
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM matches WHERE user_low = ?"
         f" UNION ALL SELECT {_COLUMNS} FROM matches WHERE user_high = ?"
@@ -73,13 +69,11 @@ async def list_for_user(
     return [Match._from_row(row) for row in await cursor.fetchall()]
 
 
-async def set_room(conn: aiosqlite.Connection, match_id: int, room_id: str) -> None:
-    await conn.execute(
-        "UPDATE matches SET room_id = ? WHERE id = ? AND room_id IS NULL", (room_id, match_id)
-    )
+async def set_room(conn: Connection, match_id: int, room_id: str) -> None:
+    await conn.execute("UPDATE matches SET room_id = ? WHERE id = ? AND room_id IS NULL", (room_id, match_id))
 
 
-async def mark_ready(conn: aiosqlite.Connection, match_id: int) -> bool:
+async def mark_ready(conn: Connection, match_id: int) -> bool:
     """Ready once it has a room; False if it was closed or is not provisioning."""
     cursor = await conn.execute(
         "UPDATE matches SET status = 'ready', ready_at = ?"
@@ -89,11 +83,10 @@ async def mark_ready(conn: aiosqlite.Connection, match_id: int) -> bool:
     return cursor.rowcount == 1
 
 
-async def close_open_for_user(conn: aiosqlite.Connection, user_id: int) -> list[Match]:
+async def close_open_for_user(conn: Connection, user_id: int) -> list[Match]:
     """Close every open match of one person; returns them as they were."""
     cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM matches"
-        " WHERE (user_low = ? OR user_high = ?) AND status <> 'closed'",
+        f"SELECT {_COLUMNS} FROM matches WHERE (user_low = ? OR user_high = ?) AND status <> 'closed'",
         (user_id, user_id),
     )
     open_matches = [Match._from_row(row) for row in await cursor.fetchall()]
@@ -105,13 +98,13 @@ async def close_open_for_user(conn: aiosqlite.Connection, user_id: int) -> list[
     return open_matches
 
 
-async def by_room(conn: aiosqlite.Connection, room_id: str) -> Match | None:
+async def by_room(conn: Connection, room_id: str) -> Match | None:
     cursor = await conn.execute(f"SELECT {_COLUMNS} FROM matches WHERE room_id = ?", (room_id,))
     row = await cursor.fetchone()
     return Match._from_row(row) if row else None
 
 
-async def recorded_rooms(conn: aiosqlite.Connection, room_ids: list[str]) -> set[str]:
+async def recorded_rooms(conn: Connection, room_ids: list[str]) -> set[str]:
     """Those of ``room_ids`` that some match holds (the caller keeps the list short)."""
     if not room_ids:
         return set()
@@ -120,7 +113,7 @@ async def recorded_rooms(conn: aiosqlite.Connection, room_ids: list[str]) -> set
     return {str(row[0]) for row in await cursor.fetchall()}
 
 
-async def close(conn: aiosqlite.Connection, match_id: int) -> bool:
+async def close(conn: Connection, match_id: int) -> bool:
     """Close one open match; False if it was already closed."""
     cursor = await conn.execute(
         "UPDATE matches SET status = 'closed', closed_at = ? WHERE id = ? AND status <> 'closed'",

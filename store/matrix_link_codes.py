@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from store.connection import Connection
 from store.timeutil import iso, utc_now
 
 _COLUMNS = "user_id, matrix_user_id, code_hash, room_id, tries_left, expires_at, created_at"
@@ -27,20 +26,20 @@ class LinkCode:
         return cls(*row)
 
 
-async def for_user(conn: aiosqlite.Connection, user_id: int) -> LinkCode | None:
+async def for_user(conn: Connection, user_id: int) -> LinkCode | None:
     cursor = await conn.execute(f"SELECT {_COLUMNS} FROM matrix_link_codes WHERE user_id = ?", (user_id,))
     row = await cursor.fetchone()
     return LinkCode._from_row(row) if row else None
 
 
-async def by_room(conn: aiosqlite.Connection, room_id: str) -> LinkCode | None:
+async def by_room(conn: Connection, room_id: str) -> LinkCode | None:
     cursor = await conn.execute(f"SELECT {_COLUMNS} FROM matrix_link_codes WHERE room_id = ?", (room_id,))
     row = await cursor.fetchone()
     return LinkCode._from_row(row) if row else None
 
 
 async def put(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     user_id: int,
     matrix_user_id: str,
     code_hash: str,
@@ -57,14 +56,14 @@ async def put(
     )
 
 
-async def set_room(conn: aiosqlite.Connection, user_id: int, code_hash: str, room_id: str) -> None:
+async def set_room(conn: Connection, user_id: int, code_hash: str, room_id: str) -> None:
     await conn.execute(
         "UPDATE matrix_link_codes SET room_id = ? WHERE user_id = ? AND code_hash = ?",
         (room_id, user_id, code_hash),
     )
 
 
-async def spend_try(conn: aiosqlite.Connection, user_id: int) -> int:
+async def spend_try(conn: Connection, user_id: int) -> int:
     """Count one wrong code; returns the tries left."""
     # CASE, not SQLite's two-argument max(), which PostgreSQL lacks.
     await conn.execute(
@@ -77,11 +76,9 @@ async def spend_try(conn: aiosqlite.Connection, user_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-async def delete(conn: aiosqlite.Connection, user_id: int, code_hash: str | None = None) -> None:
+async def delete(conn: Connection, user_id: int, code_hash: str | None = None) -> None:
     """Drop the pending link; with ``code_hash``, only if it is still that code."""
     if code_hash is None:
         await conn.execute("DELETE FROM matrix_link_codes WHERE user_id = ?", (user_id,))
     else:
-        await conn.execute(
-            "DELETE FROM matrix_link_codes WHERE user_id = ? AND code_hash = ?", (user_id, code_hash)
-        )
+        await conn.execute("DELETE FROM matrix_link_codes WHERE user_id = ? AND code_hash = ?", (user_id, code_hash))

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from store.connection import Connection
 from store.dialect import storable
 from store.timeutil import iso, utc_now
 
@@ -25,33 +24,29 @@ class MatrixLink:
         return cls(*row)
 
 
-async def for_user(conn: aiosqlite.Connection, user_id: int) -> MatrixLink | None:
+async def for_user(conn: Connection, user_id: int) -> MatrixLink | None:
     cursor = await conn.execute(f"SELECT {_COLUMNS} FROM matrix_links WHERE user_id = ?", (user_id,))
     row = await cursor.fetchone()
     return MatrixLink._from_row(row) if row else None
 
 
-async def for_users(conn: aiosqlite.Connection, user_ids: list[int]) -> dict[int, MatrixLink]:
+async def for_users(conn: Connection, user_ids: list[int]) -> dict[int, MatrixLink]:
     if not user_ids:
         return {}
     marks = ",".join("?" * len(user_ids))
-    cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM matrix_links WHERE user_id IN ({marks})", user_ids
-    )
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM matrix_links WHERE user_id IN ({marks})", user_ids)
     return {row[0]: MatrixLink._from_row(row) for row in await cursor.fetchall()}
 
 
-async def by_matrix_id(conn: aiosqlite.Connection, matrix_user_id: str) -> MatrixLink | None:
+async def by_matrix_id(conn: Connection, matrix_user_id: str) -> MatrixLink | None:
     if not storable(matrix_user_id):
         return None
-    cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM matrix_links WHERE matrix_user_id = ?", (matrix_user_id,)
-    )
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM matrix_links WHERE matrix_user_id = ?", (matrix_user_id,))
     row = await cursor.fetchone()
     return MatrixLink._from_row(row) if row else None
 
 
-async def put(conn: aiosqlite.Connection, user_id: int, matrix_user_id: str, room_id: str | None) -> None:
+async def put(conn: Connection, user_id: int, matrix_user_id: str, room_id: str | None) -> None:
     """Link (or re-link) the person to ``matrix_user_id``; the UNIQUE column
     refuses an ID that someone else holds."""
     await conn.execute(
@@ -62,6 +57,6 @@ async def put(conn: aiosqlite.Connection, user_id: int, matrix_user_id: str, roo
     )
 
 
-async def delete(conn: aiosqlite.Connection, user_id: int) -> bool:
+async def delete(conn: Connection, user_id: int) -> bool:
     cursor = await conn.execute("DELETE FROM matrix_links WHERE user_id = ?", (user_id,))
     return cursor.rowcount == 1

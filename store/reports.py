@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from store.connection import Connection
 from store.timeutil import iso, utc_now
 
 _COLUMNS = "id, reporter_id, reported_id, match_id, reason, created_at, resolved_at, resolved_by"
@@ -43,9 +42,7 @@ class QueuedReport:
     resolved_by: str | None
 
 
-async def insert(
-    conn: aiosqlite.Connection, reporter_id: int, reported_id: int, match_id: int | None, reason: str
-) -> int:
+async def insert(conn: Connection, reporter_id: int, reported_id: int, match_id: int | None, reason: str) -> int:
     cursor = await conn.execute(
         "INSERT INTO reports (reporter_id, reported_id, match_id, reason, created_at)"
         " VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -55,22 +52,18 @@ async def insert(
     return int(row[0])
 
 
-async def get(conn: aiosqlite.Connection, report_id: int) -> Report | None:
+async def get(conn: Connection, report_id: int) -> Report | None:
     cursor = await conn.execute(f"SELECT {_COLUMNS} FROM reports WHERE id = ?", (report_id,))
     row = await cursor.fetchone()
     return Report._from_row(row) if row else None
 
 
-async def recent(conn: aiosqlite.Connection, limit: int, offset: int = 0) -> list[Report]:
-    cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM reports ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
-    )
+async def recent(conn: Connection, limit: int, offset: int = 0) -> list[Report]:
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM reports ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset))
     return [Report._from_row(row) for row in await cursor.fetchall()]
 
 
-async def queue(
-    conn: aiosqlite.Connection, open_only: bool, limit: int, offset: int = 0
-) -> list[QueuedReport]:
+async def queue(conn: Connection, open_only: bool, limit: int, offset: int = 0) -> list[QueuedReport]:
     where = "WHERE r.resolved_at IS NULL" if open_only else ""
     cursor = await conn.execute(
         "SELECT r.id, a.username, b.username, b.status, r.match_id, r.reason, r.created_at,"
@@ -82,7 +75,7 @@ async def queue(
     return [QueuedReport(*row) for row in await cursor.fetchall()]
 
 
-async def resolve(conn: aiosqlite.Connection, report_id: int, actor: str) -> bool:
+async def resolve(conn: Connection, report_id: int, actor: str) -> bool:
     """Mark a report dealt with; False if it is unknown or already resolved."""
     cursor = await conn.execute(
         "UPDATE reports SET resolved_at = ?, resolved_by = ? WHERE id = ? AND resolved_at IS NULL",

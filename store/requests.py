@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from store.connection import Connection
 from store.timeutil import iso, utc_now
 
 # Every read joins both people so callers get usernames without a second query.
@@ -36,7 +35,7 @@ class Request:
         return cls(*row)
 
 
-async def insert(conn: aiosqlite.Connection, from_id: int, to_id: int, note: str) -> int:
+async def insert(conn: Connection, from_id: int, to_id: int, note: str) -> int:
     cursor = await conn.execute(
         "INSERT INTO requests (from_user_id, to_user_id, user_low, user_high, note, status, created_at)"
         " VALUES (?, ?, ?, ?, ?, 'pending', ?) RETURNING id",
@@ -46,13 +45,13 @@ async def insert(conn: aiosqlite.Connection, from_id: int, to_id: int, note: str
     return int(row[0])
 
 
-async def get(conn: aiosqlite.Connection, request_id: int) -> Request | None:
+async def get(conn: Connection, request_id: int) -> Request | None:
     cursor = await conn.execute(f"{_SELECT} WHERE r.id = ?", (request_id,))
     row = await cursor.fetchone()
     return Request._from_row(row) if row else None
 
 
-async def pending_between(conn: aiosqlite.Connection, a: int, b: int) -> Request | None:
+async def pending_between(conn: Connection, a: int, b: int) -> Request | None:
     cursor = await conn.execute(
         f"{_SELECT} WHERE r.user_low = ? AND r.user_high = ? AND r.status = 'pending'",
         (min(a, b), max(a, b)),
@@ -61,7 +60,7 @@ async def pending_between(conn: aiosqlite.Connection, a: int, b: int) -> Request
     return Request._from_row(row) if row else None
 
 
-async def decide(conn: aiosqlite.Connection, request_id: int, status: str) -> bool:
+async def decide(conn: Connection, request_id: int, status: str) -> bool:
     """Move a pending request to ``status``; False if it was no longer pending."""
     cursor = await conn.execute(
         "UPDATE requests SET status = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
@@ -70,9 +69,7 @@ async def decide(conn: aiosqlite.Connection, request_id: int, status: str) -> bo
     return cursor.rowcount == 1
 
 
-async def list_for_user(
-    conn: aiosqlite.Connection, user_id: int, box: str, status: str | None, limit: int
-) -> list[Request]:
+async def list_for_user(conn: Connection, user_id: int, box: str, status: str | None, limit: int) -> list[Request]:
     column = "r.to_user_id" if box == "incoming" else "r.from_user_id"
     sql = f"{_SELECT} WHERE {column} = ?"
     params: list[Any] = [user_id]
@@ -85,9 +82,7 @@ async def list_for_user(
     return [Request._from_row(row) for row in await cursor.fetchall()]
 
 
-async def history_for_user(
-    conn: aiosqlite.Connection, user_id: int, limit: int, offset: int
-) -> list[Request]:
+async def history_for_user(conn: Connection, user_id: int, limit: int, offset: int) -> list[Request]:
     """Answered requests the person sent or received, newest first."""
     cursor = await conn.execute(
         f"{_SELECT} WHERE (r.from_user_id = ? OR r.to_user_id = ?) AND r.status <> 'pending'"
@@ -97,15 +92,13 @@ async def history_for_user(
     return [Request._from_row(row) for row in await cursor.fetchall()]
 
 
-async def count_pending_incoming(conn: aiosqlite.Connection, user_id: int) -> int:
-    cursor = await conn.execute(
-        "SELECT COUNT(*) FROM requests WHERE to_user_id = ? AND status = 'pending'", (user_id,)
-    )
+async def count_pending_incoming(conn: Connection, user_id: int) -> int:
+    cursor = await conn.execute("SELECT COUNT(*) FROM requests WHERE to_user_id = ? AND status = 'pending'", (user_id,))
     row = await cursor.fetchone()
     return int(row[0])
 
 
-async def sent_since(conn: aiosqlite.Connection, user_id: int, since: str) -> list[str]:
+async def sent_since(conn: Connection, user_id: int, since: str) -> list[str]:
     """Creation times of the requests ``user_id`` sent after ``since``, oldest first."""
     cursor = await conn.execute(
         "SELECT created_at FROM requests WHERE from_user_id = ? AND created_at > ? ORDER BY created_at",
@@ -114,7 +107,7 @@ async def sent_since(conn: aiosqlite.Connection, user_id: int, since: str) -> li
     return [row[0] for row in await cursor.fetchall()]
 
 
-async def cancel_pending_for_user(conn: aiosqlite.Connection, user_id: int) -> None:
+async def cancel_pending_for_user(conn: Connection, user_id: int) -> None:
     """End someone's pending requests: theirs withdrawn, those to them rejected."""
     now = iso(utc_now())
     await conn.execute(

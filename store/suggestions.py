@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import aiosqlite
-
+from store.connection import Connection
 from store.dialect import comma_list
 from store.interests import HeldInterest
 
@@ -36,21 +35,21 @@ class Candidate:
     shared_ids: tuple[int, ...]
 
 
-async def population(conn: aiosqlite.Connection) -> int:
+async def population(conn: Connection) -> int:
     """How many people are active: N in the IDF weights (kept by triggers)."""
     cursor = await conn.execute("SELECT active FROM population")
     row = await cursor.fetchone()
     return int(row[0]) if row else 0
 
 
-async def interest_named(conn: aiosqlite.Connection, name: str) -> HeldInterest | None:
+async def interest_named(conn: Connection, name: str) -> HeldInterest | None:
     cursor = await conn.execute("SELECT id, name, user_count FROM interests WHERE name = ?", (name,))
     row = await cursor.fetchone()
     return HeldInterest(*row) if row else None
 
 
 async def score_pass(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     viewer_id: int,
     weights: list[tuple[int, int]],
     sources: int,
@@ -71,7 +70,10 @@ async def score_pass(
     if not weights or (sources == 0 and only_interest_id is None):
         return []
     params: dict[str, object] = {
-        "viewer": viewer_id, "limit": limit, "probe": probe, "only": only_interest_id,
+        "viewer": viewer_id,
+        "limit": limit,
+        "probe": probe,
+        "only": only_interest_id,
         "floor": floor,
     }
     weight = _weights(weights, params)
@@ -101,8 +103,7 @@ async def score_pass(
         previous = f"step{n}"
     held = ", ".join(f":i{n}" for n in range(len(weights)))
     sql = (
-        "WITH " + ", ".join(ctes) +
-        " SELECT t.user_id, t.total,"
+        "WITH " + ", ".join(ctes) + " SELECT t.user_id, t.total,"
         f"  (SELECT {comma_list(conn, 'ui.interest_id')} FROM user_interests ui"
         f"   WHERE ui.user_id = t.user_id AND +ui.interest_id IN ({held})) AS shared_ids"
         f" FROM floor CROSS JOIN {previous} t"
@@ -112,13 +113,12 @@ async def score_pass(
     )
     cursor = await conn.execute(sql, params)
     return [
-        Candidate(row[0], int(row[1]), tuple(int(x) for x in str(row[2]).split(",")))
-        for row in await cursor.fetchall()
+        Candidate(row[0], int(row[1]), tuple(int(x) for x in str(row[2]).split(","))) for row in await cursor.fetchall()
     ]
 
 
 async def floor_estimate(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     viewer_id: int,
     weights: list[tuple[int, int]],
     sources: int,
@@ -131,9 +131,7 @@ async def floor_estimate(
     sums over the first ``sources`` interests; 0 if too few are found."""
     if not weights or (sources == 0 and only_interest_id is None):
         return 0
-    params: dict[str, object] = {
-        "viewer": viewer_id, "limit": limit, "probe": probe, "only": only_interest_id
-    }
+    params: dict[str, object] = {"viewer": viewer_id, "limit": limit, "probe": probe, "only": only_interest_id}
     weight = _weights(weights, params)
     sql = (
         f"WITH partial AS MATERIALIZED ({_partial(weight, sources, only_interest_id)}),"
@@ -149,9 +147,11 @@ def _weights(weights: list[tuple[int, int]], params: dict[str, object]) -> str:
     """Bind the weights; return a CASE giving an interest row's weight."""
     for n, (interest_id, weight) in enumerate(weights):
         params[f"i{n}"], params[f"w{n}"] = interest_id, weight
-    return "CASE ui.interest_id " + " ".join(
-        f"WHEN :i{n} THEN CAST(:w{n} AS BIGINT)" for n in range(len(weights))
-    ) + " ELSE 0 END"
+    return (
+        "CASE ui.interest_id "
+        + " ".join(f"WHEN :i{n} THEN CAST(:w{n} AS BIGINT)" for n in range(len(weights)))
+        + " ELSE 0 END"
+    )
 
 
 def _floor(weight: str) -> str:
@@ -177,10 +177,7 @@ def _partial(weight: str, sources: int, only_interest_id: int | None) -> str:
         f" WHERE ui.interest_id IN ({source_list}) AND ui.user_id <> :viewer"
     )
     if only_interest_id is not None:
-        sql += (
-            " AND EXISTS (SELECT 1 FROM user_interests f"
-            "  WHERE f.user_id = ui.user_id AND f.interest_id = :only)"
-        )
+        sql += " AND EXISTS (SELECT 1 FROM user_interests f  WHERE f.user_id = ui.user_id AND f.interest_id = :only)"
     return sql + " GROUP BY ui.user_id"
 
 

@@ -5,14 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
+from store.connection import Connection
 from store.dialect import storable
 from store.timeutil import iso, utc_now
 
-_COLUMNS = (
-    "id, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin"
-)
+_COLUMNS = "id, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin"
 
 
 # Case-blind matching, as SQLite's LIKE does for ASCII; PostgreSQL's LIKE
@@ -39,12 +36,11 @@ class User:
 
     @classmethod
     def _from_row(cls, row: Any) -> User:
-        return cls(*row[:-1], is_admin=bool(row[-1]))
+        id_, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin = row
+        return cls(id_, username, password_hash, display_name, bio, matrix_user_id, status, created_at, bool(is_admin))
 
 
-async def insert_pending(
-    conn: aiosqlite.Connection, username: str, password_hash: str, display_name: str
-) -> int:
+async def insert_pending(conn: Connection, username: str, password_hash: str, display_name: str) -> int:
     cursor = await conn.execute(
         "INSERT INTO users (username, password_hash, display_name, status, created_at)"
         " VALUES (?, ?, ?, 'pending', ?) RETURNING id",
@@ -55,7 +51,7 @@ async def insert_pending(
 
 
 async def activate(
-    conn: aiosqlite.Connection, user_id: int, matrix_user_id: str | None, password_hash: str | None = None
+    conn: Connection, user_id: int, matrix_user_id: str | None, password_hash: str | None = None
 ) -> None:
     """Make the reservation a person; ``matrix_user_id`` is None for people
     who use a Matrix ID from another server (see ``matrix_links``). A given
@@ -67,48 +63,40 @@ async def activate(
     )
 
 
-async def delete(conn: aiosqlite.Connection, user_id: int) -> None:
+async def delete(conn: Connection, user_id: int) -> None:
     await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
 
 
-async def get(conn: aiosqlite.Connection, user_id: int) -> User | None:
+async def get(conn: Connection, user_id: int) -> User | None:
     cursor = await conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user_id,))
     row = await cursor.fetchone()
     return User._from_row(row) if row else None
 
 
-async def get_by_username(conn: aiosqlite.Connection, username: str) -> User | None:
+async def get_by_username(conn: Connection, username: str) -> User | None:
     if not storable(username):
         return None
-    cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM users WHERE username = ?", (username,)
-    )
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM users WHERE username = ?", (username,))
     row = await cursor.fetchone()
     return User._from_row(row) if row else None
 
 
-async def get_many(conn: aiosqlite.Connection, user_ids: list[int]) -> dict[int, User]:
+async def get_many(conn: Connection, user_ids: list[int]) -> dict[int, User]:
     if not user_ids:
         return {}
     marks = ",".join("?" * len(user_ids))
-    cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM users WHERE id IN ({marks})", user_ids
-    )
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id IN ({marks})", user_ids)
     return {row[0]: User._from_row(row) for row in await cursor.fetchall()}
 
 
-async def update_profile(
-    conn: aiosqlite.Connection, user_id: int, display_name: str, bio: str
-) -> None:
+async def update_profile(conn: Connection, user_id: int, display_name: str, bio: str) -> None:
     await conn.execute(
         "UPDATE users SET display_name = ?, bio = ? WHERE id = ?",
         (display_name, bio, user_id),
     )
 
 
-async def search(
-    conn: aiosqlite.Connection, query: str, exclude_id: int, limit: int
-) -> list[User]:
+async def search(conn: Connection, query: str, exclude_id: int, limit: int) -> list[User]:
     """Active people whose username or display name contains ``query``."""
     if not storable(query):
         return []
@@ -125,15 +113,15 @@ async def search(
     return [User._from_row(row) for row in await cursor.fetchall()]
 
 
-async def set_status(conn: aiosqlite.Connection, user_id: int, status: str) -> None:
+async def set_status(conn: Connection, user_id: int, status: str) -> None:
     await conn.execute("UPDATE users SET status = ? WHERE id = ?", (status, user_id))
 
 
-async def set_admin(conn: aiosqlite.Connection, user_id: int, is_admin: bool) -> None:
+async def set_admin(conn: Connection, user_id: int, is_admin: bool) -> None:
     await conn.execute("UPDATE users SET is_admin = ? WHERE id = ?", (int(is_admin), user_id))
 
 
-async def page(conn: aiosqlite.Connection, query: str, limit: int, offset: int) -> list[User]:
+async def page(conn: Connection, query: str, limit: int, offset: int) -> list[User]:
     """Everyone (any status) for operators, optionally filtered by name."""
     if not storable(query):
         return []
@@ -147,11 +135,9 @@ async def page(conn: aiosqlite.Connection, query: str, limit: int, offset: int) 
     return [User._from_row(row) for row in await cursor.fetchall()]
 
 
-async def get_by_matrix_id(conn: aiosqlite.Connection, matrix_user_id: str) -> User | None:
+async def get_by_matrix_id(conn: Connection, matrix_user_id: str) -> User | None:
     if not storable(matrix_user_id):
         return None
-    cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM users WHERE matrix_user_id = ?", (matrix_user_id,)
-    )
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM users WHERE matrix_user_id = ?", (matrix_user_id,))
     row = await cursor.fetchone()
     return User._from_row(row) if row else None

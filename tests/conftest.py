@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Awaitable, Callable, Iterator
 
 import pytest
 from aiohttp import web
@@ -118,9 +118,7 @@ AppFactory = Callable[..., Awaitable[TestClient]]
 
 
 @pytest.fixture
-async def kindred(
-    homeserver: RunningHomeserver, tmp_path: Path, aiohttp_client: Any
-) -> AppFactory:
+async def kindred(homeserver: RunningHomeserver, tmp_path: Path, aiohttp_client: Any) -> AppFactory:
     """Start a Kindred app (web + bot) against the session's homeserver."""
 
     async def start(data_dir: Path | None = None, consent: bool = False, **changes: Any) -> TestClient:

@@ -42,7 +42,7 @@ async def rooms_by_match(bot: MatrixClient, instance_id: str) -> dict[int, list[
 
     found: dict[int, list[str]] = {}
     marks = await asyncio.gather(*(mark(room_id) for room_id in joined.rooms))
-    for room_id, content in zip(joined.rooms, marks):
+    for room_id, content in zip(joined.rooms, marks, strict=False):
         if content and content.get("instance") == instance_id:
             found.setdefault(int(content["match_id"]), []).append(room_id)
     return found

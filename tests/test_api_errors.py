@@ -64,9 +64,7 @@ async def put_profile(person: Api, **kwargs: Any) -> ClientResponse:
     ],
 )
 @pytest.mark.parametrize("path", ["/api/v1/auth/signup", "/api/v1/auth/login", "/api/v1/auth/refresh"])
-async def test_bodies_that_are_not_a_json_object(
-    offline_client: TestClient, path: str, raw: bytes, code: str
-) -> None:
+async def test_bodies_that_are_not_a_json_object(offline_client: TestClient, path: str, raw: bytes, code: str) -> None:
     response = await offline_client.post(path, data=raw, headers={"Content-Type": "application/json"})
     await assert_error(response, 400, code)
     assert await count(offline_client, "users") == 0

@@ -14,7 +14,8 @@ from typing import Any, Iterator
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from config.secrets import load_or_create_secrets
 from tests.conftest import FakeAccounts, make_settings
@@ -69,7 +70,9 @@ class Harness:
 
     async def send(self, method: str, path: str, data: bytes, query: str = "") -> tuple[int, Any]:
         response = await self.client.request(
-            method, path + query, data=data,
+            method,
+            path + query,
+            data=data,
             headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
         )
         text = await response.text()
@@ -113,7 +116,9 @@ def test_any_bytes_get_a_clean_answer(harness: Harness, endpoint: tuple[str, str
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     path=st.sampled_from(["/api/v1/suggestions", "/api/v1/users", "/api/v1/requests"]),
-    params=st.dictionaries(st.sampled_from(["interest", "limit", "q", "box", "status"]), st.text(max_size=70), max_size=3),
+    params=st.dictionaries(
+        st.sampled_from(["interest", "limit", "q", "box", "status"]), st.text(max_size=70), max_size=3
+    ),
 )
 def test_any_query_gets_a_clean_answer(harness: Harness, path: str, params: dict[str, str]) -> None:
     from urllib.parse import urlencode

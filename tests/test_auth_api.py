@@ -93,9 +93,7 @@ async def test_login_gives_the_same_401_for_unknown_user_and_wrong_password(
         (ada.username, ""),
         (None, None),
     ]:
-        response = await offline_client.post(
-            "/api/v1/auth/login", json={"username": username, "password": password}
-        )
+        response = await offline_client.post("/api/v1/auth/login", json={"username": username, "password": password})
         answers.append(await assert_status(response, 401))
     assert answers[0]["error"]["code"] == "invalid_credentials"
     assert all(answer == answers[0] for answer in answers)
@@ -289,7 +287,13 @@ TABLE = [
     # Nobody in this world has a picture: nothing to remove, for anyone.
     Row("DELETE", "/api/v1/me/avatar", "sender", (401, 404, 404)),
     Row("GET", "/api/v1/me/matrix-id", "sender", (401, 200, 200)),
-    Row("POST", "/api/v1/me/matrix-id", "sender", (401, 202, 202), lambda w: {"matrix_user_id": "@sam:elsewhere.example"}),
+    Row(
+        "POST",
+        "/api/v1/me/matrix-id",
+        "sender",
+        (401, 202, 202),
+        lambda w: {"matrix_user_id": "@sam:elsewhere.example"},
+    ),
     # Nothing pending for either: a code checks only against your own link.
     Row("POST", "/api/v1/me/matrix-id/verify", "sender", (401, 404, 404), lambda w: {"code": "123456"}),
     Row("DELETE", "/api/v1/me/matrix-id", "sender", (401, 200, 200)),
@@ -320,9 +324,7 @@ def test_the_table_covers_every_protected_api_route(offline_client: TestClient) 
     routes = {
         (route.method, route.resource.canonical)
         for route in offline_client.server.app.router.routes()
-        if route.resource is not None
-        and route.resource.canonical.startswith("/api/")
-        and route.method != "HEAD"
+        if route.resource is not None and route.resource.canonical.startswith("/api/") and route.method != "HEAD"
     }
     protected = {(method, path) for method, path in routes if path not in PUBLIC_API}
     assert protected == {(row.method, row.route) for row in TABLE}

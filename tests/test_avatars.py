@@ -11,23 +11,21 @@ import pytest
 from aiohttp.test_utils import TestClient
 from nio import ProfileGetAvatarResponse
 
-from domain.avatars import MAX_BYTES
-from domain.ports import HomeserverDown
 from config.secrets import load_or_create_secrets
 from config.settings import SettingsError, load_settings
+from domain.avatars import MAX_BYTES
+from domain.ports import HomeserverDown
 from tests.conftest import FakeAccounts, make_settings
-from web import keys
-from web.app import create_app
-from tests.test_end_to_end import matrix_login
 from tests.helpers import Api, assert_status, csrf_token, page_login, sign_up
 from tests.images import GIF, JPEG, WEBP, png
+from tests.test_end_to_end import matrix_login
+from web import keys
+from web.app import create_app
 
 
 async def _put(person: Api, data: bytes, kind: str, status: int) -> dict[str, object]:
     """Upload ``data`` as the whole body, declared as ``kind``."""
-    response = await person.client.put(
-        "/api/v1/me/avatar", data=data, headers={**person.headers, "Content-Type": kind}
-    )
+    response = await person.client.put("/api/v1/me/avatar", data=data, headers={**person.headers, "Content-Type": kind})
     body: dict[str, object] = await assert_status(response, status)
     return body
 
@@ -171,7 +169,9 @@ async def test_the_api_shows_where_each_persons_picture_is(offline_client: TestC
     assert (await ada.call("GET", "/me", 200))["avatar_url"] == saved["avatar_url"]
     assert (await bo.call("GET", f"/users/{ada.username}", 200))["avatar_url"] == saved["avatar_url"]
     suggested = (await bo.call("GET", "/suggestions", 200))["suggestions"]
-    assert [s["user"]["avatar_url"] for s in suggested if s["user"]["username"] == ada.username] == [saved["avatar_url"]]
+    assert [s["user"]["avatar_url"] for s in suggested if s["user"]["username"] == ada.username] == [
+        saved["avatar_url"]
+    ]
     found = (await bo.call("GET", f"/users?q={ada.username}", 200))["users"]
     assert [u["avatar_url"] for u in found] == [saved["avatar_url"]]
     # Without a picture, null.

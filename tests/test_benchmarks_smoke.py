@@ -27,7 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_benchmark_runs_at_tiny_size(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--smoke", "--results-dir", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     results = json.loads((tmp_path / "results.json").read_text())

@@ -40,12 +40,24 @@ def refusal(model: type[BaseModel], body: dict[str, Any]) -> tuple[str, str, str
         (SignupBody, {"password": "p", "display_name": "A"}, ("field_required", "'username' is required.", "username")),
         (SignupBody, {**SIGNUP, "password": None}, ("field_required", "'password' is required.", "password")),
         (SignupBody, {**SIGNUP, "username": 42}, ("field_type", "'username' must be a string.", "username")),
-        (SignupBody, {**SIGNUP, "display_name": True}, ("field_type", "'display_name' must be a string.", "display_name")),
-        (SignupBody, {**SIGNUP, "matrix_user_id": 42}, ("field_type", "'matrix_user_id' must be a string.", "matrix_user_id")),
+        (
+            SignupBody,
+            {**SIGNUP, "display_name": True},
+            ("field_type", "'display_name' must be a string.", "display_name"),
+        ),
+        (
+            SignupBody,
+            {**SIGNUP, "matrix_user_id": 42},
+            ("field_type", "'matrix_user_id' must be a string.", "matrix_user_id"),
+        ),
         # A missing field is named before a mistyped one.
         (SignupBody, {"username": 42, "display_name": "A"}, ("field_required", "'password' is required.", "password")),
         (LoginBody, {"username": "ada"}, ("invalid_credentials", "Wrong username or password.", None)),
-        (LoginBody, {"username": ["ada"], "password": "x"}, ("invalid_credentials", "Wrong username or password.", None)),
+        (
+            LoginBody,
+            {"username": ["ada"], "password": "x"},
+            ("invalid_credentials", "Wrong username or password.", None),
+        ),
         (SendRequestBody, {}, ("field_required", "'to' is required.", "to")),
         (SendRequestBody, {"to": None}, ("field_required", "'to' is required.", "to")),
         (SendRequestBody, {"to": 7}, ("field_type", "'to' must be a username.", "to")),
@@ -53,7 +65,11 @@ def refusal(model: type[BaseModel], body: dict[str, Any]) -> tuple[str, str, str
         (ProfileBody, {"bio": None}, ("field_type", "'bio' must be a string.", "bio")),
         (ProfileBody, {"display_name": 5}, ("field_type", "'display_name' must be a string.", "display_name")),
         (ProfileBody, {"interests": None}, ("field_type", "'interests' must be a list of strings.", "interests")),
-        (ProfileBody, {"interests": {"chess": True}}, ("field_type", "'interests' must be a list of strings.", "interests")),
+        (
+            ProfileBody,
+            {"interests": {"chess": True}},
+            ("field_type", "'interests' must be a list of strings.", "interests"),
+        ),
         (ProfileBody, {"interests": ["chess", 1]}, ("field_type", "'interests' must be a string.", "interests")),
         (ReportBody, {}, ("report_reason_invalid", "Say what happened in 1 to 500 characters.", "reason")),
         (ReportBody, {"reason": 3}, ("report_reason_invalid", "Say what happened in 1 to 500 characters.", "reason")),
@@ -73,9 +89,10 @@ def test_good_bodies_become_typed_values_and_unknown_fields_are_ignored() -> Non
     assert (signup.username, signup.matrix_user_id) == ("ada", None)
     assert parse(SendRequestBody, {"to": "bo"}).note is None
     # Left out is "no change"; a comma list is a list, as for the bot.
-    assert parse(ProfileBody, {"interests": "chess, go,, "}).changes() == parse(
-        ProfileBody, {"interests": ["chess", " go"]}
-    ).changes()
+    assert (
+        parse(ProfileBody, {"interests": "chess, go,, "}).changes()
+        == parse(ProfileBody, {"interests": ["chess", " go"]}).changes()
+    )
     assert parse(ProfileBody, {}).changes().display_name is None
 
 
@@ -106,8 +123,12 @@ def test_the_document_takes_body_schemas_from_the_models() -> None:
 
 def test_public_paths_come_from_the_table() -> None:
     assert PUBLIC_API == {
-        "/api/v1/auth/signup", "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/auth/logout",
-        "/api/v1/openapi.json", "/api/docs",
+        "/api/v1/auth/signup",
+        "/api/v1/auth/login",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/openapi.json",
+        "/api/docs",
     }
     documented = {path for path in openapi.document()["paths"]}
     assert {op.path for op in OPERATIONS if op.documented} == documented

@@ -163,7 +163,10 @@ async def test_a_notice_cut_off_by_a_crash_arrives_after_the_restart_once_in_one
 
             # The homeserver made the room; Kindred died before recording it or posting the notice.
             [orphan] = await eventually(lambda: _rooms_with_bot(bo_mx), timeout=30)
-            assert await query(kindred_process.data_dir, f"SELECT room_id FROM bot_direct_rooms WHERE user_id = {bo_id}") == []
+            assert (
+                await query(kindred_process.data_dir, f"SELECT room_id FROM bot_direct_rooms WHERE user_id = {bo_id}")
+                == []
+            )
             queued = "SELECT state FROM bot_jobs WHERE kind = 'notice_request'"
             assert await query(kindred_process.data_dir, queued) == [("queued",)]
 
@@ -195,8 +198,12 @@ async def test_a_match_closed_while_the_homeserver_is_down_is_emptied_once_it_is
     secrets = load_or_create_secrets(tmp_path / "kindred")
     port = free_port()
     server = BundledHomeserver(
-        tmp_path / "synapse", "localhost", port, secrets.registration_shared_secret,
-        f"http://127.0.0.1:{port}", TEST_SYNAPSE_OVERRIDES,
+        tmp_path / "synapse",
+        "localhost",
+        port,
+        secrets.registration_shared_secret,
+        f"http://127.0.0.1:{port}",
+        TEST_SYNAPSE_OVERRIDES,
     )
     server.prepare()
     server.start()

@@ -125,9 +125,7 @@ async def test_two_people_meet_match_and_get_a_room_link(kindred: Any, new_page:
 
     await sign_up(ada, url, ada_name, "Ada")
     await sign_up(bo, url, bo_name, "Bo")
-    await fill_profile(
-        ada, "Ada Lovelace", "Numbers by day, crags by weekend.", "Rock Climbing, jazz, Go, baking"
-    )
+    await fill_profile(ada, "Ada Lovelace", "Numbers by day, crags by weekend.", "Rock Climbing, jazz, Go, baking")
     await fill_profile(bo, "Bo Chen", "Looking for a climbing partner.", "rock climbing , Go, chess")
     # Interests come back normalised, in the form and as the saved profile.
     await expect(ada.get_by_label("Interests")).to_have_value("baking, go, jazz, rock climbing")
@@ -225,9 +223,7 @@ async def test_two_people_meet_match_and_get_a_room_link(kindred: Any, new_page:
         assert match["room_id"] in href
 
 
-async def test_signup_error_is_shown_by_its_field_and_keeps_what_was_typed(
-    kindred: Any, new_page: Any
-) -> None:
+async def test_signup_error_is_shown_by_its_field_and_keeps_what_was_typed(kindred: Any, new_page: Any) -> None:
     client = await kindred()
     url = base(client)
     page = await new_page()

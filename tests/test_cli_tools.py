@@ -27,9 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 async def kindred_command(*args: str, **env: str) -> tuple[int, str, str]:
     """Run the real command line without blocking the test's event loop."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "kindred_cli", *args,
-        env={**os.environ, "KINDRED_CONFIG": "", **env}, cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "kindred_cli",
+        *args,
+        env={**os.environ, "KINDRED_CONFIG": "", **env},
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode is not None
@@ -80,8 +85,14 @@ async def test_demo_people_appear_in_suggestions(offline_client: TestClient) -> 
 
 async def test_demo_command_seeds_with_a_progress_bar(tmp_path: Path) -> None:
     code, out, err = await kindred_command(
-        "demo", "--users", "250", "--seed", "3",
-        **database_env(tmp_path), KINDRED_RUN_HOMESERVER="false", KINDRED_HOMESERVER_URL="http://127.0.0.1:9",
+        "demo",
+        "--users",
+        "250",
+        "--seed",
+        "3",
+        **database_env(tmp_path),
+        KINDRED_RUN_HOMESERVER="false",
+        KINDRED_HOMESERVER_URL="http://127.0.0.1:9",
     )
     assert code == 0, err
     assert "250/250 people" in err and "200/250 people" in err
@@ -91,9 +102,7 @@ async def test_demo_command_seeds_with_a_progress_bar(tmp_path: Path) -> None:
     assert code == 2 and "at least 1" in err
 
 
-async def test_demo_with_matrix_signs_up_on_the_homeserver(
-    kindred: AppFactory, homeserver: RunningHomeserver
-) -> None:
+async def test_demo_with_matrix_signs_up_on_the_homeserver(kindred: AppFactory, homeserver: RunningHomeserver) -> None:
     client = await kindred()
     ctx = client.app[keys.KINDRED]
     made = await demo.seed(ctx, 3, random.Random(), matrix=True)
@@ -101,8 +110,11 @@ async def test_demo_with_matrix_signs_up_on_the_homeserver(
     profile = await me.call("GET", f"/users/{made[0]}", 200)
     assert profile["interests"]
     async with aiohttp.ClientSession() as http:
-        login = {"type": "m.login.password", "identifier": {"type": "m.id.user", "user": made[0]},
-                 "password": demo.DEMO_PASSWORD}
+        login = {
+            "type": "m.login.password",
+            "identifier": {"type": "m.id.user", "user": made[0]},
+            "password": demo.DEMO_PASSWORD,
+        }
         async with http.post(f"{homeserver.url}/_matrix/client/v3/login", json=login) as response:
             assert response.status == 200, await response.text()
 
@@ -125,9 +137,7 @@ def _lines(out: str) -> dict[str, str]:
     return found
 
 
-async def test_doctor_passes_against_a_running_installation(
-    kindred: AppFactory, homeserver: RunningHomeserver
-) -> None:
+async def test_doctor_passes_against_a_running_installation(kindred: AppFactory, homeserver: RunningHomeserver) -> None:
     client = await kindred()
     await sign_up(client, "doc")  # the database exists and the bot has logged in
     data_dir = client.app[keys.SETTINGS].data_dir

@@ -13,7 +13,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def _readme_table(heading: str) -> list[str]:
     text = README.read_text()
-    section = text[text.index(heading):]
+    section = text[text.index(heading) :]
     rows = re.findall(r"^\| `(![^`]+)` \|", section.split("\n\n", 2)[1], re.MULTILINE)
     assert rows, f"no command table under {heading!r}"
     return rows

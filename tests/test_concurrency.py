@@ -50,24 +50,26 @@ async def test_parallel_accepts_keep_the_database_and_rooms_consistent(kindred, 
 
     async def all_ready() -> bool:
         async with db.read() as conn:
-            row = await (await conn.execute(
-                "SELECT COUNT(*) FROM matches WHERE status = 'ready' AND room_id IS NOT NULL"
-            )).fetchone()
+            row = await (
+                await conn.execute("SELECT COUNT(*) FROM matches WHERE status = 'ready' AND room_id IS NOT NULL")
+            ).fetchone()
         return row[0] == ACCEPTS
 
     await eventually(all_ready, timeout=240, interval=0.5)
     async with db.read() as conn:
-        statuses = dict(await (await conn.execute(
-            "SELECT status, COUNT(*) FROM requests GROUP BY status"
-        )).fetchall())
+        statuses = dict(await (await conn.execute("SELECT status, COUNT(*) FROM requests GROUP BY status")).fetchall())
         jobs = dict(await (await conn.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state")).fetchall())
-        rooms = await (await conn.execute(
-            "SELECT m.room_id, a.matrix_user_id, b.matrix_user_id FROM matches m"
-            " JOIN users a ON a.id = m.user_low JOIN users b ON b.id = m.user_high"
-        )).fetchall()
-        orphan = await (await conn.execute(
-            "SELECT COUNT(*) FROM matches m JOIN requests r ON r.id = m.request_id WHERE r.status <> 'accepted'"
-        )).fetchone()
+        rooms = await (
+            await conn.execute(
+                "SELECT m.room_id, a.matrix_user_id, b.matrix_user_id FROM matches m"
+                " JOIN users a ON a.id = m.user_low JOIN users b ON b.id = m.user_high"
+            )
+        ).fetchall()
+        orphan = await (
+            await conn.execute(
+                "SELECT COUNT(*) FROM matches m JOIN requests r ON r.id = m.request_id WHERE r.status <> 'accepted'"
+            )
+        ).fetchone()
     assert statuses == {"accepted": ACCEPTS, "pending": REQUESTS - ACCEPTS}
     assert jobs == {"done": ACCEPTS}
     assert orphan[0] == 0
@@ -83,14 +85,10 @@ async def test_parallel_accepts_keep_the_database_and_rooms_consistent(kindred, 
             async with slots:
                 state = await bot.client.room_get_state(room_id)
             assert isinstance(state, RoomGetStateResponse), state
-            return {
-                e["state_key"]: e["content"]["membership"]
-                for e in state.events
-                if e["type"] == "m.room.member"
-            }
+            return {e["state_key"]: e["content"]["membership"] for e in state.events if e["type"] == "m.room.member"}
 
         found: list[Any] = await asyncio.gather(*(members(room_id) for room_id, _, _ in rooms))
-        for (room_id, a, b), membership in zip(rooms, found):
+        for (room_id, a, b), membership in zip(rooms, found, strict=False):
             assert membership == {session.user_id: "join", a: "invite", b: "invite"}, room_id
     finally:
         await bot.close()

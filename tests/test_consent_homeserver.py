@@ -178,6 +178,7 @@ async def test_when_kindred_is_down_invites_are_refused_and_the_rest_works(kindr
     assert_refused(await ada_mx.room_invite(room, bo.user["matrix_user_id"]), UNAVAILABLE["invite"])
     sent = await ada_mx.room_send(room, "m.room.message", {"msgtype": "m.text", "body": "still here"})
     assert isinstance(sent, RoomSendResponse), sent
+
     # The bot is never limited: the match room is made and both invited.
     async def ready() -> bool:
         found = (await ada.call("GET", "/matches", 200))["matches"]

@@ -40,7 +40,8 @@ def _mxid(person: Api) -> str:
 
 
 @pytest.mark.parametrize(
-    "header", [None, "Bearer ", "Bearer wrong", "Basic abc", "{secret}"],
+    "header",
+    [None, "Bearer ", "Bearer wrong", "Basic abc", "{secret}"],
 )
 async def test_only_the_consent_secret_may_ask(offline_client: TestClient, header: str | None) -> None:
     secret = offline_client.app[keys.SECRETS].consent_secret
@@ -104,10 +105,12 @@ async def test_unknown_ids_may_neither_invite_nor_be_invited_by_people(offline_c
     ada = await sign_up(offline_client, "ada")
     stranger = "@stranger:elsewhere.example"
     assert await _ask(offline_client, actor=stranger, target=_mxid(ada)) == {
-        "allow": False, "reason": consent.STRANGER_INVITES,
+        "allow": False,
+        "reason": consent.STRANGER_INVITES,
     }
     assert await _ask(offline_client, actor=_mxid(ada), target=stranger) == {
-        "allow": False, "reason": consent.STRANGER_INVITING,
+        "allow": False,
+        "reason": consent.STRANGER_INVITING,
     }
     # Between two IDs that are nobody on Kindred, Kindred has no say.
     assert (await _ask(offline_client, actor=stranger, target="@other:localhost"))["allow"] is True

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +131,7 @@ def test_rendered_element_config_points_at_the_homeserver(rendered: Path, env: d
 def test_the_proxy_routes_all_three_sites(rendered: Path, compose: dict[str, Any]) -> None:
     caddy = (rendered / "Caddyfile").read_text()
     for upstream in ("kindred:8080", "synapse:8008", "element:80"):
-        assert f"reverse_proxy" in caddy and upstream in caddy
+        assert "reverse_proxy" in caddy and upstream in caddy
     assert "/.well-known/matrix/server" in caddy and "/.well-known/matrix/client" in caddy
     assert set(re.findall(r"\{\$([A-Z_]+)\}", caddy)) <= set(compose["services"]["proxy"]["environment"])
 

@@ -99,7 +99,8 @@ async def test_two_people_match_and_talk_in_a_private_room(kindred, homeserver) 
         assert by_type[("m.room.name", "")]["content"]["name"] == "Ada & Bo"
         assert "rock climbing" in by_type[("m.room.topic", "")]["content"]["topic"]
         members = {
-            key for (kind, key), e in by_type.items()
+            key
+            for (kind, key), e in by_type.items()
             if kind == "m.room.member" and e["content"]["membership"] == "join"
         }
         assert members == {ada_mx.user_id, bo_mx.user_id, "@kindred-bot:localhost"}

@@ -115,9 +115,7 @@ async def test_an_expired_code_is_refused_and_a_new_one_works(
     await ada.call("POST", "/me/matrix-id/verify", 200, json={"code": new})
 
 
-async def test_one_matrix_id_belongs_to_one_person(
-    offline_client: TestClient, fake_direct: FakeDirectMessages
-) -> None:
+async def test_one_matrix_id_belongs_to_one_person(offline_client: TestClient, fake_direct: FakeDirectMessages) -> None:
     ada = await sign_up(offline_client, "ada")
     mallory = await sign_up(offline_client, "mallory")
     await _link(ada)
@@ -218,9 +216,7 @@ async def test_linking_needs_federation(tmp_path, aiohttp_client, fake_direct: F
 
     # The bundled homeserver without its federation listener cannot reach other servers.
     settings = make_settings(tmp_path, "http://127.0.0.1:9", run_bot=False, run_homeserver=True)
-    client = await aiohttp_client(
-        create_app(settings, load_or_create_secrets(tmp_path), FakeAccounts(), fake_direct)
-    )
+    client = await aiohttp_client(create_app(settings, load_or_create_secrets(tmp_path), FakeAccounts(), fake_direct))
     ada = await sign_up(client, "ada")
     body = await _link(ada, status=403)
     assert body["error"]["code"] == "federation_off"

@@ -124,7 +124,12 @@ def test_a_certificate_is_generated_once(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("server_name", "host"),
-    [("example.org", "example.org"), ("example.org:8448", "example.org"), ("[::1]:8448", "::1"), ("127.0.0.1:9", "127.0.0.1")],
+    [
+        ("example.org", "example.org"),
+        ("example.org:8448", "example.org"),
+        ("[::1]:8448", "::1"),
+        ("127.0.0.1:9", "127.0.0.1"),
+    ],
 )
 def test_host_of_a_server_name(server_name: str, host: str) -> None:
     assert host_of(server_name) == host

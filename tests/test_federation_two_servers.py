@@ -223,8 +223,12 @@ async def test_a_remote_person_signs_up_verifies_matches_and_talks(
         username = unique("bob")
         response = await kindred_app.post(
             "/api/v1/auth/signup",
-            json={"username": username, "password": "kindred pass 1", "display_name": "Bob",
-                  "matrix_user_id": bob_mx.user_id},
+            json={
+                "username": username,
+                "password": "kindred pass 1",
+                "display_name": "Bob",
+                "matrix_user_id": bob_mx.user_id,
+            },
         )
         signed_up = await assert_status(response, 201)
         assert signed_up["user"]["matrix_user_id"] is None
@@ -265,9 +269,7 @@ async def test_a_remote_person_signs_up_verifies_matches_and_talks(
             await ada_mx.close()
 
 
-async def test_wrong_and_expired_codes_and_a_second_claim(
-    kindred_app: TestClient, two_servers: TwoServers
-) -> None:
+async def test_wrong_and_expired_codes_and_a_second_claim(kindred_app: TestClient, two_servers: TwoServers) -> None:
     carol_mx = await Remote.register(two_servers, "carol")
     try:
         ada = await sign_up(kindred_app, "ada", "Ada")

@@ -36,6 +36,7 @@ def _gone(pid: int) -> bool:
 
 async def _wait_healthy(process: object, data_dir: Path, port: int) -> None:
     async with aiohttp.ClientSession() as session:
+
         async def healthy() -> bool:
             assert process.poll() is None, (data_dir / "kindred.out").read_text()  # type: ignore[attr-defined]
             return await _health(session, port) == 200

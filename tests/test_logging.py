@@ -110,9 +110,7 @@ async def test_redirects_carry_a_request_id(offline_client: TestClient) -> None:
     assert response.headers.get(HEADER)
 
 
-async def test_log_lines_inside_a_request_carry_its_id(
-    offline_client: TestClient, captured: io.StringIO
-) -> None:
+async def test_log_lines_inside_a_request_carry_its_id(offline_client: TestClient, captured: io.StringIO) -> None:
     username = unique("logged")
     response = await offline_client.post(
         "/api/v1/auth/signup",
@@ -142,7 +140,11 @@ def test_kindred_command_writes_json_lines(tmp_path: Path) -> None:
     # Opening a new database logs its migrations; nobody is there to promote.
     result = subprocess.run(
         [sys.executable, "-m", "kindred_cli", "admin", "grant", "nobody"],
-        env=env, capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parent.parent,
     )
     assert result.returncode == 1, result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("{")]

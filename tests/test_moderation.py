@@ -53,9 +53,7 @@ async def test_suspension_hides_closes_blocks_login_and_is_logged(
     assert response.status == 200 and f"Suspended {bad.username}" in await response.text()
 
     # Login refused, tokens dead, hidden from everyone, matches closed, requests ended.
-    login = await offline_client.post(
-        "/api/v1/auth/login", json={"username": bad.username, "password": bad.password}
-    )
+    login = await offline_client.post("/api/v1/auth/login", json={"username": bad.username, "password": bad.password})
     assert login.status == 401
     await bad.call("GET", "/me", 401)
     # Refreshing fails: the spent token (still in its grace), its successor, and
@@ -80,9 +78,7 @@ async def test_suspension_hides_closes_blocks_login_and_is_logged(
         f"/admin/users/{bad.username}/unsuspend", data={"csrf_token": csrf_token(offline_client)}
     )
     assert response.status == 200
-    login = await offline_client.post(
-        "/api/v1/auth/login", json={"username": bad.username, "password": bad.password}
-    )
+    login = await offline_client.post("/api/v1/auth/login", json={"username": bad.username, "password": bad.password})
     assert login.status == 200
     assert fake_accounts.locked[f"@{bad.username}:localhost"] is False
 

@@ -18,8 +18,35 @@ SITE = "https://kindred.example/login"
 # Pieces that have fooled redirect checks: slashes of both kinds, escapes of
 # them, tabs and newlines browsers drop, dots, scheme and authority marks.
 _PIECES = st.sampled_from(
-    ["/", "\\", "%2F", "%2f", "%5C", "%09", "%0A", "%25", "%252F", "\t", "\n", "\r", " ", "\x00",
-     ".", "..", ":", "@", "?", "#", "evil.example", "http:", "javascript:", "x", "%", "%3F", "é"]
+    [
+        "/",
+        "\\",
+        "%2F",
+        "%2f",
+        "%5C",
+        "%09",
+        "%0A",
+        "%25",
+        "%252F",
+        "\t",
+        "\n",
+        "\r",
+        " ",
+        "\x00",
+        ".",
+        "..",
+        ":",
+        "@",
+        "?",
+        "#",
+        "evil.example",
+        "http:",
+        "javascript:",
+        "x",
+        "%",
+        "%3F",
+        "é",
+    ]
 )
 _CANDIDATES = st.lists(st.one_of(_PIECES, st.text(max_size=3)), max_size=12).map("".join)
 
@@ -62,16 +89,18 @@ def test_no_accepted_next_leads_off_site(candidate: str) -> None:
         ("/discover?interest=rock%20%26%20roll", "/discover?interest=rock%20%26%20roll"),
     ],
 )
-async def test_login_redirects_only_to_a_path_here(
-    offline_client: TestClient, given_next: str, expected: str
-) -> None:
+async def test_login_redirects_only_to_a_path_here(offline_client: TestClient, given_next: str, expected: str) -> None:
     person = await sign_up(offline_client, "nav")
     form = await offline_client.get("/login", params={"next": given_next})
     assert form.status == 200
     response = await offline_client.post(
         "/login",
-        data={"username": person.username, "password": person.password, "next": given_next,
-              "csrf_token": csrf_token(offline_client)},
+        data={
+            "username": person.username,
+            "password": person.password,
+            "next": given_next,
+            "csrf_token": csrf_token(offline_client),
+        },
         allow_redirects=False,
     )
     assert response.status == 303, await response.text()

@@ -23,9 +23,12 @@ from web import keys
 class FakeRooms:
     def __init__(self) -> None:
         self.notices: list[tuple[str, str]] = []
+        # The loop time each notice was sent at, in the same order.
+        self.sent_at: list[float] = []
 
     async def notice(self, room_id: str, body: str, formatted: str | None = None, txn_id: str | None = None) -> str:
         self.notices.append((room_id, body))
+        self.sent_at.append(asyncio.get_running_loop().time())
         return f"$event{len(self.notices)}"
 
 
@@ -71,15 +74,21 @@ async def test_the_accepted_news_goes_alone_once_the_room_is_late(offline_client
     rooms = FakeRooms()
     notifier = Notifier(ctx, rooms, FakeDirect(), accept_grace=0.3)  # type: ignore[arg-type]
     async with _running(notifier):
+        before_accept = asyncio.get_running_loop().time()
         ada, _, _ = await _pair_with_accepted_request(offline_client)
-        # No bot here, so the room never gets made: nothing during the grace...
-        await asyncio.sleep(0.1)
-        assert _told(rooms, ada, "accepted") == []
-        # ...then the news alone, saying the room is still coming.
+        # No bot here, so the room never gets made: the news goes alone,
+        # saying the room is still coming...
         told = await eventually(lambda: asyncio.sleep(0, _told(rooms, ada, "accepted")), timeout=5)
         assert len(told) == 1
         assert "Bo (@" in told[0] and "will tell you here when it is ready" in told[0]
-        await asyncio.sleep(0.5)
+        # ...and not during the grace: its clock started after the accept began.
+        sent_at = rooms.sent_at[rooms.notices.index((f"!dm-{ada.username}:localhost", told[0]))]
+        assert sent_at - before_accept >= 0.3
+        # Once only: a later notice to Ada (Cy's request) went out after it,
+        # and the 'accepted' news is still alone.
+        cy = await sign_up(offline_client, "cy", "Cy", ["chess"])
+        await cy.call("POST", "/requests", 201, json={"to": ada.username})
+        await eventually(lambda: asyncio.sleep(0, _told(rooms, ada, "would like to connect")), timeout=5)
         assert len(_told(rooms, ada, "accepted")) == 1
 
 
@@ -106,12 +115,15 @@ async def test_ready_notices_wait_for_the_rooms_being_made_and_nothing_else_does
         cy = await sign_up(offline_client, "cy", "Cy", ["chess"])
         await cy.call("POST", "/requests", 201, json={"to": bo.username})
         # The request's notice goes at once, not behind the held ones...
+        # (the ready jobs were written first, so had they not been held they
+        # would have gone before it: its arrival is the signal to look).
         await eventually(lambda: asyncio.sleep(0, _told(rooms, bo, "would like to connect")), timeout=5)
-        await asyncio.sleep(0.2)
         assert _told(rooms, ada, "is ready") == [] and _told(rooms, bo, "is ready") == []
         # ...and the ready notices as soon as the rooms are made.
         rooms_idle.set()
-        await eventually(lambda: asyncio.sleep(0, _told(rooms, ada, "is ready") and _told(rooms, bo, "is ready")), timeout=5)
+        await eventually(
+            lambda: asyncio.sleep(0, _told(rooms, ada, "is ready") and _told(rooms, bo, "is ready")), timeout=5
+        )
 
 
 async def test_a_ready_notice_is_held_for_a_bounded_time_only(offline_client) -> None:
@@ -135,7 +147,9 @@ async def test_a_held_ready_notice_keeps_the_accepted_news_from_going_alone(offl
         _, _, match_id = await _pair_with_accepted_request(offline_client)
         await asyncio.sleep(0.05)  # the accepted news is now waiting for the room
         await _room_made(ctx, match_id)
-        # Past the accept grace, with the ready notice still held: no lone 'accepted' news.
+        # Past the accept grace, with the ready notice still held: no lone
+        # 'accepted' news. Nothing observable marks the grace timer firing,
+        # so this one waits for time itself (well past the 0.2 s grace).
         await asyncio.sleep(0.5)
         assert not [body for _, body in rooms.notices if "accepted" in body]
 
@@ -156,5 +170,9 @@ async def test_notices_are_durable_jobs_done_once(offline_client) -> None:
         assert _told(first, bo, "would like to connect") == []
     second = FakeRooms()
     async with _running(Notifier(ctx, second, FakeDirect(), idle_poll=0.05)):  # type: ignore[arg-type]
-        await asyncio.sleep(0.3)
-    assert second.notices == []
+        # A new job, written after the old ones: once it is sent, the second
+        # notifier has been through the queue.
+        cy = await sign_up(offline_client, "cy", "Cy", ["chess"])
+        await cy.call("POST", "/requests", 201, json={"to": ada.username})
+        await eventually(lambda: asyncio.sleep(0, _told(second, ada, "would like to connect")), timeout=5)
+    assert second.notices == [(f"!dm-{ada.username}:localhost", _told(second, ada, "would like to connect")[0])]

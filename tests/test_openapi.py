@@ -125,8 +125,10 @@ def _populate(url: str) -> dict[str, str]:
 
     def send(who: str, to: str) -> None:
         answer = requests.post(
-            f"{url}/api/v1/requests", json={"to": f"oa-{to}", "note": "hi"},
-            headers={"Authorization": f"Bearer {tokens[who]}"}, timeout=10,
+            f"{url}/api/v1/requests",
+            json={"to": f"oa-{to}", "note": "hi"},
+            headers={"Authorization": f"Bearer {tokens[who]}"},
+            timeout=10,
         )
         assert answer.status_code in (200, 201), answer.text
 
@@ -141,7 +143,9 @@ def _populate(url: str) -> dict[str, str]:
 def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     tmp = tmp_path_factory.mktemp("openapi")
     app = create_app(
-        make_settings(tmp, "http://127.0.0.1:9", run_bot=False), load_or_create_secrets(tmp), FakeAccounts(),
+        make_settings(tmp, "http://127.0.0.1:9", run_bot=False),
+        load_or_create_secrets(tmp),
+        FakeAccounts(),
         FakeDirectMessages(),
     )
     port, ready, holder = free_port(), threading.Event(), []

@@ -12,7 +12,12 @@ async def test_logout_page_offers_a_post_that_ends_the_session(offline_client: T
     assert page.status == 200 and "Log out?" in await page.text()
     signed_up = await offline_client.post(
         "/signup",
-        data={"username": "zed", "display_name": "Zed", "password": "password123", "csrf_token": csrf_token(offline_client)},
+        data={
+            "username": "zed",
+            "display_name": "Zed",
+            "password": "password123",
+            "csrf_token": csrf_token(offline_client),
+        },
     )
     assert signed_up.status == 200 and signed_up.url.path == "/profile"
     assert (await offline_client.get("/discover", allow_redirects=False)).status == 200
@@ -26,7 +31,12 @@ async def test_a_refresh_cookie_keeps_a_page_session_alive(offline_client: TestC
     await offline_client.get("/signup")
     await offline_client.post(
         "/signup",
-        data={"username": "amy", "display_name": "Amy", "password": "password123", "csrf_token": csrf_token(offline_client)},
+        data={
+            "username": "amy",
+            "display_name": "Amy",
+            "password": "password123",
+            "csrf_token": csrf_token(offline_client),
+        },
     )
     # The access cookie expires after 15 minutes; without it the refresh cookie
     # is rotated transparently.
@@ -40,7 +50,12 @@ async def test_a_bad_interest_filter_shows_its_error_on_discover(offline_client:
     await offline_client.get("/logout")
     await offline_client.post(
         "/signup",
-        data={"username": "yara", "display_name": "Yara", "password": "password123", "csrf_token": csrf_token(offline_client)},
+        data={
+            "username": "yara",
+            "display_name": "Yara",
+            "password": "password123",
+            "csrf_token": csrf_token(offline_client),
+        },
     )
     page = await offline_client.get("/discover?interest=" + "i" * 41)
     text = await page.text()

@@ -70,9 +70,7 @@ async def test_the_api_answers_503_then_carries_on(offline_client: TestClient, t
     await _drop_every_connection(database_url_for(tmp_path))
     statuses = []
     for attempt in range(4):
-        response = await offline_client.put(
-            "/api/v1/me/profile", json={"bio": f"take {attempt}"}, headers=ada.headers
-        )
+        response = await offline_client.put("/api/v1/me/profile", json={"bio": f"take {attempt}"}, headers=ada.headers)
         body = await response.json()
         statuses.append(response.status)
         if response.status == 503:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from bridge.homeserver import BundledHomeserver
 from config.secrets import load_or_create_secrets
 from config.settings import Settings
@@ -96,7 +97,7 @@ async def test_jobs_queued_before_a_restart_complete_after_it(kindred, homeserve
     restarted = await kindred(data_dir=data_dir)
     for a, _, _ in made:
         a.client = restarted
-        await eventually(lambda: all_ready(a, 1), timeout=30)
+        await eventually(lambda a=a: all_ready(a, 1), timeout=30)
     rooms = await rooms_per_match(restarted, homeserver.url)
     assert sorted(len(r) for r in rooms.values()) == [1, 1, 1]
 
@@ -107,8 +108,12 @@ async def test_accepts_while_the_homeserver_is_killed_end_ready_with_one_room_ea
     secrets = load_or_create_secrets(tmp_path / "kindred")
     port = free_port()
     server = BundledHomeserver(
-        tmp_path / "synapse", "localhost", port, secrets.registration_shared_secret,
-        f"http://127.0.0.1:{port}", TEST_SYNAPSE_OVERRIDES,
+        tmp_path / "synapse",
+        "localhost",
+        port,
+        secrets.registration_shared_secret,
+        f"http://127.0.0.1:{port}",
+        TEST_SYNAPSE_OVERRIDES,
     )
     server.prepare()
     server.start()
@@ -117,9 +122,7 @@ async def test_accepts_while_the_homeserver_is_killed_end_ready_with_one_room_ea
     try:
         await server.wait_ready()
         supervisor = asyncio.create_task(server.supervise(stop))
-        settings = Settings(
-            data_dir=tmp_path / "kindred", run_homeserver=False, homeserver_url=server.url
-        )
+        settings = Settings(data_dir=tmp_path / "kindred", run_homeserver=False, homeserver_url=server.url)
         client = await aiohttp_client(create_app(settings, secrets))
         made = await pairs(client, 4)
         # Match one room first so the bot is known to work, then pull the plug.
@@ -134,7 +137,7 @@ async def test_accepts_while_the_homeserver_is_killed_end_ready_with_one_room_ea
         assert health.status == 503 and "homeserver" in (await health.json())["down"]
 
         for a, _, _ in made:
-            await eventually(lambda: all_ready(a, 1), timeout=90)
+            await eventually(lambda a=a: all_ready(a, 1), timeout=90)
         rooms = await rooms_per_match(client, server.url)
         assert sorted(len(r) for r in rooms.values()) == [1, 1, 1, 1]
         assert (await client.get("/healthz")).status == 200

@@ -41,8 +41,12 @@ async def test_a_429_is_waited_out_for_the_time_it_names(
     port = free_port()
     overrides = {**TEST_SYNAPSE_OVERRIDES, "rc_room_creation": {"per_second": 0.1, "burst_count": 1}}
     server = BundledHomeserver(
-        tmp_path / "synapse", "localhost", port, secrets.registration_shared_secret,
-        f"http://127.0.0.1:{port}", overrides,
+        tmp_path / "synapse",
+        "localhost",
+        port,
+        secrets.registration_shared_secret,
+        f"http://127.0.0.1:{port}",
+        overrides,
     )
     server.prepare()
     server.start()
@@ -73,9 +77,11 @@ async def test_a_429_is_waited_out_for_the_time_it_names(
             assert isinstance(delay, timedelta) and delay >= timedelta(milliseconds=wait_ms), record.getMessage()
         # ... and the job ran again only once that wait was over.
         async with client.app[keys.KINDRED].db.read() as conn:
-            rows = await (await conn.execute(
-                "SELECT attempts, run_after, updated_at, last_error FROM jobs WHERE last_error LIKE '%M_LIMIT_EXCEEDED%'"
-            )).fetchall()
+            rows = await (
+                await conn.execute(
+                    "SELECT attempts, run_after, updated_at, last_error FROM jobs WHERE last_error LIKE '%M_LIMIT_EXCEEDED%'"
+                )
+            ).fetchall()
         assert rows
         for attempts, run_after, finished_at, _ in rows:
             assert attempts >= 2 and parse(finished_at) >= parse(run_after)

@@ -25,6 +25,7 @@ def score(weights: dict[str, float], mine: set[str], theirs: set[str]) -> float:
     """The reference scorer the served ranking must agree with."""
     return sum(weights[name] for name in mine & theirs)
 
+
 # A vocabulary with skewed popularity, so weights differ widely.
 VOCABULARY = [f"topic {n:02d}" for n in range(20)]
 POPULARITY = [1.0 / (n + 1) for n in range(20)]
@@ -66,15 +67,16 @@ class World:
     async def suggestions(self, viewer: Person, query: str = "", status: int = 200) -> Any:
         secret = self.client.server.app[keys.SECRETS].jwt_secret
         token = issue_access_token(secret, viewer.id, 15)
-        response = await self.client.get(
-            "/api/v1/suggestions" + query, headers={"Authorization": f"Bearer {token}"}
-        )
+        response = await self.client.get("/api/v1/suggestions" + query, headers={"Authorization": f"Bearer {token}"})
         text = await response.text()
         assert response.status == status, text
         return await response.json()
 
     def reference(
-        self, viewer: Person, exclude: set[str] = frozenset(), only: str | None = None  # type: ignore[assignment]
+        self,
+        viewer: Person,
+        exclude: set[str] = frozenset(),
+        only: str | None = None,  # type: ignore[assignment]
     ) -> list[tuple[str, float, list[str]]]:
         """(username, score, shared) for everyone sharing something, best first."""
         population = len(self.people)
@@ -98,9 +100,11 @@ def served(body: Any) -> list[tuple[str, float, list[str]]]:
     return [(s["user"]["username"], s["score"], s["shared_interests"]) for s in body["suggestions"]]
 
 
-def assert_same_ranking(actual: list[tuple[str, float, list[str]]], expected: list[tuple[str, float, list[str]]]) -> None:
+def assert_same_ranking(
+    actual: list[tuple[str, float, list[str]]], expected: list[tuple[str, float, list[str]]]
+) -> None:
     assert [name for name, _, _ in actual] == [name for name, _, _ in expected]
-    for (name, got, shared), (_, want, want_shared) in zip(actual, expected):
+    for (name, got, shared), (_, want, want_shared) in zip(actual, expected, strict=False):
         assert got == pytest.approx(want, abs=1e-4), name
         assert shared == want_shared, name
 
@@ -228,7 +232,11 @@ async def test_pending_requests_and_open_matches_are_left_out(offline_client: Te
         await world.execute(
             "INSERT INTO requests (from_user_id, to_user_id, user_low, user_high, status, created_at)"
             " VALUES (?, ?, ?, ?, ?, '2024-01-01T00:00:00.000+00:00')",
-            sender, receiver, min(sender, receiver), max(sender, receiver), status,
+            sender,
+            receiver,
+            min(sender, receiver),
+            max(sender, receiver),
+            status,
         )
     await world.execute(
         "INSERT INTO matches (request_id, user_low, user_high, status, created_at)"
@@ -248,7 +256,6 @@ async def test_pending_requests_and_open_matches_are_left_out(offline_client: Te
 
 async def test_the_same_exclusions_through_the_request_api(offline_client: TestClient) -> None:
     from tests.helpers import sign_up
-
 
     ada = await sign_up(offline_client, "ada", interests=["chess", "go"])
     bo = await sign_up(offline_client, "bo", interests=["chess"])

@@ -75,9 +75,7 @@ async def test_accept_creates_a_provisioning_match_and_one_queued_job(offline_cl
     assert (await ada.call("GET", f"/matches/{match['id']}", 200))["match"]["user"]["username"] == bo.username
 
 
-async def test_accept_is_one_transaction(
-    offline_client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_accept_is_one_transaction(offline_client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     ada, bo, _ = await trio(offline_client)
     request_id = await send(ada, bo)
 
@@ -243,4 +241,3 @@ async def test_domain_refuses_with_catalogue_codes(offline_client: TestClient) -
     with pytest.raises(KindredError) as caught:
         await request_rules.send(ctx, sender, bo.username, None)
     assert caught.value.code == "request_exists"
-

@@ -37,7 +37,7 @@ async def _health(session: aiohttp.ClientSession, port: int) -> int | None:
     try:
         async with session.get(f"http://127.0.0.1:{port}/healthz", timeout=aiohttp.ClientTimeout(total=2)) as r:
             return r.status
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         return None
 
 
@@ -63,6 +63,7 @@ async def test_run_supervises_the_homeserver_and_stops_cleanly(tmp_path: Path) -
     process = _start(tmp_path, port, synapse_port)
     try:
         async with aiohttp.ClientSession() as session:
+
             async def healthy() -> bool:
                 assert process.poll() is None, (tmp_path / "kindred.out").read_text()
                 return await _health(session, port) == 200
@@ -98,6 +99,7 @@ async def test_run_supervises_the_homeserver_and_stops_cleanly(tmp_path: Path) -
     try:
         async with aiohttp.ClientSession() as session:
             await eventually(lambda: _health(session, port), timeout=120, interval=0.3)
+
             async def logged_in() -> bool:
                 r = await session.post(
                     f"http://127.0.0.1:{port}/api/v1/auth/login",

@@ -69,9 +69,7 @@ async def test_requests_per_day_are_limited_and_nothing_is_written(strict_client
     # A third signup would hit the signup limit; reuse an existing person as the target.
     third = await ada.call("GET", "/users?q=" + others[0].username, 200)
     assert third["users"]
-    extra = await strict_client.post(
-        "/api/v1/requests", json={"to": "nobody-here"}, headers=ada.headers
-    )
+    extra = await strict_client.post("/api/v1/requests", json={"to": "nobody-here"}, headers=ada.headers)
     assert extra.status == 404  # unknown people are still a 404, not a 429
     body = await ada.call("POST", "/requests", 409, json={"to": others[0].username})
     assert body["error"]["code"] == "request_exists"

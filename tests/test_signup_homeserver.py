@@ -66,9 +66,7 @@ async def test_a_homeserver_admin_of_that_name_is_not_taken_over(
     assert isinstance(await _matrix_login(homeserver, name, "the operator's password"), LoginResponse)
 
 
-async def test_a_homeserver_refusal_is_a_refusal_not_an_outage(
-    homeserver: RunningHomeserver, tmp_path: Path
-) -> None:
+async def test_a_homeserver_refusal_is_a_refusal_not_an_outage(homeserver: RunningHomeserver, tmp_path: Path) -> None:
     async with aiohttp.ClientSession() as http:
         admin = SynapseAdmin(http, homeserver.url, homeserver.secrets.registration_shared_secret)
 

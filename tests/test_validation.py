@@ -97,14 +97,22 @@ def test_interests_of_the_wrong_type_are_refused(value: Any) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "stored"),
-    [("ada", "ada"), ("Ada", "ada"), ("  bo ", "bo"), ("a.b_c-9", "a.b_c-9"), ("9lives", "9lives"), ("x" * 32, "x" * 32)],
+    [
+        ("ada", "ada"),
+        ("Ada", "ada"),
+        ("  bo ", "bo"),
+        ("a.b_c-9", "a.b_c-9"),
+        ("9lives", "9lives"),
+        ("x" * 32, "x" * 32),
+    ],
 )
 def test_usernames_are_trimmed_and_lowercased(typed: str, stored: str) -> None:
     assert validation.username(typed) == stored
 
 
 @pytest.mark.parametrize(
-    "typed", ["a", "", "x" * 33, ".ada", "_ada", "-ada", "ada lovelace", "ada@home", "ad\u00e9", "ada:localhost", "ada/x"]
+    "typed",
+    ["a", "", "x" * 33, ".ada", "_ada", "-ada", "ada lovelace", "ada@home", "ad\u00e9", "ada:localhost", "ada/x"],
 )
 def test_bad_usernames_are_refused(typed: str) -> None:
     error = refused(validation.username, typed)
@@ -166,7 +174,9 @@ _HIDDEN = st.characters(categories=["Cf"]).filter(lambda ch: ch not in "\u200c\u
 _VISIBLE = st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=20)
 
 
-@pytest.mark.parametrize("name", ["\u202eAda", "Ada\u2066Bo\u2069", "A\u200bda", "\u200b", " \u200b ", "\u200d", "Ada\u200d"])
+@pytest.mark.parametrize(
+    "name", ["\u202eAda", "Ada\u2066Bo\u2069", "A\u200bda", "\u200b", " \u200b ", "\u200d", "Ada\u200d"]
+)
 def test_display_names_refuse_invisible_and_direction_changing_characters(name: str) -> None:
     error = refused(validation.display_name, name)
     assert (error.code, error.field) == ("format_characters", "display_name")
@@ -179,7 +189,10 @@ def test_a_format_character_anywhere_in_a_display_name_is_refused(before: str, h
 
 
 def test_joiners_inside_words_and_emoji_are_kept() -> None:
-    assert validation.display_name("\u0645\u06cc\u200c\u062e\u0648\u0627\u0645") == "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645"
+    assert (
+        validation.display_name("\u0645\u06cc\u200c\u062e\u0648\u0627\u0645")
+        == "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645"
+    )
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
     assert validation.display_name(f"Ada {family}") == f"Ada {family}"
 
@@ -223,9 +236,7 @@ def test_bios_are_at_most_500_characters() -> None:
 
 async def test_profile_stores_interests_in_canonical_form(offline_client: TestClient) -> None:
     ada = await sign_up(offline_client, "ada")
-    body = await ada.call(
-        "PUT", "/me/profile", 200, json={"interests": ["Rock Climbing", "rock climbing ", " Chess"]}
-    )
+    body = await ada.call("PUT", "/me/profile", 200, json={"interests": ["Rock Climbing", "rock climbing ", " Chess"]})
     assert sorted(body["interests"]) == ["chess", "rock climbing"]
     me = await ada.call("GET", "/me", 200)
     assert sorted(me["interests"]) == ["chess", "rock climbing"]

@@ -7,7 +7,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -54,8 +53,12 @@ async def test_deeply_nested_json_is_a_400_for_people_too(offline_client: TestCl
 
 
 def _upgrade(origin: str | None, person: Api | None = None) -> dict[str, str]:
-    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
-               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    headers = {
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    }
     if origin is not None:
         headers["Origin"] = origin
     if person is not None:
@@ -77,8 +80,13 @@ async def public_client(tmp_path: Path, aiohttp_client: Any) -> TestClient:
 
 async def test_the_socket_refuses_a_page_of_another_origin(public_client: TestClient) -> None:
     ada = await sign_up(public_client, "ada")
-    for origin in ("https://evil.example", "null", "https://kindred.example.evil.example", "http://kindred.example",
-                   _own_origin(public_client)):
+    for origin in (
+        "https://evil.example",
+        "null",
+        "https://kindred.example.evil.example",
+        "http://kindred.example",
+        _own_origin(public_client),
+    ):
         response = await public_client.get("/ws", headers=_upgrade(origin, ada))
         assert response.status == 403, (origin, response.status)
         assert "Live updates open only from" in await response.text()

@@ -39,9 +39,7 @@ async def login(request: web.Request) -> web.Response:
 async def refresh(request: web.Request) -> web.Response:
     body = await parse_json(request, RefreshBody)
     days = request.app[keys.SETTINGS].refresh_token_days
-    user_id, token = await sessions.rotate(
-        request.app[keys.KINDRED], body.refresh_token or "", timedelta(days=days)
-    )
+    user_id, token = await sessions.rotate(request.app[keys.KINDRED], body.refresh_token or "", timedelta(days=days))
     return web.json_response(token_body(request.app, user_id, token))
 
 

@@ -33,9 +33,7 @@ async def report(request: web.Request) -> web.Response:
 
 
 async def block_user(request: web.Request) -> web.Response:
-    outcome = await blocks.block_user(
-        request.app[keys.KINDRED], request[keys.USER], request.match_info["username"]
-    )
+    outcome = await blocks.block_user(request.app[keys.KINDRED], request[keys.USER], request.match_info["username"])
     return web.json_response({"blocked": outcome.other.username})
 
 
@@ -45,9 +43,7 @@ async def my_blocks(request: web.Request) -> web.Response:
 
 
 async def unblock_user(request: web.Request) -> web.Response:
-    other = await blocks.unblock(
-        request.app[keys.KINDRED], request[keys.USER], request.match_info["username"]
-    )
+    other = await blocks.unblock(request.app[keys.KINDRED], request[keys.USER], request.match_info["username"])
     return web.json_response({"unblocked": other.username})
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from domain import avatars, profiles
-from domain import suggestions
+from domain import avatars, profiles, suggestions
 from web import keys, serializers
 from web.bodies import parse_json, upload
 from web.schemas import ProfileBody

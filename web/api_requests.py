@@ -14,9 +14,7 @@ from web.schemas import SendRequestBody
 async def _outcome_body(request: web.Request, outcome: Outcome) -> dict[str, object]:
     body: dict[str, object] = {"request": serializers.request(outcome.request)}
     if outcome.match is not None:
-        view = await matches.get_match(
-            request.app[keys.KINDRED], request[keys.USER], outcome.match.id
-        )
+        view = await matches.get_match(request.app[keys.KINDRED], request[keys.USER], outcome.match.id)
         body["match"] = serializers.match(view)
     return body
 

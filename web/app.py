@@ -33,13 +33,13 @@ from store.database import Database
 from web import keys, live
 from web.auth import auth_middleware
 from web.errors import error_middleware
-from web.pages import csrf_middleware, template_globals
 from web.metrics import Metrics, metrics_ctx, metrics_middleware
 from web.origin import websocket_origin
+from web.pages import csrf_middleware, template_globals
 from web.ratelimit import Limits, SlidingWindow
 from web.request_id import request_id_middleware
-from web.security import forwarded, security_headers
 from web.routes import setup_routes
+from web.security import forwarded, security_headers
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +47,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Room for a profile picture (2 MiB) and its multipart wrapping; JSON bodies
 # keep their own, much smaller limit (web/bodies.py).
 MAX_BODY = avatars.MAX_BYTES + 64 * 1024
-_ACCOUNTS = web.AppKey("accounts_override", object)
-_DIRECT = web.AppKey("direct_override", object)
+# What tests put in place of the homeserver, or None for the real one.
+_ACCOUNTS: web.AppKey[HomeserverAccounts | None] = web.AppKey("accounts_override")
+_DIRECT: web.AppKey[DirectMessages | None] = web.AppKey("direct_override")
 
 
 def create_app(

@@ -31,9 +31,7 @@ def issue_access_token(secret: str, user_id: int, minutes: int) -> str:
 
 def read_access_token(secret: str, token: str) -> int | None:
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "typ"]}
-        )
+        claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "typ"]})
     except jwt.PyJWTError:
         return None
     if claims.get("typ") != "access":
@@ -46,18 +44,14 @@ def read_access_token(secret: str, token: str) -> int | None:
 
 async def issue_pair(app: web.Application, user_id: int) -> dict[str, object]:
     settings = app[keys.SETTINGS]
-    refresh = await sessions.start(
-        app[keys.KINDRED], user_id, timedelta(days=settings.refresh_token_days)
-    )
+    refresh = await sessions.start(app[keys.KINDRED], user_id, timedelta(days=settings.refresh_token_days))
     return token_body(app, user_id, refresh)
 
 
 def token_body(app: web.Application, user_id: int, refresh: str) -> dict[str, object]:
     settings = app[keys.SETTINGS]
     return {
-        "access_token": issue_access_token(
-            app[keys.SECRETS].jwt_secret, user_id, settings.access_token_minutes
-        ),
+        "access_token": issue_access_token(app[keys.SECRETS].jwt_secret, user_id, settings.access_token_minutes),
         "refresh_token": refresh,
         "token_type": "Bearer",
         "expires_in": settings.access_token_minutes * 60,
@@ -68,12 +62,22 @@ def set_session_cookies(request: web.Request, response: web.StreamResponse, pair
     settings = request.app[keys.SETTINGS]
     secure = request.secure
     response.set_cookie(
-        ACCESS_COOKIE, str(pair["access_token"]), httponly=True, samesite="Lax", secure=secure,
-        max_age=settings.access_token_minutes * 60, path="/",
+        ACCESS_COOKIE,
+        str(pair["access_token"]),
+        httponly=True,
+        samesite="Lax",
+        secure=secure,
+        max_age=settings.access_token_minutes * 60,
+        path="/",
     )
     response.set_cookie(
-        REFRESH_COOKIE, str(pair["refresh_token"]), httponly=True, samesite="Lax", secure=secure,
-        max_age=settings.refresh_token_days * 86400, path="/",
+        REFRESH_COOKIE,
+        str(pair["refresh_token"]),
+        httponly=True,
+        samesite="Lax",
+        secure=secure,
+        max_age=settings.refresh_token_days * 86400,
+        path="/",
     )
 
 

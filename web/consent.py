@@ -36,7 +36,7 @@ async def check(request: web.Request) -> web.Response:
 def _authenticate(request: web.Request) -> None:
     expected = request.app[keys.SECRETS].consent_secret
     header = request.headers.get("Authorization", "")
-    sent = header[len("Bearer "):] if header.startswith("Bearer ") else ""
+    sent = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
     # Constant time, and never with an empty secret on either side.
     if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise KindredError("consent_secret_invalid")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import web
@@ -36,7 +36,7 @@ PUBLIC_API = web.AppKey("public_api", frozenset)
 API_DOCUMENT = web.AppKey("api_document", dict)
 
 # Per-request values set by the middlewares.
-USER = web.RequestKey("user", Optional[User])
+USER = web.RequestKey("user", User | None)  # type: ignore[arg-type]
 NEW_COOKIES = web.RequestKey("new_cookies", dict)
 CSRF = web.RequestKey("csrf", str)
 NEW_CSRF = web.RequestKey("csrf_is_new", bool)

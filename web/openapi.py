@@ -28,9 +28,7 @@ def _ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _obj(
-    required: dict[str, Schema], optional: dict[str, Schema] | None = None, closed: bool = True
-) -> Schema:
+def _obj(required: dict[str, Schema], optional: dict[str, Schema] | None = None, closed: bool = True) -> Schema:
     """An object schema. Answers are closed (a field missing from the document
     fails the conformance test); bodies are open, as unknown fields are ignored."""
     return {
@@ -71,9 +69,12 @@ SCHEMAS: dict[str, Schema] = {
             "bio": _STR,
             "interests": _NAMES,
             "avatar_url": _AVATAR_URL,
-            "matrix_user_id": {**_NULLABLE_STR, "description": "The Matrix ID Kindred uses for you: a verified linked one, "
+            "matrix_user_id": {
+                **_NULLABLE_STR,
+                "description": "The Matrix ID Kindred uses for you: a verified linked one, "
                 "else your account on Kindred's server. Null for a demo person without a Matrix account, "
-                "or for someone whose own Matrix ID is not verified yet."},
+                "or for someone whose own Matrix ID is not verified yet.",
+            },
             "homeserver_url": _STR,
         }
     ),
@@ -140,8 +141,14 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "MatrixLink": _obj(
         {
-            "matrix_user_id": {**_NULLABLE_STR, "description": "The ID Kindred uses for you: the linked one, else the local one."},
-            "local_matrix_user_id": {**_NULLABLE_STR, "description": "Your account on Kindred's homeserver, if you have one."},
+            "matrix_user_id": {
+                **_NULLABLE_STR,
+                "description": "The ID Kindred uses for you: the linked one, else the local one.",
+            },
+            "local_matrix_user_id": {
+                **_NULLABLE_STR,
+                "description": "Your account on Kindred's homeserver, if you have one.",
+            },
             "linked_matrix_user_id": {**_NULLABLE_STR, "description": "Your verified ID from another homeserver."},
             "pending": {
                 "oneOf": [

@@ -82,6 +82,7 @@ def page_number(request: web.Request, last: int | None = _LAST_PAGE) -> int:
 
 def pager(request: web.Request, page: int, has_next: bool) -> dict[str, str | None]:
     """Previous and Next links that keep the page's other query parameters."""
+
     def at(number: int) -> str:
         return str(request.rel_url.update_query(page=str(number)))
 

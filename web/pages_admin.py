@@ -39,15 +39,15 @@ async def suspend(request: web.Request) -> web.StreamResponse:
     result = await moderation.suspend(
         request.app[keys.KINDRED], operator.username, request.match_info["username"], form.reason
     )
-    note = "" if result.matrix_locked else " (the chat server was unreachable: suspend again to lock the Matrix account)"
+    note = (
+        "" if result.matrix_locked else " (the chat server was unreachable: suspend again to lock the Matrix account)"
+    )
     raise redirect(request, "admin_people", flash=f"Suspended {result.user.username}{note}.")
 
 
 async def unsuspend(request: web.Request) -> web.StreamResponse:
     operator = _operator(request)
-    result = await moderation.unsuspend(
-        request.app[keys.KINDRED], operator.username, request.match_info["username"]
-    )
+    result = await moderation.unsuspend(request.app[keys.KINDRED], operator.username, request.match_info["username"])
     raise redirect(request, "admin_people", flash=f"{result.user.username} is active again.")
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from domain import avatars, profiles
+from domain import avatars, profiles, suggestions
 from domain.errors import KindredError
 from domain.matches import shared
-from domain import suggestions
 from web import keys
 from web.bodies import parse_form
 from web.errors import STATUS

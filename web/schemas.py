@@ -130,8 +130,11 @@ class RefreshBody(Body):
 class ProfileBody(Body):
     """Any of the three; a field left out stays as it is."""
 
-    display_name: Annotated[str | None, NotNull, WithJsonSchema({"type": "string", "minLength": 1,
-                                                                  "maxLength": validation.MAX_DISPLAY_NAME})] = None
+    display_name: Annotated[
+        str | None,
+        NotNull,
+        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": validation.MAX_DISPLAY_NAME}),
+    ] = None
     bio: Annotated[str | None, NotNull, WithJsonSchema({"type": "string", "maxLength": validation.MAX_BIO})] = None
     interests: Annotated[
         list[str] | None,
@@ -180,8 +183,9 @@ def _matrix_id(name: str) -> Any:
 class ConsentQuestion(Body):
     """What the homeserver's consent module asks (internal, not in the API document)."""
 
-    action: Annotated[Literal["invite", "join"], Refuse("field_type", "'action' must be \"invite\" or \"join\".",
-                                                        missing=False)]
+    action: Annotated[
+        Literal["invite", "join"], Refuse("field_type", '\'action\' must be "invite" or "join".', missing=False)
+    ]
     actor: Annotated[str, _matrix_id("actor")]
     target: Annotated[str, _matrix_id("target")]
     room_id: Annotated[str, _matrix_id("room_id")]

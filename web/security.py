@@ -6,7 +6,7 @@ script), so injected markup cannot run; pages cannot be framed.
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
@@ -46,7 +46,7 @@ async def forwarded(request: web.Request, handler: Handler) -> web.StreamRespons
     """Behind a trusted proxy, see the client's own address and scheme."""
     if not request.app[keys.SETTINGS].trust_proxy:
         return await handler(request)
-    changes: dict[str, str] = {}
+    changes: dict[str, Any] = {}
     proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
     if proto in ("http", "https"):
         changes["scheme"] = proto

@@ -55,9 +55,7 @@ class SchemaTooNew(RuntimeError):
 
 
 async def applied_versions(conn: Any) -> set[int]:
-    await conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
-    )
+    await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
     rows = await (await conn.execute("SELECT version FROM schema_version")).fetchall()
     return {int(row[0]) for row in rows}
 
