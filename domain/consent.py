@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from domain.blocks import is_blocked
 from domain.context import Kindred
-from store import matches, matrix_links, users
+from store import matches, matrix_id_links, users
 from store.connection import Connection
 from store.users import User
 
@@ -92,7 +92,7 @@ async def may_join(ctx: Kindred, user_mxid: str, room_creator_mxid: str) -> Deci
 async def _person(conn: Connection, matrix_user_id: str) -> User | None:
     """The Kindred person behind a Matrix ID: a verified linked ID first, then
     a local account. Reservations (signups in progress) are nobody yet."""
-    link = await matrix_links.by_matrix_id(conn, matrix_user_id)
+    link = await matrix_id_links.by_matrix_id(conn, matrix_user_id)
     if link is not None:
         user = await users.get(conn, link.user_id)
     else:

@@ -11,7 +11,7 @@ from domain import matrix_ids, validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown
-from store import blocks, interests, matrix_links, users
+from store import blocks, interests, matrix_id_links, users
 from store.users import User
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def _profile(user: User, names: list[str]) -> Profile:
 async def own_profile(ctx: Kindred, user: User) -> Profile:
     async with ctx.db.read() as conn:
         held = await interests.for_user(conn, user.id)
-        link = await matrix_links.for_user(conn, user.id)
+        link = await matrix_id_links.for_user(conn, user.id)
     # People see the Matrix ID Kindred uses for them: a linked one wins.
     return dataclasses.replace(_profile(user, [h.name for h in held]), matrix_user_id=matrix_ids.effective(user, link))
 
