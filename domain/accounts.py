@@ -13,7 +13,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from domain import events, matrix_id_links, matrix_ids, validation
+from domain import events, matrix_id_links, matrix_ids, people, validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.passwords import hash_password, verify_password
@@ -152,9 +152,8 @@ async def _release(ctx: Kindred, user_id: int) -> None:
 async def authenticate(ctx: Kindred, username: str, password: str) -> User:
     """The same answer for an unknown name and a wrong password."""
     async with ctx.db.read() as conn:
-        user = await users.get_by_username(conn, username.strip().lower())
-    usable = user is not None and user.status == "active"
-    ok = await verify_password(user.password_hash if usable and user else None, password)
+        user = await people.by_username(conn, username, active=True)
+    ok = await verify_password(user.password_hash if user else None, password)
     if not ok or user is None:
         raise KindredError("invalid_credentials")
     return user

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain import bot_jobs, events
+from domain import bot_jobs, events, people
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.matches import announce_closed, own_match
@@ -34,9 +34,7 @@ async def block_user(ctx: Kindred, blocker: User, username: object) -> BlockOutc
     if not isinstance(username, str) or not username.strip():
         raise KindredError("user_not_found")
     async with ctx.db.transaction() as conn:
-        other = await users.get_by_username(conn, username.strip().lower())
-        if other is None or other.status == "pending":
-            raise KindredError("user_not_found")
+        other = await people.named(conn, username)
         if other.id == blocker.id:
             raise KindredError("cannot_request_self", "You cannot block yourself.")
         outcome = await _block_txn(conn, blocker, other)
@@ -114,7 +112,7 @@ async def unblock(ctx: Kindred, user: User, username: object) -> User:
     if not isinstance(username, str):
         raise KindredError("block_not_found")
     async with ctx.db.transaction() as conn:
-        other = await users.get_by_username(conn, username.strip().lower())
+        other = await people.by_username(conn, username)
         if other is None or not await blocks.delete_own(conn, user.id, other.id):
             raise KindredError("block_not_found")
     return other

@@ -13,9 +13,10 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from domain import people
 from domain.context import Kindred
 from domain.errors import KindredError
-from store import matrix_id_links, users
+from store import matrix_id_links
 from store.connection import Connection
 from store.matrix_id_links import MatrixLink
 from store.users import User
@@ -67,9 +68,4 @@ async def with_effective_ids(conn: Connection, people: dict[int, User]) -> dict[
 async def owner(ctx: Kindred, matrix_user_id: str) -> User | None:
     """The active person behind a Matrix ID, linked or local (commands ask this)."""
     async with ctx.db.read() as conn:
-        link = await matrix_id_links.by_matrix_id(conn, matrix_user_id)
-        if link is not None:
-            user = await users.get(conn, link.user_id)
-        else:
-            user = await users.get_by_matrix_id(conn, matrix_user_id)
-    return user if user is not None and user.status == "active" else None
+        return await people.by_matrix_id(conn, matrix_user_id, active=True)

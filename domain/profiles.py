@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from domain import matrix_ids, validation
+from domain import matrix_ids, people, validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown
@@ -49,9 +49,7 @@ async def own_profile(ctx: Kindred, user: User) -> Profile:
 
 async def public_profile(ctx: Kindred, username: str, viewer: User | None = None) -> Profile:
     async with ctx.db.read() as conn:
-        user = await users.get_by_username(conn, username.strip().lower())
-        if user is None or user.status != "active":
-            raise KindredError("user_not_found")
+        user = await people.named(conn, username, active=True)
         # A blocked pair cannot find each other, not even by name.
         if viewer is not None and await blocks.between(conn, viewer.id, user.id) is not None:
             raise KindredError("user_not_found")
