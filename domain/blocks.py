@@ -36,7 +36,7 @@ async def block_user(ctx: Kindred, blocker: User, username: object) -> BlockOutc
     async with ctx.db.transaction() as conn:
         other = await people.named(conn, username)
         if other.id == blocker.id:
-            raise KindredError("cannot_request_self", "You cannot block yourself.")
+            raise KindredError("cannot_block_self")
         outcome = await _block_txn(conn, blocker, other)
     _announce(ctx, blocker, outcome)
     return outcome

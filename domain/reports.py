@@ -50,7 +50,7 @@ async def report_user(ctx: Kindred, reporter: User, username: str, why: str) -> 
     async with ctx.db.transaction() as conn:
         other = await people.named(conn, username)
         if other.id == reporter.id:
-            raise KindredError("cannot_request_self", "You cannot report yourself.")
+            raise KindredError("cannot_report_self")
         report_id = await reports.insert(conn, reporter.id, other.id, None, text)
         stored = await reports.get(conn, report_id)
     assert stored is not None
