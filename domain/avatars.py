@@ -20,7 +20,6 @@ from store.users import User
 logger = logging.getLogger(__name__)
 
 MAX_BYTES = 2 * 1024 * 1024
-TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 # Browsers and clients still send this old name for JPEG.
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
 _HOUR = timedelta(hours=1)

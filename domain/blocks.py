@@ -81,12 +81,6 @@ async def is_blocked(conn: Connection, a: int, b: int) -> bool:
     return await blocks.between(conn, a, b) is not None
 
 
-async def blocked_ids(ctx: Kindred, user: User) -> set[int]:
-    """Everyone ``user`` must not see, whichever of the two blocked."""
-    async with ctx.db.read() as conn:
-        return await blocks.others_of(conn, user.id)
-
-
 @dataclass(frozen=True)
 class BlockedPerson:
     username: str

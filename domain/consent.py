@@ -20,9 +20,8 @@ from domain.blocks import is_blocked
 from domain.context import Kindred
 from store import matches
 
-MATCHED = "matched"
+# The matrix_policy that leaves invites to ordinary Matrix rules (the default, "matched", applies ours).
 OPEN = "open"
-POLICIES = (MATCHED, OPEN)
 
 # Sentences the homeserver hands to the Matrix client (Element shows them).
 # The blocked one is neutral on purpose: it does not say who blocked whom.
