@@ -1,6 +1,6 @@
 FROM python:3.11-slim
 WORKDIR /app
-COPY pyproject.toml README.md kindred_cli.py ./
+COPY pyproject.toml README.md kindred_cli.py kindred_demo.py kindred_demo_vocabulary.py ./
 COPY config config
 COPY domain domain
 COPY store store

@@ -4,7 +4,7 @@
 matcher bot, and stops them all on Ctrl-C. ``kindred admin grant|revoke|
 suspend|unsuspend <username>`` acts as the operator from the command line.
 ``kindred demo --users N`` adds demo people; ``kindred doctor`` checks the
-installation. The work itself lives in domain.demo and bridge.doctor.
+installation. The work itself lives in kindred_demo and bridge.doctor.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import AsyncIterator
 import aiohttp
 from aiohttp import web
 
+import kindred_demo as demo
 from bridge.accounts import MatrixAccounts
 from bridge.admin import SynapseAdmin
 from bridge.doctor import diagnose
@@ -29,7 +30,7 @@ from bridge.homeserver import BundledHomeserver, HomeserverFailed
 from config import doctor, file_modes, logs
 from config.secrets import SecretError, load_or_create_secrets
 from config.settings import Settings, SettingsError, load_settings
-from domain import demo, moderation
+from domain import moderation
 from domain.context import Kindred
 from domain.errors import KindredError
 from store.database import Database, DatabaseUnavailable

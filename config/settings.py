@@ -134,39 +134,15 @@ class Settings:
         return _validated(dataclasses.replace(self, **changes))
 
 
-_ENV = {
-    "KINDRED_DATA_DIR": "data_dir",
-    "KINDRED_DATABASE_URL": "database_url",
-    "KINDRED_HOST": "host",
-    "KINDRED_PORT": "port",
-    "KINDRED_SYNAPSE_PORT": "synapse_port",
-    "KINDRED_SYNAPSE_HOST": "synapse_host",
-    "KINDRED_SERVER_NAME": "server_name",
-    "KINDRED_FEDERATION_PORT": "federation_port",
-    "KINDRED_FEDERATION_HOST": "federation_host",
-    "KINDRED_FEDERATION_TLS_CERT": "federation_tls_cert",
-    "KINDRED_FEDERATION_TLS_KEY": "federation_tls_key",
-    "KINDRED_FEDERATION_VERIFY_TLS": "federation_verify_tls",
-    "KINDRED_FEDERATION_ALLOW_LOOPBACK": "federation_allow_loopback",
-    "KINDRED_PUBLIC_HOMESERVER_URL": "public_homeserver_url",
-    "KINDRED_PUBLIC_WEB_URL": "public_web_url",
-    "KINDRED_ELEMENT_URL": "element_url",
-    "KINDRED_BOT_LOCALPART": "bot_localpart",
-    "KINDRED_ACCESS_TOKEN_MINUTES": "access_token_minutes",
-    "KINDRED_REFRESH_TOKEN_DAYS": "refresh_token_days",
-    "KINDRED_RUN_HOMESERVER": "run_homeserver",
-    "KINDRED_HOMESERVER_URL": "homeserver_url",
-    "KINDRED_RUN_BOT": "run_bot",
-    "KINDRED_LOG_LEVEL": "log_level",
-    "KINDRED_LOG_FORMAT": "log_format",
-    "KINDRED_METRICS_PUBLIC": "metrics_public",
-    "KINDRED_TRUST_PROXY": "trust_proxy",
-    "KINDRED_SIGNUPS_PER_HOUR": "signups_per_hour",
-    "KINDRED_LOGINS_PER_MINUTE": "logins_per_minute",
-    "KINDRED_REQUESTS_PER_DAY": "requests_per_day",
-    "KINDRED_AVATAR_UPLOADS_PER_HOUR": "avatar_uploads_per_hour",
-    "KINDRED_MATRIX_POLICY": "matrix_policy",
-    "KINDRED_CONSENT_TIMEOUT_SECONDS": "consent_timeout_seconds",
+# Settings only the config file can hold: a mapping has no one-line spelling.
+YAML_ONLY = frozenset({"synapse_overrides"})
+
+# Every other setting has its environment variable, named after it, so this
+# table cannot drift from the dataclass.
+ENVIRONMENT = {
+    f"KINDRED_{setting.name.upper()}": setting.name
+    for setting in dataclasses.fields(Settings)
+    if setting.name not in YAML_ONLY
 }
 
 
@@ -177,7 +153,7 @@ def load_settings(environ: Mapping[str, str] | None = None, config_path: Path | 
     path = config_path or _config_path(environ)
     if path is not None:
         raw.update(_read_yaml(path))
-    for env_name, attr in _ENV.items():
+    for env_name, attr in ENVIRONMENT.items():
         if env_name in environ:
             raw[attr] = environ[env_name]
     return settings_from_mapping(raw)

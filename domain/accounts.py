@@ -13,7 +13,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from domain import events, linking, matrix_ids, validation
+from domain import events, matrix_id_links, matrix_ids, people, validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.passwords import hash_password, verify_password
@@ -39,7 +39,7 @@ async def signup(
     shown = validation.display_name(display_name)
     if name in ctx.reserved_usernames:
         raise KindredError("username_taken", field="username")
-    external = await linking.claimable(ctx, matrix_user_id) if matrix_user_id else None
+    external = await matrix_id_links.claimable(ctx, matrix_user_id) if matrix_user_id else None
     # The memory-hard hash and the homeserver's own registration are both
     # slow: run them side by side. The reservation holds no usable hash
     # (pending people cannot log in) until activation stores it.
@@ -117,7 +117,7 @@ async def _send_link_code(ctx: Kindred, user_id: int, external: str) -> None:
     async with ctx.db.read() as conn:
         reserved = await users.get(conn, user_id)
     assert reserved is not None
-    await linking.start(ctx, reserved, external)
+    await matrix_id_links.start(ctx, reserved, external)
 
 
 async def _reserve(ctx: Kindred, name: str, password_hash: str, shown: str) -> int:
@@ -152,9 +152,8 @@ async def _release(ctx: Kindred, user_id: int) -> None:
 async def authenticate(ctx: Kindred, username: str, password: str) -> User:
     """The same answer for an unknown name and a wrong password."""
     async with ctx.db.read() as conn:
-        user = await users.get_by_username(conn, username.strip().lower())
-    usable = user is not None and user.status == "active"
-    ok = await verify_password(user.password_hash if usable and user else None, password)
+        user = await people.by_username(conn, username, active=True)
+    ok = await verify_password(user.password_hash if user else None, password)
     if not ok or user is None:
         raise KindredError("invalid_credentials")
     return user

@@ -7,6 +7,7 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
+from domain import people
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown
@@ -19,7 +20,6 @@ from store.users import User
 logger = logging.getLogger(__name__)
 
 MAX_BYTES = 2 * 1024 * 1024
-TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 # Browsers and clients still send this old name for JPEG.
 _ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
 _HOUR = timedelta(hours=1)
@@ -127,8 +127,8 @@ async def _mirror(ctx: Kindred, matrix_user_id: str, content_type: str, data: by
 async def avatar_of(ctx: Kindred, username: str, viewer: User) -> Avatar:
     """Someone's picture, seen by ``viewer``; as hidden as their profile is."""
     async with ctx.db.read() as conn:
-        owner = await users.get_by_username(conn, username.strip().lower())
-        if owner is None or owner.status != "active":
+        owner = await people.by_username(conn, username, active=True)
+        if owner is None:
             raise KindredError("avatar_not_found")
         if owner.id != viewer.id and await blocks.between(conn, viewer.id, owner.id) is not None:
             raise KindredError("avatar_not_found")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain import bot_jobs, events
+from domain import bot_jobs, events, people
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.matches import announce_closed, own_match
@@ -34,11 +34,9 @@ async def block_user(ctx: Kindred, blocker: User, username: object) -> BlockOutc
     if not isinstance(username, str) or not username.strip():
         raise KindredError("user_not_found")
     async with ctx.db.transaction() as conn:
-        other = await users.get_by_username(conn, username.strip().lower())
-        if other is None or other.status == "pending":
-            raise KindredError("user_not_found")
+        other = await people.named(conn, username)
         if other.id == blocker.id:
-            raise KindredError("cannot_request_self", "You cannot block yourself.")
+            raise KindredError("cannot_block_self")
         outcome = await _block_txn(conn, blocker, other)
     _announce(ctx, blocker, outcome)
     return outcome
@@ -83,12 +81,6 @@ async def is_blocked(conn: Connection, a: int, b: int) -> bool:
     return await blocks.between(conn, a, b) is not None
 
 
-async def blocked_ids(ctx: Kindred, user: User) -> set[int]:
-    """Everyone ``user`` must not see, whichever of the two blocked."""
-    async with ctx.db.read() as conn:
-        return await blocks.others_of(conn, user.id)
-
-
 @dataclass(frozen=True)
 class BlockedPerson:
     username: str
@@ -114,7 +106,7 @@ async def unblock(ctx: Kindred, user: User, username: object) -> User:
     if not isinstance(username, str):
         raise KindredError("block_not_found")
     async with ctx.db.transaction() as conn:
-        other = await users.get_by_username(conn, username.strip().lower())
+        other = await people.by_username(conn, username)
         if other is None or not await blocks.delete_own(conn, user.id, other.id):
             raise KindredError("block_not_found")
     return other

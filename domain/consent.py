@@ -15,15 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain import people
 from domain.blocks import is_blocked
 from domain.context import Kindred
-from store import matches, matrix_links, users
-from store.connection import Connection
-from store.users import User
+from store import matches
 
-MATCHED = "matched"
+# The matrix_policy that leaves invites to ordinary Matrix rules (the default, "matched", applies ours).
 OPEN = "open"
-POLICIES = (MATCHED, OPEN)
 
 # Sentences the homeserver hands to the Matrix client (Element shows them).
 # The blocked one is neutral on purpose: it does not say who blocked whom.
@@ -54,8 +52,8 @@ async def may_invite(ctx: Kindred, actor_mxid: str, target_mxid: str, room_id: s
     if ctx.matrix_policy == OPEN or actor_mxid == target_mxid:
         return ALLOWED
     async with ctx.db.read() as conn:
-        actor = await _person(conn, actor_mxid)
-        target = await _person(conn, target_mxid)
+        actor = await people.by_matrix_id(conn, actor_mxid)
+        target = await people.by_matrix_id(conn, target_mxid)
         if actor is None and target is None:
             return ALLOWED  # neither is a Kindred person: not Kindred's to decide
         if target is None:
@@ -80,21 +78,10 @@ async def may_join(ctx: Kindred, user_mxid: str, room_creator_mxid: str) -> Deci
     if ctx.matrix_policy == OPEN or user_mxid == room_creator_mxid:
         return ALLOWED
     async with ctx.db.read() as conn:
-        joiner = await _person(conn, user_mxid)
-        creator = await _person(conn, room_creator_mxid)
+        joiner = await people.by_matrix_id(conn, user_mxid)
+        creator = await people.by_matrix_id(conn, room_creator_mxid)
         if joiner is None or creator is None or joiner.id == creator.id:
             return ALLOWED
         if await is_blocked(conn, joiner.id, creator.id):
             return Decision(False, BLOCKED)
     return ALLOWED
-
-
-async def _person(conn: Connection, matrix_user_id: str) -> User | None:
-    """The Kindred person behind a Matrix ID: a verified linked ID first, then
-    a local account. Reservations (signups in progress) are nobody yet."""
-    link = await matrix_links.by_matrix_id(conn, matrix_user_id)
-    if link is not None:
-        user = await users.get(conn, link.user_id)
-    else:
-        user = await users.get_by_matrix_id(conn, matrix_user_id)
-    return user if user is not None and user.status != "pending" else None

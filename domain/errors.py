@@ -69,6 +69,8 @@ CATALOGUE: dict[str, ErrorSpec] = {
     # People, requests, matches
     "user_not_found": ErrorSpec(Kind.NOT_FOUND, "No such person."),
     "cannot_request_self": ErrorSpec(Kind.INVALID, "You cannot send a request to yourself."),
+    "cannot_block_self": ErrorSpec(Kind.INVALID, "You cannot block yourself."),
+    "cannot_report_self": ErrorSpec(Kind.INVALID, "You cannot report yourself."),
     "request_exists": ErrorSpec(Kind.CONFLICT, "You already have a pending request to this person."),
     "already_matched": ErrorSpec(Kind.CONFLICT, "You are already matched with this person."),
     "request_not_found": ErrorSpec(Kind.NOT_FOUND, "No such request."),

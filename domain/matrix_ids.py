@@ -2,8 +2,9 @@
 
 A person has up to two: the account Kindred made on its own homeserver
 (``users.matrix_user_id``, absent for people who signed up with an ID from
-elsewhere) and a verified ID from another server (``matrix_links``). The
-linked one wins while it exists; unlinking falls back to the local one.
+elsewhere) and a verified ID from another server (its Matrix ID link,
+``domain.matrix_id_links``). The linked one wins while it exists; unlinking
+falls back to the local one.
 Match rooms, the bot's direct messages and its commands all ask here.
 """
 
@@ -12,11 +13,12 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from domain import people
 from domain.context import Kindred
 from domain.errors import KindredError
-from store import matrix_links, users
+from store import matrix_id_links
 from store.connection import Connection
-from store.matrix_links import MatrixLink
+from store.matrix_id_links import MatrixLink
 from store.users import User
 
 # The historical localpart grammar (printable ASCII but ':'), since IDs from
@@ -47,7 +49,7 @@ def effective(user: User, link: MatrixLink | None) -> str | None:
 
 async def effective_id(ctx: Kindred, user: User) -> str | None:
     async with ctx.db.read() as conn:
-        return effective(user, await matrix_links.for_user(conn, user.id))
+        return effective(user, await matrix_id_links.for_user(conn, user.id))
 
 
 async def with_effective_ids(conn: Connection, people: dict[int, User]) -> dict[int, User]:
@@ -56,7 +58,7 @@ async def with_effective_ids(conn: Connection, people: dict[int, User]) -> dict[
     For inviting and showing only: the local account (to lock it, or to
     mirror a display name) is the one read from ``users``.
     """
-    links = await matrix_links.for_users(conn, list(people))
+    links = await matrix_id_links.for_users(conn, list(people))
     return {
         user_id: dataclasses.replace(user, matrix_user_id=effective(user, links.get(user_id)))
         for user_id, user in people.items()
@@ -66,9 +68,4 @@ async def with_effective_ids(conn: Connection, people: dict[int, User]) -> dict[
 async def owner(ctx: Kindred, matrix_user_id: str) -> User | None:
     """The active person behind a Matrix ID, linked or local (commands ask this)."""
     async with ctx.db.read() as conn:
-        link = await matrix_links.by_matrix_id(conn, matrix_user_id)
-        if link is not None:
-            user = await users.get(conn, link.user_id)
-        else:
-            user = await users.get_by_matrix_id(conn, matrix_user_id)
-    return user if user is not None and user.status == "active" else None
+        return await people.by_matrix_id(conn, matrix_user_id, active=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from domain import bot_jobs, events
+from domain import bot_jobs, events, people
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown
@@ -39,10 +39,7 @@ def require_admin(user: User) -> None:
 
 
 async def _target(conn: Connection, username: str) -> User:
-    found = await users.get_by_username(conn, username.strip().lower())
-    if found is None or found.status == "pending":
-        raise KindredError("user_not_found")
-    return found
+    return await people.named(conn, username)
 
 
 async def set_admin(ctx: Kindred, actor: str, username: str, grant: bool) -> User:

@@ -7,11 +7,11 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from domain import matrix_ids, validation
+from domain import matrix_ids, people, validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown
-from store import blocks, interests, matrix_links, users
+from store import blocks, interests, matrix_id_links, users
 from store.users import User
 
 logger = logging.getLogger(__name__)
@@ -42,16 +42,14 @@ def _profile(user: User, names: list[str]) -> Profile:
 async def own_profile(ctx: Kindred, user: User) -> Profile:
     async with ctx.db.read() as conn:
         held = await interests.for_user(conn, user.id)
-        link = await matrix_links.for_user(conn, user.id)
+        link = await matrix_id_links.for_user(conn, user.id)
     # People see the Matrix ID Kindred uses for them: a linked one wins.
     return dataclasses.replace(_profile(user, [h.name for h in held]), matrix_user_id=matrix_ids.effective(user, link))
 
 
 async def public_profile(ctx: Kindred, username: str, viewer: User | None = None) -> Profile:
     async with ctx.db.read() as conn:
-        user = await users.get_by_username(conn, username.strip().lower())
-        if user is None or user.status != "active":
-            raise KindredError("user_not_found")
+        user = await people.named(conn, username, active=True)
         # A blocked pair cannot find each other, not even by name.
         if viewer is not None and await blocks.between(conn, viewer.id, user.id) is not None:
             raise KindredError("user_not_found")

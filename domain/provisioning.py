@@ -23,7 +23,7 @@ from domain.context import Kindred
 from domain.matches import shared
 from store import bot_direct_rooms, instance, interests, jobs, matches, users
 from store.jobs import Job
-from store.timeutil import iso, parse, utc_now
+from store.timeutil import iso, utc_now
 from store.users import User
 
 logger = logging.getLogger(__name__)
@@ -60,14 +60,6 @@ class RoomPlan:
 async def due_jobs(ctx: Kindred, limit: int = 50) -> list[Job]:
     async with ctx.db.read() as conn:
         return await jobs.due(conn, limit)
-
-
-async def seconds_until_next(ctx: Kindred) -> float | None:
-    async with ctx.db.read() as conn:
-        when = await jobs.next_run_after(conn)
-    if when is None:
-        return None
-    return max(0.0, (parse(when) - utc_now()).total_seconds())
 
 
 async def plan(ctx: Kindred, match_id: int) -> RoomPlan | None:

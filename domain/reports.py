@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import logging
 
-from domain import validation
+from domain import people, validation
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.matches import own_match
-from store import admin_actions, reports, users
+from store import admin_actions, reports
 from store.reports import QueuedReport, Report
 from store.users import User
 
@@ -48,11 +48,9 @@ async def report_user(ctx: Kindred, reporter: User, username: str, why: str) -> 
     """Report someone from their profile, matched or not."""
     text = reason(why)
     async with ctx.db.transaction() as conn:
-        other = await users.get_by_username(conn, username.strip().lower())
-        if other is None or other.status == "pending":
-            raise KindredError("user_not_found")
+        other = await people.named(conn, username)
         if other.id == reporter.id:
-            raise KindredError("cannot_request_self", "You cannot report yourself.")
+            raise KindredError("cannot_report_self")
         report_id = await reports.insert(conn, reporter.id, other.id, None, text)
         stored = await reports.get(conn, report_id)
     assert stored is not None

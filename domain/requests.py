@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from domain import bot_jobs, events, validation
+from domain import bot_jobs, events, people, validation
 from domain.context import Kindred
 from domain.errors import KindredError
-from store import blocks, jobs, matches, requests, users
+from store import blocks, jobs, matches, requests
 from store.connection import Connection
 from store.errors import UniqueViolation
 from store.matches import Match
@@ -50,9 +50,7 @@ async def send(ctx: Kindred, sender: User, to_username: str, note: str | None) -
 
 
 async def _send_txn(conn: Connection, sender: User, to_name: str, note: str, per_day: int) -> Outcome:
-    target = await users.get_by_username(conn, to_name)
-    if target is None or target.status != "active":
-        raise KindredError("user_not_found", field="to")
+    target = await people.named(conn, to_name, active=True, field="to")
     if target.id == sender.id:
         raise KindredError("cannot_request_self", field="to")
     if await blocks.between(conn, sender.id, target.id) is not None:
@@ -143,7 +141,7 @@ async def _own_request(conn: Connection, user: User, request_id: int, as_receive
 async def find_pending_from(ctx: Kindred, receiver: User, from_username: str) -> Request:
     """The pending request ``from_username`` sent to ``receiver`` (for the bot)."""
     async with ctx.db.read() as conn:
-        sender = await users.get_by_username(conn, from_username.strip().lower())
+        sender = await people.by_username(conn, from_username)
         pending = await requests.pending_between(conn, receiver.id, sender.id) if sender else None
     if pending is None or pending.to_user_id != receiver.id:
         raise KindredError("request_not_found")

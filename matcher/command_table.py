@@ -4,7 +4,7 @@ table, and the README's command tables mirror it."""
 
 from __future__ import annotations
 
-from domain import linking
+from domain import matrix_id_links
 from domain.errors import KindredError
 from matcher import direct_commands as direct
 from matcher import room_commands as room
@@ -31,7 +31,7 @@ async def verify_link(call: Call) -> Reply:
     # The code comes back in the room the bot sent it to, which is nobody's
     # direct room yet: the sender is not on Kindred until it checks out.
     try:
-        user = await linking.verify_in_room(call.ctx, call.matrix_id, call.room_id, call.args)
+        user = await matrix_id_links.verify_in_room(call.ctx, call.matrix_id, call.room_id, call.args)
     except KindredError as exc:
         return Reply(exc.message)
     reply = Reply("Verified! ").person(user.display_name, user.username)

@@ -62,12 +62,6 @@ async def enqueue(
     return int(row[0])
 
 
-async def get(conn: Connection, job_id: int) -> BotJob | None:
-    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM bot_jobs WHERE id = ?", (job_id,))
-    row = await cursor.fetchone()
-    return BotJob._from_row(row) if row else None
-
-
 async def due(conn: Connection, limit: int) -> list[BotJob]:
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM bot_jobs WHERE state = 'queued' AND run_after <= ? ORDER BY run_after, id LIMIT ?",

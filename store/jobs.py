@@ -49,12 +49,6 @@ async def due(conn: Connection, limit: int) -> list[Job]:
     return [Job._from_row(row) for row in await cursor.fetchall()]
 
 
-async def next_run_after(conn: Connection) -> str | None:
-    cursor = await conn.execute("SELECT MIN(run_after) FROM jobs WHERE state = 'queued'")
-    row = await cursor.fetchone()
-    return row[0] if row else None
-
-
 async def begin_attempt(conn: Connection, job_id: int) -> int:
     """Count an attempt before its side effects, so a crash mid-way is visible."""
     cursor = await conn.execute(

@@ -54,7 +54,7 @@ async def activate(
     conn: Connection, user_id: int, matrix_user_id: str | None, password_hash: str | None = None
 ) -> None:
     """Make the reservation a person; ``matrix_user_id`` is None for people
-    who use a Matrix ID from another server (see ``matrix_links``). A given
+    who use a Matrix ID from another server (see ``matrix_id_links``). A given
     ``password_hash`` replaces the one reserved with."""
     await conn.execute(
         "UPDATE users SET status = 'active', matrix_user_id = ?,"

@@ -13,9 +13,9 @@ import aiohttp
 import yaml
 from aiohttp.test_utils import TestClient
 
+import kindred_demo as demo
 from config.doctor import FAIL, OK, SKIP, synapse_rate_limits
-from domain import demo
-from domain.demo_vocabulary import HOBBIES
+from kindred_demo_vocabulary import HOBBIES
 from tests.conftest import AppFactory, RunningHomeserver
 from tests.databases import database_env, query
 from tests.helpers import assert_status, free_port, sign_up

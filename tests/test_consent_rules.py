@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from domain import consent
-from store import matrix_links, users
+from store import matrix_id_links, users
 from tests.helpers import Api, assert_status, sign_up
 from web import keys
 
@@ -123,7 +123,7 @@ async def test_a_linked_outside_id_is_its_person(offline_client: TestClient) -> 
     async with ctx.db.transaction() as conn:
         person = await users.get_by_username(conn, bo.username)
         assert person is not None
-        await matrix_links.put(conn, person.id, linked, None)
+        await matrix_id_links.put(conn, person.id, linked, None)
 
     assert (await _ask(offline_client, actor=linked, target=_mxid(ada)))["reason"] == consent.NO_MATCH
     await _match(ada, bo)

@@ -39,7 +39,7 @@ from bridge.homeserver import BundledHomeserver, Federation
 from config.secrets import load_or_create_secrets
 from config.settings import Settings
 from domain import consent
-from store import matrix_links, users
+from store import matrix_id_links, users
 from store.timeutil import iso, utc_now
 from tests.conftest import TEST_SYNAPSE_OVERRIDES, make_settings
 from tests.helpers import Api, assert_status, eventually, free_port, sign_up, unique
@@ -326,7 +326,7 @@ async def test_a_remote_stranger_is_refused_and_a_linked_id_with_a_match_is_allo
         async with kindred_app.app[keys.DB].transaction() as conn:
             account = await users.get_by_username(conn, bob.username)
             assert account is not None
-            await matrix_links.put(conn, account.id, bob_mx.user_id, None)
+            await matrix_id_links.put(conn, account.id, bob_mx.user_id, None)
         bob_room = await _remote_room(bob_mx)
         unmatched = await bob_mx.mx.room_invite(bob_room, ada_id)
         assert isinstance(unmatched, RoomInviteError), unmatched

@@ -35,6 +35,14 @@ async def test_own_blocks_are_listed_and_only_the_blocker_lifts_them(offline_cli
     await bo.call("POST", "/requests", 201, json={"to": ada.username})
 
 
+async def test_blocking_or_reporting_yourself_has_its_own_code(offline_client: TestClient) -> None:
+    ada = await sign_up(offline_client, "ada", interests=["knots"])
+    blocked = await ada.call("POST", f"/users/{ada.username}/block", 400)
+    assert blocked["error"]["code"] == "cannot_block_self"
+    reported = await ada.call("POST", f"/users/{ada.username}/report", 400, json={"reason": "testing"})
+    assert reported["error"]["code"] == "cannot_report_self"
+
+
 async def test_block_and_unblock_through_the_pages(offline_client: TestClient) -> None:
     ada = await sign_up(offline_client, "ada")
     bo = await sign_up(offline_client, "bo")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import pytest
 
-from config.settings import Settings, SettingsError, load_settings, settings_from_mapping
+from config.settings import ENVIRONMENT, YAML_ONLY, Settings, SettingsError, load_settings, settings_from_mapping
 
 
 @pytest.fixture(autouse=True)
@@ -131,3 +133,28 @@ def test_a_bad_database_url_is_not_echoed() -> None:
     with pytest.raises(SettingsError) as raised:
         load_settings({"KINDRED_DATABASE_URL": "mysql://kindred:s3cret@db/kindred"})
     assert "s3cret" not in str(raised.value)
+
+
+def _readme_configuration_rows() -> list[str]:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("| `")]
+
+
+def test_every_setting_has_its_variable_unless_yaml_only() -> None:
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    assert set(ENVIRONMENT.values()) | YAML_ONLY == fields
+    assert not set(ENVIRONMENT.values()) & YAML_ONLY
+    assert all(name.startswith("KINDRED_") for name in ENVIRONMENT)
+
+
+def test_every_variable_and_setting_is_in_the_readme_configuration_table() -> None:
+    rows = _readme_configuration_rows()
+    named = {m for row in rows for m in re.findall(r"`([A-Za-z_]+)`", row.split("|")[1])}
+    variables = {m for row in rows for m in re.findall(r"`(KINDRED_[A-Z_]+)`", row.split("|")[2])}
+    assert set(ENVIRONMENT) - variables == set()
+    assert {f.name for f in dataclasses.fields(Settings)} - named == set()
+
+
+def test_the_bot_display_name_has_its_variable() -> None:
+    assert load_settings({"KINDRED_BOT_DISPLAY_NAME": "Matchmaker"}).bot_display_name == "Matchmaker"

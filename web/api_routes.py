@@ -431,7 +431,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Block someone",
         "people",
         {200: "Blocked"},
-        ("user_not_found", "cannot_request_self", "not_found"),
+        ("user_not_found", "cannot_block_self", "not_found"),
         params=(_USERNAME,),
         description="Ends any pending request and open match between you; neither finds or can request "
         "the other again.",
@@ -456,7 +456,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Report someone to the operators",
         "people",
         {201: "ReportCreated"},
-        ("user_not_found", "cannot_request_self", "report_reason_invalid", "not_found"),
+        ("user_not_found", "cannot_report_self", "report_reason_invalid", "not_found"),
         body=ReportBody,
         params=(_USERNAME,),
         description="Stored for the operators; the other person is not told.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from domain import linking
+from domain import matrix_id_links
 from domain.errors import KindredError
 from web import keys
 from web.bodies import parse_form
@@ -22,7 +22,7 @@ async def link(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     form = await parse_form(request, LinkForm)
     try:
-        found = await linking.request_link(request.app[keys.KINDRED], user, form.matrix_user_id)
+        found = await matrix_id_links.request_link(request.app[keys.KINDRED], user, form.matrix_user_id)
     except KindredError as exc:
         return await _render(request, form.model_dump(), _errors(exc), STATUS[exc.kind])
     assert found.pending is not None
@@ -33,7 +33,7 @@ async def verify(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     form = await parse_form(request, VerifyForm)
     try:
-        found = await linking.verify(request.app[keys.KINDRED], user, form.code)
+        found = await matrix_id_links.verify(request.app[keys.KINDRED], user, form.code)
     except KindredError as exc:
         return await _render(request, {}, _errors(exc), STATUS[exc.kind])
     raise redirect(request, "matrix_id", flash=f"Linked: Kindred now uses {found.matrix_user_id}.")
@@ -42,7 +42,7 @@ async def verify(request: web.Request) -> web.StreamResponse:
 async def unlink(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     try:
-        found = await linking.unlink(request.app[keys.KINDRED], user)
+        found = await matrix_id_links.unlink(request.app[keys.KINDRED], user)
     except KindredError as exc:
         return await _render(request, {}, _errors(exc), STATUS[exc.kind])
     raise redirect(request, "matrix_id", flash=f"Unlinked: Kindred uses {found.matrix_user_id} again.")
@@ -57,6 +57,6 @@ async def _render(
     request: web.Request, form: dict[str, str], errors: dict[str, str], status: int = 200
 ) -> web.Response:
     user = current_user(request)
-    found = await linking.status(request.app[keys.KINDRED], user)
+    found = await matrix_id_links.status(request.app[keys.KINDRED], user)
     context = {"link": found, "form": form, "errors": errors}
     return aiohttp_jinja2.render_template("matrix_id.html", request, context, status=status)

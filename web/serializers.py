@@ -6,8 +6,8 @@ from typing import Any
 
 from domain.blocks import BlockedPerson
 from domain.context import Links
-from domain.linking import LinkStatus
 from domain.matches import MatchView
+from domain.matrix_id_links import LinkStatus
 from domain.profiles import Profile
 from domain.suggestions import Suggestion
 from store.reports import Report

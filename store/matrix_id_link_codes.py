@@ -1,4 +1,8 @@
-"""The ``matrix_link_codes`` table: links waiting for their code. Only hashes of codes are stored."""
+"""Matrix ID links waiting for their code. Only hashes of codes are stored.
+
+Stored in the table ``matrix_link_codes`` (named before the feature had one
+name; not worth a migration, see ``store.matrix_id_links``).
+"""
 
 from __future__ import annotations
 

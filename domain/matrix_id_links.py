@@ -1,4 +1,4 @@
-"""Linking a Matrix ID from another homeserver to a Kindred account.
+"""Matrix ID links: a Matrix ID from another homeserver, linked to a Kindred account.
 
 The person names the ID; the bot invites it to a direct room and posts a
 six-digit code there; whoever reads that room owns the ID, and proves it by
@@ -20,9 +20,9 @@ from domain import matrix_ids
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown, InviteRefused, MatrixIdUnreachable
-from store import bot_direct_rooms, matrix_link_codes, matrix_links, users
+from store import bot_direct_rooms, matrix_id_link_codes, matrix_id_links, users
 from store.connection import Connection
-from store.matrix_link_codes import LinkCode
+from store.matrix_id_link_codes import LinkCode
 from store.timeutil import iso, parse, utc_now
 from store.users import User
 
@@ -47,8 +47,8 @@ class LinkStatus:
 async def status(ctx: Kindred, user: User) -> LinkStatus:
     async with ctx.db.read() as conn:
         current = await users.get(conn, user.id) or user
-        link = await matrix_links.for_user(conn, user.id)
-        pending = await matrix_link_codes.for_user(conn, user.id)
+        link = await matrix_id_links.for_user(conn, user.id)
+        pending = await matrix_id_link_codes.for_user(conn, user.id)
     return LinkStatus(
         matrix_ids.effective(current, link),
         current.matrix_user_id,
@@ -66,7 +66,7 @@ async def claimable(ctx: Kindred, value: str) -> str:
     if not ctx.federates:
         raise KindredError("federation_off", field="matrix_user_id")
     async with ctx.db.read() as conn:
-        link = await matrix_links.by_matrix_id(conn, matrix_user_id)
+        link = await matrix_id_links.by_matrix_id(conn, matrix_user_id)
     if link is not None:
         raise KindredError("matrix_id_taken", field="matrix_user_id")
     return matrix_user_id
@@ -76,7 +76,7 @@ async def request_link(ctx: Kindred, user: User, value: str) -> LinkStatus:
     """Send a fresh code to ``value``; any earlier code stops working."""
     matrix_user_id = await claimable(ctx, value)
     async with ctx.db.read() as conn:
-        earlier = await matrix_link_codes.for_user(conn, user.id)
+        earlier = await matrix_id_link_codes.for_user(conn, user.id)
     if earlier is not None:
         wait = parse(earlier.created_at) + RESEND_AFTER - utc_now()
         if wait > timedelta(0):
@@ -96,12 +96,12 @@ async def start(ctx: Kindred, user: User, matrix_user_id: str) -> None:
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     code_hash = _hash(code)
     async with ctx.db.transaction() as conn:
-        await matrix_link_codes.put(conn, user.id, matrix_user_id, code_hash, TRIES, iso(utc_now() + CODE_LIFETIME))
+        await matrix_id_link_codes.put(conn, user.id, matrix_user_id, code_hash, TRIES, iso(utc_now() + CODE_LIFETIME))
     try:
         await _deliver(ctx, user, matrix_user_id, code, code_hash)
     except BaseException:
         async with ctx.db.transaction() as conn:
-            await matrix_link_codes.delete(conn, user.id, code_hash)
+            await matrix_id_link_codes.delete(conn, user.id, code_hash)
         raise
     logger.info("sent a link code for %s to %s", user.username, matrix_user_id)
 
@@ -112,7 +112,7 @@ async def _deliver(ctx: Kindred, user: User, matrix_user_id: str, code: str, cod
     try:
         room_id = await ctx.direct.open_direct_room(matrix_user_id, "Kindred")
         async with ctx.db.transaction() as conn:
-            await matrix_link_codes.set_room(conn, user.id, code_hash, room_id)
+            await matrix_id_link_codes.set_room(conn, user.id, code_hash, room_id)
         await ctx.direct.send_text(room_id, _code_message(ctx, user, code))
     except MatrixIdUnreachable as exc:
         logger.info("link to %s: server unreachable: %s", matrix_user_id, exc)
@@ -138,7 +138,7 @@ def _code_message(ctx: Kindred, user: User, code: str) -> str:
 async def verify(ctx: Kindred, user: User, code: str) -> LinkStatus:
     """Prove the pending link with the code typed on Kindred."""
     async with ctx.db.transaction() as conn:
-        pending = await matrix_link_codes.for_user(conn, user.id)
+        pending = await matrix_id_link_codes.for_user(conn, user.id)
         refusal = await _settle(conn, pending, code)
     if refusal is not None:
         raise refusal
@@ -148,7 +148,7 @@ async def verify(ctx: Kindred, user: User, code: str) -> LinkStatus:
 async def verify_in_room(ctx: Kindred, sender: str, room_id: str, code: str) -> User:
     """Prove a pending link with ``!verify <code>`` sent to the bot's direct room."""
     async with ctx.db.transaction() as conn:
-        pending = await matrix_link_codes.by_room(conn, room_id)
+        pending = await matrix_id_link_codes.by_room(conn, room_id)
         if pending is not None and pending.matrix_user_id != sender:
             pending = None
         user = await users.get(conn, pending.user_id) if pending is not None else None
@@ -169,19 +169,19 @@ async def _settle(conn: Connection, pending: LinkCode | None, code: str) -> Kind
     if pending.tries_left <= 0:
         return KindredError("verification_code_spent", field="code")
     if not _matches(pending.code_hash, code):
-        left = await matrix_link_codes.spend_try(conn, pending.user_id)
+        left = await matrix_id_link_codes.spend_try(conn, pending.user_id)
         if left == 0:
             return KindredError("verification_code_spent", field="code")
         tries = "1 try" if left == 1 else f"{left} tries"
         return KindredError("verification_code_wrong", f"That code is not right; {tries} left.", "code")
-    holder = await matrix_links.by_matrix_id(conn, pending.matrix_user_id)
+    holder = await matrix_id_links.by_matrix_id(conn, pending.matrix_user_id)
     if holder is not None and holder.user_id != pending.user_id:
         # Someone else proved this ID first. Asked before writing, not caught
         # after: a failed statement ends a PostgreSQL transaction, and writes
         # are serialized, so nobody can take the ID in between.
         return KindredError("matrix_id_taken", field="code")
-    await matrix_links.put(conn, pending.user_id, pending.matrix_user_id, pending.room_id)
-    await matrix_link_codes.delete(conn, pending.user_id)
+    await matrix_id_links.put(conn, pending.user_id, pending.matrix_user_id, pending.room_id)
+    await matrix_id_link_codes.delete(conn, pending.user_id)
     if pending.room_id is not None:
         # The room the code came through becomes the person's direct room
         # with the bot: they are in it already, as the ID now in use.
@@ -194,11 +194,11 @@ async def unlink(ctx: Kindred, user: User) -> LinkStatus:
     """Drop the linked ID (and any pending one); the local account takes over."""
     async with ctx.db.transaction() as conn:
         current = await users.get(conn, user.id) or user
-        link = await matrix_links.for_user(conn, user.id)
+        link = await matrix_id_links.for_user(conn, user.id)
         if link is not None and current.matrix_user_id is None:
             raise KindredError("matrix_id_required")
-        await matrix_links.delete(conn, user.id)
-        await matrix_link_codes.delete(conn, user.id)
+        await matrix_id_links.delete(conn, user.id)
+        await matrix_id_link_codes.delete(conn, user.id)
         if link is not None and link.room_id is not None:
             # That direct room holds the unlinked ID: the bot's next message
             # opens a new one with the local account.

@@ -1,6 +1,6 @@
 """Words for demo people: names, places, jobs, bio sentences and hobbies.
 
-``HOBBIES`` runs from the most to the least common; domain/demo.py draws
+``HOBBIES`` runs from the most to the least common; kindred_demo.py draws
 from it with weights falling with rank, so a few interests are everywhere
 and most are rare, as among real people (and as the ranking expects).
 """

@@ -5,6 +5,9 @@ Matrix account (``matrix_user_id`` NULL): fast, and enough to fill
 suggestions and search. With ``matrix=True`` each goes through the real
 signup, so they get a homeserver account too and can be matched into rooms.
 Every demo person's password is ``DEMO_PASSWORD``.
+
+A tool of ``kindred demo`` beside the command line, not a rule of Kindred:
+it calls the domain (signup, interests) like any other caller.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from typing import Callable, TextIO
 
 from domain import accounts, profiles
 from domain.context import Kindred
-from domain.demo_vocabulary import BIO_TEMPLATES, FIRST_NAMES, HOBBIES, JOBS, LAST_NAMES, PLACES
 from domain.errors import KindredError
 from domain.passwords import hash_password
+from kindred_demo_vocabulary import BIO_TEMPLATES, FIRST_NAMES, HOBBIES, JOBS, LAST_NAMES, PLACES
 from store import interests, users
 
 logger = logging.getLogger(__name__)

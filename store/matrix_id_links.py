@@ -1,4 +1,9 @@
-"""The ``matrix_links`` table: verified Matrix IDs people brought from other servers."""
+"""Matrix ID links: verified Matrix IDs people brought from other servers.
+
+Stored in the table ``matrix_links``, its name from before the feature had one
+name; renaming a table needs a migration on every install, which a name is
+not worth.
+"""
 
 from __future__ import annotations
 
