@@ -1,14 +1,29 @@
-"""Pages: closing a match and blocking its other person (forms on the matches page)."""
+"""Pages: your matches, closing one and blocking its other person (forms on the matches page)."""
 
 from __future__ import annotations
 
+import aiohttp_jinja2
 from aiohttp import web
 
-from domain import blocks, matches
+from domain import avatars, blocks, matches
 from domain.errors import KindredError
 from web import keys
 from web.bodies import path_id
-from web.pages import current_user, redirect
+from web.pages import PAGE_SIZE, current_user, page_number, pager, redirect
+
+
+async def matches_page(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    ctx = request.app[keys.KINDRED]
+    page = page_number(request)
+    found = await matches.list_matches(ctx, user, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    context = {
+        "matches": found[:PAGE_SIZE],
+        "homeserver_url": ctx.links.homeserver_url,
+        "avatars": await avatars.versions(ctx, [m.other.username for m in found]),
+        "pager": pager(request, page, len(found) > PAGE_SIZE),
+    }
+    return aiohttp_jinja2.render_template("matches.html", request, context)
 
 
 async def close_match(request: web.Request) -> web.StreamResponse:

@@ -1,11 +1,11 @@
-"""Pages: requests (send, answer) and matches."""
+"""Pages: requests (send, answer, the history)."""
 
 from __future__ import annotations
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from domain import avatars, matches, profiles, requests
+from domain import avatars, profiles, requests
 from domain.errors import KindredError
 from domain.matches import shared
 from web import keys
@@ -83,17 +83,3 @@ async def answer_request(request: web.Request) -> web.StreamResponse:
         raise redirect(request, "requests", flash=exc.message) from None
     target = "matches" if outcome.match is not None else "requests"
     raise redirect(request, target, flash=message)
-
-
-async def matches_page(request: web.Request) -> web.StreamResponse:
-    user = current_user(request)
-    ctx = request.app[keys.KINDRED]
-    page = page_number(request)
-    found = await matches.list_matches(ctx, user, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
-    context = {
-        "matches": found[:PAGE_SIZE],
-        "homeserver_url": ctx.links.homeserver_url,
-        "avatars": await avatars.versions(ctx, [m.other.username for m in found]),
-        "pager": pager(request, page, len(found) > PAGE_SIZE),
-    }
-    return aiohttp_jinja2.render_template("matches.html", request, context)
