@@ -1,52 +1,20 @@
-"""Helpers every page shares: the signed-in person, CSRF, flashes, redirects."""
+"""The pages, one module per resource (named as their API handlers in web/api/).
+
+Here: what every page shares: the signed-in person, flashes, redirects, the pager.
+The CSRF check on their forms is in web/middlewares.py."""
 
 from __future__ import annotations
 
-import hmac
-import secrets
-from typing import Any, Awaitable, Callable
+from typing import Any
 from urllib.parse import quote, unquote
 
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
 
 from domain import requests as requests_domain
-from domain.errors import KindredError
 from store.users import User
 from web import keys
 
-CSRF_COOKIE = "kindred_csrf"
-CSRF_FIELD = "csrf_token"
 FLASH_COOKIE = "kindred_flash"
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-@web.middleware
-async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Double-submit token on every page form: the cookie and the field must agree."""
-    # JSON callers (the API, and the homeserver on /_kindred/) carry no forms.
-    if request.path.startswith(("/api/", "/_kindred/")):
-        return await handler(request)
-    token = request.cookies.get(CSRF_COOKIE)
-    if not token:
-        token = secrets.token_urlsafe(24)
-        request[keys.NEW_CSRF] = True
-    request[keys.CSRF] = token
-    if request.method == "POST":
-        try:
-            form = await request.post()
-        except (ValueError, HttpProcessingError):  # a multipart body that cannot be parsed carries no token
-            raise KindredError("csrf_failed") from None
-        sent = str(form.get(CSRF_FIELD, ""))
-        if request.get(keys.NEW_CSRF) or not hmac.compare_digest(sent, token):
-            raise KindredError("csrf_failed")
-    response = await handler(request)
-    if request.cookies.get(FLASH_COOKIE) and response.status < 300:
-        response.del_cookie(FLASH_COOKIE, path="/")  # shown once
-    if request.get(keys.NEW_CSRF):
-        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="Lax", secure=request.secure, path="/")
-    return response
 
 
 async def template_globals(request: web.Request) -> dict[str, Any]:
