@@ -131,3 +131,14 @@ def test_a_bad_database_url_is_not_echoed() -> None:
     with pytest.raises(SettingsError) as raised:
         load_settings({"KINDRED_DATABASE_URL": "mysql://kindred:s3cret@db/kindred"})
     assert "s3cret" not in str(raised.value)
+
+
+def test_page_size_is_one_setting_from_the_file_or_the_environment(tmp_path: Path) -> None:
+    assert load_settings({}).page_size == 20
+    assert load_settings({"KINDRED_PAGE_SIZE": "50"}).page_size == 50
+    config = tmp_path / "kindred.yaml"
+    config.write_text("page_size: 5\n", encoding="utf-8")
+    assert load_settings({"KINDRED_CONFIG": str(config)}).page_size == 5
+    for wrong in ("0", "101", "ten", "-3"):
+        with pytest.raises(SettingsError, match="'page_size'"):
+            load_settings({"KINDRED_PAGE_SIZE": wrong})

@@ -5,7 +5,8 @@ The CSRF check on their forms is in web/middlewares.py."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Sequence, TypeVar
 from urllib.parse import quote, unquote
 
 from aiohttp import web
@@ -15,6 +16,8 @@ from store.users import User
 from web import keys
 
 FLASH_COOKIE = "kindred_flash"
+
+T = TypeVar("T")
 
 
 async def template_globals(request: web.Request) -> dict[str, Any]:
@@ -31,33 +34,61 @@ async def template_globals(request: web.Request) -> dict[str, Any]:
     }
 
 
-PAGE_SIZE = 20
 # Deep pages cost a scan each; nobody reads past a thousand entries by paging.
-_LAST_PAGE = 50
+_MOST_ENTRIES = 1000
 
 
-def page_number(request: web.Request, last: int | None = _LAST_PAGE) -> int:
-    """``?page=N``; anything that is not a page number reads as the first page.
+@dataclass(frozen=True)
+class Pager:
+    """One page of a long list: ``?page=N`` read and checked, ``page_size``
+    entries a page (the setting), Previous and Next links.
 
-    ``last=None`` lifts the cap, for operators who must reach every entry.
+    Ask the store for ``limit`` entries from ``offset``: one more than a page,
+    which tells whether a next page exists; show ``shown(found)``.
     """
-    try:
-        page = int(request.query.get("page", "1"))
-    except ValueError:
-        return 1
-    return page if page >= 1 and (last is None or page <= last) else 1
 
+    request: web.Request
+    number: int
+    size: int
+    last: int | None
 
-def pager(request: web.Request, page: int, has_next: bool) -> dict[str, str | None]:
-    """Previous and Next links that keep the page's other query parameters."""
+    @classmethod
+    def of(cls, request: web.Request, capped: bool = True) -> Pager:
+        """The page asked for; anything that is not a page number reads as the
+        first page. ``capped=False`` lifts the cap on depth, for operators who
+        must reach every entry."""
+        size = request.app[keys.SETTINGS].page_size
+        last = max(1, _MOST_ENTRIES // size) if capped else None
+        try:
+            number = int(request.query.get("page", "1"))
+        except ValueError:
+            number = 1
+        if number < 1 or (last is not None and number > last):
+            number = 1
+        return cls(request, number, size, last)
 
-    def at(number: int) -> str:
-        return str(request.rel_url.update_query(page=str(number)))
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
 
-    return {
-        "prev": at(page - 1) if page > 1 else None,
-        "next": at(page + 1) if has_next and page < _LAST_PAGE else None,
-    }
+    @property
+    def limit(self) -> int:
+        return self.size + 1
+
+    def shown(self, found: Sequence[T]) -> list[T]:
+        """The entries of this page, from what ``limit`` and ``offset`` fetched."""
+        return list(found[: self.size])
+
+    def links(self, found: Sequence[object]) -> dict[str, str | None]:
+        """Previous and Next links that keep the page's other query parameters."""
+        has_next = len(found) > self.size and (self.last is None or self.number < self.last)
+        return {
+            "prev": self._at(self.number - 1) if self.number > 1 else None,
+            "next": self._at(self.number + 1) if has_next else None,
+        }
+
+    def _at(self, number: int) -> str:
+        return str(self.request.rel_url.update_query(page=str(number)))
 
 
 def current_user(request: web.Request) -> User:

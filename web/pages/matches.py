@@ -9,19 +9,19 @@ from domain import avatars, blocks, matches
 from domain.errors import KindredError
 from web import keys
 from web.bodies import path_id
-from web.pages import PAGE_SIZE, current_user, page_number, pager, redirect
+from web.pages import Pager, current_user, redirect
 
 
 async def matches_page(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     ctx = request.app[keys.KINDRED]
-    page = page_number(request)
-    found = await matches.list_matches(ctx, user, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    pages = Pager.of(request)
+    found = await matches.list_matches(ctx, user, pages.limit, pages.offset)
     context = {
-        "matches": found[:PAGE_SIZE],
+        "matches": pages.shown(found),
         "homeserver_url": ctx.links.homeserver_url,
         "avatars": await avatars.versions(ctx, [m.other.username for m in found]),
-        "pager": pager(request, page, len(found) > PAGE_SIZE),
+        "pager": pages.links(found),
     }
     return aiohttp_jinja2.render_template("matches.html", request, context)
 

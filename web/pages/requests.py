@@ -11,7 +11,7 @@ from domain.matches import shared
 from web import keys
 from web.bodies import parse_form, path_id
 from web.errors import STATUS
-from web.pages import PAGE_SIZE, current_user, page_number, pager, redirect
+from web.pages import Pager, current_user, redirect
 from web.schemas import SendRequestForm
 
 _ACTIONS = {
@@ -24,18 +24,17 @@ _ACTIONS = {
 async def requests_page(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     ctx = request.app[keys.KINDRED]
-    page = page_number(request)
+    pages = Pager.of(request)
     incoming = await requests.list_requests(ctx, user, "incoming", "pending")
     outgoing = await requests.list_requests(ctx, user, "outgoing", "pending")
-    # One entry past the page tells whether there is a next one.
-    history = await requests.history(ctx, user, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    history = await requests.history(ctx, user, pages.limit, pages.offset)
     shown = [r.from_username for r in incoming] + [r.to_username for r in outgoing]
     context = {
         "incoming": incoming,
         "outgoing": outgoing,
-        "history": history[:PAGE_SIZE],
+        "history": pages.shown(history),
         "avatars": await avatars.versions(ctx, shown),
-        "pager": pager(request, page, len(history) > PAGE_SIZE),
+        "pager": pages.links(history),
     }
     return aiohttp_jinja2.render_template("requests.html", request, context)
 
