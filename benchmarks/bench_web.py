@@ -27,7 +27,7 @@ from benchmarks.harness import ROOT, Kindred, free_port, wait_http
 from benchmarks.report import Result, Target, ratio
 from config.secrets import load_or_create_secrets
 from web.auth import ACCESS_COOKIE, issue_access_token
-from web.pages import CSRF_COOKIE
+from web.middlewares import CSRF_COOKIE
 
 TARGET = 0.35
 PATHS = {"suggestions": "/api/v1/suggestions", "discover": "/discover", "me": "/api/v1/me"}

@@ -96,6 +96,9 @@ class Settings:
     # How long the homeserver's consent module waits for Kindred's answer
     # before refusing (fail closed).
     consent_timeout_seconds: int = 5
+    # Entries on one page of a long list (discover, requests, matches, the
+    # operators' pages), with Previous and Next links past them.
+    page_size: int = 20
 
     @property
     def internal_homeserver_url(self) -> str:
@@ -260,6 +263,8 @@ def _validated(settings: Settings) -> Settings:
         raise SettingsError(f"setting 'matrix_policy' must be matched or open, not {settings.matrix_policy!r}")
     if not 1 <= settings.consent_timeout_seconds <= 60:
         raise SettingsError("setting 'consent_timeout_seconds' must be between 1 and 60")
+    if not 1 <= settings.page_size <= 100:
+        raise SettingsError("setting 'page_size' must be between 1 and 100")
     if settings.log_format not in {"text", "json"}:
         raise SettingsError(f"setting 'log_format' must be text or json, not {settings.log_format!r}")
     return settings

@@ -21,7 +21,6 @@ from store.users import User
 logger = logging.getLogger(__name__)
 
 COMMAND_LINE = "command line"
-PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -96,11 +95,11 @@ async def _lock(ctx: Kindred, user: User, locked: bool) -> bool:
     return True
 
 
-async def list_users(ctx: Kindred, query: str = "", page: int = 1) -> list[User]:
+async def list_users(ctx: Kindred, query: str, limit: int, offset: int = 0) -> list[User]:
     async with ctx.db.read() as conn:
-        return await users.page(conn, query.strip(), PAGE_SIZE + 1, (max(page, 1) - 1) * PAGE_SIZE)
+        return await users.page(conn, query.strip(), limit, offset)
 
 
-async def recent_actions(ctx: Kindred, page: int = 1) -> list[AdminAction]:
+async def recent_actions(ctx: Kindred, limit: int, offset: int = 0) -> list[AdminAction]:
     async with ctx.db.read() as conn:
-        return await admin_actions.recent(conn, PAGE_SIZE + 1, (max(page, 1) - 1) * PAGE_SIZE)
+        return await admin_actions.recent(conn, limit, offset)

@@ -63,10 +63,10 @@ async def recent(ctx: Kindred, limit: int = 50) -> list[Report]:
         return await reports.recent(conn, limit)
 
 
-async def queue(ctx: Kindred, open_only: bool = True, page: int = 1, size: int = 50) -> list[QueuedReport]:
-    """Reports for operators, newest first; one more than ``size`` to tell if there is a next page."""
+async def queue(ctx: Kindred, open_only: bool, limit: int, offset: int = 0) -> list[QueuedReport]:
+    """Reports for operators, newest first."""
     async with ctx.db.read() as conn:
-        return await reports.queue(conn, open_only, size + 1, (max(page, 1) - 1) * size)
+        return await reports.queue(conn, open_only, limit, offset)
 
 
 async def resolve(ctx: Kindred, actor: str, report_id: int) -> None:

@@ -158,3 +158,14 @@ def test_every_variable_and_setting_is_in_the_readme_configuration_table() -> No
 
 def test_the_bot_display_name_has_its_variable() -> None:
     assert load_settings({"KINDRED_BOT_DISPLAY_NAME": "Matchmaker"}).bot_display_name == "Matchmaker"
+
+
+def test_page_size_is_one_setting_from_the_file_or_the_environment(tmp_path: Path) -> None:
+    assert load_settings({}).page_size == 20
+    assert load_settings({"KINDRED_PAGE_SIZE": "50"}).page_size == 50
+    config = tmp_path / "kindred.yaml"
+    config.write_text("page_size: 5\n", encoding="utf-8")
+    assert load_settings({"KINDRED_CONFIG": str(config)}).page_size == 5
+    for wrong in ("0", "101", "ten", "-3"):
+        with pytest.raises(SettingsError, match="'page_size'"):
+            load_settings({"KINDRED_PAGE_SIZE": wrong})

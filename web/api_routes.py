@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from web import api_auth, api_docs, api_matches, api_matrix_id, api_people, api_requests
+from web.api import auth, avatars, docs, matches, matrix_id, people, requests, safety
 from web.schemas import (
     Body,
     LinkBody,
@@ -99,7 +99,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/auth/signup",
-        api_auth.signup,
+        auth.signup,
         "api_signup",
         "Sign up",
         "auth",
@@ -124,7 +124,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/auth/login",
-        api_auth.login,
+        auth.login,
         "api_login",
         "Log in",
         "auth",
@@ -136,7 +136,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/auth/refresh",
-        api_auth.refresh,
+        auth.refresh,
         "api_refresh",
         "Swap a refresh token for a new pair",
         "auth",
@@ -149,7 +149,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/auth/logout",
-        api_auth.logout,
+        auth.logout,
         "api_logout",
         "Log out",
         "auth",
@@ -158,11 +158,11 @@ OPERATIONS: tuple[Operation, ...] = (
         public=True,
         description="Revokes the refresh token's whole family.",
     ),
-    Operation("get", "/api/v1/me", api_people.me, "api_me", "Your profile", "people", {200: "Me"}),
+    Operation("get", "/api/v1/me", people.me, "api_me", "Your profile", "people", {200: "Me"}),
     Operation(
         "put",
         "/api/v1/me/profile",
-        api_people.update_profile,
+        people.update_profile,
         "api_profile",
         "Change your profile",
         "people",
@@ -183,7 +183,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "put",
         "/api/v1/me/avatar",
-        api_people.upload_avatar,
+        avatars.upload_avatar,
         "api_avatar",
         "Set your profile picture",
         "people",
@@ -199,7 +199,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "delete",
         "/api/v1/me/avatar",
-        api_people.remove_avatar,
+        avatars.remove_avatar,
         "api_remove_avatar",
         "Remove your profile picture",
         "people",
@@ -211,7 +211,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get",
         "/api/v1/me/matrix-id",
-        api_matrix_id.show,
+        matrix_id.show,
         "api_matrix_id",
         "Your Matrix IDs",
         "matrix",
@@ -220,7 +220,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/me/matrix-id",
-        api_matrix_id.link,
+        matrix_id.link,
         "api_link_matrix_id",
         "Link a Matrix ID from another homeserver",
         "matrix",
@@ -233,7 +233,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/me/matrix-id/verify",
-        api_matrix_id.verify,
+        matrix_id.verify,
         "api_verify_matrix_id",
         "Prove a Matrix ID with its code",
         "matrix",
@@ -252,7 +252,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "delete",
         "/api/v1/me/matrix-id",
-        api_matrix_id.unlink,
+        matrix_id.unlink,
         "api_unlink_matrix_id",
         "Unlink your Matrix ID",
         "matrix",
@@ -263,7 +263,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get",
         "/api/v1/suggestions",
-        api_people.list_suggestions,
+        people.list_suggestions,
         "api_suggestions",
         "People who share your interests",
         "people",
@@ -275,7 +275,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get",
         "/api/v1/users",
-        api_people.search_users,
+        people.search_users,
         "api_users",
         "Find people by name",
         "people",
@@ -289,7 +289,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get",
         "/api/v1/users/{username}",
-        api_people.user_profile,
+        people.user_profile,
         "api_user",
         "Someone's public profile",
         "people",
@@ -300,7 +300,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/requests",
-        api_requests.send,
+        requests.send,
         "api_send_request",
         "Send a request",
         "requests",
@@ -321,7 +321,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get",
         "/api/v1/requests",
-        api_requests.list_requests,
+        requests.list_requests,
         "api_requests",
         "Your requests",
         "requests",
@@ -335,7 +335,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/requests/{id}/accept",
-        api_requests.accept,
+        requests.accept,
         "api_accept",
         "Accept a request (receiver only)",
         "requests",
@@ -347,7 +347,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/requests/{id}/reject",
-        api_requests.reject,
+        requests.reject,
         "api_reject",
         "Reject a request (receiver only)",
         "requests",
@@ -358,7 +358,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/requests/{id}/withdraw",
-        api_requests.withdraw,
+        requests.withdraw,
         "api_withdraw",
         "Withdraw a request (sender only)",
         "requests",
@@ -369,7 +369,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get",
         "/api/v1/matches",
-        api_requests.list_matches,
+        matches.list_matches,
         "api_matches",
         "Your matches",
         "matches",
@@ -378,7 +378,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get",
         "/api/v1/matches/{id}",
-        api_requests.get_match,
+        matches.get_match,
         "api_match",
         "One of your matches",
         "matches",
@@ -389,7 +389,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/matches/{id}/close",
-        api_matches.close,
+        matches.close,
         "api_close_match",
         "Close one of your matches",
         "matches",
@@ -401,7 +401,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/matches/{id}/block",
-        api_matches.block,
+        matches.block,
         "api_block_match",
         "Close a match and block the other person",
         "matches",
@@ -413,7 +413,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/matches/{id}/report",
-        api_matches.report,
+        matches.report,
         "api_report_match",
         "Report the person of one of your matches",
         "matches",
@@ -426,7 +426,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/users/{username}/block",
-        api_matches.block_user,
+        safety.block_user,
         "api_block_user",
         "Block someone",
         "people",
@@ -439,7 +439,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "delete",
         "/api/v1/users/{username}/block",
-        api_matches.unblock_user,
+        safety.unblock_user,
         "api_unblock_user",
         "Lift a block you made",
         "people",
@@ -451,7 +451,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "post",
         "/api/v1/users/{username}/report",
-        api_matches.report_user,
+        safety.report_user,
         "api_report_user",
         "Report someone to the operators",
         "people",
@@ -464,7 +464,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get",
         "/api/v1/me/blocks",
-        api_matches.my_blocks,
+        safety.my_blocks,
         "api_blocks",
         "The people you blocked",
         "people",
@@ -473,7 +473,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get",
         "/api/v1/openapi.json",
-        api_docs.openapi_json,
+        docs.openapi_json,
         "api_openapi",
         "This document",
         "meta",
@@ -483,7 +483,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "get",
         "/api/docs",
-        api_docs.docs_page,
+        docs.docs_page,
         "api_docs",
         "This document, for people to read",
         "meta",

@@ -31,15 +31,11 @@ from domain.ports import DirectMessages, HomeserverAccounts
 from matcher.bot import running_bot
 from store.database import Database
 from web import keys, live
-from web.auth import auth_middleware
-from web.errors import error_middleware
-from web.metrics import Metrics, metrics_ctx, metrics_middleware
-from web.origin import websocket_origin
-from web.pages import csrf_middleware, template_globals
+from web.metrics import Metrics, metrics_ctx
+from web.middlewares import MIDDLEWARES
+from web.pages import template_globals
 from web.ratelimit import Limits, SlidingWindow
-from web.request_id import request_id_middleware
 from web.routes import setup_routes
-from web.security import forwarded, security_headers
 
 logger = logging.getLogger(__name__)
 
@@ -60,16 +56,7 @@ def create_app(
 ) -> web.Application:
     """Build the app. ``accounts`` and ``direct`` replace the homeserver in rule tests."""
     app = web.Application(
-        middlewares=[
-            request_id_middleware,
-            forwarded,
-            metrics_middleware,
-            security_headers,
-            error_middleware,
-            websocket_origin,
-            auth_middleware,
-            csrf_middleware,
-        ],
+        middlewares=MIDDLEWARES,
         client_max_size=MAX_BODY,
     )
     app[keys.SETTINGS] = settings

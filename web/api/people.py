@@ -1,4 +1,4 @@
-"""/api/v1/me (profile and picture), /users and /suggestions."""
+"""/api/v1/me (your profile), /users and /suggestions; pictures are in web/api/avatars.py."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from aiohttp import web
 
 from domain import avatars, profiles, suggestions
 from web import keys, serializers
-from web.bodies import parse_json, upload
+from web.bodies import parse_json
 from web.schemas import ProfileBody
 
 
@@ -56,16 +56,3 @@ async def user_profile(request: web.Request) -> web.Response:
     )
     urls = await _avatar_urls(request, [profile.username])
     return web.json_response(serializers.public_user(profile, urls.get(profile.username)))
-
-
-async def upload_avatar(request: web.Request) -> web.Response:
-    ctx, user = request.app[keys.KINDRED], request[keys.USER]
-    data, declared = await upload(request, "avatar", avatars.MAX_BYTES)
-    digest = await avatars.set_avatar(ctx, user, data, declared)
-    url = request.app.router["avatar"].url_for(username=user.username).with_query(v=digest[:12])
-    return web.json_response({"avatar_url": str(url)})
-
-
-async def remove_avatar(request: web.Request) -> web.Response:
-    await avatars.remove_avatar(request.app[keys.KINDRED], request[keys.USER])
-    return web.json_response({"avatar_url": None})

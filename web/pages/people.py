@@ -11,7 +11,7 @@ from domain.matches import shared
 from web import keys
 from web.bodies import parse_form
 from web.errors import STATUS
-from web.pages import PAGE_SIZE, current_user, page_number, pager, redirect
+from web.pages import Pager, current_user, redirect
 from web.schemas import ProfileForm
 
 
@@ -50,21 +50,20 @@ async def discover(request: web.Request) -> web.StreamResponse:
     ctx = request.app[keys.KINDRED]
     interest = request.query.get("interest", "").strip()
     query = request.query.get("q", "").strip()
-    page = page_number(request)
+    pages = Pager.of(request)
     errors: dict[str, str] = {}
     found: list[suggestions.Suggestion] = []
     people: list[profiles.Profile] = []
-    has_next = False
+    from_here: list[suggestions.Suggestion] = []
     try:
         if query:
             people = await profiles.search_people(ctx, user, query)
         else:
             # The ranking takes no offset: ask for every page up to this one
             # (and one more entry, to know whether a next page exists) and slice.
-            start = (page - 1) * PAGE_SIZE
-            ranked = await suggestions.suggest(ctx, user, interest or None, start + PAGE_SIZE + 1)
-            found = ranked[start : start + PAGE_SIZE]
-            has_next = len(ranked) > start + PAGE_SIZE
+            ranked = await suggestions.suggest(ctx, user, interest or None, pages.offset + pages.limit)
+            from_here = ranked[pages.offset :]
+            found = pages.shown(from_here)
     except KindredError as exc:
         errors[exc.field or "form"] = exc.message
     mine = await profiles.own_profile(ctx, user)
@@ -77,7 +76,7 @@ async def discover(request: web.Request) -> web.StreamResponse:
         "errors": errors,
         "my_interests": mine.interests,
         "avatars": await avatars.versions(ctx, shown),
-        "pager": pager(request, page, has_next),
+        "pager": pages.links(from_here),
     }
     return aiohttp_jinja2.render_template("discover.html", request, context)
 

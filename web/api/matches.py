@@ -1,5 +1,5 @@
-"""Ending matches and keeping people apart: close, block, report (the web's
-side of the bot's ``!unmatch``, ``!block`` and ``!report``)."""
+"""/api/v1/matches: your matches, and ending one: close, block, report (the
+web's side of the bot's ``!unmatch``, ``!block`` and ``!report``)."""
 
 from __future__ import annotations
 
@@ -32,24 +32,12 @@ async def report(request: web.Request) -> web.Response:
     return web.json_response({"report": serializers.report(stored)}, status=201)
 
 
-async def block_user(request: web.Request) -> web.Response:
-    outcome = await blocks.block_user(request.app[keys.KINDRED], request[keys.USER], request.match_info["username"])
-    return web.json_response({"blocked": outcome.other.username})
+async def list_matches(request: web.Request) -> web.Response:
+    found = await matches.list_matches(request.app[keys.KINDRED], request[keys.USER])
+    return web.json_response({"matches": [serializers.match(m) for m in found]})
 
 
-async def my_blocks(request: web.Request) -> web.Response:
-    found = await blocks.my_blocks(request.app[keys.KINDRED], request[keys.USER])
-    return web.json_response({"blocks": [serializers.blocked(b) for b in found]})
-
-
-async def unblock_user(request: web.Request) -> web.Response:
-    other = await blocks.unblock(request.app[keys.KINDRED], request[keys.USER], request.match_info["username"])
-    return web.json_response({"unblocked": other.username})
-
-
-async def report_user(request: web.Request) -> web.Response:
-    body = await parse_json(request, ReportBody)
-    stored = await reports.report_user(
-        request.app[keys.KINDRED], request[keys.USER], request.match_info["username"], body.reason
-    )
-    return web.json_response({"report": serializers.report(stored)}, status=201)
+async def get_match(request: web.Request) -> web.Response:
+    match_id = path_id(request, "id", "match_not_found")
+    view = await matches.get_match(request.app[keys.KINDRED], request[keys.USER], match_id)
+    return web.json_response({"match": serializers.match(view)})

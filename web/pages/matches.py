@@ -1,14 +1,29 @@
-"""Pages: closing a match and blocking its other person (forms on the matches page)."""
+"""Pages: your matches, closing one and blocking its other person (forms on the matches page)."""
 
 from __future__ import annotations
 
+import aiohttp_jinja2
 from aiohttp import web
 
-from domain import blocks, matches
+from domain import avatars, blocks, matches
 from domain.errors import KindredError
 from web import keys
 from web.bodies import path_id
-from web.pages import current_user, redirect
+from web.pages import Pager, current_user, redirect
+
+
+async def matches_page(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    ctx = request.app[keys.KINDRED]
+    pages = Pager.of(request)
+    found = await matches.list_matches(ctx, user, pages.limit, pages.offset)
+    context = {
+        "matches": pages.shown(found),
+        "homeserver_url": ctx.links.homeserver_url,
+        "avatars": await avatars.versions(ctx, [m.other.username for m in found]),
+        "pager": pages.links(found),
+    }
+    return aiohttp_jinja2.render_template("matches.html", request, context)
 
 
 async def close_match(request: web.Request) -> web.StreamResponse:

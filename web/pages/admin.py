@@ -9,7 +9,7 @@ from domain import moderation, reports
 from store.users import User
 from web import keys
 from web.bodies import parse_form, path_id
-from web.pages import current_user, page_number, redirect
+from web.pages import Pager, current_user, redirect
 from web.schemas import ReasonForm
 
 
@@ -22,14 +22,9 @@ def _operator(request: web.Request) -> User:
 async def people(request: web.Request) -> web.StreamResponse:
     _operator(request)
     query = request.query.get("q", "")[:64]
-    page = page_number(request, last=None)
-    found = await moderation.list_users(request.app[keys.KINDRED], query, page)
-    context = {
-        "people": found[: moderation.PAGE_SIZE],
-        "q": query,
-        "page": page,
-        "has_next": len(found) > moderation.PAGE_SIZE,
-    }
+    pages = Pager.of(request, capped=False)
+    found = await moderation.list_users(request.app[keys.KINDRED], query, pages.limit, pages.offset)
+    context = {"people": pages.shown(found), "q": query, "pager": pages.links(found)}
     return aiohttp_jinja2.render_template("admin_people.html", request, context)
 
 
@@ -53,27 +48,18 @@ async def unsuspend(request: web.Request) -> web.StreamResponse:
 
 async def action_log(request: web.Request) -> web.StreamResponse:
     _operator(request)
-    page = page_number(request, last=None)
-    found = await moderation.recent_actions(request.app[keys.KINDRED], page)
-    context = {
-        "actions": found[: moderation.PAGE_SIZE],
-        "page": page,
-        "has_next": len(found) > moderation.PAGE_SIZE,
-    }
+    pages = Pager.of(request, capped=False)
+    found = await moderation.recent_actions(request.app[keys.KINDRED], pages.limit, pages.offset)
+    context = {"actions": pages.shown(found), "pager": pages.links(found)}
     return aiohttp_jinja2.render_template("admin_log.html", request, context)
 
 
 async def report_queue(request: web.Request) -> web.StreamResponse:
     _operator(request)
-    page = page_number(request, last=None)
+    pages = Pager.of(request, capped=False)
     show_all = request.query.get("show") == "all"
-    found = await reports.queue(request.app[keys.KINDRED], not show_all, page, moderation.PAGE_SIZE)
-    context = {
-        "reports": found[: moderation.PAGE_SIZE],
-        "page": page,
-        "show_all": show_all,
-        "has_next": len(found) > moderation.PAGE_SIZE,
-    }
+    found = await reports.queue(request.app[keys.KINDRED], not show_all, pages.limit, pages.offset)
+    context = {"reports": pages.shown(found), "show_all": show_all, "pager": pages.links(found)}
     return aiohttp_jinja2.render_template("admin_reports.html", request, context)
 
 

@@ -1,4 +1,4 @@
-"""/api/v1/requests and /api/v1/matches."""
+"""/api/v1/requests: send one, list yours, answer or withdraw one."""
 
 from __future__ import annotations
 
@@ -53,14 +53,3 @@ async def withdraw(request: web.Request) -> web.Response:
     request_id = path_id(request, "id", "request_not_found")
     outcome = await requests.withdraw(request.app[keys.KINDRED], request[keys.USER], request_id)
     return web.json_response(await _outcome_body(request, outcome))
-
-
-async def list_matches(request: web.Request) -> web.Response:
-    found = await matches.list_matches(request.app[keys.KINDRED], request[keys.USER])
-    return web.json_response({"matches": [serializers.match(m) for m in found]})
-
-
-async def get_match(request: web.Request) -> web.Response:
-    match_id = path_id(request, "id", "match_not_found")
-    view = await matches.get_match(request.app[keys.KINDRED], request[keys.USER], match_id)
-    return web.json_response({"match": serializers.match(view)})

@@ -1,17 +1,17 @@
-"""Pages: requests (send, answer) and matches."""
+"""Pages: requests (send, answer, the history)."""
 
 from __future__ import annotations
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from domain import avatars, matches, profiles, requests
+from domain import avatars, profiles, requests
 from domain.errors import KindredError
 from domain.matches import shared
 from web import keys
 from web.bodies import parse_form, path_id
 from web.errors import STATUS
-from web.pages import PAGE_SIZE, current_user, page_number, pager, redirect
+from web.pages import Pager, current_user, redirect
 from web.schemas import SendRequestForm
 
 _ACTIONS = {
@@ -24,18 +24,17 @@ _ACTIONS = {
 async def requests_page(request: web.Request) -> web.StreamResponse:
     user = current_user(request)
     ctx = request.app[keys.KINDRED]
-    page = page_number(request)
+    pages = Pager.of(request)
     incoming = await requests.list_requests(ctx, user, "incoming", "pending")
     outgoing = await requests.list_requests(ctx, user, "outgoing", "pending")
-    # One entry past the page tells whether there is a next one.
-    history = await requests.history(ctx, user, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    history = await requests.history(ctx, user, pages.limit, pages.offset)
     shown = [r.from_username for r in incoming] + [r.to_username for r in outgoing]
     context = {
         "incoming": incoming,
         "outgoing": outgoing,
-        "history": history[:PAGE_SIZE],
+        "history": pages.shown(history),
         "avatars": await avatars.versions(ctx, shown),
-        "pager": pager(request, page, len(history) > PAGE_SIZE),
+        "pager": pages.links(history),
     }
     return aiohttp_jinja2.render_template("requests.html", request, context)
 
@@ -83,17 +82,3 @@ async def answer_request(request: web.Request) -> web.StreamResponse:
         raise redirect(request, "requests", flash=exc.message) from None
     target = "matches" if outcome.match is not None else "requests"
     raise redirect(request, target, flash=message)
-
-
-async def matches_page(request: web.Request) -> web.StreamResponse:
-    user = current_user(request)
-    ctx = request.app[keys.KINDRED]
-    page = page_number(request)
-    found = await matches.list_matches(ctx, user, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
-    context = {
-        "matches": found[:PAGE_SIZE],
-        "homeserver_url": ctx.links.homeserver_url,
-        "avatars": await avatars.versions(ctx, [m.other.username for m in found]),
-        "pager": pager(request, page, len(found) > PAGE_SIZE),
-    }
-    return aiohttp_jinja2.render_template("matches.html", request, context)
