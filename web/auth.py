@@ -60,25 +60,14 @@ def token_body(app: web.Application, user_id: int, refresh: str) -> dict[str, ob
 
 def set_session_cookies(request: web.Request, response: web.StreamResponse, pair: dict[str, object]) -> None:
     settings = request.app[keys.SETTINGS]
-    secure = request.secure
-    response.set_cookie(
-        ACCESS_COOKIE,
-        str(pair["access_token"]),
-        httponly=True,
-        samesite="Lax",
-        secure=secure,
-        max_age=settings.access_token_minutes * 60,
-        path="/",
+    lifetimes = (
+        (ACCESS_COOKIE, "access_token", settings.access_token_minutes * 60),
+        (REFRESH_COOKIE, "refresh_token", settings.refresh_token_days * 86400),
     )
-    response.set_cookie(
-        REFRESH_COOKIE,
-        str(pair["refresh_token"]),
-        httponly=True,
-        samesite="Lax",
-        secure=secure,
-        max_age=settings.refresh_token_days * 86400,
-        path="/",
-    )
+    for cookie, token, max_age in lifetimes:
+        response.set_cookie(
+            cookie, str(pair[token]), httponly=True, samesite="Lax", secure=request.secure, max_age=max_age, path="/"
+        )
 
 
 def clear_session_cookies(response: web.StreamResponse) -> None:
