@@ -11,7 +11,7 @@ from urllib.parse import quote
 import aiohttp
 
 from bridge.errors import BridgeError
-from bridge.transport import AT_ONCE, exchange
+from bridge.transport import AT_ONCE, exchange, json_object
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +35,11 @@ class SynapseAdmin:
         data: bytes | None = None,
         content_type: str | None = None,
     ) -> dict[str, Any]:
-        return await AT_ONCE.run(
-            lambda: exchange(
-                self._session, method, self._base + path, body, token, data=data, content_type=content_type
-            )
+        url = self._base + path
+        answer = await AT_ONCE.run(
+            lambda: exchange(self._session, method, url, body, token, data=data, content_type=content_type)
         )
+        return json_object(answer)
 
     async def register(self, username: str, password: str, display_name: str, admin: bool = False) -> str:
         """Register through the shared secret; returns the new user's ID.

@@ -14,7 +14,7 @@ import aiohttp
 from bridge.admin import SynapseAdmin
 from bridge.errors import BridgeError
 from bridge.matrix_client import BotSession
-from bridge.transport import exchange
+from bridge.transport import exchange, json_object
 
 logger = logging.getLogger(__name__)
 
@@ -60,5 +60,5 @@ async def _login(session: aiohttp.ClientSession, base: str, localpart: str, pass
         "password": password,
         "initial_device_display_name": "Kindred matcher bot",
     }
-    payload = await exchange(session, "POST", f"{base}/_matrix/client/v3/login", body)
+    payload = json_object(await exchange(session, "POST", f"{base}/_matrix/client/v3/login", body))
     return BotSession(payload["user_id"], payload["device_id"], payload["access_token"])

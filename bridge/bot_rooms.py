@@ -49,13 +49,13 @@ class BotRooms:
         await self._call("POST", f"{room_path(room_id)}/kick", {"user_id": user_id, "reason": reason})
 
     async def invite(self, room_id: str, user_id: str) -> None:
-        await self._call("POST", f"{room_path(room_id)}/invite", {"user_id": user_id})
+        await patiently(lambda: self._client.invite(room_id, user_id))
 
     async def join(self, room_id: str) -> None:
         await self._call("POST", f"/_matrix/client/v3/join/{quote(room_id, safe='')}", {})
 
     async def leave(self, room_id: str) -> None:
-        await self._call("POST", f"{room_path(room_id)}/leave", {})
+        await patiently(lambda: self._client.leave(room_id))
 
     async def membership(self, room_id: str, user_id: str) -> str | None:
         """``user_id``'s membership, or None when there is none or the bot cannot see the room."""

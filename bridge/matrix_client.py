@@ -21,7 +21,7 @@ import aiohttp
 
 from bridge.errors import BridgeError
 from bridge.rooms import MATCH_STATE_TYPE, RoomSpec, match_room
-from bridge.transport import DEFAULT_TIMEOUT, exchange_json
+from bridge.transport import DEFAULT_TIMEOUT, exchange, json_object
 
 __all__ = ["MATCH_STATE_TYPE", "BotSession", "MatrixClient", "SessionSource", "escape"]
 
@@ -67,7 +67,9 @@ class MatrixClient:
     since the room worker retries through its durable job queue instead.
     """
 
-    def __init__(self, homeserver_url: str, session: BotSession | None = None, renew: SessionSource | None = None):
+    def __init__(
+        self, homeserver_url: str, session: BotSession | None = None, renew: SessionSource | None = None
+    ) -> None:
         self._base = homeserver_url.rstrip("/")
         self._session = session
         self._renew = renew
@@ -89,9 +91,6 @@ class MatrixClient:
                 self._session = await self._renew()
             return self._session
 
-    async def access_token(self) -> str:
-        return (await self.login()).access_token
-
     async def close(self) -> None:
         if self._http is not None:
             await self._http.close()
@@ -106,8 +105,7 @@ class MatrixClient:
         token: str | None = None,
     ) -> dict[str, Any]:
         """A client-server (or admin) API call, as the bot or with ``token``."""
-        answer = await self._request(method, path, body, timeout, token)
-        return answer if isinstance(answer, dict) else {}
+        return json_object(await self._request(method, path, body, timeout, token))
 
     async def room_state(self, room_id: str) -> list[dict[str, Any]]:
         """The room's whole state (as it was when the bot left, if it did)."""
@@ -121,16 +119,16 @@ class MatrixClient:
             self._http = aiohttp.ClientSession()
         limit = DEFAULT_TIMEOUT if timeout is None else aiohttp.ClientTimeout(total=timeout, connect=5)
         if token is not None:
-            return await exchange_json(self._http, method, self._base + path, body, token, limit)
+            return await exchange(self._http, method, self._base + path, body, token, limit)
         session = await self.login()
         try:
-            return await exchange_json(self._http, method, self._base + path, body, session.access_token, limit)
+            return await exchange(self._http, method, self._base + path, body, session.access_token, limit)
         except BridgeError as exc:
             if exc.errcode != "M_UNKNOWN_TOKEN" or self._renew is None:
                 raise
             logger.warning("the bot's token was refused; renewing its session")
             fresh = await self._renewed(session)
-            return await exchange_json(self._http, method, self._base + path, body, fresh.access_token, limit)
+            return await exchange(self._http, method, self._base + path, body, fresh.access_token, limit)
 
     async def _renewed(self, stale: BotSession) -> BotSession:
         async with self._lock:

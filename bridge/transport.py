@@ -33,21 +33,6 @@ async def exchange(
     timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
     data: bytes | None = None,
     content_type: str | None = None,
-) -> dict[str, Any]:
-    """One request; the JSON object of a success (``{}`` for anything else)."""
-    payload = await exchange_json(http, method, url, body, token, timeout, data, content_type)
-    return payload if isinstance(payload, dict) else {}
-
-
-async def exchange_json(
-    http: aiohttp.ClientSession,
-    method: str,
-    url: str,
-    body: Any = None,
-    token: str | None = None,
-    timeout: aiohttp.ClientTimeout = DEFAULT_TIMEOUT,
-    data: bytes | None = None,
-    content_type: str | None = None,
 ) -> Any:
     """One request; the JSON of a success, anything else a ``BridgeError``.
 
@@ -66,7 +51,7 @@ async def exchange_json(
             status, reason = response.status, response.reason
     except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
         raise unreachable(exc) from exc
-    answer: dict[str, Any] = payload if isinstance(payload, dict) else {}
+    answer = json_object(payload)
     if status >= 400:
         retry_after = answer.get("retry_after_ms")
         raise BridgeError(
@@ -76,6 +61,11 @@ async def exchange_json(
             retry_after if isinstance(retry_after, int) else None,
         )
     return payload
+
+
+def json_object(payload: Any) -> dict[str, Any]:
+    """The answer as a JSON object; ``{}`` when it is anything else."""
+    return payload if isinstance(payload, dict) else {}
 
 
 @dataclass(frozen=True)
