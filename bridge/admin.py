@@ -10,41 +10,36 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bridge.errors import BridgeError, unreachable
+from bridge.errors import BridgeError
+from bridge.transport import AT_ONCE, exchange, json_object
 
 logger = logging.getLogger(__name__)
 
-_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5)
-
-
-def _answer(status: int, reason: str | None, payload: Any) -> dict[str, Any]:
-    """The JSON object of a success, or the homeserver's error as a BridgeError."""
-    answer: dict[str, Any] = payload if isinstance(payload, dict) else {}
-    if status >= 400:
-        raise BridgeError(
-            str(answer.get("errcode", "M_UNKNOWN")),
-            str(answer.get("error", reason)),
-            status,
-            answer.get("retry_after_ms"),
-        )
-    return answer
-
 
 class SynapseAdmin:
+    """Its own HTTP session (the app's), the bot client's error mapping and
+    rate-limit policy: ``AT_ONCE``, since a person waits on most of these
+    calls (a signup, a new picture) and the bot is exempt from limits anyway."""
+
     def __init__(self, session: aiohttp.ClientSession, base_url: str, shared_secret: str) -> None:
         self._session = session
         self._base = base_url.rstrip("/")
         self._secret = shared_secret.encode("utf-8")
 
-    async def _call(self, method: str, path: str, body: Any = None, token: str | None = None) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        try:
-            async with self._session.request(
-                method, self._base + path, json=body, headers=headers, timeout=_TIMEOUT
-            ) as response:
-                return _answer(response.status, response.reason, await response.json(content_type=None))
-        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
-            raise unreachable(exc) from exc
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
+    ) -> dict[str, Any]:
+        url = self._base + path
+        answer = await AT_ONCE.run(
+            lambda: exchange(self._session, method, url, body, token, data=data, content_type=content_type)
+        )
+        return json_object(answer)
 
     async def register(self, username: str, password: str, display_name: str, admin: bool = False) -> str:
         """Register through the shared secret; returns the new user's ID.
@@ -99,13 +94,8 @@ class SynapseAdmin:
 
     async def upload_media(self, admin_token: str, content_type: str, data: bytes, filename: str) -> str:
         """Put the bytes in the homeserver's media repository; returns their mxc:// URI."""
-        headers = {"Authorization": f"Bearer {admin_token}", "Content-Type": content_type}
-        url = f"{self._base}/_matrix/media/v3/upload?filename={quote(filename)}"
-        try:
-            async with self._session.post(url, data=data, headers=headers, timeout=_TIMEOUT) as response:
-                payload = _answer(response.status, response.reason, await response.json(content_type=None))
-        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
-            raise unreachable(exc) from exc
+        path = f"/_matrix/media/v3/upload?filename={quote(filename)}"
+        payload = await self._call("POST", path, None, admin_token, data=data, content_type=content_type)
         uri = payload.get("content_uri")
         if not isinstance(uri, str) or not uri.startswith("mxc://"):
             raise BridgeError("M_UNKNOWN", "the upload gave no content URI")

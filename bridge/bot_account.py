@@ -12,8 +12,9 @@ from pathlib import Path
 import aiohttp
 
 from bridge.admin import SynapseAdmin
-from bridge.errors import BridgeError, unreachable
+from bridge.errors import BridgeError
 from bridge.matrix_client import BotSession
+from bridge.transport import exchange, json_object
 
 logger = logging.getLogger(__name__)
 
@@ -27,30 +28,29 @@ async def ensure_bot_session(
     password: str,
     session_path: Path,
 ) -> BotSession:
+    saved = BotSession.load(session_path)
+    if saved is not None and await _token_works(session, homeserver_url, saved.access_token):
+        return saved
     try:
-        saved = BotSession.load(session_path)
-        if saved is not None and await _token_works(session, homeserver_url, saved.access_token):
-            return saved
-        try:
-            await admin.register(localpart, password, display_name, admin=True)
-            logger.info("registered the bot account %s", localpart)
-        except BridgeError as exc:
-            if exc.errcode != "M_USER_IN_USE":
-                raise
-        bot = await _login(session, homeserver_url, localpart, password)
-    except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
-        raise unreachable(exc) from exc
+        await admin.register(localpart, password, display_name, admin=True)
+        logger.info("registered the bot account %s", localpart)
+    except BridgeError as exc:
+        if exc.errcode != "M_USER_IN_USE":
+            raise
+    bot = await _login(session, homeserver_url, localpart, password)
     await admin.exempt_from_rate_limits(bot.user_id, bot.access_token)
     bot.save(session_path)
     return bot
 
 
 async def _token_works(session: aiohttp.ClientSession, base: str, token: str) -> bool:
-    async with session.get(
-        f"{base}/_matrix/client/v3/account/whoami",
-        headers={"Authorization": f"Bearer {token}"},
-    ) as response:
-        return response.status == 200
+    try:
+        await exchange(session, "GET", f"{base}/_matrix/client/v3/account/whoami", token=token)
+    except BridgeError as exc:
+        if exc.http_status is None:
+            raise
+        return False
+    return True
 
 
 async def _login(session: aiohttp.ClientSession, base: str, localpart: str, password: str) -> BotSession:
@@ -60,10 +60,5 @@ async def _login(session: aiohttp.ClientSession, base: str, localpart: str, pass
         "password": password,
         "initial_device_display_name": "Kindred matcher bot",
     }
-    async with session.post(f"{base}/_matrix/client/v3/login", json=body) as response:
-        payload = await response.json(content_type=None)
-        if response.status != 200:
-            raise BridgeError(
-                payload.get("errcode", "M_UNKNOWN"), payload.get("error", "login failed"), response.status
-            )
+    payload = json_object(await exchange(session, "POST", f"{base}/_matrix/client/v3/login", body))
     return BotSession(payload["user_id"], payload["device_id"], payload["access_token"])

@@ -1,8 +1,8 @@
 """What the matcher bot does in rooms: talk, kick, join, leave, and keep one
 direct room per person marked as direct (``m.direct``) on both sides.
 
-Every call waits out a homeserver 429 for as long as it asks
-(``retry_after_ms``) and tries again; any other failure is a ``BridgeError``.
+Every call waits out a homeserver 429 as ``bridge.transport.PATIENT`` says;
+any other failure is a ``BridgeError``.
 """
 
 from __future__ import annotations
@@ -10,43 +10,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from bridge.errors import BridgeError
-from bridge.matrix_client import MatrixClient
+from bridge.matrix_client import MatrixClient, room_path
+from bridge.rooms import DIRECT_MARKER, direct_room
+from bridge.transport import patiently
 
 logger = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
-_RATE_LIMIT_TRIES = 5
 _PARALLEL = 16
-# The key in a direct room's m.room.create naming the Kindred instance and person.
-DIRECT_MARKER = "org.kindred.direct"
-# When a 429 names no wait, and the longest wait we accept from one.
-_DEFAULT_WAIT_MS = 1000
-_MAX_WAIT_MS = 60_000
 # How long the token used to write someone's m.direct may live.
 _PUPPET_TOKEN_MS = 60_000
-
-
-async def patiently(call: Callable[[], Awaitable[T]]) -> T:
-    """Run ``call``; on a 429, sleep ``retry_after_ms`` and run it again."""
-    for attempt in range(_RATE_LIMIT_TRIES):
-        try:
-            return await call()
-        except BridgeError as exc:
-            if exc.errcode != "M_LIMIT_EXCEEDED" or attempt == _RATE_LIMIT_TRIES - 1:
-                raise
-            wait = min(exc.retry_after_ms or _DEFAULT_WAIT_MS, _MAX_WAIT_MS)
-            logger.info("homeserver asked the bot to wait %d ms", wait)
-            await asyncio.sleep(wait / 1000)
-    raise AssertionError("unreachable")
-
-
-def _room(room_id: str) -> str:
-    return f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}"
 
 
 class BotRooms:
@@ -67,29 +43,23 @@ class BotRooms:
         (it de-duplicates a transaction id per device): a job retried after a
         crash that followed the send does not post it twice.
         """
-        if txn_id is None:
-            return await patiently(lambda: self._client.send_notice(room_id, body, formatted))
-        content: dict[str, Any] = {"msgtype": "m.notice", "body": body}
-        if formatted is not None:
-            content.update(format="org.matrix.custom.html", formatted_body=formatted)
-        path = f"{_room(room_id)}/send/m.room.message/{quote(txn_id, safe='')}"
-        return str((await self._call("PUT", path, content)).get("event_id", ""))
+        return await patiently(lambda: self._client.send_notice(room_id, body, formatted, txn_id=txn_id))
 
     async def kick(self, room_id: str, user_id: str, reason: str) -> None:
-        await self._call("POST", f"{_room(room_id)}/kick", {"user_id": user_id, "reason": reason})
+        await self._call("POST", f"{room_path(room_id)}/kick", {"user_id": user_id, "reason": reason})
 
     async def invite(self, room_id: str, user_id: str) -> None:
-        await self._call("POST", f"{_room(room_id)}/invite", {"user_id": user_id})
+        await patiently(lambda: self._client.invite(room_id, user_id))
 
     async def join(self, room_id: str) -> None:
         await self._call("POST", f"/_matrix/client/v3/join/{quote(room_id, safe='')}", {})
 
     async def leave(self, room_id: str) -> None:
-        await self._call("POST", f"{_room(room_id)}/leave", {})
+        await patiently(lambda: self._client.leave(room_id))
 
     async def membership(self, room_id: str, user_id: str) -> str | None:
         """``user_id``'s membership, or None when there is none or the bot cannot see the room."""
-        path = f"{_room(room_id)}/state/m.room.member/{quote(user_id, safe='')}"
+        path = f"{room_path(room_id)}/state/m.room.member/{quote(user_id, safe='')}"
         try:
             content = await self._call("GET", path)
         except BridgeError as exc:
@@ -99,29 +69,8 @@ class BotRooms:
         return str(content.get("membership")) if content.get("membership") else None
 
     async def create_direct_room(self, user_id: str, marker: dict[str, Any] | None = None) -> str:
-        """A private room for the bot and ``user_id``, flagged direct in the invite.
-
-        ``marker`` goes into the room's very first event (``m.room.create``),
-        so a room made by a call whose answer was lost can be found again.
-        """
-        body: dict[str, Any] = {
-            "preset": "private_chat",
-            "visibility": "private",
-            "is_direct": True,
-            "invite": [user_id],
-            "initial_state": [
-                {
-                    "type": "m.room.history_visibility",
-                    "state_key": "",
-                    "content": {"history_visibility": "invited"},
-                },
-                {"type": "m.room.guest_access", "state_key": "", "content": {"guest_access": "forbidden"}},
-            ],
-        }
-        if marker is not None:
-            body["creation_content"] = {DIRECT_MARKER: marker}
-        created = await self._call("POST", "/_matrix/client/v3/createRoom", body)
-        return str(created["room_id"])
+        """A private room for the bot and ``user_id`` (``rooms.direct_room``)."""
+        return await patiently(lambda: self._client.create_room(direct_room(user_id, marker)))
 
     async def find_direct_room(self, marker: dict[str, Any]) -> str | None:
         """A room the bot is in whose creation carries ``marker``, newest first.
@@ -146,7 +95,7 @@ class BotRooms:
 
     async def _marker_of(self, room_id: str) -> Any:
         try:
-            create = await self._call("GET", f"{_room(room_id)}/state/m.room.create/?format=event")
+            create = await self._call("GET", f"{room_path(room_id)}/state/m.room.create/?format=event")
         except BridgeError as exc:
             if exc.http_status in (403, 404):
                 return None

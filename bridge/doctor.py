@@ -45,6 +45,8 @@ async def diagnose(settings: Settings) -> list[Check]:
 
 
 async def _get(http: aiohttp.ClientSession, url: str, token: str | None = None) -> tuple[int, Any]:
+    """The raw status and body: the doctor explains answers to a person, so,
+    unlike every Matrix call of Kindred's (``bridge.transport``), it keeps them."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with http.get(url, headers=headers) as response:
         try:

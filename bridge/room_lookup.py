@@ -20,7 +20,8 @@ from typing import Any, Iterable
 from urllib.parse import quote
 
 from bridge.errors import BridgeError
-from bridge.matrix_client import MATCH_STATE_TYPE, MatrixClient
+from bridge.matrix_client import MatrixClient, room_path
+from bridge.rooms import MATCH_STATE_TYPE
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +36,6 @@ class RoomMark:
     room_id: str
     instance_id: str
     match_id: int
-
-
-def _room(room_id: str) -> str:
-    return f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}"
 
 
 def _parse(room_id: str, content: Any) -> RoomMark | None:
@@ -57,7 +54,7 @@ async def joined_rooms(client: MatrixClient) -> list[str]:
 
 async def _state_event(client: MatrixClient, room_id: str, event_type: str) -> dict[str, Any] | None:
     """The whole state event (sender included), or None when there is none."""
-    path = f"{_room(room_id)}/state/{quote(event_type, safe='')}/?format=event"
+    path = f"{room_path(room_id)}/state/{quote(event_type, safe='')}/?format=event"
     try:
         return await client.request_json("GET", path)
     except BridgeError as exc:
@@ -110,7 +107,7 @@ async def has_intro(client: MatrixClient, room_id: str) -> bool:
     from the start, the bot's own messages only.
     """
     event_filter = json.dumps({"types": ["m.room.message"], "senders": [client.user_id]})
-    path = f"{_room(room_id)}/messages?dir=f&limit=20&filter={quote(event_filter)}"
+    path = f"{room_path(room_id)}/messages?dir=f&limit=20&filter={quote(event_filter)}"
     answer = await client.request_json("GET", path)
     return any(
         isinstance(event.get("content"), dict) and INTRO_KEY in event["content"]
@@ -134,6 +131,6 @@ async def purge(client: MatrixClient, room_id: str) -> None:
         if exc.http_status != 403:
             raise
         logger.warning("cannot purge %s (%s); leaving it instead", room_id, exc)
-        await client.request_json("POST", f"{_room(room_id)}/leave", {})
+        await client.request_json("POST", f"{room_path(room_id)}/leave", {})
         return
     logger.info("purging room %s (delete id %s)", room_id, answer.get("delete_id"))

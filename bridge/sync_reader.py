@@ -4,8 +4,8 @@ The bot sits in one room per match, so a sync must stay cheap however many
 rooms there are: the filter drops presence, account data, receipts and
 typing, lazy-loads members and keeps a small timeline of messages and
 memberships. The response is read once into a few small records and then
-dropped; nio's own room bookkeeping (which would hold every room and member
-in memory) is not used.
+dropped: no client-side room bookkeeping (which would hold every room and
+member in memory).
 """
 
 from __future__ import annotations

@@ -5,13 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from pathlib import Path
 from typing import AsyncIterator
 
-import aiohttp
-
-from bridge.admin import SynapseAdmin
-from bridge.bot_account import ensure_bot_session
 from bridge.bot_rooms import BotRooms
 from bridge.matrix_client import MatrixClient
 from domain.context import Kindred
@@ -25,19 +20,13 @@ logger = logging.getLogger(__name__)
 
 
 @contextlib.asynccontextmanager
-async def running_bot(
-    ctx: Kindred,
-    admin: SynapseAdmin,
-    http: aiohttp.ClientSession,
-    homeserver_url: str,
-    localpart: str,
-    display_name: str,
-    password: str,
-    session_path: Path,
-) -> AsyncIterator[RoomWorker]:
-    """Log the bot in and run its workers for the duration of the block."""
-    session = await ensure_bot_session(admin, http, homeserver_url, localpart, display_name, password, session_path)
-    client = MatrixClient(homeserver_url, session)
+async def running_bot(ctx: Kindred, client: MatrixClient) -> AsyncIterator[RoomWorker]:
+    """Log the bot in and run its workers for the duration of the block.
+
+    ``client`` is the bot's one client, shared with the web app (link codes);
+    whoever made it closes it.
+    """
+    session = await client.login()
     worker = RoomWorker(ctx, client)
     rooms = BotRooms(client)
     direct = DirectRooms(ctx, rooms)
@@ -57,4 +46,3 @@ async def running_bot(
         for task, outcome in zip(tasks, await asyncio.gather(*tasks, return_exceptions=True), strict=False):
             if isinstance(outcome, Exception):
                 logger.error("%s had stopped with %r", task.get_name(), outcome)
-        await client.close()

@@ -19,6 +19,7 @@ from bridge.bot_rooms import BotRooms
 from bridge.errors import BridgeError
 from bridge.matrix_client import MatrixClient
 from bridge.sync_reader import Batch, Invite, Message
+from bridge.transport import PATIENT
 from domain import accounts, bot_state
 from domain.context import Kindred
 from matcher.calls import Place
@@ -39,8 +40,9 @@ POLL_MS = 30_000
 BUSY_POLL = 0.5
 _PARALLEL = 16
 _MAX_BACKOFF = 60.0
-# The longest a 429 on the sync may keep the bot waiting (seconds).
-MAX_RATE_LIMIT_WAIT = 60.0
+# The longest a 429 on the sync may keep the bot waiting (seconds): the
+# bridge's cap. The sync never gives up, so only the cap is shared.
+MAX_RATE_LIMIT_WAIT = PATIENT.max_wait_ms / 1000
 
 
 class SyncLoop:

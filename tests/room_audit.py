@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from nio import JoinedRoomsResponse, RoomGetStateEventResponse, RoomGetStateResponse
-
 from bridge.errors import BridgeError
 from bridge.matrix_client import MATCH_STATE_TYPE, BotSession, MatrixClient
 
@@ -28,30 +26,37 @@ def bot_client(data_dir: Path, homeserver_url: str) -> MatrixClient:
 
 
 async def rooms_by_match(bot: MatrixClient, instance_id: str) -> dict[int, list[str]]:
-    joined = await bot.client.joined_rooms()
-    assert isinstance(joined, JoinedRoomsResponse), joined
+    rooms = (await bot.request_json("GET", "/_matrix/client/v3/joined_rooms"))["joined_rooms"]
     slots = asyncio.Semaphore(16)
 
     async def mark(room_id: str) -> dict[str, Any] | None:
         async with slots:
-            create = await bot.client.room_get_state_event(room_id, "m.room.create", "")
-            if isinstance(create, RoomGetStateEventResponse) and MATCH_STATE_TYPE in create.content:
-                return dict(create.content[MATCH_STATE_TYPE])
-            state = await bot.client.room_get_state_event(room_id, MATCH_STATE_TYPE, "")
-        return dict(state.content) if isinstance(state, RoomGetStateEventResponse) else None
+            create = await _state_event(bot, room_id, "m.room.create")
+            if create is not None and MATCH_STATE_TYPE in create:
+                return dict(create[MATCH_STATE_TYPE])
+            state = await _state_event(bot, room_id, MATCH_STATE_TYPE)
+        return dict(state) if state is not None else None
 
     found: dict[int, list[str]] = {}
-    marks = await asyncio.gather(*(mark(room_id) for room_id in joined.rooms))
-    for room_id, content in zip(joined.rooms, marks, strict=False):
+    marks = await asyncio.gather(*(mark(room_id) for room_id in rooms))
+    for room_id, content in zip(rooms, marks, strict=False):
         if content and content.get("instance") == instance_id:
             found.setdefault(int(content["match_id"]), []).append(room_id)
     return found
 
 
 async def members(bot: MatrixClient, room_id: str) -> dict[str, str]:
-    state = await bot.client.room_get_state(room_id)
-    assert isinstance(state, RoomGetStateResponse), state
-    return {e["state_key"]: e["content"]["membership"] for e in state.events if e["type"] == "m.room.member"}
+    state = await bot.room_state(room_id)
+    return {e["state_key"]: e["content"]["membership"] for e in state if e["type"] == "m.room.member"}
+
+
+async def _state_event(bot: MatrixClient, room_id: str, event_type: str) -> dict[str, Any] | None:
+    """The content of a state event, or None when there is none or the bot cannot see it."""
+    path = f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/state/{quote(event_type, safe='')}/"
+    try:
+        return await bot.request_json("GET", path)
+    except BridgeError:
+        return None
 
 
 async def intro_count(bot: MatrixClient, room_id: str) -> int:

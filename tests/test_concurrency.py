@@ -15,8 +15,6 @@ import itertools
 import random
 from typing import Any
 
-from nio import RoomGetStateResponse
-
 from bridge.matrix_client import BotSession, MatrixClient
 from store import instance
 from tests.helpers import Api, eventually, sign_up
@@ -83,9 +81,8 @@ async def test_parallel_accepts_keep_the_database_and_rooms_consistent(kindred, 
 
         async def members(room_id: str) -> dict[str, str]:
             async with slots:
-                state = await bot.client.room_get_state(room_id)
-            assert isinstance(state, RoomGetStateResponse), state
-            return {e["state_key"]: e["content"]["membership"] for e in state.events if e["type"] == "m.room.member"}
+                state = await bot.room_state(room_id)
+            return {e["state_key"]: e["content"]["membership"] for e in state if e["type"] == "m.room.member"}
 
         found: list[Any] = await asyncio.gather(*(members(room_id) for room_id, _, _ in rooms))
         for (room_id, a, b), membership in zip(rooms, found, strict=False):

@@ -20,7 +20,7 @@ from bridge.accounts import MatrixAccounts
 from bridge.admin import SynapseAdmin
 from bridge.bot_account import ensure_bot_session
 from bridge.direct_messages import BotDirectMessages
-from bridge.matrix_client import BotSession
+from bridge.matrix_client import BotSession, MatrixClient
 from config import file_modes
 from config.secrets import Secrets
 from config.settings import Settings
@@ -46,6 +46,8 @@ MAX_BODY = avatars.MAX_BYTES + 64 * 1024
 # What tests put in place of the homeserver, or None for the real one.
 _ACCOUNTS: web.AppKey[HomeserverAccounts | None] = web.AppKey("accounts_override")
 _DIRECT: web.AppKey[DirectMessages | None] = web.AppKey("direct_override")
+# The bot's one Matrix client, shared by the bot and the link codes.
+_MATRIX = web.AppKey("matrix", MatrixClient)
 
 
 def create_app(
@@ -107,11 +109,12 @@ async def _kindred(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     session = bot_session(app[keys.ADMIN], app[keys.HTTP], settings, app[keys.SECRETS])
     accounts = app[_ACCOUNTS] or MatrixAccounts(app[keys.ADMIN], _token_of(session), settings.server_name)
-    own_direct = None if app[_DIRECT] else BotDirectMessages(settings.internal_homeserver_url, session)
-    app[keys.KINDRED] = build_kindred(settings, app[keys.DB], accounts, app[_DIRECT] or own_direct)
+    # No session is asked for until the first call: the homeserver may still be starting.
+    client = app[_MATRIX] = MatrixClient(settings.internal_homeserver_url, renew=session)
+    direct = app[_DIRECT] or BotDirectMessages(client)
+    app[keys.KINDRED] = build_kindred(settings, app[keys.DB], accounts, direct)
     yield
-    if own_direct is not None:
-        await own_direct.close()
+    await client.close()
 
 
 def build_kindred(
@@ -175,14 +178,5 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
     if not settings.run_bot:
         yield
         return
-    async with running_bot(
-        app[keys.KINDRED],
-        app[keys.ADMIN],
-        app[keys.HTTP],
-        settings.internal_homeserver_url,
-        settings.bot_localpart,
-        settings.bot_display_name,
-        app[keys.SECRETS].bot_password,
-        settings.data_dir / "bot-session.json",
-    ):
+    async with running_bot(app[keys.KINDRED], app[_MATRIX]):
         yield
