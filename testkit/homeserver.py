@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator, Mapping
 
+import aiohttp
+
+from bridge.admin import SynapseAdmin
 from bridge.homeserver import BundledHomeserver, ConsentCheck
 from config.secrets import Secrets, load_or_create_secrets
 
@@ -54,6 +57,12 @@ class ThrowawayHomeserver:
     @property
     def url(self) -> str:
         return self.server.url
+
+    async def register(self, username: str, password: str, display_name: str, admin: bool = False) -> str:
+        """An account made on the homeserver directly, past Kindred; its Matrix ID."""
+        async with aiohttp.ClientSession() as http:
+            synapse = SynapseAdmin(http, self.url, self.secrets.registration_shared_secret)
+            return await synapse.register(username, password, display_name, admin)
 
     @property
     def pid(self) -> int:

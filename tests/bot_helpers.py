@@ -58,6 +58,14 @@ class MatrixPerson:
         await self.join(room_id)
         return str(room_id)
 
+    async def requested_by(self, sender: Api, *needles: str) -> str:
+        """``sender`` asks this person to connect; their direct room, once the
+        bot's notice of it (with every needle) is there."""
+        await sender.call("POST", "/requests", 201, json={"to": self.person.username})
+        room_id = await self.direct_room()
+        await self.wait_for_bot(room_id, *needles)
+        return room_id
+
     async def join(self, room_id: str) -> None:
         async def joined() -> bool:
             return isinstance(await self.mx.join(room_id), JoinResponse)

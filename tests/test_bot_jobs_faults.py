@@ -174,9 +174,7 @@ async def test_a_notice_sent_again_after_a_crash_before_it_was_marked_done_is_po
     bo = await sign_up(client, "bo", "Bo", ["kites"])
     bo_mx = await MatrixPerson.login(client, homeserver.url, bo)
     try:
-        await ada.call("POST", "/requests", 201, json={"to": bo.username})
-        room = await bo_mx.direct_room()
-        await bo_mx.wait_for_bot(room, "would like to connect")
+        room = await bo_mx.requested_by(ada, "would like to connect")
         done = "SELECT id FROM bot_jobs WHERE kind = 'notice_request' AND state = 'done'"
         [(job_id,)] = await eventually(lambda: query(data_dir, done))
         # As if the process had died after the send and before marking it done.

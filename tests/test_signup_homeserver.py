@@ -39,9 +39,7 @@ async def test_an_orphan_matrix_account_is_adopted_at_signup(
     client = await kindred()
     name = unique("orphan")
     # What a registration whose answer never reached Kindred leaves behind.
-    async with aiohttp.ClientSession() as http:
-        admin = SynapseAdmin(http, homeserver.url, homeserver.secrets.registration_shared_secret)
-        await admin.register(name, "the lost attempt's password", "Orphan")
+    await homeserver.register(name, "the lost attempt's password", "Orphan")
 
     response = await client.post("/api/v1/auth/signup", json=_body(name))
     body = await assert_status(response, 201)
@@ -57,9 +55,7 @@ async def test_a_homeserver_admin_of_that_name_is_not_taken_over(
 ) -> None:
     client = await kindred()
     name = unique("operator")
-    async with aiohttp.ClientSession() as http:
-        admin = SynapseAdmin(http, homeserver.url, homeserver.secrets.registration_shared_secret)
-        await admin.register(name, "the operator's password", "Op", admin=True)
+    await homeserver.register(name, "the operator's password", "Op", admin=True)
 
     response = await client.post("/api/v1/auth/signup", json=_body(name))
     body = await assert_status(response, 409)
