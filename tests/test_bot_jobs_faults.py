@@ -84,7 +84,7 @@ async def test_a_notice_cut_off_by_a_crash_arrives_after_the_restart_once_in_one
     kindred_process: KindredProcess, homeserver: Any
 ) -> None:
     await _start(kindred_process)
-    synapse_pid = int(homeserver.server.pid_path.read_text())
+    synapse_pid = homeserver.pid
     async with kindred_process.web() as web:
         ada = await sign_up(web, "ada", "Ada", ["knots"])
         bo = await sign_up(web, "bo", "Bo", ["knots"])
@@ -191,7 +191,7 @@ async def test_an_accept_cut_off_by_a_crash_is_told_after_the_restart_once_in_on
     kindred_process: KindredProcess, homeserver: Any
 ) -> None:
     await _start(kindred_process)
-    synapse_pid = int(homeserver.server.pid_path.read_text())
+    synapse_pid = homeserver.pid
     data_dir = kindred_process.data_dir
     async with kindred_process.web() as web:
         ada = await sign_up(web, "ada", "Ada", ["knots"])
