@@ -1,40 +1,38 @@
 """What every benchmark shares: a throwaway homeserver, Kindred as a real
 process, and small statistics helpers.
 
-The homeserver is the installed matrix-synapse, started by Kindred's own
-``BundledHomeserver`` in a temporary directory on free ports, with the same
-test-only overrides as the test suite: cheap bcrypt and no login or message
-throttling. Kindred and its floor both pay those costs, so the overrides
-change neither side's share; where they do change a ratio (signup), the
+The homeserver is the test suite's throwaway homeserver (testkit/homeserver.py):
+the installed matrix-synapse in a temporary directory on free ports, with the
+same test-only overrides: cheap bcrypt and no login or message throttling.
+Kindred and its floor both pay those costs, so the overrides change neither
+side's share; where they do change a ratio (signup), the
 benchmark says so and measures the production setting too.
 
 Kindred runs as ``python -m kindred_cli run``, exactly as an operator starts
-it (with the homeserver switched off, since the harness owns it), so the
-benchmark process and Kindred never share an event loop or a core's time.
+it (testkit/process.py; with the homeserver switched off, since the harness
+owns it), so the benchmark process and Kindred never share an event loop or a
+core's time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator, Mapping
+from typing import Iterator
 
-import aiohttp
+from testkit.homeserver import THROWAWAY_SYNAPSE_OVERRIDES, ThrowawayHomeserver, fresh_homeserver
+from testkit.homeserver import free_port as free_port
+from testkit.process import ROOT as ROOT
+from testkit.process import KindredProcess
+from testkit.process import wait_http as wait_http
 
-from bridge.homeserver import BundledHomeserver, ConsentCheck
-from config.secrets import Secrets, load_or_create_secrets
-from config.throwaway_homeserver import THROWAWAY_SYNAPSE_OVERRIDES
-
-ROOT = Path(__file__).resolve().parent.parent
+# The benchmarks' names for the test kit's homeserver factory.
+Homeserver = ThrowawayHomeserver
+homeserver = fresh_homeserver
 
 # The test suite's homeserver settings (cheap bcrypt, no login throttling).
 SYNAPSE_OVERRIDES = THROWAWAY_SYNAPSE_OVERRIDES
@@ -49,69 +47,29 @@ _KINDRED_ENV = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Homeserver:
-    server: BundledHomeserver
-    secrets: Secrets
-    root: Path
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-
-@contextlib.asynccontextmanager
-async def homeserver(
-    root: Path, overrides: Mapping[str, Any] | None = None, consent_port: int | None = None
-) -> AsyncIterator[Homeserver]:
-    """A fresh Synapse in ``root``; stopped and left for inspection on exit.
-
-    With ``consent_port`` it loads Kindred's consent module, asking the
-    Kindred on that port (as the bundled homeserver of ``kindred run`` does).
-    """
-    secrets = load_or_create_secrets(root)
-    port = free_port()
-    consent = None
-    if consent_port is not None:
-        consent = ConsentCheck(f"http://127.0.0.1:{consent_port}", secrets.consent_secret, "@kindred-bot:localhost")
-    server = BundledHomeserver(
-        root / "synapse",
-        "localhost",
-        port,
-        secrets.registration_shared_secret,
-        f"http://127.0.0.1:{port}",
-        SYNAPSE_OVERRIDES if overrides is None else overrides,
-        consent=consent,
-    )
-    server.prepare()
-    server.start()
-    try:
-        await server.wait_ready()
-        yield Homeserver(server, secrets, root)
-    finally:
-        server.stop()
-
-
-class Kindred:
+class Kindred(KindredProcess):
     """Kindred as its own process: ``kindred run`` against the harness's homeserver."""
 
     def __init__(self, data_dir: Path, hs: Homeserver | None, run_bot: bool = True, port: int | None = None) -> None:
-        self.data_dir = data_dir
-        # A homeserver with the consent module was told this port beforehand.
-        self.port = port or free_port()
+        run_bot = run_bot and hs is not None
+        super().__init__(
+            data_dir,
+            {
+                **_KINDRED_ENV,
+                "KINDRED_DATA_DIR": str(data_dir),
+                "KINDRED_HOST": "127.0.0.1",
+                "KINDRED_SERVER_NAME": "localhost",
+                "KINDRED_RUN_HOMESERVER": "false",
+                # Without a bot nothing calls the homeserver in the web benchmarks.
+                "KINDRED_HOMESERVER_URL": hs.url if hs else "http://127.0.0.1:9",
+                "KINDRED_RUN_BOT": "true" if run_bot else "false",
+                # An operator's config file on this machine has no say here.
+                "KINDRED_CONFIG": "",
+            },
+            port,
+        )
         self._hs = hs
-        self._run_bot = run_bot and hs is not None
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        self._run_bot = run_bot
 
     @property
     def database(self) -> Path:
@@ -121,63 +79,16 @@ class Kindred:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._hs is not None:
             shutil.copy(self._hs.root / "secrets.json", self.data_dir / "secrets.json")
-        env = {
-            **os.environ,
-            **_KINDRED_ENV,
-            "KINDRED_DATA_DIR": str(self.data_dir),
-            "KINDRED_HOST": "127.0.0.1",
-            "KINDRED_PORT": str(self.port),
-            "KINDRED_SERVER_NAME": "localhost",
-            "KINDRED_RUN_HOMESERVER": "false",
-            # Without a bot nothing calls the homeserver in the web benchmarks.
-            "KINDRED_HOMESERVER_URL": self._hs.url if self._hs else "http://127.0.0.1:9",
-            "KINDRED_RUN_BOT": "true" if self._run_bot else "false",
-        }
-        env.pop("KINDRED_CONFIG", None)
-        log = open(self.data_dir / "kindred.out", "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kindred_cli", "run"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        await wait_http(self.url + "/healthz", timeout, self.process, self.data_dir / "kindred.out")
+        self.launch()
+        # Any answer will do: /healthz says 503 when the homeserver is away,
+        # which the web-only benchmarks run without on purpose.
+        await self.wait_answering(timeout, healthy=False)
         if self._run_bot:
             # Ready means the bot has its session, not only that the web is up.
             await _wait_file(self.data_dir / "bot-session.json", timeout)
 
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
     def rss_mb(self) -> float:
         return rss_mb(self.process.pid) if self.process else 0.0
-
-
-async def wait_http(
-    url: str, timeout: float, process: subprocess.Popen[bytes] | None = None, log: Path | None = None
-) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            if process is not None and process.poll() is not None:
-                tail = log.read_text(errors="replace")[-3000:] if log else ""
-                raise RuntimeError(f"{url}: process exited with {process.returncode}\n{tail}")
-            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
-                # Any answer will do: /healthz says 503 when the homeserver is
-                # away, which the web-only benchmarks run without on purpose.
-                async with session.get(url, timeout=aiohttp.ClientTimeout(total=2)):
-                    return
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
 
 
 async def _wait_file(path: Path, timeout: float) -> None:

@@ -22,6 +22,14 @@ from web import keys
 BOT = "@kindred-bot:localhost"
 
 
+async def matrix_login(homeserver_url: str, person: Api) -> AsyncClient:
+    """A Matrix client logged in as ``person``, as their own app would be."""
+    mx = AsyncClient(homeserver_url, person.username)
+    response = await mx.login(person.password, device_name="test client")
+    assert isinstance(response, LoginResponse), response
+    return mx
+
+
 class MatrixPerson:
     def __init__(self, client: TestClient, person: Api, mx: AsyncClient) -> None:
         self.app_client = client
@@ -31,10 +39,7 @@ class MatrixPerson:
 
     @classmethod
     async def login(cls, client: TestClient, homeserver_url: str, person: Api) -> MatrixPerson:
-        mx = AsyncClient(homeserver_url, person.username)
-        response = await mx.login(person.password, device_name="test client")
-        assert isinstance(response, LoginResponse), response
-        return cls(client, person, mx)
+        return cls(client, person, await matrix_login(homeserver_url, person))
 
     async def close(self) -> None:
         await self.mx.close()
@@ -52,6 +57,14 @@ class MatrixPerson:
         room_id = await eventually(self.direct_room_id, timeout=timeout)
         await self.join(room_id)
         return str(room_id)
+
+    async def requested_by(self, sender: Api, *needles: str) -> str:
+        """``sender`` asks this person to connect; their direct room, once the
+        bot's notice of it (with every needle) is there."""
+        await sender.call("POST", "/requests", 201, json={"to": self.person.username})
+        room_id = await self.direct_room()
+        await self.wait_for_bot(room_id, *needles)
+        return room_id
 
     async def join(self, room_id: str) -> None:
         async def joined() -> bool:
@@ -113,12 +126,12 @@ class MatrixPerson:
         return await self.wait_for_bot(room_id, *needles, after=before)
 
 
-async def ready_match(person: Api) -> dict[str, Any]:
+async def ready_match(person: Api, timeout: float = 30) -> dict[str, Any]:
     async def ready() -> dict[str, Any] | None:
         found = (await person.call("GET", "/matches", 200))["matches"]
         return next((m for m in found if m["status"] == "ready"), None)
 
-    return await eventually(ready, timeout=30)
+    return dict(await eventually(ready, timeout=timeout))
 
 
 async def joined_rooms(person: MatrixPerson) -> list[str]:

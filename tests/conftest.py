@@ -1,8 +1,8 @@
 """Fixtures: a real Synapse for the session, and Kindred apps around it.
 
-The homeserver is started once from the installed matrix-synapse package,
-on free ports in a temporary directory, with cheap bcrypt and loose login
-limits (tests log many clients in quickly). Each test gets its own Kindred
+The homeserver is started once, by the throwaway-homeserver factory the
+benchmarks use too (testkit/homeserver.py: cheap bcrypt and loose login
+limits, since tests log many clients in quickly). Each test gets its own Kindred
 data directory and database, talking to that shared homeserver.
 
 With ``KINDRED_TEST_DATABASE_URL`` naming a PostgreSQL server, every data
@@ -20,68 +20,28 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bridge.homeserver import BundledHomeserver, ConsentCheck
-from config.secrets import Secrets, load_or_create_secrets
+from config.secrets import load_or_create_secrets
 from config.settings import Settings
-from config.throwaway_homeserver import THROWAWAY_SYNAPSE_OVERRIDES
 from domain.ports import AccountUnavailable, HomeserverAccounts
+from testkit.homeserver import ThrowawayHomeserver, free_port, running_sync, throwaway_homeserver
 from tests import databases
-from tests.helpers import free_port
 from web.app import create_app
-
-# Fast hashing, no login throttling: see config/throwaway_homeserver.py.
-TEST_SYNAPSE_OVERRIDES = THROWAWAY_SYNAPSE_OVERRIDES
-
 
 # The consent module waits this long for Kindred before refusing; short, so
 # that the test of a Kindred that does not answer stays quick.
 TEST_CONSENT_TIMEOUT = 3
 
 
-class RunningHomeserver:
-    def __init__(self, server: BundledHomeserver, secrets: Secrets, root: Path, consent_port: int) -> None:
-        self.server = server
-        self.secrets = secrets
-        self.root = root
-        # The homeserver's consent module asks the Kindred app serving this
-        # port (``kindred(consent=True)``); with none there, Kindred is "down"
-        # for it: invites between people are refused, the bot's pass.
-        self.consent_port = consent_port
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-
 @pytest.fixture(scope="session")
-def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningHomeserver]:
-    import asyncio
-
-    root = tmp_path_factory.mktemp("homeserver")
-    secrets = load_or_create_secrets(root)
-    port = free_port()
-    consent_port = free_port()
-    server = BundledHomeserver(
-        root / "synapse",
-        "localhost",
-        port,
-        secrets.registration_shared_secret,
-        f"http://127.0.0.1:{port}",
-        TEST_SYNAPSE_OVERRIDES,
-        consent=ConsentCheck(
-            f"http://127.0.0.1:{consent_port}",
-            secrets.consent_secret,
-            "@kindred-bot:localhost",
-            TEST_CONSENT_TIMEOUT,
-        ),
+def homeserver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayHomeserver]:
+    """The session's homeserver; its consent module asks the Kindred app on
+    ``consent_port`` (``kindred(consent=True)``), and ``root`` holds the
+    ``secrets.json`` each Kindred copies."""
+    hs = throwaway_homeserver(
+        tmp_path_factory.mktemp("homeserver"), consent_port=free_port(), consent_timeout=TEST_CONSENT_TIMEOUT
     )
-    server.prepare()
-    server.start()
-    try:
-        asyncio.run(server.wait_ready())
-        yield RunningHomeserver(server, secrets, root, consent_port)
-    finally:
-        server.stop()
+    with running_sync(hs.server):
+        yield hs
 
 
 @pytest.fixture(autouse=True)
@@ -118,7 +78,7 @@ AppFactory = Callable[..., Awaitable[TestClient]]
 
 
 @pytest.fixture
-async def kindred(homeserver: RunningHomeserver, tmp_path: Path, aiohttp_client: Any) -> AppFactory:
+async def kindred(homeserver: ThrowawayHomeserver, tmp_path: Path, aiohttp_client: Any) -> AppFactory:
     """Start a Kindred app (web + bot) against the session's homeserver."""
 
     async def start(data_dir: Path | None = None, consent: bool = False, **changes: Any) -> TestClient:

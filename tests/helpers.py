@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import uuid
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from testkit.homeserver import free_port as free_port  # the tests take it from here
+from testkit.process import KindredProcess
+from tests.databases import database_env
 
 
 def unique(prefix: str) -> str:
@@ -24,7 +22,10 @@ def unique(prefix: str) -> str:
 
 async def assert_status(response: ClientResponse, status: int) -> Any:
     """Check the status, showing the body when it is wrong; return the JSON body."""
-    text = await response.text()
+    try:
+        text = await response.text()
+    except UnicodeDecodeError:  # an image: its size is all the message needs
+        text = f"<{len(await response.read())} bytes>"
     assert response.status == status, f"{response.method} {response.url} -> {response.status}: {text}"
     try:
         return await response.json(content_type=None)
@@ -83,9 +84,40 @@ async def sign_up(
     return person
 
 
+async def all_ready(person: Api, count: int) -> list[dict[str, Any]] | None:
+    """``person``'s matches once exactly ``count`` of them are ready."""
+    found = (await person.call("GET", "/matches", 200))["matches"]
+    ready = [m for m in found if m["status"] == "ready"]
+    return ready if len(ready) == count else None
+
+
+async def pairs(client: Any, count: int, shared: str = "fault tolerance") -> list[tuple[Api, Api, int]]:
+    """``count`` pairs of people sharing an interest, each with a request sent (not yet accepted)."""
+    made = []
+    for _ in range(count):
+        a = await sign_up(client, "req", interests=[shared])
+        b = await sign_up(client, "rcv", interests=[shared])
+        sent = await a.call("POST", "/requests", 201, json={"to": b.username})
+        made.append((a, b, sent["request"]["id"]))
+    return made
+
+
 def csrf_token(client: TestClient) -> str:
     """The CSRF token a page form would carry, from the client's cookie."""
     return next(m.value for m in client.session.cookie_jar if m.key == "kindred_csrf")
+
+
+async def page_signup(client: TestClient, username: str, display_name: str) -> ClientResponse:
+    """Sign up through the signup form (a page visited before set the CSRF cookie)."""
+    return await client.post(
+        "/signup",
+        data={
+            "username": username,
+            "display_name": display_name,
+            "password": "password123",
+            "csrf_token": csrf_token(client),
+        },
+    )
 
 
 async def page_login(client: TestClient, person: Api) -> None:
@@ -95,4 +127,26 @@ async def page_login(client: TestClient, person: Api) -> None:
     response = await client.post(
         "/login", data={"username": person.username, "password": person.password, "csrf_token": csrf_token(client)}
     )
-    assert response.status == 200, await response.text()
+    await assert_status(response, 200)
+
+
+def kindred_run(
+    data_dir: Path,
+    homeserver_url: str | None = None,
+    synapse_port: int | None = None,
+    port: int | None = None,
+    **env: str,
+) -> KindredProcess:
+    """``kindred run`` as its own process on ``data_dir``'s store: against
+    ``homeserver_url`` (the session's homeserver), or else with its bundled
+    homeserver (on ``synapse_port``). ``env`` adds settings."""
+    settings = database_env(data_dir)
+    if homeserver_url is not None:
+        settings |= {
+            "KINDRED_RUN_HOMESERVER": "false",
+            "KINDRED_HOMESERVER_URL": homeserver_url,
+            "KINDRED_SERVER_NAME": "localhost",
+        }
+    if synapse_port is not None:
+        settings["KINDRED_SYNAPSE_PORT"] = str(synapse_port)
+    return KindredProcess(data_dir, {**settings, **env}, port)

@@ -15,6 +15,8 @@ from urllib.parse import quote
 
 from bridge.errors import BridgeError
 from bridge.matrix_client import MATCH_STATE_TYPE, BotSession, MatrixClient
+from store import instance
+from web import keys
 
 INTRO_KEY = "org.kindred.intro"
 
@@ -43,6 +45,22 @@ async def rooms_by_match(bot: MatrixClient, instance_id: str) -> dict[int, list[
         if content and content.get("instance") == instance_id:
             found.setdefault(int(content["match_id"]), []).append(room_id)
     return found
+
+
+async def app_instance_id(client: Any) -> str:
+    """The Kindred instance a test app (``kindred()``) marks its rooms with."""
+    async with client.app[keys.KINDRED].db.read() as conn:
+        return await instance.get_id(conn)
+
+
+async def app_rooms_by_match(client: Any, homeserver_url: str) -> dict[int, list[str]]:
+    """A test app's match rooms on the homeserver, half-made ones included."""
+    found = await app_instance_id(client)
+    bot = bot_client(client.app[keys.SETTINGS].data_dir, homeserver_url)
+    try:
+        return await rooms_by_match(bot, found)
+    finally:
+        await bot.close()
 
 
 async def members(bot: MatrixClient, room_id: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from config.secrets import load_or_create_secrets
 from tests.conftest import FakeAccounts, make_settings
+from tests.helpers import assert_status
 from web.app import create_app
 
 json_values = st.recursive(
@@ -65,7 +66,7 @@ class Harness:
         response = await self.client.post(
             "/api/v1/auth/signup", json={"username": name, "password": "password123", "display_name": name}
         )
-        assert response.status == 201, await response.text()
+        await assert_status(response, 201)
         return await response.json()
 
     async def send(self, method: str, path: str, data: bytes, query: str = "") -> tuple[int, Any]:

@@ -165,7 +165,7 @@ async def test_page_requests_refreshing_one_cookie_at_once_stay_logged_in(offlin
     assert len(handed) == 1
     # And the session goes on with what the browser now holds.
     later = await offline_client.get("/discover", cookies={REFRESH_COOKIE: handed.pop()}, allow_redirects=False)
-    assert later.status == 200
+    await assert_status(later, 200)
 
 
 async def test_replaying_a_token_in_its_grace_hands_back_its_successor_only(offline_client: TestClient) -> None:

@@ -15,10 +15,10 @@ from config.secrets import load_or_create_secrets
 from config.settings import SettingsError, load_settings
 from domain.avatars import MAX_BYTES
 from domain.ports import HomeserverDown
+from tests.bot_helpers import matrix_login
 from tests.conftest import FakeAccounts, make_settings
 from tests.helpers import Api, assert_status, csrf_token, page_login, sign_up
 from tests.images import GIF, JPEG, WEBP, png
-from tests.test_end_to_end import matrix_login
 from web import keys
 from web.app import create_app
 
@@ -42,13 +42,13 @@ async def test_an_uploaded_png_is_served_to_people_and_set_in_matrix(
 
     await page_login(offline_client, bo)
     response = await offline_client.get(saved["avatar_url"])
-    assert response.status == 200
+    await assert_status(response, 200)
     assert response.headers["Content-Type"] == "image/png"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "immutable" in response.headers["Cache-Control"]
     assert await response.read() == image
     again = await offline_client.get(saved["avatar_url"], headers={"If-None-Match": response.headers["ETag"]})
-    assert again.status == 304
+    await assert_status(again, 304)
 
 
 async def test_every_accepted_type_by_multipart(offline_client: TestClient) -> None:
@@ -78,7 +78,7 @@ async def test_wrong_types_and_sizes_are_refused_and_nothing_is_kept(
         assert body["error"]["code"] == code, body
     assert fake_accounts.avatars == {}
     await page_login(offline_client, ada)
-    assert (await offline_client.get(f"/avatars/{ada.username}")).status == 404
+    await assert_status(await offline_client.get(f"/avatars/{ada.username}"), 404)
 
 
 async def test_a_picture_exactly_at_the_limit_is_accepted(offline_client: TestClient) -> None:
@@ -95,7 +95,7 @@ async def test_the_picture_stays_when_the_homeserver_is_down(
     fake_accounts.fail_with = HomeserverDown("down")
     await _put(ada, png(), "image/png", 200)
     await page_login(offline_client, ada)
-    assert (await offline_client.get(f"/avatars/{ada.username}")).status == 200
+    await assert_status(await offline_client.get(f"/avatars/{ada.username}"), 200)
 
 
 async def test_pictures_need_a_login_and_hide_like_profiles(offline_client: TestClient) -> None:
@@ -103,11 +103,11 @@ async def test_pictures_need_a_login_and_hide_like_profiles(offline_client: Test
     bo = await sign_up(offline_client, "bo")
     await _put(ada, png(), "image/png", 200)
     anonymous = await offline_client.get(f"/avatars/{ada.username}", allow_redirects=False)
-    assert anonymous.status == 303
+    await assert_status(anonymous, 303)
     await bo.call("POST", f"/users/{ada.username}/block", 200)
     await page_login(offline_client, bo)
-    assert (await offline_client.get(f"/avatars/{ada.username}")).status == 404
-    assert (await offline_client.get("/avatars/nobody-here")).status == 404
+    await assert_status(await offline_client.get(f"/avatars/{ada.username}"), 404)
+    await assert_status(await offline_client.get("/avatars/nobody-here"), 404)
 
 
 async def test_the_profile_form_uploads_and_pages_show_pictures_or_initials(offline_client: TestClient) -> None:
@@ -119,7 +119,8 @@ async def test_the_profile_form_uploads_and_pages_show_pictures_or_initials(offl
     form.add_field("avatar", png(), content_type="image/png", filename="me.png")
     response = await offline_client.post("/profile/avatar", data=form)
     page = await response.text()
-    assert response.status == 200 and "Picture saved." in page
+    await assert_status(response, 200)
+    assert "Picture saved." in page
     assert f'src="/avatars/{ada.username}?v=' in page
 
     form = aiohttp.FormData()
@@ -138,8 +139,8 @@ async def test_the_upload_form_needs_its_csrf_token(offline_client: TestClient) 
     form = aiohttp.FormData()
     form.add_field("avatar", png(), content_type="image/png", filename="me.png")
     response = await offline_client.post("/profile/avatar", data=form)
-    assert response.status == 403
-    assert (await offline_client.get(f"/avatars/{ada.username}")).status == 404
+    await assert_status(response, 403)
+    await assert_status(await offline_client.get(f"/avatars/{ada.username}"), 404)
 
 
 async def test_the_picture_becomes_the_matrix_avatar(kindred, homeserver) -> None:
@@ -187,7 +188,7 @@ async def test_a_removed_picture_is_gone_here_and_in_matrix(
     assert f"@{ada.username}:localhost" not in fake_accounts.avatars
     assert (await ada.call("GET", "/me", 200))["avatar_url"] is None
     await page_login(offline_client, ada)
-    assert (await offline_client.get(saved["avatar_url"])).status == 404
+    await assert_status(await offline_client.get(saved["avatar_url"]), 404)
     # Removing twice: there is nothing left to remove.
     error = await ada.call("DELETE", "/me/avatar", 404)
     assert error["error"]["code"] == "avatar_not_found"
@@ -212,10 +213,11 @@ async def test_the_profile_page_removes_the_picture(offline_client: TestClient) 
     page = await (await offline_client.get("/profile")).text()
     assert "Remove picture" in page
     # Like every form, it needs its CSRF token.
-    assert (await offline_client.post("/profile/avatar/remove", data={})).status == 403
+    await assert_status(await offline_client.post("/profile/avatar/remove", data={}), 403)
     response = await offline_client.post("/profile/avatar/remove", data={"csrf_token": csrf_token(offline_client)})
     page = await response.text()
-    assert response.status == 200 and "Picture removed." in page
+    await assert_status(response, 200)
+    assert "Picture removed." in page
     assert f'src="/avatars/{ada.username}?v=' not in page and "Remove picture" not in page
 
 
@@ -231,7 +233,7 @@ async def test_a_removed_picture_leaves_the_matrix_account(kindred, homeserver) 
         response = await mx.send(
             "GET", f"/_matrix/client/v3/profile/{mx.user_id}", headers={"Authorization": f"Bearer {mx.access_token}"}
         )
-        assert response.status == 200
+        await assert_status(response, 200)
         profile = await response.json()
         assert profile.get("displayname") == "Ada Lovelace"
         assert not profile.get("avatar_url"), profile

@@ -15,106 +15,47 @@ import asyncio
 import os
 import shutil
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-import aiohttp
 import pytest
 from nio import (
     AsyncClient,
-    LoginResponse,
     RoomMessagesResponse,
     SyncResponse,
 )
 
-from bridge.homeserver import BundledHomeserver
 from bridge.matrix_client import BotSession, MatrixClient
 from config.secrets import load_or_create_secrets
 from domain import events
-from tests.bot_helpers import BOT, MatrixPerson, Pair
-from tests.conftest import TEST_SYNAPSE_OVERRIDES, make_settings
-from tests.databases import database_env, query
-from tests.helpers import eventually, free_port, sign_up
+from testkit.homeserver import fresh_homeserver
+from testkit.process import KindredProcess
+from tests.bot_helpers import BOT, MatrixPerson, Pair, matrix_login
+from tests.conftest import make_settings
+from tests.databases import query
+from tests.helpers import assert_status, eventually, kindred_run, sign_up
 from web import keys
 from web.app import create_app
 
 pytestmark = pytest.mark.homeserver
 
 
-def _start(data_dir: Path, port: int, homeserver_url: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        **database_env(data_dir),
-        "KINDRED_PORT": str(port),
-        "KINDRED_RUN_HOMESERVER": "false",
-        "KINDRED_HOMESERVER_URL": homeserver_url,
-        "KINDRED_SERVER_NAME": "localhost",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "kindred_cli", "run"],
-        env=env,
-        stdout=open(data_dir / "kindred.out", "ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-async def _healthy(data_dir: Path, process: subprocess.Popen[bytes], port: int) -> None:
-    async with aiohttp.ClientSession() as session:
-
-        async def up() -> bool:
-            assert process.poll() is None, (data_dir / "kindred.out").read_text()
-            try:
-                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                    return response.status == 200
-            except aiohttp.ClientError:
-                return False
-
-        await eventually(up, timeout=120, interval=0.3)
-
-
-class _Kindred:
-    """A ``kindred run`` process on a data directory, restartable after a kill."""
-
-    def __init__(self, data_dir: Path, homeserver_url: str) -> None:
-        self.data_dir = data_dir
-        self.homeserver_url = homeserver_url
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    async def start(self) -> None:
-        self.process = _start(self.data_dir, self.port, self.homeserver_url)
-        await _healthy(self.data_dir, self.process, self.port)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(30)
-
-    def web(self) -> aiohttp.ClientSession:
-        return aiohttp.ClientSession(base_url=f"http://127.0.0.1:{self.port}")
-
-
 @pytest.fixture
-async def kindred_process(homeserver: Any, tmp_path: Path) -> AsyncIterator[_Kindred]:
+async def kindred_process(homeserver: Any, tmp_path: Path) -> AsyncIterator[KindredProcess]:
+    """A ``kindred run`` process on the session's homeserver, restartable after a kill."""
     data_dir = tmp_path / "kindred"
     data_dir.mkdir()
     shutil.copy(homeserver.root / "secrets.json", data_dir / "secrets.json")
-    running = _Kindred(data_dir, homeserver.url)
+    running = kindred_run(data_dir, homeserver.url)
     try:
         yield running
     finally:
-        if running.process is not None and running.process.poll() is None:
-            running.process.kill()
-            running.process.wait(30)
+        running.stop()
 
 
-async def _login(homeserver_url: str, username: str, password: str) -> AsyncClient:
-    mx = AsyncClient(homeserver_url, username)
-    response = await mx.login(password, device_name="test client")
-    assert isinstance(response, LoginResponse), response
-    return mx
+async def _start(kindred: KindredProcess) -> None:
+    kindred.launch()
+    await kindred.wait_answering()
 
 
 async def _rooms_with_bot(mx: AsyncClient) -> list[str]:
@@ -139,14 +80,14 @@ async def _bot_notices(mx: AsyncClient, room_id: str, needle: str) -> list[str]:
 
 
 async def test_a_notice_cut_off_by_a_crash_arrives_after_the_restart_once_in_one_direct_room(
-    kindred_process: _Kindred, homeserver: Any
+    kindred_process: KindredProcess, homeserver: Any
 ) -> None:
-    await kindred_process.start()
-    synapse_pid = int(homeserver.server.pid_path.read_text())
+    await _start(kindred_process)
+    synapse_pid = homeserver.pid
     async with kindred_process.web() as web:
-        ada = await sign_up(web, "ada", "Ada", ["knots"])  # type: ignore[arg-type]
-        bo = await sign_up(web, "bo", "Bo", ["knots"])  # type: ignore[arg-type]
-        bo_mx = await _login(homeserver.url, bo.username, bo.password)
+        ada = await sign_up(web, "ada", "Ada", ["knots"])
+        bo = await sign_up(web, "bo", "Bo", ["knots"])
+        bo_mx = await matrix_login(homeserver.url, bo)
         [(bo_id,)] = await query(kindred_process.data_dir, f"SELECT id FROM users WHERE username = '{bo.username}'")
         try:
             os.kill(synapse_pid, signal.SIGSTOP)
@@ -169,7 +110,7 @@ async def test_a_notice_cut_off_by_a_crash_arrives_after_the_restart_once_in_one
             queued = "SELECT state FROM bot_jobs WHERE kind = 'notice_request'"
             assert await query(kindred_process.data_dir, queued) == [("queued",)]
 
-            await kindred_process.start()
+            await _start(kindred_process)
             await bo_mx.join(orphan)
             told = await eventually(lambda: _bot_notices(bo_mx, orphan, "would like to connect"), timeout=60)
             assert len(told) == 1 and "Ada" in told[0]
@@ -194,46 +135,27 @@ async def test_a_match_closed_while_the_homeserver_is_down_is_emptied_once_it_is
     tmp_path: Path, aiohttp_client: Any
 ) -> None:
     secrets = load_or_create_secrets(tmp_path / "kindred")
-    port = free_port()
-    server = BundledHomeserver(
-        tmp_path / "synapse",
-        "localhost",
-        port,
-        secrets.registration_shared_secret,
-        f"http://127.0.0.1:{port}",
-        TEST_SYNAPSE_OVERRIDES,
-    )
-    server.prepare()
-    server.start()
-    stop = asyncio.Event()
-    supervisor: asyncio.Task[None] | None = None
     pair: Pair | None = None
-    try:
-        await server.wait_ready()
-        supervisor = asyncio.create_task(server.supervise(stop))
-        client = await aiohttp_client(create_app(make_settings(tmp_path / "kindred", server.url), secrets))
-        pair = await Pair.make(client, server.url, ["kites"], ["kites"])
-        session = BotSession.load(tmp_path / "kindred" / "bot-session.json")
-        assert session is not None and pair.room_id in await _joined(server.url, session)
+    async with fresh_homeserver(tmp_path, secrets=secrets, supervised=True, remove=True) as server:
+        try:
+            client = await aiohttp_client(create_app(make_settings(tmp_path / "kindred", server.url), secrets))
+            pair = await Pair.make(client, server.url, ["kites"], ["kites"])
+            session = BotSession.load(tmp_path / "kindred" / "bot-session.json")
+            assert session is not None and pair.room_id in await _joined(server.url, session)
 
-        os.kill(int(server.pid_path.read_text()), signal.SIGKILL)
-        # The close is Kindred's alone: it answers at once, the homeserver being down.
-        await pair.a.call("POST", f"/matches/{pair.match['id']}/close", 200)
-        assert (await client.get("/healthz")).status == 503
+            os.kill(server.pid, signal.SIGKILL)
+            # The close is Kindred's alone: it answers at once, the homeserver being down.
+            await pair.a.call("POST", f"/matches/{pair.match['id']}/close", 200)
+            await assert_status(await client.get("/healthz"), 503)
 
-        # Back up: both are removed and the bot has left, as seen on the homeserver.
-        await eventually(pair.both_removed, timeout=120, interval=0.5)
-        await eventually(lambda: _gone(server.url, session, pair.room_id), timeout=60, interval=0.5)
-        for person in (pair.a_mx, pair.b_mx):
-            await person.wait_for_removal(pair.room_id, "Ada closed this match")
-    finally:
-        if pair is not None:
-            await pair.close()
-        stop.set()
-        if supervisor is not None:
-            await supervisor
-        server.stop()
-        shutil.rmtree(tmp_path / "synapse", ignore_errors=True)
+            # Back up: both are removed and the bot has left, as seen on the homeserver.
+            await eventually(pair.both_removed, timeout=120, interval=0.5)
+            await eventually(lambda: _gone(server.url, session, pair.room_id), timeout=60, interval=0.5)
+            for person in (pair.a_mx, pair.b_mx):
+                await person.wait_for_removal(pair.room_id, "Ada closed this match")
+        finally:
+            if pair is not None:
+                await pair.close()
 
 
 async def _gone(homeserver_url: str, session: BotSession, room_id: str) -> bool:
@@ -250,9 +172,7 @@ async def test_a_notice_sent_again_after_a_crash_before_it_was_marked_done_is_po
     bo = await sign_up(client, "bo", "Bo", ["kites"])
     bo_mx = await MatrixPerson.login(client, homeserver.url, bo)
     try:
-        await ada.call("POST", "/requests", 201, json={"to": bo.username})
-        room = await bo_mx.direct_room()
-        await bo_mx.wait_for_bot(room, "would like to connect")
+        room = await bo_mx.requested_by(ada, "would like to connect")
         done = "SELECT id FROM bot_jobs WHERE kind = 'notice_request' AND state = 'done'"
         [(job_id,)] = await eventually(lambda: query(data_dir, done))
         # As if the process had died after the send and before marking it done.
@@ -266,14 +186,14 @@ async def test_a_notice_sent_again_after_a_crash_before_it_was_marked_done_is_po
 
 
 async def test_an_accept_cut_off_by_a_crash_is_told_after_the_restart_once_in_one_direct_room(
-    kindred_process: _Kindred, homeserver: Any
+    kindred_process: KindredProcess, homeserver: Any
 ) -> None:
-    await kindred_process.start()
-    synapse_pid = int(homeserver.server.pid_path.read_text())
+    await _start(kindred_process)
+    synapse_pid = homeserver.pid
     data_dir = kindred_process.data_dir
     async with kindred_process.web() as web:
-        ada = await sign_up(web, "ada", "Ada", ["knots"])  # type: ignore[arg-type]
-        bo = await sign_up(web, "bo", "Bo", ["knots"])  # type: ignore[arg-type]
+        ada = await sign_up(web, "ada", "Ada", ["knots"])
+        bo = await sign_up(web, "bo", "Bo", ["knots"])
         sent = await ada.call("POST", "/requests", 201, json={"to": bo.username})
         told_bo = "SELECT id FROM bot_jobs WHERE kind = 'notice_request' AND state = 'done'"
         await eventually(lambda: query(data_dir, told_bo), timeout=30)
@@ -290,14 +210,14 @@ async def test_an_accept_cut_off_by_a_crash_is_told_after_the_restart_once_in_on
         pending = "SELECT COUNT(*) FROM bot_jobs WHERE kind = 'notice_match' AND state = 'queued'"
         assert await query(data_dir, pending) == [(2,)]
 
-        await kindred_process.start()
+        await _start(kindred_process)
         done = "SELECT COUNT(*) FROM bot_jobs WHERE kind = 'notice_match' AND state = 'done'"
         await eventually(lambda: _equals(query(data_dir, done), [(2,)]), timeout=90)
         match = (await ada.call("GET", "/matches", 200))["matches"][0]
         assert match["status"] == "ready"
 
         for person, needles in ((ada, ("accepted your request", "is ready")), (bo, ("Your room with Ada",))):
-            mx = await _login(homeserver.url, person.username, person.password)
+            mx = await matrix_login(homeserver.url, person)
             try:
                 [direct] = [r for r in await _rooms_with_bot(mx) if r != match["room_id"]]
                 await mx.join(direct)

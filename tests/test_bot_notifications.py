@@ -57,9 +57,7 @@ async def test_the_direct_room_is_reused_and_made_again_after_the_person_leaves(
     senders = [await sign_up(client, "fan", f"Fan {n}", ["tea"]) for n in range(3)]
     bo_mx = await MatrixPerson.login(client, homeserver.url, bo)
     try:
-        await senders[0].call("POST", "/requests", 201, json={"to": bo.username})
-        room = await bo_mx.direct_room()
-        await bo_mx.wait_for_bot(room, "Fan 0")
+        room = await bo_mx.requested_by(senders[0], "Fan 0")
         await senders[1].call("POST", "/requests", 201, json={"to": bo.username})
         await bo_mx.wait_for_bot(room, "Fan 1")
 

@@ -16,7 +16,8 @@ from aiohttp.test_utils import TestClient
 import kindred_demo as demo
 from config.doctor import FAIL, OK, SKIP, synapse_rate_limits
 from kindred_demo_vocabulary import HOBBIES
-from tests.conftest import AppFactory, RunningHomeserver
+from testkit.homeserver import ThrowawayHomeserver
+from tests.conftest import AppFactory
 from tests.databases import database_env, query
 from tests.helpers import assert_status, free_port, sign_up
 from web import keys
@@ -102,7 +103,9 @@ async def test_demo_command_seeds_with_a_progress_bar(tmp_path: Path) -> None:
     assert code == 2 and "at least 1" in err
 
 
-async def test_demo_with_matrix_signs_up_on_the_homeserver(kindred: AppFactory, homeserver: RunningHomeserver) -> None:
+async def test_demo_with_matrix_signs_up_on_the_homeserver(
+    kindred: AppFactory, homeserver: ThrowawayHomeserver
+) -> None:
     client = await kindred()
     ctx = client.app[keys.KINDRED]
     made = await demo.seed(ctx, 3, random.Random(), matrix=True)
@@ -116,7 +119,7 @@ async def test_demo_with_matrix_signs_up_on_the_homeserver(kindred: AppFactory, 
             "password": demo.DEMO_PASSWORD,
         }
         async with http.post(f"{homeserver.url}/_matrix/client/v3/login", json=login) as response:
-            assert response.status == 200, await response.text()
+            await assert_status(response, 200)
 
 
 def _env_for(data_dir: Path, homeserver_url: str) -> dict[str, str]:
@@ -137,7 +140,9 @@ def _lines(out: str) -> dict[str, str]:
     return found
 
 
-async def test_doctor_passes_against_a_running_installation(kindred: AppFactory, homeserver: RunningHomeserver) -> None:
+async def test_doctor_passes_against_a_running_installation(
+    kindred: AppFactory, homeserver: ThrowawayHomeserver
+) -> None:
     client = await kindred()
     await sign_up(client, "doc")  # the database exists and the bot has logged in
     data_dir = client.app[keys.SETTINGS].data_dir
@@ -151,7 +156,7 @@ async def test_doctor_passes_against_a_running_installation(kindred: AppFactory,
     assert status["homeserver rate limits"] == SKIP
 
 
-def test_doctor_reads_the_bundled_rate_limits(homeserver: RunningHomeserver, tmp_path: Path) -> None:
+def test_doctor_reads_the_bundled_rate_limits(homeserver: ThrowawayHomeserver, tmp_path: Path) -> None:
     check = synapse_rate_limits(homeserver.root / "synapse")
     assert check.status == OK, check.detail
     low = tmp_path / "synapse"

@@ -16,9 +16,8 @@ import random
 from typing import Any
 
 from bridge.matrix_client import BotSession, MatrixClient
-from store import instance
 from tests.helpers import Api, eventually, sign_up
-from tests.room_audit import bot_client, rooms_by_match
+from tests.room_audit import app_rooms_by_match
 from web import keys
 
 USERS, REQUESTS, ACCEPTS = 100, 500, 150
@@ -90,19 +89,9 @@ async def test_parallel_accepts_keep_the_database_and_rooms_consistent(kindred, 
     finally:
         await bot.close()
     # On the homeserver: no room of this instance beyond the recorded ones.
-    assert await homeserver_rooms(client, homeserver.url) == {
+    assert await app_rooms_by_match(client, homeserver.url) == {
         match_id: [room_id] for match_id, room_id in await recorded_rooms(client)
     }
-
-
-async def homeserver_rooms(client: Any, homeserver_url: str) -> dict[int, list[str]]:
-    async with client.app[keys.KINDRED].db.read() as conn:
-        instance_id = await instance.get_id(conn)
-    bot = bot_client(client.app[keys.SETTINGS].data_dir, homeserver_url)
-    try:
-        return await rooms_by_match(bot, instance_id)
-    finally:
-        await bot.close()
 
 
 async def recorded_rooms(client: Any) -> list[tuple[int, str]]:
@@ -127,7 +116,7 @@ async def test_two_accepts_of_one_request_at_once_make_one_match_and_one_room(ki
     assert statuses == [200, 409], [await r.text() for r in answers]
     match = await eventually(lambda: _one_ready_match(a), timeout=30)
     assert await recorded_rooms(client) == [(match["id"], match["room_id"])]
-    assert await homeserver_rooms(client, homeserver.url) == {match["id"]: [match["room_id"]]}
+    assert await app_rooms_by_match(client, homeserver.url) == {match["id"]: [match["room_id"]]}
 
 
 async def test_two_requests_crossing_make_one_match_and_one_room(kindred, homeserver) -> None:
@@ -144,4 +133,4 @@ async def test_two_requests_crossing_make_one_match_and_one_room(kindred, homese
     seen_by_b = await _one_ready_match(b)
     assert seen_by_b is not None and (seen_by_b["id"], seen_by_b["room_id"]) == (match["id"], match["room_id"])
     assert await recorded_rooms(client) == [(match["id"], match["room_id"])]
-    assert await homeserver_rooms(client, homeserver.url) == {match["id"]: [match["room_id"]]}
+    assert await app_rooms_by_match(client, homeserver.url) == {match["id"]: [match["room_id"]]}

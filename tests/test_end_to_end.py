@@ -8,21 +8,14 @@ import pytest
 from nio import (
     AsyncClient,
     JoinResponse,
-    LoginResponse,
     RoomGetStateResponse,
     RoomMessagesResponse,
     RoomSendResponse,
     SyncResponse,
 )
 
-from tests.helpers import Api, eventually, sign_up
-
-
-async def matrix_login(homeserver_url: str, person: Api) -> AsyncClient:
-    client = AsyncClient(homeserver_url, person.username)
-    response = await client.login(person.password, device_name="test client")
-    assert isinstance(response, LoginResponse), response
-    return client
+from tests.bot_helpers import matrix_login
+from tests.helpers import assert_status, eventually, sign_up
 
 
 async def wait_for_invite(client: AsyncClient, room_id: str) -> None:
@@ -136,7 +129,7 @@ async def test_signup_registers_the_same_credentials_on_the_homeserver(kindred, 
         "/api/v1/auth/signup",
         json={"username": ada.username, "password": "another password", "display_name": "X"},
     )
-    assert response.status == 409
+    await assert_status(response, 409)
     assert (await response.json())["error"]["code"] == "username_taken"
 
 
@@ -146,7 +139,7 @@ async def test_reserved_and_homeserver_taken_names_are_refused(kindred, taken: s
     response = await client.post(
         "/api/v1/auth/signup", json={"username": taken, "password": "password123", "display_name": "X"}
     )
-    assert response.status == 409, await response.text()
+    await assert_status(response, 409)
     assert (await response.json())["error"]["code"] == "username_taken"
 
 

@@ -225,9 +225,8 @@ async def test_linking_needs_federation(tmp_path, aiohttp_client, fake_direct: F
 
 async def _post(client: TestClient, path: str, form: dict[str, str], status: int = 200) -> str:
     response = await client.post(path, data={**form, "csrf_token": csrf_token(client)})
-    text = await response.text()
-    assert response.status == status, f"{path} -> {response.status}: {text}"
-    return text
+    await assert_status(response, status)
+    return await response.text()
 
 
 async def test_the_pages_sign_up_with_an_external_id_and_verify(

@@ -11,7 +11,6 @@ module, in parallel, separate from the session's homeserver.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import shutil
 from dataclasses import dataclass
@@ -41,7 +40,9 @@ from config.settings import Settings
 from domain import consent
 from store import matrix_id_links, users
 from store.timeutil import iso, utc_now
-from tests.conftest import TEST_SYNAPSE_OVERRIDES, make_settings
+from testkit.homeserver import THROWAWAY_SYNAPSE_OVERRIDES, running_sync
+from tests.bot_helpers import ready_match
+from tests.conftest import make_settings
 from tests.helpers import Api, assert_status, eventually, free_port, sign_up, unique
 from web import keys
 from web.app import create_app
@@ -87,17 +88,10 @@ def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoServers
         federation_verify_tls=False,
         federation_allow_loopback=True,
     )
-    bundled = BundledHomeserver.from_settings(kindred, secrets, TEST_SYNAPSE_OVERRIDES)
+    bundled = BundledHomeserver.from_settings(kindred, secrets, THROWAWAY_SYNAPSE_OVERRIDES)
     other = _plain_synapse(root / "other")
-    for server in (bundled, other):
-        server.prepare()
-        server.start()
-    try:
-        asyncio.run(_ready(bundled, other))
+    with running_sync(bundled, other):
         yield TwoServers(kindred, root / "kindred", bundled.url, other, "other-secret", consent_port)
-    finally:
-        for server in (bundled, other):
-            server.stop()
 
 
 def _plain_synapse(directory: Path) -> BundledHomeserver:
@@ -109,13 +103,9 @@ def _plain_synapse(directory: Path) -> BundledHomeserver:
         client_port,
         "other-secret",
         f"http://127.0.0.1:{client_port}",
-        TEST_SYNAPSE_OVERRIDES,
+        THROWAWAY_SYNAPSE_OVERRIDES,
         federation=Federation(federation_port, "127.0.0.1", verify_tls=False, allow_loopback=True),
     )
-
-
-async def _ready(*servers: BundledHomeserver) -> None:
-    await asyncio.gather(*(server.wait_ready() for server in servers))
 
 
 @pytest.fixture
@@ -246,7 +236,7 @@ async def test_a_remote_person_signs_up_verifies_matches_and_talks(
         ada = await sign_up(kindred_app, "ada", "Ada", ["sailing", "chess"])
         sent = await ada.call("POST", "/requests", 201, json={"to": bob.username})
         await bob.call("POST", f"/requests/{sent['request']['id']}/accept", 200)
-        match = await _ready_match(ada)
+        match = await ready_match(ada)
         assert match["user"]["matrix_user_id"] == bob_mx.user_id
         room_id = match["room_id"]
 
@@ -345,14 +335,6 @@ async def _remote_room(person: Remote) -> str:
     created = await person.mx.room_create()
     assert isinstance(created, RoomCreateResponse), created
     return str(created.room_id)
-
-
-async def _ready_match(person: Api) -> dict[str, Any]:
-    async def ready() -> dict[str, Any] | None:
-        found = (await person.call("GET", "/matches", 200))["matches"]
-        return next((m for m in found if m["status"] == "ready"), None)
-
-    return dict(await eventually(ready, timeout=30))
 
 
 async def _age_codes(client: TestClient, by: timedelta) -> None:

@@ -14,9 +14,9 @@ import pytest
 from bridge.homeserver import BundledHomeserver
 from config.secrets import load_or_create_secrets
 from config.settings import Settings
+from testkit.process import alive
 from tests.databases import BACKEND
-from tests.helpers import eventually, free_port
-from tests.test_run_command import _alive, _health, _start, _stop, _synapse_pid
+from tests.helpers import assert_status, eventually, free_port, kindred_run
 
 pytestmark = pytest.mark.homeserver
 
@@ -30,18 +30,8 @@ def _gone(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
-        return not _alive(pid)
+        return not alive(pid)
     return state in ("Z", "X")
-
-
-async def _wait_healthy(process: object, data_dir: Path, port: int) -> None:
-    async with aiohttp.ClientSession() as session:
-
-        async def healthy() -> bool:
-            assert process.poll() is None, (data_dir / "kindred.out").read_text()  # type: ignore[attr-defined]
-            return await _health(session, port) == 200
-
-        await eventually(healthy, timeout=120, interval=0.3)
 
 
 async def test_killed_kindred_takes_its_homeserver_along_and_its_files_are_private(tmp_path: Path) -> None:
@@ -52,9 +42,10 @@ async def test_killed_kindred_takes_its_homeserver_along_and_its_files_are_priva
     load_or_create_secrets(data_dir, {})
     (data_dir / "secrets.json").chmod(0o644)
     port, synapse_port = free_port(), free_port()
-    process = _start(data_dir, port, synapse_port)
+    kindred = kindred_run(data_dir, synapse_port=synapse_port, port=port)
+    kindred.launch()
     try:
-        await _wait_healthy(process, data_dir, port)
+        await kindred.wait_answering()
         await eventually(lambda: asyncio.sleep(0, (data_dir / "bot-session.json").exists()), timeout=60)
         synapse = data_dir / "synapse"
         assert _mode(data_dir) == 0o700 and _mode(synapse) == 0o700
@@ -73,13 +64,11 @@ async def test_killed_kindred_takes_its_homeserver_along_and_its_files_are_priva
         for path in list(data_dir.iterdir()) + list(synapse.iterdir()):
             assert not _mode(path) & 0o077, f"{path} is {oct(_mode(path))}"
 
-        synapse_pid = _synapse_pid(data_dir)
-        process.kill()  # SIGKILL: Kindred gets no chance to stop anything
-        process.wait(30)
+        synapse_pid = kindred.homeserver_pid()
+        kindred.kill()  # SIGKILL: Kindred gets no chance to stop anything
         await eventually(lambda: asyncio.sleep(0, _gone(synapse_pid)), timeout=60, interval=0.2)
     finally:
-        if process.poll() is None:
-            process.kill()
+        kindred.stop()
 
 
 async def test_a_homeserver_left_running_on_the_data_dir_is_stopped_before_a_new_one_starts(
@@ -91,25 +80,24 @@ async def test_a_homeserver_left_running_on_the_data_dir_is_stopped_before_a_new
     leftover = BundledHomeserver.from_settings(settings, load_or_create_secrets(tmp_path, {}))
     leftover.prepare()
     leftover.start()
-    stale_pid = _synapse_pid(tmp_path)
-    process = None
+    kindred = kindred_run(tmp_path, synapse_port=synapse_port, port=port)
+    stale_pid = kindred.homeserver_pid()
     try:
         await leftover.wait_ready()
-        process = _start(tmp_path, port, synapse_port)
-        await _wait_healthy(process, tmp_path, port)
+        kindred.launch()
+        await kindred.wait_answering()
         assert _gone(stale_pid)
-        new_pid = _synapse_pid(tmp_path)
-        assert new_pid != stale_pid and _alive(new_pid)
+        new_pid = kindred.homeserver_pid()
+        assert new_pid != stale_pid and alive(new_pid)
         assert "stopping a homeserver left running" in (tmp_path / "kindred.out").read_text()
         # Kindred talks to its own homeserver, not to a restart loop.
         async with aiohttp.ClientSession() as session:
             async with session.get(f"http://127.0.0.1:{synapse_port}/health") as response:
-                assert response.status == 200
-        assert await _stop(process) == 0
+                await assert_status(response, 200)
+        assert await kindred.interrupt() == 0
         await eventually(lambda: asyncio.sleep(0, _gone(new_pid)), timeout=30)
     finally:
-        if process is not None and process.poll() is None:
-            process.kill()
+        kindred.stop()
         leftover.stop()
 
 
@@ -117,4 +105,4 @@ def test_a_pid_file_naming_another_program_is_left_alone(tmp_path: Path) -> None
     server = BundledHomeserver(tmp_path, "localhost", free_port(), "x" * 40, "http://127.0.0.1")
     tmp_path.joinpath("homeserver.pid").write_text(f"{os.getpid()}\n")
     server.stop_leftover(grace=1)
-    assert _alive(os.getpid())
+    assert alive(os.getpid())

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestClient
 
-from tests.helpers import Api, sign_up
+from tests.helpers import Api, assert_status, csrf_token, page_login, sign_up
 
 
 async def _open(client: TestClient, person: Api) -> aiohttp.ClientWebSocketResponse:
@@ -57,7 +57,7 @@ async def test_the_receiver_hears_of_a_request_and_the_sender_of_its_acceptance_
 async def test_only_signed_in_people_connect_and_each_hears_only_their_own_events(kindred) -> None:
     client = await kindred(run_bot=False)
     response = await client.get("/ws", headers={"Upgrade": "websocket", "Connection": "Upgrade"})
-    assert response.status == 401
+    await assert_status(response, 401)
     ada = await sign_up(client, "ada", "Ada", ["go"])
     bo = await sign_up(client, "bo", "Bo", ["go"])
     cy = await sign_up(client, "cy", "Cy", ["go"])
@@ -80,25 +80,11 @@ async def test_only_signed_in_people_connect_and_each_hears_only_their_own_event
         await bo_ws.close()
 
 
-async def _page_login(client: TestClient, person: Api) -> str:
-    """Log in through the form like a browser; returns the CSRF token for further forms."""
-    assert (await client.get("/login")).status == 200
-    csrf = client.session.cookie_jar.filter_cookies(client.make_url("/")).get("kindred_csrf")
-    assert csrf is not None
-    login = await client.post(
-        "/login",
-        data={"username": person.username, "password": person.password, "csrf_token": csrf.value},
-        allow_redirects=False,
-    )
-    assert login.status == 303, await login.text()
-    return csrf.value
-
-
 async def test_a_page_session_cookie_opens_the_socket(kindred) -> None:
     client = await kindred(run_bot=False)
     ada = await sign_up(client, "ada", "Ada", ["go"])
     bo = await sign_up(client, "bo", "Bo", ["go"])
-    await _page_login(client, bo)
+    await page_login(client, bo)
     page = await client.get("/requests")
     assert 'src="/static/live.js"' in await page.text() and 'id="nav-requests"' in await page.text()
     ws = await client.ws_connect("/ws")
@@ -109,7 +95,8 @@ async def test_a_page_session_cookie_opens_the_socket(kindred) -> None:
     finally:
         await ws.close()
     script = await client.get("/static/live.js")
-    assert script.status == 200 and "new WebSocket" in await script.text()
+    await assert_status(script, 200)
+    assert "new WebSocket" in await script.text()
 
 
 async def test_the_matches_page_can_unmatch_and_block(kindred) -> None:
@@ -121,14 +108,15 @@ async def test_the_matches_page_can_unmatch_and_block(kindred) -> None:
         sent = await ada.call("POST", "/requests", 201, json={"to": other.username})
         await other.call("POST", f"/requests/{sent['request']['id']}/accept", 200)
     by_name = {m["user"]["username"]: m["id"] for m in (await ada.call("GET", "/matches", 200))["matches"]}
-    csrf = await _page_login(client, ada)
+    await page_login(client, ada)
+    csrf = csrf_token(client)
     page = await (await client.get("/matches")).text()
     assert f'action="/matches/{by_name[bo.username]}/close"' in page
     for action, other in (("close", bo), ("block", cy)):
         answer = await client.post(
             f"/matches/{by_name[other.username]}/{action}", data={"csrf_token": csrf}, allow_redirects=False
         )
-        assert answer.status == 303, await answer.text()
+        await assert_status(answer, 303)
     statuses = {m["user"]["username"]: m["status"] for m in (await ada.call("GET", "/matches", 200))["matches"]}
     assert statuses == {bo.username: "closed", cy.username: "closed"}
     await bo.call("POST", "/requests", 201, json={"to": ada.username})

@@ -106,18 +106,18 @@ async def _client_from(address: str, tmp_path: Path, aiohttp_client: Any, **chan
 async def test_metrics_refused_to_remote_clients(tmp_path: Path, aiohttp_client: Any) -> None:
     client = await _client_from("203.0.113.7", tmp_path, aiohttp_client)
     response = await client.get("/metrics")
-    assert response.status == 403
+    await assert_status(response, 403)
     assert "kindred_" not in await response.text()
 
 
 async def test_metrics_public_setting_opens_it(tmp_path: Path, aiohttp_client: Any) -> None:
     client = await _client_from("203.0.113.7", tmp_path, aiohttp_client, metrics_public=True)
-    assert (await client.get("/metrics")).status == 200
+    await assert_status(await client.get("/metrics"), 200)
 
 
 async def test_ipv6_loopback_is_local(tmp_path: Path, aiohttp_client: Any) -> None:
     client = await _client_from("::1", tmp_path, aiohttp_client)
-    assert (await client.get("/metrics")).status == 200
+    await assert_status(await client.get("/metrics"), 200)
 
 
 async def test_provisioning_latency_from_accept_to_ready(kindred: AppFactory) -> None:

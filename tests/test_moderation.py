@@ -22,11 +22,13 @@ async def test_only_operators_see_admin_pages(offline_client: TestClient) -> Non
     person = await sign_up(offline_client, "plain")
     await page_login(offline_client, person)
     response = await offline_client.get("/admin")
-    assert response.status == 403 and "Only operators" in await response.text()
+    await assert_status(response, 403)
+    assert "Only operators" in await response.text()
     ctx = offline_client.app[keys.KINDRED]
     await moderation.set_admin(ctx, moderation.COMMAND_LINE, person.username, True)
     response = await offline_client.get("/admin")
-    assert response.status == 200 and person.username in await response.text()
+    await assert_status(response, 200)
+    assert person.username in await response.text()
 
 
 async def test_suspension_hides_closes_blocks_login_and_is_logged(
@@ -50,11 +52,12 @@ async def test_suspension_hides_closes_blocks_login_and_is_logged(
     response = await offline_client.post(
         f"/admin/users/{bad.username}/suspend", data={"reason": "spam", "csrf_token": csrf_token(offline_client)}
     )
-    assert response.status == 200 and f"Suspended {bad.username}" in await response.text()
+    await assert_status(response, 200)
+    assert f"Suspended {bad.username}" in await response.text()
 
     # Login refused, tokens dead, hidden from everyone, matches closed, requests ended.
     login = await offline_client.post("/api/v1/auth/login", json={"username": bad.username, "password": bad.password})
-    assert login.status == 401
+    await assert_status(login, 401)
     await bad.call("GET", "/me", 401)
     # Refreshing fails: the spent token (still in its grace), its successor, and
     # a session that a login racing the suspension might have opened.
@@ -77,9 +80,9 @@ async def test_suspension_hides_closes_blocks_login_and_is_logged(
     response = await offline_client.post(
         f"/admin/users/{bad.username}/unsuspend", data={"csrf_token": csrf_token(offline_client)}
     )
-    assert response.status == 200
+    await assert_status(response, 200)
     login = await offline_client.post("/api/v1/auth/login", json={"username": bad.username, "password": bad.password})
-    assert login.status == 200
+    await assert_status(login, 200)
     assert fake_accounts.locked[f"@{bad.username}:localhost"] is False
 
 
@@ -97,7 +100,7 @@ async def test_admin_forms_need_the_csrf_token(offline_client: TestClient) -> No
     await moderation.set_admin(ctx, moderation.COMMAND_LINE, operator.username, True)
     await page_login(offline_client, operator)
     response = await offline_client.post(f"/admin/users/{target.username}/suspend", data={"reason": "x"})
-    assert response.status == 403
+    await assert_status(response, 403)
     await target.call("GET", "/me", 200)
 
 

@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
-from tests.helpers import csrf_token, sign_up
+from tests.helpers import assert_status, csrf_token, sign_up
 from web.next_url import safe_next
 
 SITE = "https://kindred.example/login"
@@ -92,7 +92,7 @@ def test_no_accepted_next_leads_off_site(candidate: str) -> None:
 async def test_login_redirects_only_to_a_path_here(offline_client: TestClient, given_next: str, expected: str) -> None:
     person = await sign_up(offline_client, "nav")
     form = await offline_client.get("/login", params={"next": given_next})
-    assert form.status == 200
+    await assert_status(form, 200)
     response = await offline_client.post(
         "/login",
         data={
@@ -103,5 +103,5 @@ async def test_login_redirects_only_to_a_path_here(offline_client: TestClient, g
         },
         allow_redirects=False,
     )
-    assert response.status == 303, await response.text()
+    await assert_status(response, 303)
     assert response.headers["Location"] == expected

@@ -4,60 +4,39 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
-from tests.helpers import csrf_token
+from tests.helpers import assert_status, csrf_token, page_signup
 
 
 async def test_logout_page_offers_a_post_that_ends_the_session(offline_client: TestClient) -> None:
     page = await offline_client.get("/logout")
-    assert page.status == 200 and "Log out?" in await page.text()
-    signed_up = await offline_client.post(
-        "/signup",
-        data={
-            "username": "zed",
-            "display_name": "Zed",
-            "password": "password123",
-            "csrf_token": csrf_token(offline_client),
-        },
-    )
-    assert signed_up.status == 200 and signed_up.url.path == "/profile"
-    assert (await offline_client.get("/discover", allow_redirects=False)).status == 200
+    await assert_status(page, 200)
+    assert "Log out?" in await page.text()
+    signed_up = await page_signup(offline_client, "zed", "Zed")
+    await assert_status(signed_up, 200)
+    assert signed_up.url.path == "/profile"
+    await assert_status(await offline_client.get("/discover", allow_redirects=False), 200)
     out = await offline_client.post("/logout", data={"csrf_token": csrf_token(offline_client)})
     assert out.url.path == "/" and "You are logged out." in await out.text()
     gated = await offline_client.get("/discover", allow_redirects=False)
-    assert gated.status == 303 and gated.headers["Location"] == "/login?next=/discover"
+    await assert_status(gated, 303)
+    assert gated.headers["Location"] == "/login?next=/discover"
 
 
 async def test_a_refresh_cookie_keeps_a_page_session_alive(offline_client: TestClient) -> None:
     await offline_client.get("/signup")
-    await offline_client.post(
-        "/signup",
-        data={
-            "username": "amy",
-            "display_name": "Amy",
-            "password": "password123",
-            "csrf_token": csrf_token(offline_client),
-        },
-    )
+    await page_signup(offline_client, "amy", "Amy")
     # The access cookie expires after 15 minutes; without it the refresh cookie
     # is rotated transparently.
     offline_client.session.cookie_jar.clear(lambda m: m.key == "kindred_access")
     page = await offline_client.get("/profile", allow_redirects=False)
-    assert page.status == 200
+    await assert_status(page, 200)
     assert "kindred_access" in page.cookies and "kindred_refresh" in page.cookies
 
 
 async def test_a_bad_interest_filter_shows_its_error_on_discover(offline_client: TestClient) -> None:
     await offline_client.get("/logout")
-    await offline_client.post(
-        "/signup",
-        data={
-            "username": "yara",
-            "display_name": "Yara",
-            "password": "password123",
-            "csrf_token": csrf_token(offline_client),
-        },
-    )
+    await page_signup(offline_client, "yara", "Yara")
     page = await offline_client.get("/discover?interest=" + "i" * 41)
     text = await page.text()
-    assert page.status == 200
+    await assert_status(page, 200)
     assert 'role="alert">Each interest is 1 to 40 characters.' in text

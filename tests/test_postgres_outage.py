@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from store.database import Database, DatabaseUnavailable
 from tests.databases import database_url_for, postgresql_only
-from tests.helpers import eventually, sign_up
+from tests.helpers import assert_status, eventually, sign_up
 
 pytestmark = postgresql_only("SQLite is a file: there is no server to drop a connection")
 
@@ -95,7 +95,7 @@ async def test_an_accept_after_the_connections_drop_still_gets_its_room(kindred,
         response = await client.post(f"/api/v1/requests/{sent['request']['id']}/accept", headers=bo.headers)
         if response.status != 503:
             break
-    assert response.status == 200, await response.text()
+    await assert_status(response, 200)
 
     async def ready() -> dict[str, Any] | None:
         # A reader may still meet its dropped connection once: a 503, never a 500.

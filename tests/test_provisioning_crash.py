@@ -5,85 +5,34 @@ start finishes that room instead of making a second one."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
-from tests.databases import database_env, query
-from tests.helpers import eventually, free_port, unique
+from tests.bot_helpers import ready_match
+from tests.databases import query
+from tests.helpers import eventually, kindred_run, sign_up
 from tests.room_audit import bot_client, intro_count, members, rooms_by_match
 
 pytestmark = pytest.mark.homeserver
-
-
-def _start(data_dir: Path, port: int, homeserver_url: str, module: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        **database_env(data_dir),
-        "KINDRED_PORT": str(port),
-        "KINDRED_RUN_HOMESERVER": "false",
-        "KINDRED_HOMESERVER_URL": homeserver_url,
-        "KINDRED_SERVER_NAME": "localhost",
-        "KINDRED_TEST_ROOM_MADE": str(data_dir / "room-made"),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", module] + (["run"] if module == "kindred_cli" else []),
-        env=env,
-        stdout=open(data_dir / "kindred.out", "ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-class Web:
-    def __init__(self, session: aiohttp.ClientSession, port: int, process: subprocess.Popen[bytes]) -> None:
-        self.session, self.base, self.process = session, f"http://127.0.0.1:{port}/api/v1", process
-
-    async def call(self, method: str, path: str, status: int, token: str | None = None, **kwargs: Any) -> Any:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        async with self.session.request(method, self.base + path, headers=headers, **kwargs) as response:
-            body = await response.text()
-            assert response.status == status, f"{method} {path} -> {response.status}: {body}"
-            return await response.json(content_type=None)
-
-    async def up(self) -> None:
-        async def healthy() -> bool:
-            assert self.process.poll() is None, "kindred stopped"
-            try:
-                async with self.session.get(self.base.replace("/api/v1", "/healthz")) as response:
-                    return response.status == 200
-            except aiohttp.ClientError:
-                return False
-
-        await eventually(healthy, timeout=120, interval=0.3)
 
 
 async def test_sigkill_while_a_match_room_is_made_ends_with_that_one_room_finished(
     tmp_path: Path, homeserver: Any
 ) -> None:
     shutil.copy(homeserver.root / "secrets.json", tmp_path / "secrets.json")
-    port = free_port()
-    held = _start(tmp_path, port, homeserver.url, "tests.hold_room_recording")
+    kindred = kindred_run(tmp_path, homeserver.url, KINDRED_TEST_ROOM_MADE=str(tmp_path / "room-made"))
+    kindred.launch("tests.hold_room_recording")
     try:
-        async with aiohttp.ClientSession() as session:
-            web = Web(session, port, held)
-            await web.up()
-            people = []
-            for prefix in ("ada", "bo"):
-                username = unique(prefix)
-                body = {"username": username, "password": "correct horse battery", "display_name": prefix.title()}
-                signed = await web.call("POST", "/auth/signup", 201, json=body)
-                await web.call("PUT", "/me/profile", 200, signed["access_token"], json={"interests": ["crashes"]})
-                people.append((username, signed["user"]["matrix_user_id"], signed["access_token"]))
-            (ada, ada_mx, ada_token), (_, bo_mx, bo_token) = people
-            sent = await web.call("POST", "/requests", 201, bo_token, json={"to": ada})
-            accepted = await web.call("POST", f"/requests/{sent['request']['id']}/accept", 200, ada_token)
+        await kindred.wait_answering()
+        async with kindred.web() as web:
+            ada = await sign_up(web, "ada", interests=["crashes"])
+            bo = await sign_up(web, "bo", interests=["crashes"])
+            ada_mx, bo_mx = ada.user["matrix_user_id"], bo.user["matrix_user_id"]
+            sent = await bo.call("POST", "/requests", 201, json={"to": ada.username})
+            accepted = await ada.call("POST", f"/requests/{sent['request']['id']}/accept", 200)
             match_id = accepted["match"]["id"]
 
             # The homeserver has made the room; Kindred is stopped before recording it.
@@ -93,28 +42,15 @@ async def test_sigkill_while_a_match_room_is_made_ends_with_that_one_room_finish
             assert await query(tmp_path, f"SELECT status, room_id FROM matches WHERE id = {match_id}") == [
                 ("provisioning", None)
             ]
-            held.send_signal(signal.SIGKILL)
-            await asyncio.to_thread(held.wait, 30)
+            kindred.kill()
 
-            again = _start(tmp_path, port, homeserver.url, "kindred_cli")
-            try:
-                web = Web(session, port, again)
-                await web.up()
-
-                async def ready() -> dict[str, Any] | None:
-                    found = (await web.call("GET", "/matches", 200, ada_token))["matches"]
-                    return next((m for m in found if m["status"] == "ready"), None)
-
-                match = await eventually(ready, timeout=60)
-                assert match["room_id"] == room_id
-                again.send_signal(signal.SIGINT)
-                assert await asyncio.to_thread(again.wait, 60) == 0
-            finally:
-                if again.poll() is None:
-                    again.kill()
+            kindred.launch()
+            await kindred.wait_answering()
+            match = await ready_match(ada, timeout=60)
+            assert match["room_id"] == room_id
+            assert await kindred.interrupt() == 0
     finally:
-        if held.poll() is None:
-            held.kill()
+        kindred.stop()
 
     # Counted on the homeserver: one room for the match, both invited, one introduction.
     [(instance_id,)] = await query(tmp_path, "SELECT id FROM instance")

@@ -6,52 +6,21 @@ joined room for the ``org.kindred.match`` marker.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import shutil
 import signal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bridge.homeserver import BundledHomeserver
 from config.secrets import load_or_create_secrets
 from config.settings import Settings
 from domain import provisioning
-from store import instance
-from tests.conftest import TEST_SYNAPSE_OVERRIDES
-from tests.helpers import Api, eventually, free_port, sign_up
-from tests.room_audit import bot_client, intro_count, members, rooms_by_match
+from testkit.homeserver import fresh_homeserver
+from tests.helpers import all_ready, assert_status, eventually, pairs
+from tests.room_audit import app_rooms_by_match, bot_client, intro_count, members
 from web import keys
 from web.app import create_app
-
-
-async def rooms_per_match(client: Any, homeserver_url: str) -> dict[int, list[str]]:
-    """This app's match rooms on the homeserver, half-made ones included."""
-    bot = bot_client(client.app[keys.SETTINGS].data_dir, homeserver_url)
-    try:
-        async with client.app[keys.KINDRED].db.read() as conn:
-            instance_id = await instance.get_id(conn)
-        return await rooms_by_match(bot, instance_id)
-    finally:
-        await bot.close()
-
-
-async def all_ready(person: Api, count: int) -> list[dict[str, Any]] | None:
-    found = (await person.call("GET", "/matches", 200))["matches"]
-    ready = [m for m in found if m["status"] == "ready"]
-    return ready if len(ready) == count else None
-
-
-async def pairs(client: Any, count: int, shared: str = "fault tolerance") -> list[tuple[Api, Api, int]]:
-    made = []
-    for _ in range(count):
-        a = await sign_up(client, "req", interests=[shared])
-        b = await sign_up(client, "rcv", interests=[shared])
-        sent = await a.call("POST", "/requests", 201, json={"to": b.username})
-        made.append((a, b, sent["request"]["id"]))
-    return made
 
 
 async def test_a_crash_between_creating_and_recording_the_room_adopts_it(
@@ -73,7 +42,7 @@ async def test_a_crash_between_creating_and_recording_the_room_adopts_it(
     accepted = await b.call("POST", f"/requests/{request_id}/accept", 200)
     match_id = accepted["match"]["id"]
     [match] = await eventually(lambda: all_ready(a, 1), timeout=30)
-    rooms = await rooms_per_match(client, homeserver.url)
+    rooms = await app_rooms_by_match(client, homeserver.url)
     assert rooms[match_id] == [match["room_id"]]
     # The adopted room is finished: both invited, introduced once.
     bot = bot_client(client.app[keys.SETTINGS].data_dir, homeserver.url)
@@ -98,7 +67,7 @@ async def test_jobs_queued_before_a_restart_complete_after_it(kindred, homeserve
     for a, _, _ in made:
         a.client = restarted
         await eventually(lambda a=a: all_ready(a, 1), timeout=30)
-    rooms = await rooms_per_match(restarted, homeserver.url)
+    rooms = await app_rooms_by_match(restarted, homeserver.url)
     assert sorted(len(r) for r in rooms.values()) == [1, 1, 1]
 
 
@@ -106,22 +75,7 @@ async def test_accepts_while_the_homeserver_is_killed_end_ready_with_one_room_ea
     tmp_path: Path, aiohttp_client: Any
 ) -> None:
     secrets = load_or_create_secrets(tmp_path / "kindred")
-    port = free_port()
-    server = BundledHomeserver(
-        tmp_path / "synapse",
-        "localhost",
-        port,
-        secrets.registration_shared_secret,
-        f"http://127.0.0.1:{port}",
-        TEST_SYNAPSE_OVERRIDES,
-    )
-    server.prepare()
-    server.start()
-    stop = asyncio.Event()
-    supervisor: asyncio.Task[None] | None = None
-    try:
-        await server.wait_ready()
-        supervisor = asyncio.create_task(server.supervise(stop))
+    async with fresh_homeserver(tmp_path, secrets=secrets, supervised=True, remove=True) as server:
         settings = Settings(data_dir=tmp_path / "kindred", run_homeserver=False, homeserver_url=server.url)
         client = await aiohttp_client(create_app(settings, secrets))
         made = await pairs(client, 4)
@@ -129,21 +83,16 @@ async def test_accepts_while_the_homeserver_is_killed_end_ready_with_one_room_ea
         await made[0][1].call("POST", f"/requests/{made[0][2]}/accept", 200)
         await eventually(lambda: all_ready(made[0][0], 1), timeout=30)
 
-        os.kill(int(server.pid_path.read_text()), signal.SIGKILL)
+        os.kill(server.pid, signal.SIGKILL)
         for _, b, request_id in made[1:]:
             # The accept is durable: it succeeds while the homeserver is down.
             await b.call("POST", f"/requests/{request_id}/accept", 200)
         health = await client.get("/healthz")
-        assert health.status == 503 and "homeserver" in (await health.json())["down"]
+        await assert_status(health, 503)
+        assert "homeserver" in (await health.json())["down"]
 
         for a, _, _ in made:
             await eventually(lambda a=a: all_ready(a, 1), timeout=90)
-        rooms = await rooms_per_match(client, server.url)
+        rooms = await app_rooms_by_match(client, server.url)
         assert sorted(len(r) for r in rooms.values()) == [1, 1, 1, 1]
-        assert (await client.get("/healthz")).status == 200
-    finally:
-        stop.set()
-        if supervisor is not None:
-            await supervisor
-        server.stop()
-        shutil.rmtree(tmp_path / "synapse", ignore_errors=True)
+        await assert_status(await client.get("/healthz"), 200)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import shutil
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,12 @@ from urllib.parse import quote
 
 import pytest
 
-from bridge.homeserver import BundledHomeserver
 from config.secrets import load_or_create_secrets
 from store.timeutil import parse
-from tests.conftest import TEST_SYNAPSE_OVERRIDES, make_settings
-from tests.helpers import eventually, free_port
+from testkit.homeserver import THROWAWAY_SYNAPSE_OVERRIDES, fresh_homeserver
+from tests.conftest import make_settings
+from tests.helpers import all_ready, eventually, pairs
 from tests.room_audit import bot_client
-from tests.test_provisioning_faults import all_ready, pairs
 from web import keys
 from web.app import create_app
 
@@ -38,20 +36,8 @@ async def test_a_429_is_waited_out_for_the_time_it_names(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="domain.provisioning")
     secrets = load_or_create_secrets(tmp_path / "kindred")
-    port = free_port()
-    overrides = {**TEST_SYNAPSE_OVERRIDES, "rc_room_creation": {"per_second": 0.1, "burst_count": 1}}
-    server = BundledHomeserver(
-        tmp_path / "synapse",
-        "localhost",
-        port,
-        secrets.registration_shared_secret,
-        f"http://127.0.0.1:{port}",
-        overrides,
-    )
-    server.prepare()
-    server.start()
-    try:
-        await server.wait_ready()
+    overrides = {**THROWAWAY_SYNAPSE_OVERRIDES, "rc_room_creation": {"per_second": 0.1, "burst_count": 1}}
+    async with fresh_homeserver(tmp_path, overrides, secrets=secrets, remove=True) as server:
         client = await aiohttp_client(create_app(make_settings(tmp_path / "kindred", server.url), secrets))
         made = await pairs(client, 2)
         bot = bot_client(tmp_path / "kindred", server.url)
@@ -85,6 +71,3 @@ async def test_a_429_is_waited_out_for_the_time_it_names(
         assert rows
         for attempts, run_after, finished_at, _ in rows:
             assert attempts >= 2 and parse(finished_at) >= parse(run_after)
-    finally:
-        server.stop()
-        shutil.rmtree(tmp_path / "synapse", ignore_errors=True)

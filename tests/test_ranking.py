@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient
 from domain import suggestions as suggestion_engine
 from domain.ranking import idf
 from store import interests, users
+from tests.helpers import assert_status
 from web import keys
 from web.auth import issue_access_token
 
@@ -68,8 +69,7 @@ class World:
         secret = self.client.server.app[keys.SECRETS].jwt_secret
         token = issue_access_token(secret, viewer.id, 15)
         response = await self.client.get("/api/v1/suggestions" + query, headers={"Authorization": f"Bearer {token}"})
-        text = await response.text()
-        assert response.status == status, text
+        await assert_status(response, status)
         return await response.json()
 
     def reference(

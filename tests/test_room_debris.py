@@ -19,17 +19,10 @@ from nio import (
 
 from bridge.errors import BridgeError
 from bridge.matrix_client import MATCH_STATE_TYPE, MatrixClient
-from store import instance
 from tests.bot_helpers import BOT
-from tests.helpers import Api, eventually, sign_up
-from tests.room_audit import bot_client, intro_count, members, room_exists, rooms_by_match
-from tests.test_provisioning_faults import all_ready, pairs
+from tests.helpers import Api, all_ready, eventually, pairs, sign_up
+from tests.room_audit import app_instance_id, bot_client, intro_count, members, room_exists, rooms_by_match
 from web import keys
-
-
-async def _instance_id(client: Any) -> str:
-    async with client.app[keys.KINDRED].db.read() as conn:
-        return await instance.get_id(conn)
 
 
 async def _make_room(bot: MatrixClient, mark: dict[str, Any], whole: bool, invite: list[str]) -> str:
@@ -54,7 +47,7 @@ async def test_at_start_debris_is_purged_and_a_whole_unrecorded_room_adopted(
     caplog.set_level(logging.INFO, logger="matcher.room_sweep")
     first = await kindred()
     data_dir = first.app[keys.SETTINGS].data_dir
-    instance_id = await _instance_id(first)
+    instance_id = await app_instance_id(first)
     made = await pairs(first, 2)
     await first.close()
 
@@ -178,7 +171,7 @@ async def test_a_room_someone_else_marked_is_never_taken_for_a_match_room(
         monkeypatch.setattr(MatrixClient, "create_match_room", fails_once)
         await b.call("POST", f"/requests/{request_id}/accept", 200)
         match_id = await asked.get()
-        mark = {"instance": await _instance_id(client), "match_id": match_id}
+        mark = {"instance": await app_instance_id(client), "match_id": match_id}
         put = await mx.room_put_state(trap, MATCH_STATE_TYPE, mark)
         assert isinstance(put, RoomPutStateResponse), put
         placed.set()

@@ -53,7 +53,7 @@ async def test_block_and_unblock_through_the_pages(offline_client: TestClient) -
     text = await blocked.text()
     assert blocked.url.path == "/blocks" and "You blocked" in text and f"@{bo.username}" in text
     gone = await offline_client.get(f"/u/{bo.username}")
-    assert gone.status == 404
+    await assert_status(gone, 404)
     lifted = await offline_client.post(
         f"/blocks/{bo.username}/unblock", data={"csrf_token": csrf_token(offline_client)}
     )
@@ -81,12 +81,13 @@ async def test_reports_reach_the_queue_and_are_resolved_once(offline_client: Tes
     assert "operators will look" in await thanked.text()
 
     await page_login(offline_client, reporter)
-    assert (await offline_client.get("/admin/reports")).status == 403
+    await assert_status(await offline_client.get("/admin/reports"), 403)
 
     await page_login(offline_client, operator)
     queue = await offline_client.get("/admin/reports")
     text = await queue.text()
-    assert queue.status == 200 and text.count(f"reported by {reporter.username}") == 2
+    await assert_status(queue, 200)
+    assert text.count(f"reported by {reporter.username}") == 2
     assert "&lt;b&gt;spam&lt;/b&gt;" in text and "<b>spam</b>" not in text
     report_id = created["report"]["id"]
     resolved = await offline_client.post(
@@ -97,7 +98,7 @@ async def test_reports_reach_the_queue_and_are_resolved_once(offline_client: Tes
     again = await offline_client.post(
         f"/admin/reports/{report_id}/resolve", data={"csrf_token": csrf_token(offline_client)}
     )
-    assert again.status == 404
+    await assert_status(again, 404)
     everything = await offline_client.get("/admin/reports?show=all")
     assert f"Resolved by {operator.username}" in await everything.text()
     log = await (await offline_client.get("/admin/log")).text()
@@ -144,7 +145,7 @@ async def _assert_apart(client: TestClient, a: Api, b: Api) -> None:
         refused = await viewer.call("POST", "/requests", 403, json={"to": other.username})
         assert refused["error"]["code"] == "user_blocked"
     await page_login(client, b)
-    assert (await client.get(f"/avatars/{a.username}")).status == 404
+    await assert_status(await client.get(f"/avatars/{a.username}"), 404)
 
 
 async def test_a_second_block_survives_the_upgrade_that_keeps_blocks_per_direction(

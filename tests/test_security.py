@@ -34,7 +34,7 @@ async def test_every_response_carries_security_headers(offline_client: TestClien
 
 async def test_redirects_carry_security_headers(offline_client: TestClient) -> None:
     response = await offline_client.get("/discover", allow_redirects=False)
-    assert response.status == 303
+    await assert_status(response, 303)
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
@@ -70,7 +70,7 @@ async def test_requests_per_day_are_limited_and_nothing_is_written(strict_client
     third = await ada.call("GET", "/users?q=" + others[0].username, 200)
     assert third["users"]
     extra = await strict_client.post("/api/v1/requests", json={"to": "nobody-here"}, headers=ada.headers)
-    assert extra.status == 404  # unknown people are still a 404, not a 429
+    await assert_status(extra, 404)  # unknown people are still a 404, not a 429
     body = await ada.call("POST", "/requests", 409, json={"to": others[0].username})
     assert body["error"]["code"] == "request_exists"
     # Withdraw one and ask again: the day's count still includes it.
@@ -92,7 +92,7 @@ async def test_session_cookies_are_httponly_and_lax(offline_client: TestClient) 
         data={"username": "cookie-person", "display_name": "C", "password": "password123", "csrf_token": csrf},
         allow_redirects=False,
     )
-    assert response.status == 303, await response.text()
+    await assert_status(response, 303)
     for name in ("kindred_access", "kindred_refresh"):
         morsel = response.cookies[name]
         assert morsel["httponly"] and morsel["samesite"] == "Lax"
@@ -103,6 +103,6 @@ async def test_form_posts_without_the_csrf_token_are_refused(offline_client: Tes
     response = await offline_client.post(
         "/signup", data={"username": "no-token", "display_name": "N", "password": "password123"}
     )
-    assert response.status == 403
+    await assert_status(response, 403)
     login = await offline_client.post("/api/v1/auth/login", json={"username": "no-token", "password": "password123"})
-    assert login.status == 401  # nothing was created
+    await assert_status(login, 401)  # nothing was created

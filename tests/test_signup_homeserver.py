@@ -14,7 +14,8 @@ from nio import AsyncClient, LoginError, LoginResponse
 from bridge.accounts import MatrixAccounts
 from bridge.admin import SynapseAdmin
 from domain.ports import AccountRefused, HomeserverDown
-from tests.conftest import AppFactory, FakeAccounts, RunningHomeserver
+from testkit.homeserver import ThrowawayHomeserver
+from tests.conftest import AppFactory, FakeAccounts
 from tests.helpers import assert_status, unique
 
 PASSWORD = "a brand new password"
@@ -24,7 +25,7 @@ def _body(username: str, password: str = PASSWORD) -> dict[str, Any]:
     return {"username": username, "password": password, "display_name": "Orphan"}
 
 
-async def _matrix_login(homeserver: RunningHomeserver, username: str, password: str) -> Any:
+async def _matrix_login(homeserver: ThrowawayHomeserver, username: str, password: str) -> Any:
     client = AsyncClient(homeserver.url, username)
     try:
         return await client.login(password, device_name="test")
@@ -33,14 +34,12 @@ async def _matrix_login(homeserver: RunningHomeserver, username: str, password: 
 
 
 async def test_an_orphan_matrix_account_is_adopted_at_signup(
-    homeserver: RunningHomeserver, kindred: AppFactory
+    homeserver: ThrowawayHomeserver, kindred: AppFactory
 ) -> None:
     client = await kindred()
     name = unique("orphan")
     # What a registration whose answer never reached Kindred leaves behind.
-    async with aiohttp.ClientSession() as http:
-        admin = SynapseAdmin(http, homeserver.url, homeserver.secrets.registration_shared_secret)
-        await admin.register(name, "the lost attempt's password", "Orphan")
+    await homeserver.register(name, "the lost attempt's password", "Orphan")
 
     response = await client.post("/api/v1/auth/signup", json=_body(name))
     body = await assert_status(response, 201)
@@ -52,13 +51,11 @@ async def test_an_orphan_matrix_account_is_adopted_at_signup(
 
 
 async def test_a_homeserver_admin_of_that_name_is_not_taken_over(
-    homeserver: RunningHomeserver, kindred: AppFactory
+    homeserver: ThrowawayHomeserver, kindred: AppFactory
 ) -> None:
     client = await kindred()
     name = unique("operator")
-    async with aiohttp.ClientSession() as http:
-        admin = SynapseAdmin(http, homeserver.url, homeserver.secrets.registration_shared_secret)
-        await admin.register(name, "the operator's password", "Op", admin=True)
+    await homeserver.register(name, "the operator's password", "Op", admin=True)
 
     response = await client.post("/api/v1/auth/signup", json=_body(name))
     body = await assert_status(response, 409)
@@ -66,7 +63,7 @@ async def test_a_homeserver_admin_of_that_name_is_not_taken_over(
     assert isinstance(await _matrix_login(homeserver, name, "the operator's password"), LoginResponse)
 
 
-async def test_a_homeserver_refusal_is_a_refusal_not_an_outage(homeserver: RunningHomeserver, tmp_path: Path) -> None:
+async def test_a_homeserver_refusal_is_a_refusal_not_an_outage(homeserver: ThrowawayHomeserver, tmp_path: Path) -> None:
     async with aiohttp.ClientSession() as http:
         admin = SynapseAdmin(http, homeserver.url, homeserver.secrets.registration_shared_secret)
 

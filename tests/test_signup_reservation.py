@@ -38,4 +38,4 @@ async def test_an_abandoned_reservation_is_reclaimed(offline_client: TestClient)
     body = await assert_status(response, 201)
     assert body["user"]["display_name"] == "Real"
     login = await offline_client.post("/api/v1/auth/login", json={"username": "ghost", "password": "password123"})
-    assert login.status == 200
+    await assert_status(login, 200)

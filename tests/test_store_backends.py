@@ -11,7 +11,7 @@ from store.database import Database
 from store.migrations import LATEST, MIGRATIONS
 from store.migrations import __path__ as _migrations_path
 from tests.databases import database_url_for, query
-from tests.helpers import sign_up
+from tests.helpers import assert_status, sign_up
 
 MIGRATIONS_DIR = _migrations_path[0]
 
@@ -37,7 +37,7 @@ async def test_a_nul_character_in_a_lookup_finds_nobody(offline_client: TestClie
     ada = await sign_up(offline_client, "ada")
     await ada.call("GET", "/users/a%00b", 404)
     login = await offline_client.post("/api/v1/auth/login", json={"username": "a\x00b", "password": "x" * 10})
-    assert login.status == 401, await login.text()
+    await assert_status(login, 401)
 
 
 async def test_search_is_case_blind_and_lists_exact_then_prefix_hits_first(offline_client: TestClient) -> None:

@@ -82,9 +82,7 @@ async def test_a_rate_limited_sync_waits_as_named_up_to_the_cap_and_then_goes_on
     bo = await sign_up(client, "bo", "Bo", ["kites"])
     bo_mx = await MatrixPerson.login(client, homeserver.url, bo)
     try:
-        await ada.call("POST", "/requests", 201, json={"to": bo.username})
-        room = await bo_mx.direct_room()
-        await bo_mx.wait_for_bot(room, "would like to connect")
+        room = await bo_mx.requested_by(ada, "would like to connect")
         # Read on the sync: answered once the named waits are over.
         await bo_mx.command(room, "!help", "!accept")
         answered = time.monotonic()

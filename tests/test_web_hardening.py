@@ -104,7 +104,7 @@ async def test_without_a_public_url_the_socket_takes_its_own_address_only(offlin
     ada = await sign_up(offline_client, "ada")
     await page_login(offline_client, ada)
     refused = await offline_client.get("/ws", headers=_upgrade("https://evil.example"))
-    assert refused.status == 403
+    await assert_status(refused, 403)
     # A refused handshake rotated nothing: the session cookie still works as it was.
     assert "kindred_refresh" not in refused.cookies
     ws = await offline_client.ws_connect("/ws", headers={"Origin": _own_origin(offline_client)})
