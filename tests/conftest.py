@@ -199,3 +199,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "homeserver" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.homeserver)
+        # The PostgreSQL pass is about Kindred's store: what would only run the
+        # same homeserver, processes or browser a second time is said (-rs) and
+        # left to the SQLite pass, which keeps CI's two passes within budget.
+        if databases.TEST_DATABASE_URL and item.get_closest_marker("store_agnostic"):
+            item.add_marker(pytest.mark.skip(reason="store-agnostic: run once, in the SQLite pass"))

@@ -21,7 +21,7 @@ from playwright.async_api import async_playwright, expect
 from tests.helpers import assert_status, unique
 from tests.images import png
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.store_agnostic]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

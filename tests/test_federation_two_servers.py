@@ -47,7 +47,7 @@ from tests.helpers import Api, assert_status, eventually, free_port, sign_up, un
 from web import keys
 from web.app import create_app
 
-pytestmark = pytest.mark.homeserver
+pytestmark = [pytest.mark.homeserver, pytest.mark.store_agnostic]
 
 PASSWORD = "remote password 1"
 _CODE = re.compile(r"your code is ([0-9]{6})")

@@ -18,7 +18,7 @@ from testkit.process import alive
 from tests.databases import BACKEND
 from tests.helpers import assert_status, eventually, free_port, kindred_run
 
-pytestmark = pytest.mark.homeserver
+pytestmark = [pytest.mark.homeserver, pytest.mark.store_agnostic]
 
 
 def _mode(path: Path) -> int:

@@ -26,7 +26,7 @@ from tests.room_audit import bot_client
 from web import keys
 from web.app import create_app
 
-pytestmark = pytest.mark.homeserver
+pytestmark = [pytest.mark.homeserver, pytest.mark.store_agnostic]
 
 _ASKED = re.compile(r"M_LIMIT_EXCEEDED.*asked to wait (\d+) ms")
 

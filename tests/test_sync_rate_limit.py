@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp import web
 
 from config.secrets import load_or_create_secrets
@@ -24,6 +25,8 @@ from tests.bot_helpers import MatrixPerson
 from tests.conftest import make_settings
 from tests.helpers import sign_up
 from web.app import create_app
+
+pytestmark = pytest.mark.store_agnostic
 
 # The waits the injected 429s name, in order (milliseconds).
 _NAMED = [3_600_000, 1_500]
