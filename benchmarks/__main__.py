@@ -92,6 +92,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: do they all still run?")
     parser.add_argument("--results-dir", type=Path, default=HERE, help="where RESULTS.md goes")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument(
+        "--without-consent-module",
+        action="store_true",
+        help="the shared homeserver does not load the consent module (to compare 1, 2, 5, 6 with and without)",
+    )
     sizes = parser.add_argument_group("sizes (defaults: full run; --smoke makes them tiny)")
     for name, value in FULL.items():
         flag = "--" + name.replace("_", "-")
@@ -122,7 +127,8 @@ async def run(args: argparse.Namespace, work: Path) -> list[Result]:
     if args.wanted & {1, 2, 5, 6}:
         # The homeserver asks this Kindred about invites, as in production.
         port = harness.free_port()
-        async with harness.homeserver(work / "homeserver", consent_port=port) as hs:
+        consent_port = None if args.without_consent_module else port
+        async with harness.homeserver(work / "homeserver", consent_port=consent_port) as hs:
             kindred = harness.Kindred(work / "kindred", hs, port=port)
             with harness.running(kindred):
                 await kindred.start()
