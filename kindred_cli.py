@@ -2,7 +2,9 @@
 
 ``kindred run`` starts the bundled homeserver, then the web app and the
 matcher bot, and stops them all on Ctrl-C. ``kindred admin grant|revoke|
-suspend|unsuspend <username>`` acts as the operator from the command line.
+suspend|unsuspend|reset-password <username>`` acts as the operator from the
+command line (reset-password prints a one-time link for someone who cannot
+get a reset mail).
 ``kindred demo --users N`` adds demo people; ``kindred doctor`` checks the
 installation. The work itself lives in kindred_demo and bridge.doctor.
 """
@@ -30,7 +32,7 @@ from bridge.homeserver import BundledHomeserver, HomeserverFailed
 from config import doctor, file_modes, logs
 from config.secrets import SecretError, load_or_create_secrets
 from config.settings import Settings, SettingsError, load_settings
-from domain import moderation
+from domain import credentials, moderation
 from domain.context import Kindred
 from domain.errors import KindredError
 from store.database import Database, DatabaseUnavailable
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the homeserver, the web app and the bot")
     admin = commands.add_parser("admin", help="operator actions on one person")
-    admin.add_argument("action", choices=["grant", "revoke", "suspend", "unsuspend"])
+    admin.add_argument("action", choices=["grant", "revoke", "suspend", "unsuspend", "reset-password"])
     admin.add_argument("username")
     admin.add_argument("--reason", default="", help="why (suspend only); kept in the action log")
     seeding = commands.add_parser("demo", help="add demo people with realistic profiles")
@@ -118,6 +120,11 @@ async def admin_action(settings: Settings, action: str, username: str, reason: s
             if action in ("grant", "revoke"):
                 user = await moderation.set_admin(ctx, actor, username, action == "grant")
                 print(f"{user.username} is {'now' if user.is_admin else 'no longer'} an operator")
+                return 0
+            if action == "reset-password":
+                link = await credentials.operator_reset_link(ctx, username)
+                print(f"A one-time link for {username.strip().lower()} to choose a new password (30 minutes):")
+                print(link)
                 return 0
             if action == "suspend":
                 result = await moderation.suspend(ctx, actor, username, reason)

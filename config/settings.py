@@ -99,6 +99,15 @@ class Settings:
     # Entries on one page of a long list (discover, requests, matches, the
     # operators' pages), with Previous and Next links past them.
     page_size: int = 20
+    # Where mail goes: smtp://user:password@host:port (STARTTLS when the
+    # server offers it) or smtps://... (TLS from the first byte). Empty keeps
+    # every mail in the database's outbox, shown at /admin/outbox.
+    smtp_url: str = ""
+    # The From of Kindred's mail; empty means Kindred <kindred@server_name>.
+    mail_from: str = ""
+    # Whether signing up needs an email address proven by a code before the
+    # account (and its Matrix account) exists; off for a local run.
+    require_email: bool = False
 
     @property
     def internal_homeserver_url(self) -> str:
@@ -128,6 +137,12 @@ class Settings:
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
+
+    @property
+    def sender(self) -> str:
+        """The From of Kindred's mail."""
+        host = self.server_name.split(":")[0].strip("[]")
+        return self.mail_from or f"Kindred <kindred@{host}>"
 
     @property
     def bot_user_id(self) -> str:
@@ -265,6 +280,9 @@ def _validated(settings: Settings) -> Settings:
         raise SettingsError("setting 'consent_timeout_seconds' must be between 1 and 60")
     if not 1 <= settings.page_size <= 100:
         raise SettingsError("setting 'page_size' must be between 1 and 100")
+    _check_smtp_url(settings.smtp_url)
+    if "\n" in settings.mail_from or "\r" in settings.mail_from:
+        raise SettingsError("setting 'mail_from' must be one line")
     if settings.log_format not in {"text", "json"}:
         raise SettingsError(f"setting 'log_format' must be text or json, not {settings.log_format!r}")
     return settings
@@ -288,6 +306,22 @@ def _check_database_url(url: str) -> None:
         raise SettingsError(
             "setting 'database_url' must name one database: postgresql://user:password@host:port/database"
         )
+
+
+def _check_smtp_url(url: str) -> None:
+    """Empty (the outbox), or smtp(s)://[user:password@]host[:port]. The value
+    is never echoed: it may hold a password."""
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise SettingsError("setting 'smtp_url' must be an smtp:// or smtps:// URL (or empty for the outbox)")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if not parts.hostname or port == 0:
+        raise SettingsError("setting 'smtp_url' must name a host and, if any, a port from 1 to 65535")
 
 
 def _check_federation(settings: Settings) -> None:

@@ -5,6 +5,11 @@ the username is reserved by a ``pending`` row, the homeserver account is
 registered, and only then is the row activated. Any failure in between
 deletes the reservation. Someone who brings a Matrix ID from another server
 gets no local account: the bot's code must reach that ID instead.
+
+With ``require_email`` the reservation is ``unverified`` instead, holding the
+address, and nothing is registered until the mailed code comes back
+(``verify_email``): the Matrix account is then made from a bcrypt hash kept
+for the purpose, since Kindred keeps no password it could read back.
 """
 
 from __future__ import annotations
@@ -13,12 +18,12 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from domain import events, matrix_id_links, matrix_ids, people, validation
+from domain import emails, events, mail, matrix_id_links, matrix_ids, validation
 from domain.context import Kindred
 from domain.errors import KindredError
-from domain.passwords import hash_password, verify_password
+from domain.passwords import hash_password, matrix_password_hash, verify_password
 from domain.ports import AccountRefused, AccountUnavailable, HomeserverDown
-from store import users
+from store import email_codes, users
 from store.errors import UniqueViolation
 from store.timeutil import parse, utc_now
 from store.users import User
@@ -27,19 +32,38 @@ logger = logging.getLogger(__name__)
 
 # Longer than any signup takes (registration is one homeserver call).
 PENDING_GRACE = timedelta(minutes=10)
+# How long a name waits for its email code before anyone may take it.
+UNVERIFIED_GRACE = timedelta(days=2)
 
 
 async def signup(
-    ctx: Kindred, username: str, password: str, display_name: str, matrix_user_id: str | None = None
+    ctx: Kindred,
+    username: str,
+    password: str,
+    display_name: str,
+    matrix_user_id: str | None = None,
+    email: str | None = None,
 ) -> User:
     """Sign up; with ``matrix_user_id`` (an ID on another server) no local
-    Matrix account is made and a link code is sent to that ID instead."""
+    Matrix account is made and a link code is sent to that ID instead.
+
+    The person returned is ``active``, or ``unverified`` with
+    ``require_email`` (a code is on its way; see ``verify_email``)."""
     name = validation.username(username)
-    secret = validation.password(password)
+    secret = validation.password(password, name)
     shown = validation.display_name(display_name)
+    address = validation.email(email) if email else None
+    if address is None and ctx.require_email:
+        raise KindredError("email_required", field="email")
     if name in ctx.reserved_usernames:
         raise KindredError("username_taken", field="username")
+    if address is not None:
+        async with ctx.db.read() as conn:
+            await emails.ensure_free(conn, address)
     external = await matrix_id_links.claimable(ctx, matrix_user_id) if matrix_user_id else None
+    if ctx.require_email:
+        assert address is not None
+        return await _signup_unverified(ctx, name, secret, shown, address, external)
     # The memory-hard hash and the homeserver's own registration are both
     # slow: run them side by side. The reservation holds no usable hash
     # (pending people cannot log in) until activation stores it.
@@ -74,11 +98,78 @@ async def signup(
         raise
     async with ctx.db.transaction() as conn:
         await users.activate(conn, user_id, matrix_user_id, password_hash)
+        if address is not None:
+            # Optional here: the code proves it for password resets later.
+            await users.set_email(conn, user_id, address, None)
         user = await users.get(conn, user_id)
-    assert user is not None
+        assert user is not None
+        if address is not None:
+            await emails.send_code(conn, ctx, user, address, email_codes.VERIFY)
     logger.info("signed up %s as %s", name, matrix_user_id)
+    mail.queued(ctx)
     ctx.events.publish(events.Event(events.USER_SIGNED_UP, (user.id,)))
     return user
+
+
+async def _signup_unverified(
+    ctx: Kindred, name: str, secret: str, shown: str, address: str, external: str | None
+) -> User:
+    """Reserve the name as ``unverified`` with the address, and mail the code.
+    The homeserver hears of the account only when the code comes back."""
+    password_hash, matrix_hash = await asyncio.gather(hash_password(secret), matrix_password_hash(secret))
+    user_id = await _reserve(ctx, name, password_hash, shown, address, "unverified")
+    async with ctx.db.transaction() as conn:
+        if external is None:
+            await users.set_matrix_password_hash(conn, user_id, matrix_hash)
+        user = await users.get(conn, user_id)
+        assert user is not None
+        await emails.send_code(conn, ctx, user, address, email_codes.VERIFY)
+    mail.queued(ctx)
+    if external is not None:
+        try:
+            await matrix_id_links.start(ctx, user, external)
+        except BaseException:
+            await _release(ctx, user_id)
+            raise
+    logger.info("signed up %s, waiting for the email code", name)
+    return user
+
+
+async def verify_email(ctx: Kindred, username: str, code: str) -> User:
+    """Prove the address with its code; an ``unverified`` account is made now."""
+    user = await emails.verify(ctx, username, code)
+    if user.status == "unverified":
+        await _make_verified(ctx, user)
+    active = await active_user(ctx, user.id)
+    if active is None:
+        raise KindredError("no_pending_code", field="code")
+    return active
+
+
+async def _make_verified(ctx: Kindred, user: User) -> None:
+    """Register the Matrix account of an account whose email was just proven
+    (none for a Matrix ID of another server), then activate it. A failure
+    leaves it ``unverified`` with its address proven: the person logs in
+    (or verifies) again and this is tried again."""
+    matrix_user_id: str | None = None
+    if user.matrix_password_hash is not None:
+        try:
+            matrix_user_id = await ctx.accounts.register_hashed(
+                user.username, user.matrix_password_hash, user.display_name
+            )
+        except AccountUnavailable:
+            raise KindredError("username_taken", field="username") from None
+        except AccountRefused as exc:
+            logger.warning("the homeserver refused the account of %s: %s", user.username, exc.reason)
+            raise _refusal(exc) from exc
+        except HomeserverDown as exc:
+            logger.warning("account of %s not made: homeserver down: %s", user.username, exc)
+            raise KindredError("homeserver_unavailable") from exc
+    async with ctx.db.transaction() as conn:
+        await users.activate(conn, user.id, matrix_user_id)
+        await users.set_matrix_password_hash(conn, user.id, None)
+    logger.info("signed up %s as %s after the email code", user.username, matrix_user_id)
+    ctx.events.publish(events.Event(events.USER_SIGNED_UP, (user.id,)))
 
 
 async def _register(ctx: Kindred, name: str, secret: str, shown: str) -> str:
@@ -120,23 +211,35 @@ async def _send_link_code(ctx: Kindred, user_id: int, external: str) -> None:
     await matrix_id_links.start(ctx, reserved, external)
 
 
-async def _reserve(ctx: Kindred, name: str, password_hash: str, shown: str) -> int:
+async def _reserve(
+    ctx: Kindred,
+    name: str,
+    password_hash: str,
+    shown: str,
+    email: str | None = None,
+    status: str = "pending",
+) -> int:
     try:
         async with ctx.db.transaction() as conn:
             existing = await users.get_by_username(conn, name)
             if existing is not None and _abandoned(existing):
-                # A signup that died mid-way (process killed) left its
-                # reservation; after a while the name is free again.
+                # A signup that died mid-way (process killed), or whose email
+                # code never came back, left its reservation; after a while
+                # the name is free again.
                 await users.delete(conn, existing.id)
             elif existing is not None:
                 raise KindredError("username_taken", field="username")
-            return await users.insert_pending(conn, name, password_hash, shown)
+            return await users.insert_pending(conn, name, password_hash, shown, email, status)
     except UniqueViolation:
         raise KindredError("username_taken", field="username") from None
 
 
 def _abandoned(user: User) -> bool:
-    return user.status == "pending" and parse(user.created_at) < utc_now() - PENDING_GRACE
+    if user.status == "pending":
+        return parse(user.created_at) < utc_now() - PENDING_GRACE
+    if user.status == "unverified":
+        return parse(user.created_at) < utc_now() - UNVERIFIED_GRACE
+    return False
 
 
 async def _abandon(ctx: Kindred, user_id: int, hashing: asyncio.Future[str]) -> None:
@@ -150,12 +253,23 @@ async def _release(ctx: Kindred, user_id: int) -> None:
 
 
 async def authenticate(ctx: Kindred, username: str, password: str) -> User:
-    """The same answer for an unknown name and a wrong password."""
+    """The same answer for an unknown name and a wrong password. Someone
+    whose email code is still awaited is told so, once the password is right."""
     async with ctx.db.read() as conn:
-        user = await people.by_username(conn, username, active=True)
+        user = await users.get_by_username(conn, username.strip().lower())
+    if user is not None and user.status not in ("active", "unverified"):
+        user = None
     ok = await verify_password(user.password_hash if user else None, password)
     if not ok or user is None:
         raise KindredError("invalid_credentials")
+    if user.status == "unverified":
+        if user.email_verified_at is not None:
+            # Proven, but the homeserver was down when it was: finish now.
+            await _make_verified(ctx, user)
+            active = await active_user(ctx, user.id)
+            if active is not None:
+                return active
+        raise KindredError("email_unverified")
     return user
 
 

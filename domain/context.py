@@ -49,3 +49,8 @@ class Kindred:
     # Who may invite whom on the homeserver: "matched" (Kindred's rules) or
     # "open" (ordinary Matrix); see domain/consent.py.
     matrix_policy: str = "matched"
+    # Whether mail goes out over SMTP (True) or stays in the outbox for the
+    # operator (False: no ``smtp_url``).
+    mail_sends: bool = False
+    # Whether an account exists only once its email is proven by a code.
+    require_email: bool = False

@@ -48,7 +48,23 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "format_characters": ErrorSpec(Kind.INVALID, "Names may not contain invisible or direction-changing characters."),
     "username_taken": ErrorSpec(Kind.CONFLICT, "That username is taken."),
     "homeserver_refused": ErrorSpec(Kind.INVALID, "The chat server refused this signup."),
-    "password_invalid": ErrorSpec(Kind.INVALID, "Passwords are 8 to 128 characters."),
+    "password_invalid": ErrorSpec(Kind.INVALID, "Passwords are 10 to 128 characters."),
+    "password_is_username": ErrorSpec(Kind.INVALID, "A password must not be your username."),
+    "password_common": ErrorSpec(
+        Kind.INVALID, "That password is one of the most common ones, which others try first; choose another."
+    ),
+    "password_wrong": ErrorSpec(Kind.INVALID, "That is not your current password."),
+    "email_invalid": ErrorSpec(Kind.INVALID, "That does not look like an email address."),
+    "email_required": ErrorSpec(Kind.INVALID, "An email address is required to sign up here."),
+    "email_taken": ErrorSpec(Kind.CONFLICT, "That email address belongs to another account."),
+    "email_unverified": ErrorSpec(
+        Kind.FORBIDDEN,
+        "Your email address is not verified yet: enter the code we mailed you, or ask for a new one.",
+    ),
+    "no_pending_code": ErrorSpec(Kind.NOT_FOUND, "No code is waiting; ask for a new one."),
+    "reset_token_invalid": ErrorSpec(
+        Kind.INVALID, "That reset link or code is not valid: it may have expired or been used. Ask for a new one."
+    ),
     "display_name_invalid": ErrorSpec(Kind.INVALID, "Display names are 1 to 64 characters."),
     "bio_too_long": ErrorSpec(Kind.INVALID, "A bio is at most 500 characters."),
     "interests_invalid": ErrorSpec(Kind.INVALID, "List between 1 and 30 interests."),

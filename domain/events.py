@@ -20,6 +20,8 @@ MATCH_READY = "match.ready"
 MATCH_CLOSED = "match.closed"
 JOB_QUEUED = "job.queued"
 USER_SIGNED_UP = "user.signed_up"
+# A mail was queued (domain/mail.py): the mailer wakes.
+MAIL_QUEUED = "mail.queued"
 # The bot handled a command: publish Event(BOT_COMMAND, (user_id,), {"command": name})
 # with ``name`` from a fixed list (it becomes a metrics label).
 BOT_COMMAND = "bot.command"

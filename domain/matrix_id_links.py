@@ -9,31 +9,21 @@ for 15 minutes and 5 tries. One Matrix ID belongs to at most one person.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from domain import matrix_ids
 from domain.context import Kindred
 from domain.errors import KindredError
+from domain.one_time_codes import CODE_LIFETIME, TRIES, check, hash_code, new_code, refuse_early_resend
 from domain.ports import HomeserverDown, InviteRefused, MatrixIdUnreachable
 from store import bot_direct_rooms, matrix_id_link_codes, matrix_id_links, users
 from store.connection import Connection
 from store.matrix_id_link_codes import LinkCode
-from store.timeutil import iso, parse, utc_now
+from store.timeutil import iso, utc_now
 from store.users import User
 
 logger = logging.getLogger(__name__)
-
-CODE_DIGITS = 6
-CODE_LIFETIME = timedelta(minutes=15)
-TRIES = 5
-# A new code (a new invite to someone's Matrix ID) at most this often, so
-# Kindred cannot be used to pester strangers with invites.
-RESEND_AFTER = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -78,11 +68,7 @@ async def request_link(ctx: Kindred, user: User, value: str) -> LinkStatus:
     async with ctx.db.read() as conn:
         earlier = await matrix_id_link_codes.for_user(conn, user.id)
     if earlier is not None:
-        wait = parse(earlier.created_at) + RESEND_AFTER - utc_now()
-        if wait > timedelta(0):
-            seconds = int(wait.total_seconds()) + 1
-            message = f"A code was sent a moment ago; you can ask for a new one in {seconds} s."
-            raise KindredError("rate_limited", message, retry_after=seconds)
+        refuse_early_resend(earlier.created_at)
     await start(ctx, user, matrix_user_id)
     return await status(ctx, user)
 
@@ -93,8 +79,8 @@ async def start(ctx: Kindred, user: User, matrix_user_id: str) -> None:
     Stored first, so the code works the moment it arrives; if it cannot be
     delivered it is removed again and the reason raised.
     """
-    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-    code_hash = _hash(code)
+    code = new_code()
+    code_hash = hash_code(code)
     async with ctx.db.transaction() as conn:
         await matrix_id_link_codes.put(conn, user.id, matrix_user_id, code_hash, TRIES, iso(utc_now() + CODE_LIFETIME))
     try:
@@ -164,16 +150,15 @@ async def _settle(conn: Connection, pending: LinkCode | None, code: str) -> Kind
     not raised, so that a spent try is committed with it."""
     if pending is None:
         return KindredError("no_pending_link")
-    if utc_now() >= parse(pending.expires_at):
-        return KindredError("verification_code_expired", field="code")
-    if pending.tries_left <= 0:
-        return KindredError("verification_code_spent", field="code")
-    if not _matches(pending.code_hash, code):
-        left = await matrix_id_link_codes.spend_try(conn, pending.user_id)
-        if left == 0:
-            return KindredError("verification_code_spent", field="code")
-        tries = "1 try" if left == 1 else f"{left} tries"
-        return KindredError("verification_code_wrong", f"That code is not right; {tries} left.", "code")
+
+    owner = pending.user_id
+
+    async def spend_try() -> int:
+        return await matrix_id_link_codes.spend_try(conn, owner)
+
+    refusal = await check(pending.code_hash, pending.expires_at, pending.tries_left, code, spend_try)
+    if refusal is not None:
+        return refusal
     holder = await matrix_id_links.by_matrix_id(conn, pending.matrix_user_id)
     if holder is not None and holder.user_id != pending.user_id:
         # Someone else proved this ID first. Asked before writing, not caught
@@ -204,17 +189,3 @@ async def unlink(ctx: Kindred, user: User) -> LinkStatus:
             # opens a new one with the local account.
             await bot_direct_rooms.delete_room(conn, link.room_id)
     return await status(ctx, user)
-
-
-def _hash(code: str, salt: str | None = None) -> str:
-    salt = salt or secrets.token_hex(16)
-    digest = hashlib.sha256(f"{salt}:{code}".encode("ascii")).hexdigest()
-    return f"{salt}${digest}"
-
-
-def _matches(stored: str, code: str) -> bool:
-    text = code.strip()
-    if not (len(text) == CODE_DIGITS and text.isascii() and text.isdigit()):
-        return False
-    salt = stored.split("$", 1)[0]
-    return hmac.compare_digest(_hash(text, salt), stored)

@@ -1,9 +1,10 @@
-"""Memory-hard password hashing (argon2id), run off the event loop."""
+"""Password hashing, run off the event loop: argon2id for Kindred, bcrypt for the homeserver."""
 
 from __future__ import annotations
 
 import asyncio
 
+import bcrypt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -25,3 +26,10 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
             return False
 
     return await asyncio.to_thread(_verify)
+
+
+async def matrix_password_hash(password: str) -> str:
+    """The hash the homeserver stores (bcrypt, as Synapse does), for an
+    account made later from it (see domain/accounts.py, ``require_email``).
+    Synapse checks any bcrypt cost; 12 rounds is its own default."""
+    return await asyncio.to_thread(lambda: bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(12)).decode("ascii"))

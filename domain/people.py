@@ -1,7 +1,8 @@
 """Finding a person by username or by Matrix ID.
 
-A ``pending`` row is a signup in progress: the name is reserved but the
-account is not made yet, so it is nobody, everywhere. Suspended people still
+A ``pending`` row is a signup in progress, and an ``unverified`` one waits
+for its email code (``require_email``): the name is reserved but the account
+is not made yet, so it is nobody, everywhere. Suspended people still
 exist (an operator can find them, a block or a report can name them) but the
 ones who meet others (profiles, pictures, requests, logins) ask for active
 people only.
@@ -16,7 +17,7 @@ from store.users import User
 
 
 def _counts(user: User | None, active: bool) -> User | None:
-    if user is None or user.status == "pending":
+    if user is None or user.status in ("pending", "unverified"):
         return None
     if active and user.status != "active":
         return None

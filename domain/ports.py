@@ -41,6 +41,18 @@ class HomeserverAccounts(Protocol):
         """
         ...
 
+    async def register_hashed(self, username: str, password_hash: str, display_name: str) -> str:
+        """Create the account with a password hash the homeserver understands
+        (bcrypt), or take over an ordinary orphan of that name as ``adopt``
+        does; returns the Matrix ID. Raises AccountUnavailable (an admin,
+        closed or bridged account holds the name), AccountRefused, HomeserverDown."""
+        ...
+
+    async def set_password(self, matrix_user_id: str, password: str) -> None:
+        """Give the account a new password and log out all its devices.
+        Raises HomeserverDown or AccountRefused."""
+        ...
+
     async def set_display_name(self, matrix_user_id: str, display_name: str) -> None: ...
 
     async def set_locked(self, matrix_user_id: str, locked: bool) -> None:
@@ -77,4 +89,14 @@ class DirectMessages(Protocol):
 
     async def send_text(self, room_id: str, body: str) -> None:
         """Post a notice from the bot; raises HomeserverDown."""
+        ...
+
+
+class MailUndelivered(Exception):
+    """The mail server could not be reached or did not take the mail."""
+
+
+class MailTransport(Protocol):
+    async def send(self, to_address: str, subject: str, text_body: str, html_body: str) -> None:
+        """Hand one mail to the mail server; raises MailUndelivered."""
         ...

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Any
+
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from domain.errors import KindredError
 
@@ -13,7 +16,8 @@ MAX_INTEREST_LENGTH = 40
 MAX_BIO = 500
 MAX_NOTE = 500
 MAX_DISPLAY_NAME = 64
-MIN_PASSWORD, MAX_PASSWORD = 8, 128
+MIN_PASSWORD, MAX_PASSWORD = 10, 128
+MAX_EMAIL = 254
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._\-]{1,31}$")
 _SPACES = re.compile(r"\s+")
@@ -74,10 +78,35 @@ def username(value: Any) -> str:
     return text
 
 
-def password(value: Any) -> str:
-    text = _text(value, "password")
+def password(value: Any, username: str | None = None, field: str = "password") -> str:
+    """The same rules wherever a password is chosen (signup, change, reset):
+    10 to 128 characters, not the username, not a commonly used password."""
+    text = _text(value, field)
     if not MIN_PASSWORD <= len(text) <= MAX_PASSWORD:
-        raise KindredError("password_invalid", field="password")
+        raise KindredError("password_invalid", field=field)
+    folded = text.strip().casefold()
+    if username is not None and username.casefold() in (folded, folded.replace(" ", "")):
+        raise KindredError("password_is_username", field=field)
+    if folded in _common_passwords():
+        raise KindredError("password_common", field=field)
+    return text
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 passwords most often found in breaches (zxcvbn's list)."""
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+# Deliberately loose: the code mailed to the address is the real check.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def email(value: Any, field: str = "email") -> str:
+    """An address, trimmed and lower-cased (one person, one spelling)."""
+    text = _text(value, field).strip().lower()
+    if len(text) > MAX_EMAIL or not _EMAIL.match(text) or has_format_characters(text):
+        raise KindredError("email_invalid", field=field)
     return text
 
 

@@ -9,7 +9,10 @@ from store.connection import Connection
 from store.dialect import storable
 from store.timeutil import iso, utc_now
 
-_COLUMNS = "id, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin"
+_COLUMNS = (
+    "id, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin,"
+    " email, email_verified_at, session_epoch, matrix_password_hash"
+)
 
 
 # Case-blind matching, as SQLite's LIKE does for ASCII; PostgreSQL's LIKE
@@ -33,18 +36,54 @@ class User:
     status: str
     created_at: str
     is_admin: bool = False
+    # Private: shown to its owner only (GET /me), never to other people.
+    email: str | None = None
+    email_verified_at: str | None = None
+    # Carried in access tokens; raised to end every session at once.
+    session_epoch: int = 0
+    # With ``require_email``: the bcrypt hash the homeserver account gets
+    # once the email is verified (see migration v013); None otherwise.
+    matrix_password_hash: str | None = None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email is not None and self.email_verified_at is not None
 
     @classmethod
     def _from_row(cls, row: Any) -> User:
-        id_, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin = row
-        return cls(id_, username, password_hash, display_name, bio, matrix_user_id, status, created_at, bool(is_admin))
+        (id_, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin, *rest) = row
+        email, email_verified_at, session_epoch, matrix_password_hash = rest
+        return cls(
+            id_,
+            username,
+            password_hash,
+            display_name,
+            bio,
+            matrix_user_id,
+            status,
+            created_at,
+            bool(is_admin),
+            email,
+            email_verified_at,
+            int(session_epoch),
+            matrix_password_hash,
+        )
 
 
-async def insert_pending(conn: Connection, username: str, password_hash: str, display_name: str) -> int:
+async def insert_pending(
+    conn: Connection,
+    username: str,
+    password_hash: str,
+    display_name: str,
+    email: str | None = None,
+    status: str = "pending",
+) -> int:
+    """Reserve a name: ``pending`` while the homeserver account is made,
+    ``unverified`` while an email code is awaited (``require_email``)."""
     cursor = await conn.execute(
-        "INSERT INTO users (username, password_hash, display_name, status, created_at)"
-        " VALUES (?, ?, ?, 'pending', ?) RETURNING id",
-        (username, password_hash, display_name, iso(utc_now())),
+        "INSERT INTO users (username, password_hash, display_name, email, status, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        (username, password_hash, display_name, email, status, iso(utc_now())),
     )
     row = await cursor.fetchone()
     return int(row[0])
@@ -139,5 +178,36 @@ async def get_by_matrix_id(conn: Connection, matrix_user_id: str) -> User | None
     if not storable(matrix_user_id):
         return None
     cursor = await conn.execute(f"SELECT {_COLUMNS} FROM users WHERE matrix_user_id = ?", (matrix_user_id,))
+    row = await cursor.fetchone()
+    return User._from_row(row) if row else None
+
+
+async def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
+    await conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+
+
+async def end_sessions(conn: Connection, user_id: int) -> int:
+    """Raise the session epoch, so every access token issued before is refused; returns the new epoch."""
+    cursor = await conn.execute(
+        "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = ? RETURNING session_epoch", (user_id,)
+    )
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def set_email(conn: Connection, user_id: int, email: str | None, verified_at: str | None) -> None:
+    await conn.execute("UPDATE users SET email = ?, email_verified_at = ? WHERE id = ?", (email, verified_at, user_id))
+
+
+async def set_matrix_password_hash(conn: Connection, user_id: int, matrix_password_hash: str | None) -> None:
+    await conn.execute("UPDATE users SET matrix_password_hash = ? WHERE id = ?", (matrix_password_hash, user_id))
+
+
+async def get_by_verified_email(conn: Connection, email: str) -> User | None:
+    if not storable(email):
+        return None
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM users WHERE email = ? AND email_verified_at IS NOT NULL", (email,)
+    )
     row = await cursor.fetchone()
     return User._from_row(row) if row else None

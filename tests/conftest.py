@@ -24,6 +24,7 @@ from config.secrets import load_or_create_secrets
 from config.settings import Settings
 from domain.ports import AccountUnavailable, HomeserverAccounts
 from testkit.homeserver import ThrowawayHomeserver, free_port, running_sync, throwaway_homeserver
+from testkit.mail import MailCatcher
 from tests import databases
 from web.app import create_app
 
@@ -128,6 +129,19 @@ class FakeAccounts:
         self.registered[username] = password
         return f"@{username}:localhost"
 
+    async def register_hashed(self, username: str, password_hash: str, display_name: str) -> str:
+        if self.fail_with is not None:
+            raise self.fail_with
+        if username in self.registered:
+            raise AccountUnavailable(username)
+        self.registered[username] = password_hash
+        return f"@{username}:localhost"
+
+    async def set_password(self, matrix_user_id: str, password: str) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.registered[matrix_user_id.split(":")[0].lstrip("@")] = password
+
     async def set_display_name(self, matrix_user_id: str, display_name: str) -> None:
         if self.fail_with is not None:
             raise self.fail_with
@@ -181,6 +195,15 @@ class FakeDirectMessages:
 @pytest.fixture
 def fake_direct() -> FakeDirectMessages:
     return FakeDirectMessages()
+
+
+@pytest.fixture
+def smtp() -> Iterator[MailCatcher]:
+    """A real SMTP server on a free port; pass ``smtp.url`` as ``smtp_url``."""
+    catcher = MailCatcher()
+    catcher.start()
+    yield catcher
+    catcher.stop()
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ async def page_signup(client: TestClient, username: str, display_name: str) -> C
         data={
             "username": username,
             "display_name": display_name,
-            "password": "password123",
+            "password": "kindred-pass-31",
             "csrf_token": csrf_token(client),
         },
     )

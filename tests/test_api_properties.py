@@ -64,7 +64,7 @@ class Harness:
 
     async def _signup(self, name: str) -> Any:
         response = await self.client.post(
-            "/api/v1/auth/signup", json={"username": name, "password": "password123", "display_name": name}
+            "/api/v1/auth/signup", json={"username": name, "password": "kindred-pass-31", "display_name": name}
         )
         await assert_status(response, 201)
         return await response.json()

@@ -25,7 +25,7 @@ from web.schemas import (
     VerifyBody,
 )
 
-SIGNUP = {"username": "ada", "password": "password123", "display_name": "Ada"}
+SIGNUP = {"username": "ada", "password": "kindred-pass-31", "display_name": "Ada"}
 
 
 def refusal(model: type[BaseModel], body: dict[str, Any]) -> tuple[str, str, str | None]:

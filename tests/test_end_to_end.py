@@ -137,7 +137,7 @@ async def test_signup_registers_the_same_credentials_on_the_homeserver(kindred, 
 async def test_reserved_and_homeserver_taken_names_are_refused(kindred, taken: str) -> None:
     client = await kindred(run_bot=False)
     response = await client.post(
-        "/api/v1/auth/signup", json={"username": taken, "password": "password123", "display_name": "X"}
+        "/api/v1/auth/signup", json={"username": taken, "password": "kindred-pass-31", "display_name": "X"}
     )
     await assert_status(response, 409)
     assert (await response.json())["error"]["code"] == "username_taken"

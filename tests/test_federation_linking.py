@@ -134,7 +134,12 @@ async def test_one_matrix_id_belongs_to_one_person(offline_client: TestClient, f
     }
     signup = await offline_client.post(
         "/api/v1/auth/signup",
-        json={"username": unique("eve"), "password": "password123", "display_name": "Eve", "matrix_user_id": REMOTE},
+        json={
+            "username": unique("eve"),
+            "password": "kindred-pass-31",
+            "display_name": "Eve",
+            "matrix_user_id": REMOTE,
+        },
     )
     assert (await assert_status(signup, 409))["error"]["code"] == "matrix_id_taken"
 
@@ -183,12 +188,12 @@ async def test_signup_with_an_external_id_makes_no_local_account(
     username = unique("bob")
     response = await offline_client.post(
         "/api/v1/auth/signup",
-        json={"username": username, "password": "password123", "display_name": "Bob", "matrix_user_id": REMOTE},
+        json={"username": username, "password": "kindred-pass-31", "display_name": "Bob", "matrix_user_id": REMOTE},
     )
     body = await assert_status(response, 201)
     assert body["user"]["matrix_user_id"] is None
     assert username not in fake_accounts.registered
-    bob = Api(offline_client, username, "password123", body)
+    bob = Api(offline_client, username, "kindred-pass-31", body)
     assert (await bob.call("GET", "/me/matrix-id", 200))["pending"]["matrix_user_id"] == REMOTE
     await bob.call("POST", "/me/matrix-id/verify", 200, json={"code": fake_direct.last_code(REMOTE)})
     assert (await bob.call("GET", "/me", 200))["matrix_user_id"] == REMOTE
@@ -201,7 +206,7 @@ async def test_a_signup_whose_code_cannot_be_delivered_leaves_no_account(
     offline_client: TestClient, fake_direct: FakeDirectMessages
 ) -> None:
     username = unique("bob")
-    body = {"username": username, "password": "password123", "display_name": "Bob", "matrix_user_id": REMOTE}
+    body = {"username": username, "password": "kindred-pass-31", "display_name": "Bob", "matrix_user_id": REMOTE}
     fake_direct.fail_with = MatrixIdUnreachable("no such server")
     failed = await offline_client.post("/api/v1/auth/signup", json=body)
     assert (await assert_status(failed, 400))["error"]["code"] == "matrix_server_unreachable"
@@ -233,7 +238,7 @@ async def test_the_pages_sign_up_with_an_external_id_and_verify(
     offline_client: TestClient, fake_direct: FakeDirectMessages
 ) -> None:
     await offline_client.get("/signup")
-    signup = {"username": unique("bob"), "display_name": "Bob", "password": "password123"}
+    signup = {"username": unique("bob"), "display_name": "Bob", "password": "kindred-pass-31"}
     refused = await _post(offline_client, "/signup", {**signup, "matrix_user_id": "not an id"}, 400)
     assert "A Matrix ID looks like @name:example.org." in refused
     waiting = await _post(offline_client, "/signup", {**signup, "matrix_user_id": REMOTE})
@@ -254,7 +259,7 @@ async def test_the_page_links_an_id_to_an_existing_account_and_unlinks_it(
 ) -> None:
     await offline_client.get("/signup")
     username = unique("ada")
-    await _post(offline_client, "/signup", {"username": username, "display_name": "Ada", "password": "password123"})
+    await _post(offline_client, "/signup", {"username": username, "display_name": "Ada", "password": "kindred-pass-31"})
     page = await (await offline_client.get("/matrix-id")).text()
     assert f"go to <code>@{username}:localhost</code>" in page
     sent = await _post(offline_client, "/matrix-id", {"matrix_user_id": REMOTE})

@@ -114,7 +114,7 @@ async def test_log_lines_inside_a_request_carry_its_id(offline_client: TestClien
     username = unique("logged")
     response = await offline_client.post(
         "/api/v1/auth/signup",
-        json={"username": username, "password": "password123", "display_name": "Logged"},
+        json={"username": username, "password": "kindred-pass-31", "display_name": "Logged"},
         headers={HEADER: "signup-req-0001"},
     )
     await assert_status(response, 201)

@@ -112,7 +112,7 @@ def _populate(url: str) -> dict[str, str]:
     """An owner with a match, an incoming and an outgoing request, so lists are not empty."""
     tokens = {}
     for name in ("owner", "friend", "asker", "asked"):
-        body = {"username": f"oa-{name}", "password": "password123", "display_name": name.title()}
+        body = {"username": f"oa-{name}", "password": "kindred-pass-31", "display_name": name.title()}
         answer = requests.post(f"{url}/api/v1/auth/signup", json=body, timeout=10)
         assert answer.status_code == 201, answer.text
         tokens[name] = answer.json()["access_token"]

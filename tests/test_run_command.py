@@ -26,7 +26,7 @@ async def test_run_supervises_the_homeserver_and_stops_cleanly(tmp_path: Path) -
         async with aiohttp.ClientSession() as session:
             signup = await session.post(
                 kindred.url + "/api/v1/auth/signup",
-                json={"username": "ada", "password": "password123", "display_name": "Ada"},
+                json={"username": "ada", "password": "kindred-pass-31", "display_name": "Ada"},
             )
             await assert_status(signup, 201)
 
@@ -57,7 +57,7 @@ async def test_run_supervises_the_homeserver_and_stops_cleanly(tmp_path: Path) -
             async def logged_in() -> bool:
                 r = await session.post(
                     kindred.url + "/api/v1/auth/login",
-                    json={"username": "ada", "password": "password123"},
+                    json={"username": "ada", "password": "kindred-pass-31"},
                 )
                 return r.status == 200
 

@@ -42,7 +42,7 @@ async def test_signups_per_address_are_limited_with_retry_after(strict_client: T
     for n in range(3):
         await sign_up(strict_client, f"p{n}")
     response = await strict_client.post(
-        "/api/v1/auth/signup", json={"username": "late", "password": "password123", "display_name": "L"}
+        "/api/v1/auth/signup", json={"username": "late", "password": "kindred-pass-31", "display_name": "L"}
     )
     body = await assert_status(response, 429)
     assert body["error"]["code"] == "rate_limited"
@@ -89,7 +89,7 @@ async def test_session_cookies_are_httponly_and_lax(offline_client: TestClient) 
     csrf = page.cookies["kindred_csrf"].value
     response = await offline_client.post(
         "/signup",
-        data={"username": "cookie-person", "display_name": "C", "password": "password123", "csrf_token": csrf},
+        data={"username": "cookie-person", "display_name": "C", "password": "kindred-pass-31", "csrf_token": csrf},
         allow_redirects=False,
     )
     await assert_status(response, 303)
@@ -101,8 +101,10 @@ async def test_session_cookies_are_httponly_and_lax(offline_client: TestClient) 
 async def test_form_posts_without_the_csrf_token_are_refused(offline_client: TestClient) -> None:
     await offline_client.get("/signup")
     response = await offline_client.post(
-        "/signup", data={"username": "no-token", "display_name": "N", "password": "password123"}
+        "/signup", data={"username": "no-token", "display_name": "N", "password": "kindred-pass-31"}
     )
     await assert_status(response, 403)
-    login = await offline_client.post("/api/v1/auth/login", json={"username": "no-token", "password": "password123"})
+    login = await offline_client.post(
+        "/api/v1/auth/login", json={"username": "no-token", "password": "kindred-pass-31"}
+    )
     await assert_status(login, 401)  # nothing was created

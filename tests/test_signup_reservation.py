@@ -24,7 +24,7 @@ async def _leave_reservation(client: TestClient, name: str, age: timedelta) -> N
 async def test_a_fresh_reservation_holds_the_name(offline_client: TestClient) -> None:
     await _leave_reservation(offline_client, "inflight", timedelta(seconds=5))
     response = await offline_client.post(
-        "/api/v1/auth/signup", json={"username": "inflight", "password": "password123", "display_name": "I"}
+        "/api/v1/auth/signup", json={"username": "inflight", "password": "kindred-pass-31", "display_name": "I"}
     )
     body = await assert_status(response, 409)
     assert body["error"]["code"] == "username_taken"
@@ -33,9 +33,9 @@ async def test_a_fresh_reservation_holds_the_name(offline_client: TestClient) ->
 async def test_an_abandoned_reservation_is_reclaimed(offline_client: TestClient) -> None:
     await _leave_reservation(offline_client, "ghost", PENDING_GRACE + timedelta(minutes=1))
     response = await offline_client.post(
-        "/api/v1/auth/signup", json={"username": "ghost", "password": "password123", "display_name": "Real"}
+        "/api/v1/auth/signup", json={"username": "ghost", "password": "kindred-pass-31", "display_name": "Real"}
     )
     body = await assert_status(response, 201)
     assert body["user"]["display_name"] == "Real"
-    login = await offline_client.post("/api/v1/auth/login", json={"username": "ghost", "password": "password123"})
+    login = await offline_client.post("/api/v1/auth/login", json={"username": "ghost", "password": "kindred-pass-31"})
     await assert_status(login, 200)

@@ -128,7 +128,7 @@ def test_all_digit_usernames_are_refused_naming_the_rule(typed: str) -> None:
 
 async def test_an_all_digit_username_is_a_400_at_signup(offline_client: TestClient) -> None:
     response = await offline_client.post(
-        "/api/v1/auth/signup", json={"username": "12345", "password": "password123", "display_name": "Num"}
+        "/api/v1/auth/signup", json={"username": "12345", "password": "kindred-pass-31", "display_name": "Num"}
     )
     body = await assert_status(response, 400)
     assert (body["error"]["code"], body["error"]["field"]) == ("username_all_digits", "username")
@@ -143,13 +143,31 @@ def test_usernames_refuse_control_characters_and_non_text() -> None:
 # Passwords
 
 
-def test_passwords_are_8_to_128_characters_and_kept_verbatim() -> None:
-    assert validation.password("12345678") == "12345678"
-    assert validation.password(" spaced out ") == " spaced out "
+def test_passwords_are_10_to_128_characters_and_kept_verbatim() -> None:
+    assert validation.password("kv93-tamarind") == "kv93-tamarind"
+    assert validation.password(" spaced out now ") == " spaced out now "
     assert validation.password("p" * 128) == "p" * 128
-    for bad in ["1234567", "", "p" * 129]:
+    for bad in ["kv93-tama", "", "p" * 129]:
         error = refused(validation.password, bad)
         assert (error.code, error.field) == ("password_invalid", "password")
+
+
+def test_passwords_are_not_the_username_or_a_common_one() -> None:
+    error = refused(lambda value: validation.password(value, "adalovelace"), "AdaLovelace")
+    assert (error.code, error.field) == ("password_is_username", "password")
+    # Common passwords of ten characters and more, in any case, are refused.
+    for common in ["1234567890", "qwertyuiop", "Password123", "iloveyou12"]:
+        assert refused(validation.password, common).code == "password_common", common
+    # The field named is the one the rule was given (change and reset say new_password).
+    error = refused(lambda value: validation.password(value, field="new_password"), "short")
+    assert (error.code, error.field) == ("password_invalid", "new_password")
+
+
+def test_email_addresses_are_trimmed_lowered_and_loosely_checked() -> None:
+    assert validation.email("  Ada@Example.ORG ") == "ada@example.org"
+    for bad in ["", "ada", "ada@", "@example.org", "ada@example", "a b@example.org", "ada@@example.org", "a@b.c\u202e"]:
+        assert refused(validation.email, bad).code == "email_invalid", bad
+    assert refused(validation.email, 5).code == "field_type"
 
 
 def test_passwords_refuse_control_characters_and_non_text() -> None:
@@ -204,7 +222,7 @@ def test_interests_refuse_format_characters() -> None:
 
 async def test_a_display_name_of_only_a_zero_width_space_is_refused_at_signup(offline_client: TestClient) -> None:
     response = await offline_client.post(
-        "/api/v1/auth/signup", json={"username": "ada", "password": "password123", "display_name": "\u200b"}
+        "/api/v1/auth/signup", json={"username": "ada", "password": "kindred-pass-31", "display_name": "\u200b"}
     )
     body = await assert_status(response, 400)
     assert (body["error"]["code"], body["error"]["field"]) == ("format_characters", "display_name")

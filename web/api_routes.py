@@ -14,17 +14,23 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from web.api import auth, avatars, docs, matches, matrix_id, people, requests, safety
+from web.api import account, auth, avatars, docs, matches, matrix_id, people, requests, safety
 from web.schemas import (
     Body,
+    ChangePasswordBody,
+    EmailBody,
+    ForgotBody,
     LinkBody,
     LoginBody,
     ProfileBody,
     RefreshBody,
     ReportBody,
+    ResendCodeBody,
+    ResetBody,
     SendRequestBody,
     SignupBody,
     VerifyBody,
+    VerifyEmailBody,
 )
 
 Schema = dict[str, Any]
@@ -93,6 +99,15 @@ _AVATAR_BODY = {
         },
     }
 }
+_CODE_ERRORS = (
+    "field_required",
+    "field_type",
+    "no_pending_code",
+    "verification_code_wrong",
+    "verification_code_expired",
+    "verification_code_spent",
+)
+_NEW_PASSWORD_ERRORS = ("password_invalid", "password_is_username", "password_common")
 _LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -103,7 +118,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "api_signup",
         "Sign up",
         "auth",
-        {201: "SignedUp"},
+        {201: "SignedUp", 202: "VerificationSent"},
         (
             *_TEXT_ERRORS,
             "username_invalid",
@@ -115,11 +130,88 @@ OPERATIONS: tuple[Operation, ...] = (
             "username_taken",
             "rate_limited",
             "homeserver_unavailable",
+            "password_is_username",
+            "password_common",
+            "email_invalid",
+            "email_required",
+            "email_taken",
             *_LINK_ERRORS,
         ),
         body=SignupBody,
         public=True,
-        description="Creates the Kindred account and its Matrix account (same username and password) together.",
+        description="Creates the Kindred account and its Matrix account (same username and password) together. "
+        "With an email address, a six-digit code is mailed to it. Where the server requires email "
+        "(require_email), the answer is 202 without tokens: the account, and its Matrix account, "
+        "are made when the code comes back (POST /api/v1/auth/verify-email).",
+    ),
+    Operation(
+        "post",
+        "/api/v1/auth/verify-email",
+        auth.verify_email,
+        "api_verify_email",
+        "Prove your email address with its code",
+        "auth",
+        {200: "TokenPair"},
+        (
+            *_CODE_ERRORS,
+            "email_taken",
+            "username_taken",
+            "homeserver_refused",
+            "homeserver_unavailable",
+            "rate_limited",
+        ),
+        body=VerifyEmailBody,
+        public=True,
+        description="Answers like a login. Codes live 15 minutes and allow 5 tries; an account waiting "
+        "for its code is made now.",
+    ),
+    Operation(
+        "post",
+        "/api/v1/auth/resend-code",
+        auth.resend_code,
+        "api_resend_code",
+        "Mail a new email code",
+        "auth",
+        {202: "CodeSent"},
+        ("field_required", "field_type", "no_pending_code", "rate_limited"),
+        body=ResendCodeBody,
+        public=True,
+        description="At most one a minute (429 with Retry-After before that); the earlier code stops working.",
+    ),
+    Operation(
+        "post",
+        "/api/v1/auth/forgot",
+        auth.forgot,
+        "api_forgot",
+        "Mail a password reset link",
+        "auth",
+        {202: "ResetMailed"},
+        ("field_required", "field_type", "rate_limited"),
+        body=ForgotBody,
+        public=True,
+        description="By username or email. Only a verified address gets the mail; the answer is the same "
+        "whether or not anyone has that name or address. The link (and its token) work once, for 30 minutes.",
+    ),
+    Operation(
+        "post",
+        "/api/v1/auth/reset",
+        auth.reset,
+        "api_reset",
+        "Set a new password with a reset token",
+        "auth",
+        {200: "PasswordReset"},
+        (
+            "field_required",
+            "field_type",
+            "reset_token_invalid",
+            *_NEW_PASSWORD_ERRORS,
+            "homeserver_refused",
+            "homeserver_unavailable",
+            "rate_limited",
+        ),
+        body=ResetBody,
+        public=True,
+        description="Sets the password on Kindred and on your Matrix account, and ends every session on both.",
     ),
     Operation(
         "post",
@@ -129,7 +221,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Log in",
         "auth",
         {200: "TokenPair"},
-        ("invalid_credentials", "rate_limited"),
+        ("invalid_credentials", "email_unverified", "rate_limited"),
         body=LoginBody,
         public=True,
     ),
@@ -159,6 +251,50 @@ OPERATIONS: tuple[Operation, ...] = (
         description="Revokes the refresh token's whole family.",
     ),
     Operation("get", "/api/v1/me", people.me, "api_me", "Your profile", "people", {200: "Me"}),
+    Operation(
+        "post",
+        "/api/v1/me/password",
+        account.change_password,
+        "api_password",
+        "Change your password",
+        "people",
+        {200: "TokenPair"},
+        (
+            "field_required",
+            "field_type",
+            "password_wrong",
+            *_NEW_PASSWORD_ERRORS,
+            "homeserver_refused",
+            "homeserver_unavailable",
+        ),
+        body=ChangePasswordBody,
+        description="Also your Matrix password. Every other session ends (Kindred's and the Matrix "
+        "account's devices); this one goes on with the new token pair in the answer.",
+    ),
+    Operation(
+        "put",
+        "/api/v1/me/email",
+        account.change_email,
+        "api_email",
+        "Change your email address",
+        "people",
+        {202: "CodeSent"},
+        ("field_required", "field_type", "email_invalid", "email_taken", "rate_limited"),
+        body=EmailBody,
+        description="Mails a code to the new address; the current one stays until the code is entered "
+        "(POST /api/v1/me/email/verify).",
+    ),
+    Operation(
+        "post",
+        "/api/v1/me/email/verify",
+        account.verify_email_change,
+        "api_verify_email_change",
+        "Prove a new email address with its code",
+        "people",
+        {200: "Me"},
+        (*_CODE_ERRORS, "email_taken"),
+        body=VerifyBody,
+    ),
     Operation(
         "put",
         "/api/v1/me/profile",

@@ -2,7 +2,8 @@
 
 Every resource is opened in a ``cleanup_ctx`` generator and closed in
 reverse order on shutdown: the database, the HTTP session to the
-homeserver, the domain context, and (when enabled) the matcher bot.
+homeserver, the domain context, the mailer (when an SMTP server is set) and
+(when enabled) the matcher bot.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from domain.context import Kindred, Links
 from domain.events import EventBus
 from domain.ports import DirectMessages, HomeserverAccounts
 from matcher.bot import running_bot
+from matcher.mailer import running_mailer
+from matcher.smtp import SmtpTransport
 from store.database import Database
 from web import keys, live
 from web.metrics import Metrics, metrics_ctx
@@ -78,7 +81,7 @@ def create_app(
     )
     env.globals["url"] = lambda name, **parts: app.router[name].url_for(**parts)
     setup_routes(app)
-    app.cleanup_ctx.extend([_database, _homeserver, _kindred, metrics_ctx, _bot])
+    app.cleanup_ctx.extend([_database, _homeserver, _kindred, metrics_ctx, _mailer, _bot])
     live.setup(app)
     return app
 
@@ -137,6 +140,8 @@ def build_kindred(
         direct=direct,
         federates=settings.federates,
         matrix_policy=settings.matrix_policy,
+        mail_sends=bool(settings.smtp_url),
+        require_email=settings.require_email,
     )
 
 
@@ -171,6 +176,16 @@ def _token_of(session: Callable[[], Awaitable[BotSession]]) -> Callable[[], Awai
         return (await session()).access_token
 
     return token
+
+
+async def _mailer(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    if not settings.smtp_url:
+        # No SMTP server: mail stays in the outbox (domain/mail.py).
+        yield
+        return
+    async with running_mailer(app[keys.KINDRED], SmtpTransport(settings.smtp_url, settings.sender)):
+        yield
 
 
 async def _bot(app: web.Application) -> AsyncIterator[None]:

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from domain import accounts, sessions
 from domain.errors import KindredError
+from store.users import User
 from web import keys
 
 ACCESS_COOKIE = "kindred_access"
@@ -23,13 +24,16 @@ REFRESH_COOKIE = "kindred_refresh"
 _ALGORITHM = "HS256"
 
 
-def issue_access_token(secret: str, user_id: int, minutes: int) -> str:
+def issue_access_token(secret: str, user_id: int, minutes: int, epoch: int = 0) -> str:
     now = int(time.time())
-    claims = {"sub": str(user_id), "typ": "access", "iat": now, "exp": now + minutes * 60}
+    # ``ep``: the person's session epoch; a new password raises it, and every
+    # token carrying an older one stops working at once.
+    claims = {"sub": str(user_id), "typ": "access", "iat": now, "exp": now + minutes * 60, "ep": epoch}
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
-def read_access_token(secret: str, token: str) -> int | None:
+def read_access_token(secret: str, token: str) -> tuple[int, int] | None:
+    """(user id, session epoch) of a valid access token, or None."""
     try:
         claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "typ"]})
     except jwt.PyJWTError:
@@ -37,21 +41,31 @@ def read_access_token(secret: str, token: str) -> int | None:
     if claims.get("typ") != "access":
         return None
     try:
-        return int(claims["sub"])
+        return int(claims["sub"]), int(claims.get("ep", 0))
     except (TypeError, ValueError):
         return None
 
 
-async def issue_pair(app: web.Application, user_id: int) -> dict[str, object]:
-    settings = app[keys.SETTINGS]
-    refresh = await sessions.start(app[keys.KINDRED], user_id, timedelta(days=settings.refresh_token_days))
-    return token_body(app, user_id, refresh)
+async def token_user(app: web.Application, token: str) -> User | None:
+    """The active person an access token speaks for, if it is still valid."""
+    read = read_access_token(app[keys.SECRETS].jwt_secret, token)
+    if read is None:
+        return None
+    user = await accounts.active_user(app[keys.KINDRED], read[0])
+    return user if user is not None and user.session_epoch == read[1] else None
 
 
-def token_body(app: web.Application, user_id: int, refresh: str) -> dict[str, object]:
+async def issue_pair(app: web.Application, user: User) -> dict[str, object]:
     settings = app[keys.SETTINGS]
+    refresh = await sessions.start(app[keys.KINDRED], user.id, timedelta(days=settings.refresh_token_days))
+    return token_body(app, user, refresh)
+
+
+def token_body(app: web.Application, user: User, refresh: str) -> dict[str, object]:
+    settings = app[keys.SETTINGS]
+    secret = app[keys.SECRETS].jwt_secret
     return {
-        "access_token": issue_access_token(app[keys.SECRETS].jwt_secret, user_id, settings.access_token_minutes),
+        "access_token": issue_access_token(secret, user.id, settings.access_token_minutes, user.session_epoch),
         "refresh_token": refresh,
         "token_type": "Bearer",
         "expires_in": settings.access_token_minutes * 60,
@@ -80,7 +94,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request[keys.USER] = await _identify(request)
+    request[keys.USER] = await _identify(request)  # type: ignore[misc]
     is_api = request.path.startswith("/api/")
     # The public paths come from the API's route table (web/api_routes.py).
     if is_api and request[keys.USER] is None and request.path not in request.app[keys.PUBLIC_API]:
@@ -95,30 +109,32 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return response
 
 
-async def _identify(request: web.Request):  # type: ignore[no-untyped-def]
-    app = request.app
-    secret = app[keys.SECRETS].jwt_secret
+async def _identify(request: web.Request) -> User | None:
     header = request.headers.get("Authorization", "")
     if request.path.startswith("/api/"):
         if not header.startswith("Bearer "):
             return None
-        user_id = read_access_token(secret, header[7:].strip())
-        return await accounts.active_user(app[keys.KINDRED], user_id) if user_id else None
-    user_id = read_access_token(secret, request.cookies.get(ACCESS_COOKIE, ""))
-    if user_id is None and request.cookies.get(REFRESH_COOKIE):
-        user_id = await _refresh_from_cookie(request)
-    return await accounts.active_user(app[keys.KINDRED], user_id) if user_id else None
+        return await token_user(request.app, header[7:].strip())
+    user = await token_user(request.app, request.cookies.get(ACCESS_COOKIE, ""))
+    if user is None and request.cookies.get(REFRESH_COOKIE):
+        user = await _refresh_from_cookie(request)
+    return user
 
 
-async def _refresh_from_cookie(request: web.Request) -> int | None:
-    settings = request.app[keys.SETTINGS]
+async def _refresh_from_cookie(request: web.Request) -> User | None:
     try:
-        user_id, refresh = await sessions.rotate(
-            request.app[keys.KINDRED],
-            request.cookies[REFRESH_COOKIE],
-            timedelta(days=settings.refresh_token_days),
-        )
+        user, refresh = await rotate(request.app, request.cookies[REFRESH_COOKIE])
     except KindredError:
         return None
-    request[keys.NEW_COOKIES] = token_body(request.app, user_id, refresh)
-    return user_id
+    request[keys.NEW_COOKIES] = token_body(request.app, user, refresh)
+    return user
+
+
+async def rotate(app: web.Application, token: str) -> tuple[User, str]:
+    """Trade a refresh token for a new one; the person it belongs to, active."""
+    days = app[keys.SETTINGS].refresh_token_days
+    user_id, refresh = await sessions.rotate(app[keys.KINDRED], token, timedelta(days=days))
+    user = await accounts.active_user(app[keys.KINDRED], user_id)
+    if user is None:
+        raise KindredError("refresh_token_invalid")
+    return user, refresh

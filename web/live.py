@@ -16,10 +16,10 @@ from typing import Any, AsyncIterator
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from domain import accounts, requests
+from domain import requests
 from store.users import User
 from web import keys
-from web.auth import read_access_token, set_session_cookies
+from web.auth import set_session_cookies, token_user
 from web.live_hub import LiveHub, Outbox
 
 logger = logging.getLogger(__name__)
@@ -96,5 +96,4 @@ async def _user(request: web.Request) -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    user_id = read_access_token(request.app[keys.SECRETS].jwt_secret, header[7:].strip())
-    return await accounts.active_user(request.app[keys.KINDRED], user_id) if user_id else None
+    return await token_user(request.app, header[7:].strip())

@@ -59,6 +59,25 @@ SCHEMAS: dict[str, Schema] = {
     "SignedUp": _obj({"user": _ref("SignedUpUser"), **_TOKENS}),
     "SignedUpUser": _obj({"username": _STR, "display_name": _STR, "matrix_user_id": _NULLABLE_STR}),
     "LoggedOut": _obj({"logged_out": {"const": True}}),
+    "VerificationSent": _obj(
+        {
+            "user": _ref("SignedUpUser"),
+            "email_verification": {
+                "const": "sent",
+                "description": "A code is on its way to the address; POST /api/v1/auth/verify-email with it.",
+            },
+        }
+    ),
+    "CodeSent": _obj({"email_verification": {"const": "sent"}}),
+    "PasswordReset": _obj({"password_reset": {"const": True}}),
+    "ResetMailed": _obj(
+        {
+            "reset": {
+                "const": "mailed_if_known",
+                "description": "The same answer whether or not an account has that name or verified address.",
+            }
+        }
+    ),
     "PublicUser": _obj(
         {"username": _STR, "display_name": _STR, "bio": _STR, "interests": _NAMES, "avatar_url": _AVATAR_URL}
     ),
@@ -76,6 +95,12 @@ SCHEMAS: dict[str, Schema] = {
                 "or for someone whose own Matrix ID is not verified yet.",
             },
             "homeserver_url": _STR,
+            "email": {**_NULLABLE_STR, "description": "Private: shown to you only."},
+            "email_verified": {"type": "boolean"},
+            "email_pending": {
+                **_NULLABLE_STR,
+                "description": "A new address waiting for its code (POST /api/v1/me/email/verify).",
+            },
         }
     ),
     "UserList": _obj({"users": {"type": "array", "items": _ref("PublicUser")}}),

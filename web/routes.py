@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from web import api_routes, consent, health, keys, live, metrics, openapi
-from web.pages import admin, auth, avatars, matches, matrix_id, people, requests, safety
+from web.pages import account, admin, auth, avatars, matches, matrix_id, people, requests, safety
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -30,10 +30,21 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/signup", auth.signup_submit)
     r.add_get("/login", auth.login_form, name="login")
     r.add_post("/login", auth.login_submit)
+    r.add_get("/verify-email", auth.verify_email_form, name="verify_email")
+    r.add_post("/verify-email", auth.verify_email_submit)
+    r.add_get("/forgot", auth.forgot_form, name="forgot")
+    r.add_post("/forgot", auth.forgot_submit)
+    r.add_get("/reset", auth.reset_form, name="reset")
+    r.add_post("/reset", auth.reset_submit)
     r.add_get("/logout", auth.logout_form, name="logout")
     r.add_post("/logout", auth.logout)
     r.add_get("/profile", people.profile_form, name="profile")
     r.add_post("/profile", people.profile_submit)
+    r.add_get("/account", account.account_page, name="account")
+    r.add_post("/account/email", account.change_email, name="account_email")
+    r.add_post("/account/email/verify", account.verify_email, name="account_email_verify")
+    r.add_post("/account/email/resend", account.resend_code, name="account_email_resend")
+    r.add_post("/account/password", account.change_password, name="account_password")
     r.add_post("/profile/avatar", avatars.upload_page, name="profile_avatar")
     r.add_post("/profile/avatar/remove", avatars.remove_page, name="profile_avatar_remove")
     r.add_get("/avatars/{username}", avatars.serve, name="avatar")
@@ -57,6 +68,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/admin/users/{username}/suspend", admin.suspend, name="admin_suspend")
     r.add_post("/admin/users/{username}/unsuspend", admin.unsuspend, name="admin_unsuspend")
     r.add_get("/admin/log", admin.action_log, name="admin_log")
+    r.add_get("/admin/outbox", admin.outbox, name="admin_outbox")
     r.add_get("/admin/reports", admin.report_queue, name="admin_reports")
     r.add_post("/admin/reports/{id}/resolve", admin.resolve_report, name="admin_resolve_report")
     r.add_static("/static", STATIC, name="static")

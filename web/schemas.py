@@ -107,9 +107,23 @@ class SignupBody(Body):
             }
         ),
     ] = None
+    email: Annotated[
+        str | None,
+        WithJsonSchema(
+            {
+                "type": ["string", "null"],
+                "format": "email",
+                "maxLength": validation.MAX_EMAIL,
+                "description": "Required when the server sets require_email. Private: only you see it. "
+                "A six-digit code is mailed to it (POST /api/v1/auth/verify-email).",
+            }
+        ),
+    ] = None
 
 
 _NO_CREDENTIALS = Refuse("invalid_credentials", named=False)
+_PASSWORD = _doc(minLength=validation.MIN_PASSWORD, maxLength=validation.MAX_PASSWORD)
+_CODE = WithJsonSchema({"type": "string", "pattern": "^[0-9]{6}$"})
 
 
 class LoginBody(Body):
@@ -169,7 +183,39 @@ class LinkBody(Body):
 
 
 class VerifyBody(Body):
-    code: Annotated[str, BeforeValidator(_code_text), WithJsonSchema({"type": "string", "pattern": "^[0-9]{6}$"})]
+    code: Annotated[str, BeforeValidator(_code_text), _CODE]
+
+
+class VerifyEmailBody(Body):
+    username: Annotated[str, _USERNAME]
+    code: Annotated[str, BeforeValidator(_code_text), _CODE]
+
+
+class ResendCodeBody(Body):
+    username: Annotated[str, _USERNAME]
+
+
+class EmailBody(Body):
+    email: Annotated[str, _doc(format="email", maxLength=validation.MAX_EMAIL)]
+
+
+class ChangePasswordBody(Body):
+    current_password: str
+    new_password: Annotated[str, _PASSWORD]
+
+
+class ForgotBody(Body):
+    """Either field; the answer is the same whether or not it names anyone."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    username: Annotated[str | None, NotNull, WithJsonSchema({"type": "string"})] = None
+    email: Annotated[str | None, NotNull, WithJsonSchema({"type": "string", "format": "email"})] = None
+
+
+class ResetBody(Body):
+    token: str
+    new_password: Annotated[str, _PASSWORD]
 
 
 # A Matrix ID or room ID is at most 255 bytes (the spec's limit).
@@ -209,6 +255,33 @@ class SignupForm(Form):
     display_name: str = ""
     password: str = ""
     matrix_user_id: str = ""
+    email: str = ""
+
+
+class VerifyEmailForm(Form):
+    username: str = ""
+    code: str = ""
+    # "resend" asks for a new code instead of checking one.
+    action: str = ""
+
+
+class EmailForm(Form):
+    email: str = ""
+
+
+class PasswordForm(Form):
+    current_password: str = ""
+    new_password: str = ""
+
+
+class ForgotForm(Form):
+    # A username or an email address.
+    who: str = ""
+
+
+class ResetForm(Form):
+    token: str = ""
+    new_password: str = ""
 
 
 class LoginForm(Form):

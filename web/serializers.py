@@ -6,6 +6,7 @@ from typing import Any
 
 from domain.blocks import BlockedPerson
 from domain.context import Links
+from domain.emails import EmailStatus
 from domain.matches import MatchView
 from domain.matrix_id_links import LinkStatus
 from domain.profiles import Profile
@@ -33,11 +34,15 @@ def signed_up_user(user: User) -> dict[str, Any]:
     }
 
 
-def me(profile: Profile, links: Links, avatar_url: str | None = None) -> dict[str, Any]:
+def me(profile: Profile, links: Links, account: EmailStatus, avatar_url: str | None = None) -> dict[str, Any]:
     return {
         **public_user(profile, avatar_url),
         "matrix_user_id": profile.matrix_user_id,
         "homeserver_url": links.homeserver_url,
+        # Private: only ever in the owner's own GET /me.
+        "email": account.email,
+        "email_verified": account.verified,
+        "email_pending": account.pending,
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from domain import avatars, profiles, suggestions
+from domain import avatars, emails, profiles, suggestions
 from web import keys, serializers
 from web.bodies import parse_json
 from web.schemas import ProfileBody
@@ -19,17 +19,21 @@ async def _avatar_urls(request: web.Request, usernames: list[str]) -> dict[str, 
 
 async def me(request: web.Request) -> web.Response:
     ctx = request.app[keys.KINDRED]
-    profile = await profiles.own_profile(ctx, request[keys.USER])
+    return await _me(request, await profiles.own_profile(ctx, request[keys.USER]))
+
+
+async def _me(request: web.Request, profile: profiles.Profile) -> web.Response:
+    ctx = request.app[keys.KINDRED]
     urls = await _avatar_urls(request, [profile.username])
-    return web.json_response(serializers.me(profile, ctx.links, urls.get(profile.username)))
+    account = await emails.status(ctx, request[keys.USER])
+    return web.json_response(serializers.me(profile, ctx.links, account, urls.get(profile.username)))
 
 
 async def update_profile(request: web.Request) -> web.Response:
     ctx = request.app[keys.KINDRED]
     body = await parse_json(request, ProfileBody)
     profile = await profiles.update_profile(ctx, request[keys.USER], body.changes())
-    urls = await _avatar_urls(request, [profile.username])
-    return web.json_response(serializers.me(profile, ctx.links, urls.get(profile.username)))
+    return await _me(request, profile)
 
 
 async def list_suggestions(request: web.Request) -> web.Response:

@@ -31,6 +31,7 @@ async def template_globals(request: web.Request) -> dict[str, Any]:
         "pending_count": pending,
         "flash": unquote(request.cookies.get(FLASH_COOKIE, "")),
         "path": request.path,
+        "require_email": request.app[keys.KINDRED].require_email,
     }
 
 

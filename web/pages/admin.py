@@ -1,11 +1,11 @@
-"""Operator pages: people (search, suspend, unsuspend) and the action log."""
+"""Operator pages: people (search, suspend, unsuspend), the action log, reports and the mail outbox."""
 
 from __future__ import annotations
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from domain import moderation, reports
+from domain import mail, moderation, reports
 from store.users import User
 from web import keys
 from web.bodies import parse_form, path_id
@@ -68,3 +68,13 @@ async def resolve_report(request: web.Request) -> web.StreamResponse:
     report_id = path_id(request, "id", "report_not_found")
     await reports.resolve(request.app[keys.KINDRED], operator.username, report_id)
     raise redirect(request, "admin_reports", flash=f"Report {report_id} resolved.")
+
+
+async def outbox(request: web.Request) -> web.StreamResponse:
+    """Mail Kindred wrote, newest first: with no SMTP server set, this is
+    where codes and reset links are read (and handed on) by the operator."""
+    _operator(request)
+    pages = Pager.of(request, capped=False)
+    found = await mail.outbox_page(request.app[keys.KINDRED], pages.limit, pages.offset)
+    context = {"mails": pages.shown(found), "pager": pages.links(found), "sends": request.app[keys.KINDRED].mail_sends}
+    return aiohttp_jinja2.render_template("admin_outbox.html", request, context)

@@ -1,11 +1,11 @@
-"""Pages: home, signup, login, logout."""
+"""Pages: home, signup, email codes, login, logout, forgotten passwords."""
 
 from __future__ import annotations
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from domain import accounts, sessions
+from domain import accounts, credentials, emails, sessions
 from domain.errors import KindredError
 from web import keys
 from web.auth import REFRESH_COOKIE, clear_session_cookies, issue_pair, set_session_cookies
@@ -14,7 +14,7 @@ from web.errors import STATUS
 from web.next_url import safe_next
 from web.pages import redirect
 from web.ratelimit import enforce
-from web.schemas import LoginForm, SignupForm
+from web.schemas import ForgotForm, LoginForm, ResetForm, SignupForm, VerifyEmailForm
 
 
 async def home(request: web.Request) -> web.StreamResponse:
@@ -37,16 +37,76 @@ async def signup_submit(request: web.Request) -> web.StreamResponse:
             form.password,
             form.display_name,
             form.matrix_user_id.strip() or None,
+            form.email.strip() or None,
         )
     except KindredError as exc:
         return _form_error(request, "signup.html", form.model_dump(), exc)
+    if user.status == "unverified":
+        # require_email: no account until the code comes back.
+        flash = f"We mailed a code to {user.email}: enter it below."
+        raise redirect(request, "verify_email", flash=flash, query={"username": user.username})
     if user.matrix_user_id is None:
         flash = f"Welcome, {user.display_name}! Enter the code Kindred's bot sent to your Matrix ID."
-        response = redirect(request, "matrix_id", flash=flash)
     else:
-        response = redirect(request, "profile", flash=f"Welcome, {user.display_name}! Add your interests.")
-    set_session_cookies(request, response, await issue_pair(request.app, user.id))
+        flash = f"Welcome, {user.display_name}! Add your interests."
+    if user.email is not None:
+        flash += f" We mailed a code to {user.email}: enter it under Account to confirm the address."
+    response = redirect(request, "matrix_id" if user.matrix_user_id is None else "profile", flash=flash)
+    set_session_cookies(request, response, await issue_pair(request.app, user))
     raise response
+
+
+async def verify_email_form(request: web.Request) -> web.StreamResponse:
+    context = {"form": {"username": request.query.get("username", "")[:64]}, "errors": {}}
+    return aiohttp_jinja2.render_template("verify_email.html", request, context)
+
+
+async def verify_email_submit(request: web.Request) -> web.StreamResponse:
+    enforce(request.app[keys.LIMITS].login, request)
+    form = await parse_form(request, VerifyEmailForm)
+    ctx = request.app[keys.KINDRED]
+    values = {"username": form.username}
+    try:
+        if form.action == "resend":
+            await emails.resend(ctx, form.username)
+            context = {"form": values, "errors": {}, "sent": True}
+            return aiohttp_jinja2.render_template("verify_email.html", request, context)
+        user = await accounts.verify_email(ctx, form.username, form.code)
+    except KindredError as exc:
+        return _form_error(request, "verify_email.html", values, exc)
+    response = redirect(request, "profile", flash=f"Email confirmed. Welcome, {user.display_name}!")
+    set_session_cookies(request, response, await issue_pair(request.app, user))
+    raise response
+
+
+async def forgot_form(request: web.Request) -> web.StreamResponse:
+    return aiohttp_jinja2.render_template("forgot.html", request, {"form": {}, "errors": {}})
+
+
+async def forgot_submit(request: web.Request) -> web.StreamResponse:
+    enforce(request.app[keys.LIMITS].login, request)
+    form = await parse_form(request, ForgotForm)
+    if not form.who.strip():
+        exc = KindredError("field_required", "Enter your username or email address.", "who")
+        return _form_error(request, "forgot.html", {}, exc)
+    await credentials.forgot(request.app[keys.KINDRED], form.who)
+    context = {"form": {"who": form.who}, "errors": {}, "sent": True}
+    return aiohttp_jinja2.render_template("forgot.html", request, context)
+
+
+async def reset_form(request: web.Request) -> web.StreamResponse:
+    context = {"form": {"token": request.query.get("token", "")[:128]}, "errors": {}}
+    return aiohttp_jinja2.render_template("reset.html", request, context)
+
+
+async def reset_submit(request: web.Request) -> web.StreamResponse:
+    enforce(request.app[keys.LIMITS].login, request)
+    form = await parse_form(request, ResetForm)
+    try:
+        await credentials.reset(request.app[keys.KINDRED], form.token, form.new_password)
+    except KindredError as exc:
+        return _form_error(request, "reset.html", {"token": form.token}, exc)
+    raise redirect(request, "login", flash="Your password is changed, here and in your Matrix client. Log in with it.")
 
 
 async def login_form(request: web.Request) -> web.StreamResponse:
@@ -61,10 +121,11 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         user = await accounts.authenticate(request.app[keys.KINDRED], form.username, form.password)
     except KindredError as exc:
         values = {"username": form.username, "next": form.next}
-        return _form_error(request, "login.html", values, exc, next=form.next)
+        unverified = form.username.strip().lower() if exc.code == "email_unverified" else ""
+        return _form_error(request, "login.html", values, exc, next=form.next, unverified=unverified)
     target = safe_next(form.next)
     response = web.HTTPSeeOther(target) if target else redirect(request, "discover")
-    set_session_cookies(request, response, await issue_pair(request.app, user.id))
+    set_session_cookies(request, response, await issue_pair(request.app, user))
     raise response
 
 
@@ -84,7 +145,7 @@ def _form_error(
     request: web.Request, template: str, values: dict[str, str], exc: KindredError, **extra: str
 ) -> web.Response:
     """Re-show the form with what was typed (never the password) and the error by its field."""
-    values = {k: v for k, v in values.items() if k != "password"}
+    values = {k: v for k, v in values.items() if "password" not in k}
     errors = {exc.field or "form": exc.message}
     context = {"form": values, "errors": errors, **extra}
     return aiohttp_jinja2.render_template(template, request, context, status=STATUS[exc.kind])

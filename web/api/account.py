@@ -1,0 +1,33 @@
+"""/api/v1/me/password and /api/v1/me/email: your password and your address."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from domain import credentials, emails
+from web import keys
+from web.api.people import me
+from web.auth import issue_pair
+from web.bodies import parse_json
+from web.schemas import ChangePasswordBody, EmailBody, VerifyBody
+
+
+async def change_password(request: web.Request) -> web.Response:
+    body = await parse_json(request, ChangePasswordBody)
+    user = await credentials.change(
+        request.app[keys.KINDRED], request[keys.USER], body.current_password, body.new_password
+    )
+    # Every session ended with the old password; this one goes on with a new pair.
+    return web.json_response(await issue_pair(request.app, user))
+
+
+async def change_email(request: web.Request) -> web.Response:
+    body = await parse_json(request, EmailBody)
+    await emails.request_change(request.app[keys.KINDRED], request[keys.USER], body.email)
+    return web.json_response({"email_verification": "sent"}, status=202)
+
+
+async def verify_email_change(request: web.Request) -> web.StreamResponse:
+    body = await parse_json(request, VerifyBody)
+    request[keys.USER] = await emails.confirm_change(request.app[keys.KINDRED], request[keys.USER], body.code)
+    return await me(request)

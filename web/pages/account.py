@@ -1,0 +1,73 @@
+"""Page: your account (Profile → Account): email address and password."""
+
+from __future__ import annotations
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from domain import credentials, emails
+from domain.errors import KindredError
+from web import keys
+from web.auth import issue_pair, set_session_cookies
+from web.bodies import parse_form
+from web.errors import STATUS
+from web.pages import current_user, redirect
+from web.schemas import EmailForm, PasswordForm, VerifyForm
+
+
+async def _render(request: web.Request, errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
+    user = current_user(request)
+    account = await emails.status(request.app[keys.KINDRED], user)
+    context = {"account": account, "errors": errors or {}, "form": {"email": account.pending or ""}}
+    return aiohttp_jinja2.render_template("account.html", request, context, status=status)
+
+
+async def account_page(request: web.Request) -> web.StreamResponse:
+    return await _render(request)
+
+
+async def change_email(request: web.Request) -> web.StreamResponse:
+    form = await parse_form(request, EmailForm)
+    try:
+        await emails.request_change(request.app[keys.KINDRED], current_user(request), form.email)
+    except KindredError as exc:
+        return await _render(request, {exc.field or "email": exc.message}, STATUS[exc.kind])
+    raise redirect(request, "account", flash=f"We mailed a code to {form.email.strip()}: enter it below.")
+
+
+async def verify_email(request: web.Request) -> web.StreamResponse:
+    form = await parse_form(request, VerifyForm)
+    ctx = request.app[keys.KINDRED]
+    user = current_user(request)
+    try:
+        account = await emails.status(ctx, user)
+        if account.pending is not None:
+            await emails.confirm_change(ctx, user, form.code)
+        else:
+            await emails.verify(ctx, user.username, form.code)
+    except KindredError as exc:
+        return await _render(request, {"code": exc.message}, STATUS[exc.kind])
+    raise redirect(request, "account", flash="Email address confirmed.")
+
+
+async def resend_code(request: web.Request) -> web.StreamResponse:
+    try:
+        await emails.resend(request.app[keys.KINDRED], current_user(request).username)
+    except KindredError as exc:
+        return await _render(request, {"code": exc.message}, STATUS[exc.kind])
+    raise redirect(request, "account", flash="A new code is on its way.")
+
+
+async def change_password(request: web.Request) -> web.StreamResponse:
+    form = await parse_form(request, PasswordForm)
+    try:
+        user = await credentials.change(
+            request.app[keys.KINDRED], current_user(request), form.current_password, form.new_password
+        )
+    except KindredError as exc:
+        return await _render(request, {exc.field or "new_password": exc.message}, STATUS[exc.kind])
+    response = redirect(
+        request, "account", flash="Password changed, here and in your Matrix client. Other sessions are logged out."
+    )
+    set_session_cookies(request, response, await issue_pair(request.app, user))
+    raise response
