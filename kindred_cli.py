@@ -108,7 +108,7 @@ async def _offline_context(settings: Settings) -> AsyncIterator[Kindred]:
         async with aiohttp.ClientSession() as http:
             synapse = SynapseAdmin(http, settings.internal_homeserver_url, secrets.registration_shared_secret)
             accounts = MatrixAccounts(synapse, admin_token(synapse, http, settings, secrets), settings.server_name)
-            yield build_kindred(settings, db, accounts)
+            yield build_kindred(settings, db, accounts, signing_key=secrets.jwt_secret)
     finally:
         await db.close()
 

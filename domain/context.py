@@ -54,3 +54,5 @@ class Kindred:
     mail_sends: bool = False
     # Whether an account exists only once its email is proven by a code.
     require_email: bool = False
+    # Signs links that work without a login (a digest's unsubscribe link).
+    signing_key: str = ""

@@ -62,6 +62,10 @@ CATALOGUE: dict[str, ErrorSpec] = {
         "Your email address is not verified yet: enter the code we mailed you, or ask for a new one.",
     ),
     "no_pending_code": ErrorSpec(Kind.NOT_FOUND, "No code is waiting; ask for a new one."),
+    "digest_invalid": ErrorSpec(Kind.INVALID, "A digest is off, daily or weekly."),
+    "unsubscribe_link_invalid": ErrorSpec(
+        Kind.NOT_FOUND, "That unsubscribe link is not valid; turn digests off on your Account page instead."
+    ),
     "reset_token_invalid": ErrorSpec(
         Kind.INVALID, "That reset link or code is not valid: it may have expired or been used. Ask for a new one."
     ),

@@ -42,7 +42,8 @@ EMAIL_CODE = Kind("email_code", "Your Kindred code: {code}")
 EMAIL_CHANGE = Kind("email_change", "Confirm your new email address for Kindred: {code}")
 PASSWORD_RESET = Kind("password_reset", "Reset your Kindred password")
 PASSWORD_CHANGED = Kind("password_changed", "Your Kindred password was changed")
-KINDS = {kind.name: kind for kind in (EMAIL_CODE, EMAIL_CHANGE, PASSWORD_RESET, PASSWORD_CHANGED)}
+DIGEST = Kind("digest", "Your Kindred digest: who is waiting for you")
+KINDS = {kind.name: kind for kind in (EMAIL_CODE, EMAIL_CHANGE, PASSWORD_RESET, PASSWORD_CHANGED, DIGEST)}
 
 
 def render(kind: Kind, context: dict[str, Any]) -> tuple[str, str, str]:

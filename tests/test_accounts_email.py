@@ -4,17 +4,19 @@ and mail that waits out an SMTP outage."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 from nio import AsyncClient, LoginError, LoginResponse, WhoamiError
 
+from domain import digests
 from store.timeutil import iso, utc_now
 from testkit.homeserver import ThrowawayHomeserver
 from testkit.mail import MailCatcher
 from tests.conftest import AppFactory
-from tests.helpers import Api, assert_status, eventually, unique
+from tests.helpers import Api, assert_status, eventually, sign_up, unique
 from web import keys
 
 PASSWORD = "maple syrup on snow"
@@ -257,3 +259,36 @@ async def test_signup_refuses_weak_passwords_and_bad_addresses(offline_client: T
     body = {"username": name, "password": name.upper(), "display_name": "S"}
     error = (await assert_status(await offline_client.post("/api/v1/auth/signup", json=body), 400))["error"]
     assert error["code"] == "password_is_username"
+
+
+async def test_a_digest_lists_waiting_requests_and_unsubscribes_in_one_click(
+    kindred: AppFactory, smtp: MailCatcher
+) -> None:
+    client = await kindred(smtp_url=smtp.url)
+    ctx = client.app[keys.KINDRED]
+    person, address = await _verified_person(client, smtp)
+    assert await person.call("PUT", "/me/digest", 200, json={"frequency": "daily"}) == {"frequency": "daily"}
+    refused = await person.call("PUT", "/me/digest", 400, json={"frequency": "hourly"})
+    assert refused["error"]["code"] == "digest_invalid"
+    asker = await sign_up(client, "asker")
+    await asker.call("POST", "/requests", 201, json={"to": person.username, "note": "Chess on Sunday?"})
+
+    # Nothing before the day is over; then one digest with the request in it.
+    assert await digests.send_due(ctx) == 0
+    async with client.app[keys.DB].transaction() as conn:
+        await conn.execute("UPDATE digest_settings SET last_sent_at = ?", (iso(utc_now() - timedelta(days=2)),))
+    assert await digests.send_due(ctx) == 1
+    assert await digests.send_due(ctx) == 0
+    mail = await smtp.wait_for(address, lambda m: "digest" in m.subject)
+    assert asker.username in mail.text and "Chess on Sunday?" in mail.text and "/requests" in mail.html
+
+    found = re.search(r"/unsubscribe\?u=\d+&sig=[0-9a-f]+", mail.text)
+    assert found is not None, mail.text
+    link = found.group(0)
+    tampered = link[:-1] + ("0" if link[-1] != "0" else "1")
+    await assert_status(await client.get(tampered), 404)
+    assert (await person.call("GET", "/me", 200))["digest"] == "daily"
+    # One click, no login (a fresh client without cookies or token).
+    page = await assert_status(await client.get(link), 200)
+    assert "no more digest mail" in page
+    assert (await person.call("GET", "/me", 200))["digest"] == "off"

@@ -18,6 +18,7 @@ from web.api import account, auth, avatars, docs, matches, matrix_id, people, re
 from web.schemas import (
     Body,
     ChangePasswordBody,
+    DigestBody,
     EmailBody,
     ForgotBody,
     LinkBody,
@@ -270,6 +271,19 @@ OPERATIONS: tuple[Operation, ...] = (
         body=ChangePasswordBody,
         description="Also your Matrix password. Every other session ends (Kindred's and the Matrix "
         "account's devices); this one goes on with the new token pair in the answer.",
+    ),
+    Operation(
+        "put",
+        "/api/v1/me/digest",
+        account.choose_digest,
+        "api_digest",
+        "Choose your digest mail",
+        "people",
+        {200: "Digest"},
+        ("field_required", "field_type", "digest_invalid"),
+        body=DigestBody,
+        description="off, daily or weekly: a mail listing requests waiting for your answer and new matches, "
+        "sent to your verified address when there is something to tell. Each has a one-click unsubscribe link.",
     ),
     Operation(
         "put",

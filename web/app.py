@@ -30,6 +30,7 @@ from domain.context import Kindred, Links
 from domain.events import EventBus
 from domain.ports import DirectMessages, HomeserverAccounts
 from matcher.bot import running_bot
+from matcher.digest_worker import running_digests
 from matcher.mailer import running_mailer
 from matcher.smtp import SmtpTransport
 from store.database import Database
@@ -115,13 +116,17 @@ async def _kindred(app: web.Application) -> AsyncIterator[None]:
     # No session is asked for until the first call: the homeserver may still be starting.
     client = app[_MATRIX] = MatrixClient(settings.internal_homeserver_url, renew=session)
     direct = app[_DIRECT] or BotDirectMessages(client)
-    app[keys.KINDRED] = build_kindred(settings, app[keys.DB], accounts, direct)
+    app[keys.KINDRED] = build_kindred(settings, app[keys.DB], accounts, direct, app[keys.SECRETS].jwt_secret)
     yield
     await client.close()
 
 
 def build_kindred(
-    settings: Settings, db: Database, accounts: HomeserverAccounts, direct: DirectMessages | None = None
+    settings: Settings,
+    db: Database,
+    accounts: HomeserverAccounts,
+    direct: DirectMessages | None = None,
+    signing_key: str = "",
 ) -> Kindred:
     """The domain context, as the web app and the command line both need it."""
     return Kindred(
@@ -142,6 +147,7 @@ def build_kindred(
         matrix_policy=settings.matrix_policy,
         mail_sends=bool(settings.smtp_url),
         require_email=settings.require_email,
+        signing_key=signing_key,
     )
 
 
@@ -180,12 +186,13 @@ def _token_of(session: Callable[[], Awaitable[BotSession]]) -> Callable[[], Awai
 
 async def _mailer(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
-    if not settings.smtp_url:
-        # No SMTP server: mail stays in the outbox (domain/mail.py).
-        yield
-        return
-    async with running_mailer(app[keys.KINDRED], SmtpTransport(settings.smtp_url, settings.sender)):
-        yield
+    async with running_digests(app[keys.KINDRED]):
+        if not settings.smtp_url:
+            # No SMTP server: mail stays in the outbox (domain/mail.py).
+            yield
+            return
+        async with running_mailer(app[keys.KINDRED], SmtpTransport(settings.smtp_url, settings.sender)):
+            yield
 
 
 async def _bot(app: web.Application) -> AsyncIterator[None]:

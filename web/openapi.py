@@ -70,6 +70,7 @@ SCHEMAS: dict[str, Schema] = {
     ),
     "CodeSent": _obj({"email_verification": {"const": "sent"}}),
     "PasswordReset": _obj({"password_reset": {"const": True}}),
+    "Digest": _obj({"frequency": {"enum": ["off", "daily", "weekly"]}}),
     "ResetMailed": _obj(
         {
             "reset": {
@@ -101,6 +102,7 @@ SCHEMAS: dict[str, Schema] = {
                 **_NULLABLE_STR,
                 "description": "A new address waiting for its code (POST /api/v1/me/email/verify).",
             },
+            "digest": {"enum": ["off", "daily", "weekly"], "description": "Digest mail of waiting requests."},
         }
     ),
     "UserList": _obj({"users": {"type": "array", "items": _ref("PublicUser")}}),

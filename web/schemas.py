@@ -199,6 +199,10 @@ class EmailBody(Body):
     email: Annotated[str, _doc(format="email", maxLength=validation.MAX_EMAIL)]
 
 
+class DigestBody(Body):
+    frequency: Annotated[str, WithJsonSchema({"type": "string", "enum": ["off", "daily", "weekly"]})]
+
+
 class ChangePasswordBody(Body):
     current_password: str
     new_password: Annotated[str, _PASSWORD]
@@ -267,6 +271,10 @@ class VerifyEmailForm(Form):
 
 class EmailForm(Form):
     email: str = ""
+
+
+class DigestForm(Form):
+    frequency: str = ""
 
 
 class PasswordForm(Form):

@@ -34,7 +34,9 @@ def signed_up_user(user: User) -> dict[str, Any]:
     }
 
 
-def me(profile: Profile, links: Links, account: EmailStatus, avatar_url: str | None = None) -> dict[str, Any]:
+def me(
+    profile: Profile, links: Links, account: EmailStatus, digest: str, avatar_url: str | None = None
+) -> dict[str, Any]:
     return {
         **public_user(profile, avatar_url),
         "matrix_user_id": profile.matrix_user_id,
@@ -43,6 +45,7 @@ def me(profile: Profile, links: Links, account: EmailStatus, avatar_url: str | N
         "email": account.email,
         "email_verified": account.verified,
         "email_pending": account.pending,
+        "digest": digest,
     }
 
 

@@ -1,15 +1,15 @@
-"""/api/v1/me/password and /api/v1/me/email: your password and your address."""
+"""/api/v1/me/password, /me/email and /me/digest: your password, your address and your digest mail."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from domain import credentials, emails
+from domain import credentials, digests, emails
 from web import keys
 from web.api.people import me
 from web.auth import issue_pair
 from web.bodies import parse_json
-from web.schemas import ChangePasswordBody, EmailBody, VerifyBody
+from web.schemas import ChangePasswordBody, DigestBody, EmailBody, VerifyBody
 
 
 async def change_password(request: web.Request) -> web.Response:
@@ -31,3 +31,9 @@ async def verify_email_change(request: web.Request) -> web.StreamResponse:
     body = await parse_json(request, VerifyBody)
     request[keys.USER] = await emails.confirm_change(request.app[keys.KINDRED], request[keys.USER], body.code)
     return await me(request)
+
+
+async def choose_digest(request: web.Request) -> web.Response:
+    body = await parse_json(request, DigestBody)
+    chosen = await digests.choose(request.app[keys.KINDRED], request[keys.USER], body.frequency)
+    return web.json_response({"frequency": chosen})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from domain import avatars, emails, profiles, suggestions
+from domain import avatars, digests, emails, profiles, suggestions
 from web import keys, serializers
 from web.bodies import parse_json
 from web.schemas import ProfileBody
@@ -26,7 +26,8 @@ async def _me(request: web.Request, profile: profiles.Profile) -> web.Response:
     ctx = request.app[keys.KINDRED]
     urls = await _avatar_urls(request, [profile.username])
     account = await emails.status(ctx, request[keys.USER])
-    return web.json_response(serializers.me(profile, ctx.links, account, urls.get(profile.username)))
+    digest = await digests.frequency(ctx, request[keys.USER])
+    return web.json_response(serializers.me(profile, ctx.links, account, digest, urls.get(profile.username)))
 
 
 async def update_profile(request: web.Request) -> web.Response:

@@ -5,20 +5,21 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from domain import credentials, emails
+from domain import credentials, digests, emails
 from domain.errors import KindredError
 from web import keys
 from web.auth import issue_pair, set_session_cookies
 from web.bodies import parse_form
 from web.errors import STATUS
 from web.pages import current_user, redirect
-from web.schemas import EmailForm, PasswordForm, VerifyForm
+from web.schemas import DigestForm, EmailForm, PasswordForm, VerifyForm
 
 
 async def _render(request: web.Request, errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
     user = current_user(request)
     account = await emails.status(request.app[keys.KINDRED], user)
-    context = {"account": account, "errors": errors or {}, "form": {"email": account.pending or ""}}
+    digest = await digests.frequency(request.app[keys.KINDRED], user)
+    context = {"account": account, "digest": digest, "errors": errors or {}, "form": {"email": account.pending or ""}}
     return aiohttp_jinja2.render_template("account.html", request, context, status=status)
 
 
@@ -71,3 +72,19 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     )
     set_session_cookies(request, response, await issue_pair(request.app, user))
     raise response
+
+
+async def choose_digest(request: web.Request) -> web.StreamResponse:
+    form = await parse_form(request, DigestForm)
+    try:
+        chosen = await digests.choose(request.app[keys.KINDRED], current_user(request), form.frequency)
+    except KindredError as exc:
+        return await _render(request, {"frequency": exc.message}, STATUS[exc.kind])
+    flash = "Digest mail is off." if chosen == "off" else f"You will get a {chosen} digest when requests wait."
+    raise redirect(request, "account", flash=flash)
+
+
+async def unsubscribe(request: web.Request) -> web.StreamResponse:
+    """The digest's one-click link: no login, the signature is the proof."""
+    await digests.unsubscribe(request.app[keys.KINDRED], request.query.get("u", ""), request.query.get("sig", ""))
+    return aiohttp_jinja2.render_template("unsubscribed.html", request, {})
