@@ -9,6 +9,7 @@ from nio import (
     AsyncClient,
     JoinedRoomsResponse,
     JoinResponse,
+    LoginError,
     LoginResponse,
     RoomMessagesResponse,
     RoomSendResponse,
@@ -20,6 +21,15 @@ from tests.helpers import Api, eventually, sign_up
 from web import keys
 
 BOT = "@kindred-bot:localhost"
+
+
+async def try_matrix_login(homeserver_url: str, username: str, password: str) -> LoginResponse | LoginError:
+    """What the homeserver answers a login with this password (the client is closed again)."""
+    client = AsyncClient(homeserver_url, username)
+    try:
+        return await client.login(password, device_name="test")
+    finally:
+        await client.close()
 
 
 async def matrix_login(homeserver_url: str, person: Api) -> AsyncClient:

@@ -15,20 +15,13 @@ from domain import digests
 from store.timeutil import iso, utc_now
 from testkit.homeserver import ThrowawayHomeserver
 from testkit.mail import MailCatcher
+from tests.bot_helpers import try_matrix_login
 from tests.conftest import AppFactory
 from tests.helpers import Api, assert_status, eventually, sign_up, unique
 from web import keys
 
 PASSWORD = "maple syrup on snow"
 NEW_PASSWORD = "a different river"
-
-
-async def _matrix_login(homeserver: ThrowawayHomeserver, username: str, password: str) -> Any:
-    client = AsyncClient(homeserver.url, username)
-    try:
-        return await client.login(password, device_name="test")
-    finally:
-        await client.close()
 
 
 async def _backdate_codes(client: TestClient, seconds: int) -> None:
@@ -71,7 +64,7 @@ async def test_required_email_makes_the_account_only_after_the_code(
     # No tokens, no login, and no Matrix account until the code comes back.
     login = await client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
     assert (await assert_status(login, 403))["error"]["code"] == "email_unverified"
-    assert isinstance(await _matrix_login(homeserver, name, PASSWORD), LoginError)
+    assert isinstance(await try_matrix_login(homeserver.url, name, PASSWORD), LoginError)
 
     mail = await smtp.wait_for(address.lower())
     assert name in mail.text and "If this was not you" in mail.text and mail.code() in mail.html
@@ -102,7 +95,7 @@ async def test_required_email_makes_the_account_only_after_the_code(
     assert me["email"] == address.lower() and me["email_verified"] is True
     assert me["matrix_user_id"] == f"@{name}:localhost"
     # The Matrix account exists now, with the password given at signup.
-    assert isinstance(await _matrix_login(homeserver, name, PASSWORD), LoginResponse)
+    assert isinstance(await try_matrix_login(homeserver.url, name, PASSWORD), LoginResponse)
     login = await client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
     await assert_status(login, 200)
 
@@ -136,10 +129,10 @@ async def test_forgot_and_reset_change_the_password_on_both_sides(
     # The old password fails on Kindred and on the homeserver; the new one works on both.
     old = await client.post("/api/v1/auth/login", json={"username": person.username, "password": PASSWORD})
     await assert_status(old, 401)
-    assert isinstance(await _matrix_login(homeserver, person.username, PASSWORD), LoginError)
+    assert isinstance(await try_matrix_login(homeserver.url, person.username, PASSWORD), LoginError)
     new = await client.post("/api/v1/auth/login", json={"username": person.username, "password": NEW_PASSWORD})
     await assert_status(new, 200)
-    assert isinstance(await _matrix_login(homeserver, person.username, NEW_PASSWORD), LoginResponse)
+    assert isinstance(await try_matrix_login(homeserver.url, person.username, NEW_PASSWORD), LoginResponse)
     await smtp.wait_for(address, lambda m: "was changed" in m.subject)
 
 
@@ -176,8 +169,8 @@ async def test_changing_the_password_ends_other_sessions_on_both_sides(
         assert isinstance(await element.whoami(), WhoamiError)
     finally:
         await element.close()
-    assert isinstance(await _matrix_login(homeserver, person.username, NEW_PASSWORD), LoginResponse)
-    assert isinstance(await _matrix_login(homeserver, person.username, PASSWORD), LoginError)
+    assert isinstance(await try_matrix_login(homeserver.url, person.username, NEW_PASSWORD), LoginResponse)
+    assert isinstance(await try_matrix_login(homeserver.url, person.username, PASSWORD), LoginError)
 
 
 async def test_an_email_change_needs_a_code_from_the_new_address_and_stays_private(

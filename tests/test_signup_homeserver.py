@@ -9,12 +9,13 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
-from nio import AsyncClient, LoginError, LoginResponse
+from nio import LoginError, LoginResponse
 
 from bridge.accounts import MatrixAccounts
 from bridge.admin import SynapseAdmin
 from domain.ports import AccountRefused, HomeserverDown
 from testkit.homeserver import ThrowawayHomeserver
+from tests.bot_helpers import try_matrix_login
 from tests.conftest import AppFactory, FakeAccounts
 from tests.helpers import assert_status, unique
 
@@ -23,14 +24,6 @@ PASSWORD = "a brand new password"
 
 def _body(username: str, password: str = PASSWORD) -> dict[str, Any]:
     return {"username": username, "password": password, "display_name": "Orphan"}
-
-
-async def _matrix_login(homeserver: ThrowawayHomeserver, username: str, password: str) -> Any:
-    client = AsyncClient(homeserver.url, username)
-    try:
-        return await client.login(password, device_name="test")
-    finally:
-        await client.close()
 
 
 async def test_an_orphan_matrix_account_is_adopted_at_signup(
@@ -44,8 +37,8 @@ async def test_an_orphan_matrix_account_is_adopted_at_signup(
     response = await client.post("/api/v1/auth/signup", json=_body(name))
     body = await assert_status(response, 201)
     assert body["user"]["matrix_user_id"] == f"@{name}:localhost"
-    assert isinstance(await _matrix_login(homeserver, name, PASSWORD), LoginResponse)
-    assert isinstance(await _matrix_login(homeserver, name, "the lost attempt's password"), LoginError)
+    assert isinstance(await try_matrix_login(homeserver.url, name, PASSWORD), LoginResponse)
+    assert isinstance(await try_matrix_login(homeserver.url, name, "the lost attempt's password"), LoginError)
     login = await client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
     await assert_status(login, 200)
 
@@ -60,7 +53,7 @@ async def test_a_homeserver_admin_of_that_name_is_not_taken_over(
     response = await client.post("/api/v1/auth/signup", json=_body(name))
     body = await assert_status(response, 409)
     assert body["error"]["code"] == "username_taken"
-    assert isinstance(await _matrix_login(homeserver, name, "the operator's password"), LoginResponse)
+    assert isinstance(await try_matrix_login(homeserver.url, name, "the operator's password"), LoginResponse)
 
 
 async def test_a_homeserver_refusal_is_a_refusal_not_an_outage(homeserver: ThrowawayHomeserver, tmp_path: Path) -> None:
