@@ -20,6 +20,7 @@ from typing import Mapping
 import jinja2
 
 from config.secrets import SecretError, check_secret
+from config.settings import SettingsError, check_smtp_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Each is a key someone could forge with: checked like Kindred's own secrets.
@@ -34,6 +35,8 @@ SECRETS = (
 REQUIRED = (
     "KINDRED_DOMAIN",
     "ACME_EMAIL",
+    # The deployment requires email at signup: without a relay nobody could sign up.
+    "SMTP_URL",
     *SECRETS,
 )
 
@@ -68,6 +71,10 @@ def render(env: Mapping[str, str], out: Path) -> list[Path]:
             check_secret(key, env[key])
         except SecretError as exc:
             raise DeployConfigError(str(exc)) from None
+    try:
+        check_smtp_url(env["SMTP_URL"])
+    except SettingsError as exc:
+        raise DeployConfigError(str(exc).replace("setting 'smtp_url'", "SMTP_URL")) from None
     if not _URL_SAFE.fullmatch(env["POSTGRES_PASSWORD"]):
         # It is spelled into Kindred's database URL by docker-compose, unescaped.
         raise DeployConfigError("POSTGRES_PASSWORD may only hold letters, digits, - and _ (it goes into a URL)")

@@ -280,7 +280,7 @@ def _validated(settings: Settings) -> Settings:
         raise SettingsError("setting 'consent_timeout_seconds' must be between 1 and 60")
     if not 1 <= settings.page_size <= 100:
         raise SettingsError("setting 'page_size' must be between 1 and 100")
-    _check_smtp_url(settings.smtp_url)
+    check_smtp_url(settings.smtp_url)
     if "\n" in settings.mail_from or "\r" in settings.mail_from:
         raise SettingsError("setting 'mail_from' must be one line")
     if settings.log_format not in {"text", "json"}:
@@ -308,7 +308,7 @@ def _check_database_url(url: str) -> None:
         )
 
 
-def _check_smtp_url(url: str) -> None:
+def check_smtp_url(url: str) -> None:
     """Empty (the outbox), or smtp(s)://[user:password@]host[:port]. The value
     is never echoed: it may hold a password."""
     if not url:

@@ -17,7 +17,7 @@ import yaml
 
 from config.deploy import SECRETS, DeployConfigError, read_env, render
 from config.secrets import SecretError, load_or_create_secrets
-from config.settings import load_settings
+from config.settings import load_settings, settings_from_mapping
 from tests.conftest import FakeAccounts, make_settings
 from web.app import create_app
 
@@ -141,6 +141,13 @@ def test_render_refuses_an_incomplete_env(tmp_path: Path, env: dict[str, str]) -
         render({**env, "POSTGRES_PASSWORD": ""}, tmp_path)
 
 
+@pytest.mark.parametrize("value", ["", "http://mail.example.org", "smtp://"])
+def test_render_needs_an_smtp_relay(tmp_path: Path, env: dict[str, str], value: str) -> None:
+    # The deployment requires email at signup (KINDRED_REQUIRE_EMAIL): no relay, no signups.
+    with pytest.raises(DeployConfigError, match="SMTP_URL"):
+        render({**env, "SMTP_URL": value}, tmp_path)
+
+
 def test_render_refuses_a_database_password_a_url_cannot_hold(tmp_path: Path, env: dict[str, str]) -> None:
     with pytest.raises(DeployConfigError, match="POSTGRES_PASSWORD"):
         render({**env, "POSTGRES_PASSWORD": "p@ss/word"}, tmp_path)
@@ -237,3 +244,11 @@ def test_consent_secret_from_the_environment_wins(tmp_path: Path) -> None:
     given = load_or_create_secrets(tmp_path, {"KINDRED_CONSENT_SECRET": from_env})
     assert given.consent_secret == from_env
     assert from_env not in (tmp_path / "secrets.json").read_text()
+
+
+def test_the_deployment_requires_email_through_the_relay_in_env(compose: dict[str, Any]) -> None:
+    kindred = compose["services"]["kindred"]["environment"]
+    assert kindred["KINDRED_REQUIRE_EMAIL"] == "true"
+    assert kindred["KINDRED_SMTP_URL"] == "${SMTP_URL}"
+    # Settings accept what the example gives (the relay's URL shape).
+    assert settings_from_mapping({"smtp_url": read_env(ROOT / ".env.example")["SMTP_URL"], "require_email": True})
