@@ -52,25 +52,6 @@ class MatrixAccounts:
         logger.warning("adopted the existing homeserver account %s for a new signup", user_id)
         return user_id
 
-    async def register_hashed(self, username: str, password_hash: str, display_name: str) -> str:
-        user_id = f"@{username}:{self._server_name}"
-        try:
-            token = await self._admin_token()
-            found = await self._admin.get_user(user_id, token)
-            if found is not None and (found.get("admin") or found.get("deactivated") or found.get("appservice_id")):
-                raise AccountUnavailable(username)
-            # Creates the account, or (an orphan of an earlier attempt whose
-            # answer was lost) gives it this password and ends its sessions.
-            fields: dict[str, object] = {"password_hash": password_hash, "displayname": display_name}
-            if found is not None:
-                fields["logout_devices"] = True
-            await self._admin.update_user(user_id, token, fields)
-        except BridgeError as exc:
-            if exc.unreachable:
-                raise HomeserverDown(str(exc)) from exc
-            raise AccountRefused(exc.message, exc.retry_after_ms) from exc
-        return user_id
-
     async def set_password(self, matrix_user_id: str, password: str) -> None:
         try:
             await self._admin.update_user(

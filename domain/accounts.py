@@ -8,8 +8,9 @@ gets no local account: the bot's code must reach that ID instead.
 
 With ``require_email`` the reservation is ``unverified`` instead, holding the
 address, and nothing is registered until the mailed code comes back
-(``verify_email``): the Matrix account is then made from a bcrypt hash kept
-for the purpose, since Kindred keeps no password it could read back.
+(``verify_email``): the Matrix account is then made with the password,
+kept sealed until then (the homeserver makes accounts from passwords only)
+and erased once it is used.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import timedelta
 from domain import emails, events, mail, matrix_id_links, matrix_ids, validation
 from domain.context import Kindred
 from domain.errors import KindredError
-from domain.passwords import hash_password, matrix_password_hash, verify_password
+from domain.passwords import hash_password, open_password, seal_password, verify_password
 from domain.ports import AccountRefused, AccountUnavailable, HomeserverDown
 from store import email_codes, users
 from store.errors import UniqueViolation
@@ -116,11 +117,11 @@ async def _signup_unverified(
 ) -> User:
     """Reserve the name as ``unverified`` with the address, and mail the code.
     The homeserver hears of the account only when the code comes back."""
-    password_hash, matrix_hash = await asyncio.gather(hash_password(secret), matrix_password_hash(secret))
+    password_hash = await hash_password(secret)
     user_id = await _reserve(ctx, name, password_hash, shown, address, "unverified")
     async with ctx.db.transaction() as conn:
         if external is None:
-            await users.set_matrix_password_hash(conn, user_id, matrix_hash)
+            await users.set_matrix_password_seal(conn, user_id, seal_password(ctx.signing_key, name, secret))
         user = await users.get(conn, user_id)
         assert user is not None
         await emails.send_code(conn, ctx, user, address, email_codes.VERIFY)
@@ -152,11 +153,10 @@ async def _make_verified(ctx: Kindred, user: User) -> None:
     leaves it ``unverified`` with its address proven: the person logs in
     (or verifies) again and this is tried again."""
     matrix_user_id: str | None = None
-    if user.matrix_password_hash is not None:
+    if user.matrix_password_seal is not None:
+        secret = open_password(ctx.signing_key, user.username, user.matrix_password_seal)
         try:
-            matrix_user_id = await ctx.accounts.register_hashed(
-                user.username, user.matrix_password_hash, user.display_name
-            )
+            matrix_user_id = await _register(ctx, user.username, secret, user.display_name)
         except AccountUnavailable:
             raise KindredError("username_taken", field="username") from None
         except AccountRefused as exc:
@@ -167,7 +167,7 @@ async def _make_verified(ctx: Kindred, user: User) -> None:
             raise KindredError("homeserver_unavailable") from exc
     async with ctx.db.transaction() as conn:
         await users.activate(conn, user.id, matrix_user_id)
-        await users.set_matrix_password_hash(conn, user.id, None)
+        await users.set_matrix_password_seal(conn, user.id, None)
     logger.info("signed up %s as %s after the email code", user.username, matrix_user_id)
     ctx.events.publish(events.Event(events.USER_SIGNED_UP, (user.id,)))
 

@@ -1,12 +1,17 @@
-"""Password hashing, run off the event loop: argon2id for Kindred, bcrypt for the homeserver."""
+"""Password hashing (argon2id, run off the event loop), and the seal that keeps a
+password for an account the homeserver has not made yet."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 
-import bcrypt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so a wrong name and a wrong
@@ -28,8 +33,22 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
     return await asyncio.to_thread(_verify)
 
 
-async def matrix_password_hash(password: str) -> str:
-    """The hash the homeserver stores (bcrypt, as Synapse does), for an
-    account made later from it (see domain/accounts.py, ``require_email``).
-    Synapse checks any bcrypt cost; 12 rounds is its own default."""
-    return await asyncio.to_thread(lambda: bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(12)).decode("ascii"))
+def _seal_key(secret: str) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"kindred matrix password seal").derive(
+        secret.encode("utf-8")
+    )
+    return AESGCM(key)
+
+
+def seal_password(secret: str, username: str, password: str) -> str:
+    """The password, sealed for the few days an account waits for its email
+    code: the homeserver's admin API makes an account from a password only.
+    Bound to the username, so a seal cannot be moved to another account."""
+    nonce = os.urandom(12)
+    sealed = _seal_key(secret).encrypt(nonce, password.encode("utf-8"), username.encode("utf-8"))
+    return base64.b64encode(nonce + sealed).decode("ascii")
+
+
+def open_password(secret: str, username: str, seal: str) -> str:
+    raw = base64.b64decode(seal)
+    return _seal_key(secret).decrypt(raw[:12], raw[12:], username.encode("utf-8")).decode("utf-8")

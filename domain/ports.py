@@ -41,13 +41,6 @@ class HomeserverAccounts(Protocol):
         """
         ...
 
-    async def register_hashed(self, username: str, password_hash: str, display_name: str) -> str:
-        """Create the account with a password hash the homeserver understands
-        (bcrypt), or take over an ordinary orphan of that name as ``adopt``
-        does; returns the Matrix ID. Raises AccountUnavailable (an admin,
-        closed or bridged account holds the name), AccountRefused, HomeserverDown."""
-        ...
-
     async def set_password(self, matrix_user_id: str, password: str) -> None:
         """Give the account a new password and log out all its devices.
         Raises HomeserverDown or AccountRefused."""

@@ -11,7 +11,7 @@ from store.timeutil import iso, utc_now
 
 _COLUMNS = (
     "id, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin,"
-    " email, email_verified_at, session_epoch, matrix_password_hash"
+    " email, email_verified_at, session_epoch, matrix_password_seal"
 )
 
 
@@ -41,9 +41,9 @@ class User:
     email_verified_at: str | None = None
     # Carried in access tokens; raised to end every session at once.
     session_epoch: int = 0
-    # With ``require_email``: the bcrypt hash the homeserver account gets
-    # once the email is verified (see migration v013); None otherwise.
-    matrix_password_hash: str | None = None
+    # With ``require_email``: the password, sealed, until the email is
+    # verified and the homeserver account made (see migration v013).
+    matrix_password_seal: str | None = None
 
     @property
     def email_verified(self) -> bool:
@@ -52,7 +52,7 @@ class User:
     @classmethod
     def _from_row(cls, row: Any) -> User:
         (id_, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin, *rest) = row
-        email, email_verified_at, session_epoch, matrix_password_hash = rest
+        email, email_verified_at, session_epoch, matrix_password_seal = rest
         return cls(
             id_,
             username,
@@ -66,7 +66,7 @@ class User:
             email,
             email_verified_at,
             int(session_epoch),
-            matrix_password_hash,
+            matrix_password_seal,
         )
 
 
@@ -199,8 +199,8 @@ async def set_email(conn: Connection, user_id: int, email: str | None, verified_
     await conn.execute("UPDATE users SET email = ?, email_verified_at = ? WHERE id = ?", (email, verified_at, user_id))
 
 
-async def set_matrix_password_hash(conn: Connection, user_id: int, matrix_password_hash: str | None) -> None:
-    await conn.execute("UPDATE users SET matrix_password_hash = ? WHERE id = ?", (matrix_password_hash, user_id))
+async def set_matrix_password_seal(conn: Connection, user_id: int, matrix_password_seal: str | None) -> None:
+    await conn.execute("UPDATE users SET matrix_password_seal = ? WHERE id = ?", (matrix_password_seal, user_id))
 
 
 async def get_by_verified_email(conn: Connection, email: str) -> User | None:

@@ -129,14 +129,6 @@ class FakeAccounts:
         self.registered[username] = password
         return f"@{username}:localhost"
 
-    async def register_hashed(self, username: str, password_hash: str, display_name: str) -> str:
-        if self.fail_with is not None:
-            raise self.fail_with
-        if username in self.registered:
-            raise AccountUnavailable(username)
-        self.registered[username] = password_hash
-        return f"@{username}:localhost"
-
     async def set_password(self, matrix_user_id: str, password: str) -> None:
         if self.fail_with is not None:
             raise self.fail_with

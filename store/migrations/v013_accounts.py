@@ -7,10 +7,11 @@
 - ``users.session_epoch`` is carried in every access token; raising it ends
   every access token issued before (a password change or reset), which the
   refresh-token families alone cannot do within the token's lifetime.
-- ``users.matrix_password_hash`` holds, until the email is verified, the
-  bcrypt hash the homeserver will be given when the Matrix account is made:
-  with ``require_email`` no Matrix account exists before the code is
-  entered, and Kindred keeps no password it could read back.
+- ``users.matrix_password_seal`` holds, until the email is verified, the
+  password sealed (AES-GCM) with a key derived from Kindred's secret: with
+  ``require_email`` no Matrix account exists before the code is entered, and
+  the homeserver's admin API takes only a password, not a hash, to make one.
+  It is erased the moment the account is made.
 - ``email_codes``: one live code per person and purpose, stored hashed.
 - ``password_resets``: one-time reset tokens, stored hashed, single use.
 - ``mail_outbox``: every mail Kindred sends, queued durably; the mailer sends
@@ -30,7 +31,7 @@ _STATEMENTS = [
     "ALTER TABLE users ADD COLUMN email TEXT",
     "ALTER TABLE users ADD COLUMN email_verified_at TEXT",
     "ALTER TABLE users ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0",
-    "ALTER TABLE users ADD COLUMN matrix_password_hash TEXT",
+    "ALTER TABLE users ADD COLUMN matrix_password_seal TEXT",
     "CREATE UNIQUE INDEX users_verified_email ON users (email) WHERE email_verified_at IS NOT NULL",
     "CREATE INDEX users_email ON users (email)",
     """
