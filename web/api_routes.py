@@ -108,7 +108,7 @@ _CODE_ERRORS = (
     "verification_code_expired",
     "verification_code_spent",
 )
-_NEW_PASSWORD_ERRORS = ("password_invalid", "password_is_username", "password_common")
+_NEW_PASSWORD_ERRORS = ("password_invalid", "password_is_username", "password_common", "control_characters")
 _LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
 
 OPERATIONS: tuple[Operation, ...] = (
@@ -293,7 +293,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "Change your email address",
         "people",
         {202: "CodeSent"},
-        ("field_required", "field_type", "email_invalid", "email_taken", "rate_limited"),
+        ("field_required", "field_type", "control_characters", "email_invalid", "email_taken", "rate_limited"),
         body=EmailBody,
         description="Mails a code to the new address; the current one stays until the code is entered "
         "(POST /api/v1/me/email/verify).",
