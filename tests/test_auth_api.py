@@ -287,6 +287,17 @@ TABLE = [
     # Nobody in this world has a picture: nothing to remove, for anyone.
     Row("DELETE", "/api/v1/me/avatar", "sender", (401, 404, 404)),
     Row("GET", "/api/v1/me/matrix-id", "sender", (401, 200, 200)),
+    # Your own password, address and digest: a wrong current password, no code asked for yet.
+    Row(
+        "POST",
+        "/api/v1/me/password",
+        "sender",
+        (401, 400, 400),
+        lambda w: {"current_password": "not the one", "new_password": "a fine new password"},
+    ),
+    Row("POST", "/api/v1/me/email/verify", "sender", (401, 404, 404), lambda w: {"code": "123456"}),
+    Row("PUT", "/api/v1/me/email", "sender", (401, 202, 202), lambda w: {"email": "someone@example.org"}),
+    Row("PUT", "/api/v1/me/digest", "sender", (401, 200, 200), lambda w: {"frequency": "weekly"}),
     Row(
         "POST",
         "/api/v1/me/matrix-id",
