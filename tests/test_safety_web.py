@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from domain import moderation
-from store import blocks, migrations, users
+from store import blocks, migrations
 from store.database import Database
 from tests.databases import database_url_for
 from tests.helpers import Api, assert_status, csrf_token, page_login, sign_up
@@ -180,8 +180,17 @@ async def _people_with_an_old_block(data_dir: Path) -> tuple[int, int]:
     await db.open()
     try:
         async with db.transaction() as conn:
-            a = await users.insert_pending(conn, "old-a", "x", "A")
-            b = await users.insert_pending(conn, "old-b", "x", "B")
+            # The users table as it was before v9: written in that shape, not
+            # through today's store module, which knows later columns.
+            ids = []
+            for name in ("old-a", "old-b"):
+                cursor = await conn.execute(
+                    "INSERT INTO users (username, password_hash, display_name, status, created_at)"
+                    " VALUES (?, 'x', ?, 'active', '2026-01-01T00:00:00+00:00') RETURNING id",
+                    (name, name.upper()),
+                )
+                ids.append(int((await cursor.fetchone())[0]))
+            a, b = ids
             assert await blocks.insert(conn, a, b)
     finally:
         await db.close()
