@@ -45,6 +45,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/account/email/verify", account.verify_email, name="account_email_verify")
     r.add_post("/account/email/resend", account.resend_code, name="account_email_resend")
     r.add_post("/account/password", account.change_password, name="account_password")
+    r.add_get("/account/export", account.export_data, name="account_export")
+    r.add_post("/account/delete", account.delete_account, name="account_delete")
     r.add_post("/profile/avatar", avatars.upload_page, name="profile_avatar")
     r.add_post("/profile/avatar/remove", avatars.remove_page, name="profile_avatar_remove")
     r.add_get("/avatars/{username}", avatars.serve, name="avatar")

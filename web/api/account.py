@@ -1,15 +1,16 @@
-"""/api/v1/me/password and /api/v1/me/email: your password and your address."""
+"""/api/v1/me/password, /me/email, /me/export and DELETE /me: your password,
+your address, your data, and leaving."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from domain import credentials, emails
-from web import keys
+from domain import credentials, emails, exports, leaving
+from web import keys, serializers
 from web.api.people import me
 from web.auth import issue_pair
 from web.bodies import parse_json
-from web.schemas import ChangePasswordBody, EmailBody, VerifyBody
+from web.schemas import ChangePasswordBody, DeleteAccountBody, EmailBody, VerifyBody
 
 
 async def change_password(request: web.Request) -> web.Response:
@@ -31,3 +32,15 @@ async def verify_email_change(request: web.Request) -> web.StreamResponse:
     body = await parse_json(request, VerifyBody)
     request[keys.USER] = await emails.confirm_change(request.app[keys.KINDRED], request[keys.USER], body.code)
     return await me(request)
+
+
+async def export_data(request: web.Request) -> web.Response:
+    data = await exports.export(request.app[keys.KINDRED], request[keys.USER])
+    disposition = f'attachment; filename="{serializers.export_filename(data)}"'
+    return web.json_response(serializers.account_export(data), headers={"Content-Disposition": disposition})
+
+
+async def delete_account(request: web.Request) -> web.Response:
+    body = await parse_json(request, DeleteAccountBody)
+    await leaving.delete_account(request.app[keys.KINDRED], request[keys.USER], body.password)
+    return web.json_response({"deleted": True})
