@@ -89,6 +89,22 @@ class MatrixAccounts:
         await self._update(matrix_user_id, {"avatar_url": ""})
         await self._forget(old, token)
 
+    async def deactivate(self, matrix_user_id: str) -> None:
+        try:
+            token = await self._admin_token()
+            found = await self._admin.get_user(matrix_user_id, token)
+            if found is None or found.get("deactivated"):
+                return
+            picture = found.get("avatar_url")
+            await self._admin.deactivate(matrix_user_id, token, erase=True)
+        except BridgeError as exc:
+            if exc.unreachable:
+                raise HomeserverDown(str(exc)) from exc
+            raise AccountRefused(exc.message, exc.retry_after_ms) from exc
+        # Erasure takes the picture off the profile; the file goes too.
+        await self._forget(picture if isinstance(picture, str) and picture else None, token)
+        logger.info("deactivated and erased %s", matrix_user_id)
+
     async def _current_avatar(self, matrix_user_id: str, token: str) -> str | None:
         found = await self._admin.get_user(matrix_user_id, token)
         uri = (found or {}).get("avatar_url")

@@ -1,4 +1,4 @@
-"""Synapse's admin API: shared-secret registration, rate-limit overrides, media uploads."""
+"""Synapse's admin API: shared-secret registration, rate-limit overrides, media uploads, deactivation."""
 
 from __future__ import annotations
 
@@ -91,6 +91,12 @@ class SynapseAdmin:
     async def update_user(self, user_id: str, admin_token: str, fields: dict[str, Any]) -> None:
         """Change an account through the admin API (display name, lock)."""
         await self._call("PUT", f"/_synapse/admin/v2/users/{quote(user_id)}", fields, admin_token)
+
+    async def deactivate(self, user_id: str, admin_token: str, erase: bool = True) -> None:
+        """Synapse's deactivation: the account can never be used again and
+        leaves its rooms; with ``erase`` its profile goes too, and its
+        messages are hidden from whoever joins those rooms later."""
+        await self._call("POST", f"/_synapse/admin/v1/deactivate/{quote(user_id)}", {"erase": erase}, admin_token)
 
     async def upload_media(self, admin_token: str, content_type: str, data: bytes, filename: str) -> str:
         """Put the bytes in the homeserver's media repository; returns their mxc:// URI."""

@@ -10,7 +10,7 @@ done. Kinds:
 - ``notice_match``: tell one of a new match's two people that their room is
   ready (the requester's also carries the 'accepted' news);
 - ``close_room``: remove both people from a closed match's room, say why,
-  and leave it.
+  and leave it (also when one of them deleted their account).
 """
 
 from __future__ import annotations
@@ -52,8 +52,16 @@ async def match_made_txn(conn: Connection, match: Match, request_id: int, reques
         )
 
 
-async def match_closed_txn(conn: Connection, match_id: int, closed_by: int | None) -> None:
-    await bot_jobs.enqueue(conn, CLOSE_ROOM, match_id=match_id, payload={"closed_by": closed_by})
+async def match_closed_txn(
+    conn: Connection, match_id: int, closed_by: int | None, *, left: str | None = None, remove: list[str] | None = None
+) -> None:
+    """``left``: the username of someone who deleted their account, which
+    closed the match (the notice says so); ``remove``: their Matrix IDs, to
+    remove from the room although their account no longer names them."""
+    payload: dict[str, Any] = {"closed_by": closed_by}
+    if left is not None:
+        payload |= {"left": left, "remove": remove or []}
+    await bot_jobs.enqueue(conn, CLOSE_ROOM, match_id=match_id, payload=payload)
 
 
 async def due(ctx: Kindred, limit: int, ready_matches: list[int]) -> list[BotJob]:

@@ -71,7 +71,7 @@ async def resend(ctx: Kindred, username: str) -> None:
     """A new code for the address a person is proving (signup or change)."""
     async with ctx.db.transaction() as conn:
         user = await users.get_by_username(conn, username.strip().lower())
-        if user is None or user.status in ("pending", "suspended"):
+        if user is None or user.status in ("pending", "suspended", "deleted"):
             raise KindredError("no_pending_code", field="username")
         pending = await _waiting(conn, user)
         if pending is None:
@@ -99,7 +99,7 @@ async def verify(ctx: Kindred, username: str, code: str) -> User:
     were (domain/accounts.py makes an ``unverified`` account after this)."""
     async with ctx.db.transaction() as conn:
         user = await users.get_by_username(conn, username.strip().lower())
-        if user is None or user.status in ("pending", "suspended"):
+        if user is None or user.status in ("pending", "suspended", "deleted"):
             refusal: KindredError | None = KindredError("no_pending_code", field="code")
         else:
             refusal = await _settle(conn, user, email_codes.VERIFY, code)

@@ -22,6 +22,8 @@ JOB_QUEUED = "job.queued"
 USER_SIGNED_UP = "user.signed_up"
 # A mail was queued (domain/mail.py): the mailer wakes.
 MAIL_QUEUED = "mail.queued"
+# Someone deleted their account (domain/leaving.py): the deactivator wakes.
+ACCOUNT_DELETED = "account.deleted"
 # The bot handled a command: publish Event(BOT_COMMAND, (user_id,), {"command": name})
 # with ``name`` from a fixed list (it becomes a metrics label).
 BOT_COMMAND = "bot.command"

@@ -2,7 +2,9 @@
 
 A ``pending`` row is a signup in progress, and an ``unverified`` one waits
 for its email code (``require_email``): the name is reserved but the account
-is not made yet, so it is nobody, everywhere. Suspended people still
+is not made yet, so it is nobody, everywhere. A ``deleted`` row is an
+account that was deleted (domain/leaving.py), nobody too; only the
+operators' list and reports still show its name. Suspended people still
 exist (an operator can find them, a block or a report can name them) but the
 ones who meet others (profiles, pictures, requests, logins) ask for active
 people only.
@@ -17,7 +19,7 @@ from store.users import User
 
 
 def _counts(user: User | None, active: bool) -> User | None:
-    if user is None or user.status in ("pending", "unverified"):
+    if user is None or user.status in ("pending", "unverified", "deleted"):
         return None
     if active and user.status != "active":
         return None

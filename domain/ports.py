@@ -61,6 +61,13 @@ class HomeserverAccounts(Protocol):
         """Take the account's avatar away, and delete it from the homeserver."""
         ...
 
+    async def deactivate(self, matrix_user_id: str) -> None:
+        """Close the account for good, erased: it leaves every room, its
+        devices and profile go, and people who join its rooms later do not
+        see its messages. An account already closed, or never made, is done
+        already. Raises HomeserverDown or AccountRefused (to be tried again)."""
+        ...
+
 
 class MatrixIdUnreachable(Exception):
     """The homeserver of a Matrix ID is unknown or did not answer."""

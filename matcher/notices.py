@@ -118,18 +118,23 @@ class Notices:
             return
         pair = await matches.people(self._ctx, match)
         closer = next((p for p in pair if p.id == job.payload.get("closed_by")), None)
+        left = job.payload.get("left")
         reply = Reply()
         if closer is not None:
             reply.bold(closer.display_name).text(" closed this match.")
+        elif isinstance(left, str):
+            reply.bold(left).text(" left Kindred, so this match is closed.")
         else:
             reply.text("This match has been closed.")
         reply.text(" I'm closing this room now. Take care!")
         # The two go first: once closed, neither should stay a moment longer
         # than the homeserver takes, whatever happens to the notice. The
         # reason carries the news, since a removed person sees no later notice.
-        for person in pair:
-            if person.matrix_user_id:
-                await _gone_already_ok(self._rooms.kick(match.room_id, person.matrix_user_id, reply.body))
+        # Someone who deleted their account has no Matrix ID in Kindred any
+        # more: the job carries the ones they had, removed first.
+        removed = [str(i) for i in job.payload.get("remove", []) if isinstance(i, str)]
+        for matrix_user_id in dict.fromkeys([*removed, *(p.matrix_user_id for p in pair if p.matrix_user_id)]):
+            await _gone_already_ok(self._rooms.kick(match.room_id, matrix_user_id, reply.body))
         txn_id = await self._txn_id(job, "closed")
         await _gone_already_ok(self._rooms.notice(match.room_id, reply.body, reply.formatted, txn_id))
         # The bot leaves too: closed rooms must not weigh on its sync.

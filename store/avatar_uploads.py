@@ -20,3 +20,7 @@ async def since(conn: Connection, user_id: int, start: str) -> list[str]:
 
 async def prune(conn: Connection, user_id: int, before: str) -> None:
     await conn.execute("DELETE FROM avatar_uploads WHERE user_id = ? AND uploaded_at < ?", (user_id, before))
+
+
+async def delete_for_user(conn: Connection, user_id: int) -> None:
+    await conn.execute("DELETE FROM avatar_uploads WHERE user_id = ?", (user_id,))

@@ -70,3 +70,9 @@ async def delete_own(conn: Connection, blocker_id: int, other_id: int) -> bool:
         (min(blocker_id, other_id), max(blocker_id, other_id), blocker_id),
     )
     return cursor.rowcount == 1
+
+
+async def delete_involving(conn: Connection, user_id: int) -> None:
+    """Every block ``user_id`` made or was the subject of (an account that is
+    deleted: nobody is left to keep apart, and its name never returns)."""
+    await conn.execute("DELETE FROM blocks WHERE user_low = ? OR user_high = ?", (user_id, user_id))

@@ -56,3 +56,7 @@ async def put(conn: Connection, user_id: int, room_id: str) -> None:
 async def delete_room(conn: Connection, room_id: str) -> bool:
     cursor = await conn.execute("DELETE FROM bot_direct_rooms WHERE room_id = ?", (room_id,))
     return cursor.rowcount == 1
+
+
+async def delete_for_user(conn: Connection, user_id: int) -> None:
+    await conn.execute("DELETE FROM bot_direct_rooms WHERE user_id = ?", (user_id,))

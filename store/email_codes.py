@@ -64,3 +64,7 @@ async def spend_try(conn: Connection, code_id: int) -> int:
 
 async def delete(conn: Connection, code_id: int) -> None:
     await conn.execute("DELETE FROM email_codes WHERE id = ?", (code_id,))
+
+
+async def delete_for_user(conn: Connection, user_id: int) -> None:
+    await conn.execute("DELETE FROM email_codes WHERE user_id = ?", (user_id,))

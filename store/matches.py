@@ -120,3 +120,11 @@ async def close(conn: Connection, match_id: int) -> bool:
         (iso(utc_now()), match_id),
     )
     return cursor.rowcount == 1
+
+
+async def involving(conn: Connection, user_id: int) -> list[Match]:
+    """Every match of a person, oldest first (their export)."""
+    cursor = await conn.execute(
+        f"SELECT {_COLUMNS} FROM matches WHERE user_low = ? OR user_high = ? ORDER BY id", (user_id, user_id)
+    )
+    return [Match._from_row(row) for row in await cursor.fetchall()]

@@ -62,3 +62,7 @@ async def latest_at(conn: Connection, user_id: int) -> str | None:
 async def unuse(conn: Connection, reset_id: int) -> None:
     """Give a token back when the homeserver could not take the new password."""
     await conn.execute("UPDATE password_resets SET used_at = NULL WHERE id = ?", (reset_id,))
+
+
+async def delete_for_user(conn: Connection, user_id: int) -> None:
+    await conn.execute("DELETE FROM password_resets WHERE user_id = ?", (user_id,))

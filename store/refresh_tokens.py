@@ -63,3 +63,8 @@ async def revoke_user(conn: Connection, user_id: int) -> None:
         "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
         (iso(utc_now()), user_id),
     )
+
+
+async def delete_user(conn: Connection, user_id: int) -> None:
+    """Forget every refresh token of a person (an account that is deleted)."""
+    await conn.execute("DELETE FROM refresh_tokens WHERE user_id = ?", (user_id,))

@@ -82,3 +82,9 @@ async def resolve(conn: Connection, report_id: int, actor: str) -> bool:
         (iso(utc_now()), actor, report_id),
     )
     return cursor.rowcount == 1
+
+
+async def by_reporter(conn: Connection, reporter_id: int) -> list[Report]:
+    """The reports one person made, oldest first (not those about them)."""
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM reports WHERE reporter_id = ? ORDER BY id", (reporter_id,))
+    return [Report._from_row(row) for row in await cursor.fetchall()]

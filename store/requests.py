@@ -118,3 +118,11 @@ async def cancel_pending_for_user(conn: Connection, user_id: int) -> None:
         "UPDATE requests SET status = 'rejected', decided_at = ? WHERE to_user_id = ? AND status = 'pending'",
         (now, user_id),
     )
+
+
+async def involving(conn: Connection, user_id: int) -> list[Request]:
+    """Every request a person sent or received, oldest first (their export)."""
+    cursor = await conn.execute(
+        f"{_SELECT} WHERE r.from_user_id = ? OR r.to_user_id = ? ORDER BY r.id", (user_id, user_id)
+    )
+    return [Request._from_row(row) for row in await cursor.fetchall()]

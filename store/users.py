@@ -211,3 +211,15 @@ async def get_by_verified_email(conn: Connection, email: str) -> User | None:
     )
     row = await cursor.fetchone()
     return User._from_row(row) if row else None
+
+
+async def erase(conn: Connection, user_id: int) -> None:
+    """A deleted account: status ``deleted`` and nothing personal left but the
+    username, which the row keeps retired (see migration v14). The display
+    name becomes the username, so the partner's history still names someone."""
+    await conn.execute(
+        "UPDATE users SET status = 'deleted', deleted_at = ?, password_hash = '', display_name = username,"
+        " bio = '', matrix_user_id = NULL, email = NULL, email_verified_at = NULL, matrix_password_seal = NULL,"
+        " is_admin = 0 WHERE id = ?",
+        (iso(utc_now()), user_id),
+    )

@@ -110,6 +110,7 @@ class FakeAccounts:
         self.display_names: dict[str, str] = {}
         self.locked: dict[str, bool] = {}
         self.avatars: dict[str, tuple[str, bytes]] = {}
+        self.deactivated: list[str] = []
         self.fail_with: Exception | None = None
         # Accounts a lost registration answer left behind (adopt() takes them over).
         self.orphans: set[str] = set()
@@ -152,6 +153,13 @@ class FakeAccounts:
     async def clear_avatar(self, matrix_user_id: str) -> None:
         if self.fail_with is not None:
             raise self.fail_with
+        self.avatars.pop(matrix_user_id, None)
+
+    async def deactivate(self, matrix_user_id: str) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        if matrix_user_id not in self.deactivated:
+            self.deactivated.append(matrix_user_id)
         self.avatars.pop(matrix_user_id, None)
 
 

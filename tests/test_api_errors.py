@@ -210,7 +210,7 @@ async def test_a_bad_interest_filter_is_400_not_500(offline_client: TestClient) 
 async def test_unknown_paths_and_methods_answer_json(offline_client: TestClient) -> None:
     ada = await sign_up(offline_client, "ada")
     await assert_error(await offline_client.get("/api/v1/nothing-here", headers=ada.headers), 404, "not_found")
-    await assert_error(await offline_client.delete("/api/v1/me", headers=ada.headers), 405, "method_not_allowed")
+    await assert_error(await offline_client.patch("/api/v1/me", headers=ada.headers), 405, "method_not_allowed")
     await assert_error(await offline_client.get("/api/v1/auth/login"), 405, "method_not_allowed")
 
 

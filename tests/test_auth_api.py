@@ -328,6 +328,9 @@ TABLE = [
     Row("DELETE", "/api/v1/users/{username}/block", "sender", (401, 404, 404)),
     Row("POST", "/api/v1/users/{username}/report", "sender", (401, 201, 201), lambda w: {"reason": "spam"}),
     Row("GET", "/api/v1/me/blocks", "sender", (401, 200, 200)),
+    Row("GET", "/api/v1/me/export", "sender", (401, 200, 200)),
+    # A wrong password: nobody's account is deleted by this table.
+    Row("DELETE", "/api/v1/me", "sender", (401, 400, 400), lambda w: {"password": "not the password"}),
 ]
 
 

@@ -18,6 +18,7 @@ from web.api import account, auth, avatars, docs, matches, matrix_id, people, re
 from web.schemas import (
     Body,
     ChangePasswordBody,
+    DeleteAccountBody,
     DigestBody,
     EmailBody,
     ForgotBody,
@@ -252,6 +253,35 @@ OPERATIONS: tuple[Operation, ...] = (
         description="Revokes the refresh token's whole family.",
     ),
     Operation("get", "/api/v1/me", people.me, "api_me", "Your profile", "people", {200: "Me"}),
+    Operation(
+        "delete",
+        "/api/v1/me",
+        account.delete_account,
+        "api_delete_account",
+        "Delete your account",
+        "people",
+        {200: "AccountDeleted"},
+        ("field_required", "field_type", "password_wrong", "user_not_found"),
+        body=DeleteAccountBody,
+        description="For good, with your password asked again. Your pending requests end and your matches close "
+        "(the bot says so in the rooms and removes you); your profile, interests, picture, email address, codes "
+        "and sessions are deleted, and every token stops working at once. Your Matrix account on Kindred's "
+        "homeserver is deactivated with erasure (retried until the homeserver takes it, if it is down). "
+        "The username is never given to anyone again.",
+    ),
+    Operation(
+        "get",
+        "/api/v1/me/export",
+        account.export_data,
+        "api_export",
+        "Everything Kindred holds about you",
+        "people",
+        {200: "AccountExport"},
+        description="One JSON file, sent as an attachment (kindred-export-USERNAME.json): your profile with "
+        "your email address, interests, picture (a data URL), the requests you sent and received with their "
+        "notes, your matches and their rooms, the blocks and reports you made, and your Matrix IDs. "
+        "Other people appear by username only.",
+    ),
     Operation(
         "post",
         "/api/v1/me/password",

@@ -2,8 +2,9 @@
 
 Every resource is opened in a ``cleanup_ctx`` generator and closed in
 reverse order on shutdown: the database, the HTTP session to the
-homeserver, the domain context, the mailer (when an SMTP server is set) and
-(when enabled) the matcher bot.
+homeserver, the domain context, the mailer (when an SMTP server is set), the
+deactivator of deleted people's Matrix accounts and (when enabled) the
+matcher bot.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from domain.context import Kindred, Links
 from domain.events import EventBus
 from domain.ports import DirectMessages, HomeserverAccounts
 from matcher.bot import running_bot
+from matcher.deactivator import running_deactivator
 from matcher.digest_worker import running_digests
 from matcher.mailer import running_mailer
 from matcher.smtp import SmtpTransport
@@ -82,7 +84,7 @@ def create_app(
     )
     env.globals["url"] = lambda name, **parts: app.router[name].url_for(**parts)
     setup_routes(app)
-    app.cleanup_ctx.extend([_database, _homeserver, _kindred, metrics_ctx, _mailer, _bot])
+    app.cleanup_ctx.extend([_database, _homeserver, _kindred, metrics_ctx, _mailer, _deactivator, _bot])
     live.setup(app)
     return app
 
@@ -193,6 +195,12 @@ async def _mailer(app: web.Application) -> AsyncIterator[None]:
             return
         async with running_mailer(app[keys.KINDRED], SmtpTransport(settings.smtp_url, settings.sender)):
             yield
+
+
+async def _deactivator(app: web.Application) -> AsyncIterator[None]:
+    # Always on: it speaks to the admin API, not through the bot.
+    async with running_deactivator(app[keys.KINDRED]):
+        yield
 
 
 async def _bot(app: web.Application) -> AsyncIterator[None]:

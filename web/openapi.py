@@ -47,6 +47,23 @@ _AVATAR_URL: Schema = {
     "description": "Where their picture is served (versioned; for people who are logged in), or null.",
 }
 _NAMES: Schema = {"type": "array", "items": _STR}
+_TIME: Schema = {"type": "string", "format": "date-time"}
+_NULLABLE_TIME: Schema = {"type": ["string", "null"], "format": "date-time"}
+
+
+def _exported_request(side: str) -> Schema:
+    return _obj(
+        {
+            "id": _INT,
+            side: {**_STR, "description": "The other person's username."},
+            "note": _STR,
+            "status": {"enum": ["pending", "accepted", "rejected", "withdrawn"]},
+            "created_at": _TIME,
+            "decided_at": _NULLABLE_TIME,
+        }
+    )
+
+
 _TOKENS: dict[str, Schema] = {
     "access_token": _STR,
     "refresh_token": _STR,
@@ -103,6 +120,71 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "A new address waiting for its code (POST /api/v1/me/email/verify).",
             },
             "digest": {"enum": ["off", "daily", "weekly"], "description": "Digest mail of waiting requests."},
+        }
+    ),
+    "AccountDeleted": _obj({"deleted": {"const": True}}),
+    "AccountExport": _obj(
+        {
+            "kindred_export": {"const": 1, "description": "The version of this file's shape."},
+            "exported_at": _TIME,
+            "profile": _obj(
+                {
+                    "username": _STR,
+                    "display_name": _STR,
+                    "bio": _STR,
+                    "created_at": _TIME,
+                    "matrix_user_id": {**_NULLABLE_STR, "description": "The Matrix ID Kindred uses for you."},
+                    "local_matrix_user_id": {
+                        **_NULLABLE_STR,
+                        "description": "Your account on Kindred's homeserver, if you have one.",
+                    },
+                    "email": _NULLABLE_STR,
+                    "email_verified": {"type": "boolean"},
+                }
+            ),
+            "interests": _NAMES,
+            "avatar": {
+                "oneOf": [
+                    {"type": "null"},
+                    _obj({"content_type": _STR, "data_url": {"type": "string"}, "updated_at": _TIME}),
+                ]
+            },
+            "linked_matrix_id": {
+                "oneOf": [{"type": "null"}, _obj({"matrix_user_id": _STR, "verified_at": _TIME})],
+            },
+            "requests": _obj(
+                {
+                    "sent": {"type": "array", "items": _exported_request("to")},
+                    "received": {"type": "array", "items": _exported_request("from")},
+                }
+            ),
+            "matches": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "id": _INT,
+                        "with": {**_STR, "description": "The other person's username."},
+                        "status": {"enum": ["provisioning", "ready", "closed"]},
+                        "room_id": _NULLABLE_STR,
+                        "created_at": _TIME,
+                        "ready_at": _NULLABLE_TIME,
+                        "closed_at": _NULLABLE_TIME,
+                    }
+                ),
+            },
+            "blocks": {"type": "array", "items": _obj({"username": _STR, "created_at": _TIME})},
+            "reports": {
+                "type": "array",
+                "items": _obj(
+                    {
+                        "id": _INT,
+                        "about": {**_STR, "description": "The username of the person reported."},
+                        "match_id": {"type": ["integer", "null"]},
+                        "reason": _STR,
+                        "created_at": _TIME,
+                    }
+                ),
+            },
         }
     ),
     "UserList": _obj({"users": {"type": "array", "items": _ref("PublicUser")}}),

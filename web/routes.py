@@ -47,6 +47,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/account/password", account.change_password, name="account_password")
     r.add_post("/account/digest", account.choose_digest, name="account_digest")
     r.add_get("/unsubscribe", account.unsubscribe, name="unsubscribe")
+    r.add_get("/account/export", account.export_data, name="account_export")
+    r.add_post("/account/delete", account.delete_account, name="account_delete")
     r.add_post("/profile/avatar", avatars.upload_page, name="profile_avatar")
     r.add_post("/profile/avatar/remove", avatars.remove_page, name="profile_avatar_remove")
     r.add_get("/avatars/{username}", avatars.serve, name="avatar")

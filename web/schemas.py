@@ -208,6 +208,11 @@ class ChangePasswordBody(Body):
     new_password: Annotated[str, _PASSWORD]
 
 
+class DeleteAccountBody(Body):
+    # Asked again: a token alone (a device left signed in) must not end an account.
+    password: str
+
+
 class ForgotBody(Body):
     """Either field; the answer is the same whether or not it names anyone."""
 
@@ -280,6 +285,10 @@ class DigestForm(Form):
 class PasswordForm(Form):
     current_password: str = ""
     new_password: str = ""
+
+
+class DeleteAccountForm(Form):
+    password: str = ""
 
 
 class ForgotForm(Form):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from domain.blocks import BlockedPerson
 from domain.context import Links
 from domain.emails import EmailStatus
+from domain.exports import AccountExport
 from domain.matches import MatchView
 from domain.matrix_id_links import LinkStatus
 from domain.profiles import Profile
@@ -115,3 +117,77 @@ def report(item: Report) -> dict[str, Any]:
 
 def blocked(item: BlockedPerson) -> dict[str, Any]:
     return {"username": item.username, "display_name": item.display_name, "created_at": item.since}
+
+
+def export_filename(data: AccountExport) -> str:
+    # Usernames are [a-z0-9._-]: safe in a header as they are.
+    return f"kindred-export-{data.user.username}.json"
+
+
+def account_export(data: AccountExport) -> dict[str, Any]:
+    """Everything Kindred holds about the person: others appear by username only."""
+    user = data.user
+    avatar = data.avatar
+    return {
+        "kindred_export": 1,
+        "exported_at": data.exported_at,
+        "profile": {
+            "username": user.username,
+            "display_name": user.display_name,
+            "bio": user.bio,
+            "created_at": user.created_at,
+            "matrix_user_id": data.matrix_user_id,
+            "local_matrix_user_id": user.matrix_user_id,
+            "email": user.email,
+            "email_verified": user.email_verified,
+        },
+        "interests": data.interests,
+        "avatar": None
+        if avatar is None
+        else {
+            "content_type": avatar.content_type,
+            "data_url": f"data:{avatar.content_type};base64,{base64.b64encode(avatar.data).decode('ascii')}",
+            "updated_at": avatar.updated_at,
+        },
+        "linked_matrix_id": None
+        if data.link is None
+        else {"matrix_user_id": data.link.matrix_user_id, "verified_at": data.link.verified_at},
+        "requests": {
+            "sent": [_exported_request(r, "to", r.to_username) for r in data.sent],
+            "received": [_exported_request(r, "from", r.from_username) for r in data.received],
+        },
+        "matches": [
+            {
+                "id": m.id,
+                "with": data.other_username(m),
+                "status": m.status,
+                "room_id": m.room_id,
+                "created_at": m.created_at,
+                "ready_at": m.ready_at,
+                "closed_at": m.closed_at,
+            }
+            for m in data.matches
+        ],
+        "blocks": [{"username": data.usernames.get(other, ""), "created_at": since} for other, since in data.blocks],
+        "reports": [
+            {
+                "id": r.id,
+                "about": data.usernames.get(r.reported_id, ""),
+                "match_id": r.match_id,
+                "reason": r.reason,
+                "created_at": r.created_at,
+            }
+            for r in data.reports
+        ],
+    }
+
+
+def _exported_request(item: Request, side: str, other: str) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        side: other,
+        "note": item.note,
+        "status": item.status,
+        "created_at": item.created_at,
+        "decided_at": item.decided_at,
+    }

@@ -1,15 +1,16 @@
-"""/api/v1/me/password, /me/email and /me/digest: your password, your address and your digest mail."""
+"""/api/v1/me/password, /me/email, /me/digest, /me/export and DELETE /me: your password,
+your address, your digest mail, your data, and leaving."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from domain import credentials, digests, emails
-from web import keys
+from domain import credentials, digests, emails, exports, leaving
+from web import keys, serializers
 from web.api.people import me
 from web.auth import issue_pair
 from web.bodies import parse_json
-from web.schemas import ChangePasswordBody, DigestBody, EmailBody, VerifyBody
+from web.schemas import ChangePasswordBody, DeleteAccountBody, DigestBody, EmailBody, VerifyBody
 
 
 async def change_password(request: web.Request) -> web.Response:
@@ -37,3 +38,15 @@ async def choose_digest(request: web.Request) -> web.Response:
     body = await parse_json(request, DigestBody)
     chosen = await digests.choose(request.app[keys.KINDRED], request[keys.USER], body.frequency)
     return web.json_response({"frequency": chosen})
+
+
+async def export_data(request: web.Request) -> web.Response:
+    data = await exports.export(request.app[keys.KINDRED], request[keys.USER])
+    disposition = f'attachment; filename="{serializers.export_filename(data)}"'
+    return web.json_response(serializers.account_export(data), headers={"Content-Disposition": disposition})
+
+
+async def delete_account(request: web.Request) -> web.Response:
+    body = await parse_json(request, DeleteAccountBody)
+    await leaving.delete_account(request.app[keys.KINDRED], request[keys.USER], body.password)
+    return web.json_response({"deleted": True})

@@ -1,18 +1,18 @@
-"""Page: your account (Profile → Account): email address and password."""
+"""Page: your account (Profile → Account): email address, password, your data, leaving."""
 
 from __future__ import annotations
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from domain import credentials, digests, emails
+from domain import credentials, digests, emails, exports, leaving
 from domain.errors import KindredError
-from web import keys
-from web.auth import issue_pair, set_session_cookies
+from web import keys, serializers
+from web.auth import clear_session_cookies, issue_pair, set_session_cookies
 from web.bodies import parse_form
 from web.errors import STATUS
 from web.pages import current_user, redirect
-from web.schemas import DigestForm, EmailForm, PasswordForm, VerifyForm
+from web.schemas import DeleteAccountForm, DigestForm, EmailForm, PasswordForm, VerifyForm
 
 
 async def _render(request: web.Request, errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
@@ -88,3 +88,20 @@ async def unsubscribe(request: web.Request) -> web.StreamResponse:
     """The digest's one-click link: no login, the signature is the proof."""
     await digests.unsubscribe(request.app[keys.KINDRED], request.query.get("u", ""), request.query.get("sig", ""))
     return aiohttp_jinja2.render_template("unsubscribed.html", request, {})
+
+
+async def export_data(request: web.Request) -> web.StreamResponse:
+    data = await exports.export(request.app[keys.KINDRED], current_user(request))
+    disposition = f'attachment; filename="{serializers.export_filename(data)}"'
+    return web.json_response(serializers.account_export(data), headers={"Content-Disposition": disposition})
+
+
+async def delete_account(request: web.Request) -> web.StreamResponse:
+    form = await parse_form(request, DeleteAccountForm)
+    try:
+        await leaving.delete_account(request.app[keys.KINDRED], current_user(request), form.password)
+    except KindredError as exc:
+        return await _render(request, {exc.field or "password": exc.message}, STATUS[exc.kind])
+    response = redirect(request, "home", flash="Your account is deleted.")
+    clear_session_cookies(response)
+    raise response
