@@ -39,6 +39,7 @@ from store import (
     direct_room_attempts,
     email_codes,
     interests,
+    mail_outbox,
     matches,
     matrix_id_link_codes,
     matrix_id_links,
@@ -75,6 +76,8 @@ async def delete_account(ctx: Kindred, user: User, password: str) -> None:
             await bot_jobs.match_closed_txn(conn, match.id, None, left=current.username, remove=their_ids)
         ended = [r for r in await requests.involving(conn, user.id) if r.status == "pending"]
         await requests.cancel_pending_for_user(conn, user.id)
+        if current.email is not None:
+            await mail_outbox.forget_address(conn, current.email)
         await _erase_txn(conn, user.id)
         if current.matrix_user_id is not None:
             await deactivations.enqueue(conn, user.id, current.matrix_user_id)

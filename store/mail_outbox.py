@@ -97,3 +97,8 @@ async def latest_to(conn: Connection, to_address: str, kind: str) -> str | None:
     )
     row = await cursor.fetchone()
     return row[0] if row else None
+
+
+async def forget_address(conn: Connection, to_address: str) -> None:
+    """A deleted account's mail goes too, sent or not: the address was theirs."""
+    await conn.execute("DELETE FROM mail_outbox WHERE to_address = ?", (to_address,))

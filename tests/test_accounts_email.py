@@ -4,7 +4,10 @@ and mail that waits out an SMTP outage."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +20,7 @@ from testkit.homeserver import ThrowawayHomeserver
 from testkit.mail import MailCatcher
 from tests.bot_helpers import try_matrix_login
 from tests.conftest import AppFactory
+from tests.databases import database_env
 from tests.helpers import Api, assert_status, eventually, sign_up, unique
 from web import keys
 
@@ -285,3 +289,48 @@ async def test_a_digest_lists_waiting_requests_and_unsubscribes_in_one_click(
     page = await assert_status(await client.get(link), 200)
     assert "no more digest mail" in page
     assert (await person.call("GET", "/me", 200))["digest"] == "off"
+
+
+async def test_an_operator_prints_a_one_time_reset_link_for_someone_without_an_address(
+    homeserver: ThrowawayHomeserver, kindred: AppFactory
+) -> None:
+    client = await kindred(run_bot=False)
+    name = unique("forgetful")
+    await _signup(client, name, None)
+    # No confirmed address: the reset page says only an operator can help.
+    page = await assert_status(await client.get("/forgot"), 200)
+    assert "only an operator" in page
+    env = {
+        **os.environ,
+        **database_env(client.app[keys.SETTINGS].data_dir),
+        "KINDRED_DATA_DIR": str(client.app[keys.SETTINGS].data_dir),
+        "KINDRED_RUN_HOMESERVER": "false",
+        "KINDRED_HOMESERVER_URL": homeserver.url,
+    }
+
+    async def cli(*args: str) -> tuple[int, str, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "kindred_cli",
+            "admin",
+            *args,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+        return process.returncode or 0, out.decode(), err.decode()
+
+    code, out, err = await cli("reset-password", name)
+    assert code == 0, err
+    found = re.search(r"/reset\?token=([A-Za-z0-9_\-]+)", out)
+    assert found is not None, out
+    token = found.group(1)
+    done = await client.post("/api/v1/auth/reset", json={"token": token, "new_password": NEW_PASSWORD})
+    await assert_status(done, 200)
+    assert isinstance(await try_matrix_login(homeserver.url, name, NEW_PASSWORD), LoginResponse)
+    again = await client.post("/api/v1/auth/reset", json={"token": token, "new_password": "one more new one"})
+    assert (await assert_status(again, 400))["error"]["code"] == "reset_token_invalid"
+    code, _, err = await cli("reset-password", unique("nobody"))
+    assert code == 1 and "No such person" in err

@@ -334,3 +334,10 @@ async def test_a_deactivation_is_retried_until_the_homeserver_takes_it(
     fake_accounts.fail_with = None
     await eventually(lambda: _done(offline_client, ada.username))
     assert fake_accounts.deactivated == [f"@{ada.username}:localhost"]
+
+
+async def test_a_deleted_accounts_mail_goes_with_it(offline_client: TestClient) -> None:
+    person, address = await _with_confirmed_address(offline_client, "mailed", ["knots"])
+    assert await _row(offline_client, "SELECT COUNT(*) FROM mail_outbox WHERE to_address = ?", address) == (1,)
+    assert await person.call("DELETE", "/me", 200, json={"password": PASSWORD}) == {"deleted": True}
+    assert await _row(offline_client, "SELECT COUNT(*) FROM mail_outbox WHERE to_address = ?", address) == (0,)
