@@ -5,23 +5,25 @@ and mail that waits out an SMTP outage."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import sys
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 from nio import AsyncClient, LoginError, LoginResponse, WhoamiError
 
-from domain import digests
+from domain import digests, moderation
 from store.timeutil import iso, utc_now
 from testkit.homeserver import ThrowawayHomeserver
 from testkit.mail import MailCatcher
 from tests.bot_helpers import try_matrix_login
 from tests.conftest import AppFactory
 from tests.databases import database_env
-from tests.helpers import Api, assert_status, eventually, sign_up, unique
+from tests.helpers import Api, assert_status, eventually, page_login, sign_up, unique
 from web import keys
 
 PASSWORD = "maple syrup on snow"
@@ -226,17 +228,30 @@ async def test_mail_waits_out_an_smtp_outage(kindred: AppFactory) -> None:
 
 
 async def test_without_smtp_mail_is_kept_in_the_outbox_for_operators(
-    offline_client: TestClient,
+    offline_client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     client = offline_client
     name = unique("local")
     address = f"{name}@example.org"
-    await _signup(client, name, address)
+    with caplog.at_level(logging.INFO, logger="domain.mail"):
+        await _signup(client, name, address)
+    # The log shows it too, so a local run needs no page to find a code.
+    logged = [r.getMessage() for r in caplog.records if r.name == "domain.mail"]
+    assert any(address in line and "Your Kindred code" in line for line in logged), logged
     async with client.app[keys.DB].read() as conn:
         cursor = await conn.execute("SELECT state, text_body FROM mail_outbox WHERE to_address = ?", (address,))
         state, text = await cursor.fetchone()
     assert state == "kept"
     code = next(word for word in text.split() if word.isdigit() and len(word) == 6)
+
+    # Operators read it at /admin/outbox; nobody else can.
+    reader = await sign_up(client, "reader")
+    await page_login(client, reader)
+    await assert_status(await client.get("/admin/outbox"), 403)
+    await moderation.set_admin(client.app[keys.KINDRED], moderation.COMMAND_LINE, reader.username, True)
+    page = await assert_status(await client.get("/admin/outbox"), 200)
+    assert address in page and code in page and "No SMTP server is set" in page
+
     response = await client.post("/api/v1/auth/verify-email", json={"username": name, "code": code})
     await assert_status(response, 200)
 
