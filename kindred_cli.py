@@ -6,7 +6,9 @@ suspend|unsuspend|reset-password <username>`` acts as the operator from the
 command line (reset-password prints a one-time link for someone who cannot
 get a reset mail).
 ``kindred demo --users N`` adds demo people; ``kindred doctor`` checks the
-installation. The work itself lives in kindred_demo and bridge.doctor.
+installation; ``kindred db copy --from sqlite:///PATH --to postgresql://…``
+copies a SQLite store into an empty PostgreSQL database. The work itself
+lives in kindred_demo, bridge.doctor and store.copy.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import os
 import random
 import signal
 import sys
-from typing import AsyncIterator
+from pathlib import Path
+from typing import AsyncIterator, TextIO
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -35,6 +39,7 @@ from config.settings import Settings, SettingsError, load_settings
 from domain import credentials, moderation
 from domain.context import Kindred
 from domain.errors import KindredError
+from store import copy as store_copy
 from store.database import Database, DatabaseUnavailable
 from store.migrations import SchemaTooNew
 from web.app import admin_token, build_kindred, create_app
@@ -43,7 +48,7 @@ from web.request_id import AccessLogger
 logger = logging.getLogger("kindred")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kindred", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the homeserver, the web app and the bot")
@@ -56,7 +61,25 @@ def main(argv: list[str] | None = None) -> int:
     seeding.add_argument("--matrix", action="store_true", help="sign them up on the homeserver too (slower)")
     seeding.add_argument("--seed", type=int, help="draw the same people every time")
     commands.add_parser("doctor", help="check settings, data, database and homeserver; exit 1 on failure")
-    args = parser.parse_args(argv)
+    database = commands.add_parser("db", help="Kindred's store as a whole")
+    copying = database.add_subparsers(dest="db_command", required=True).add_parser(
+        "copy", help="copy a SQLite store into an empty PostgreSQL database, then verify every table"
+    )
+    copying.add_argument("--from", dest="source", type=_sqlite_path, required=True, metavar="sqlite:///PATH")
+    copying.add_argument("--to", dest="target", type=_postgresql_url, required=True, metavar="postgresql://…")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "db":
+        # Both databases are named on the command line: the settings play no part.
+        logs.configure("INFO", "text")
+        try:
+            return asyncio.run(copy_action(args.source, args.target))
+        except KeyboardInterrupt:
+            print("kindred: interrupted; a copy is kept only once it completes", file=sys.stderr)
+            return 1
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -92,6 +115,25 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _sqlite_path(text: str) -> Path:
+    """``sqlite:///var/kindred.db`` (relative, as SQLAlchemy writes it; four
+    slashes for an absolute path) or a plain path."""
+    if text.startswith("sqlite:///"):
+        return Path(text.removeprefix("sqlite:///"))
+    if "://" in text:
+        raise argparse.ArgumentTypeError("must be sqlite:///path/to/kindred.db or a path")
+    return Path(text)
+
+
+def _postgresql_url(text: str) -> str:
+    # The message never repeats the URL: it may hold a password.
+    parts = urlsplit(text)
+    database = parts.path.strip("/")
+    if parts.scheme not in ("postgresql", "postgres") or not database or "/" in database:
+        raise argparse.ArgumentTypeError("must be postgresql://user:password@host:port/database")
+    return text
 
 
 @contextlib.asynccontextmanager
@@ -154,6 +196,34 @@ async def demo_action(settings: Settings, count: int, matrix: bool, seed: int | 
         print(f"kindred: {exc}", file=sys.stderr)
         return 1
     print(f"added {len(made)} demo people (password {demo.DEMO_PASSWORD!r}), e.g. {made[0]}")
+    return 0
+
+
+class CopyProgress:
+    """A line per table on ``stream`` (stderr): its rows as they go across,
+    rewritten in place, then the table once its count and checksum match."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stderr
+
+    def copied(self, table: str, done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        self._stream.write(f"\rcopying {table}: {done}/{total} rows{end}")
+        self._stream.flush()
+
+    def verified(self, table: str, rows: int) -> None:
+        self._stream.write(f"verified {table}: {rows} rows, same checksum\n")
+        self._stream.flush()
+
+
+async def copy_action(source: Path, target: str) -> int:
+    try:
+        copied = await store_copy.copy_store(source, target, CopyProgress(), named_in="--to")
+    except (store_copy.CopyRefused, store_copy.CopyFailed, DatabaseUnavailable, SchemaTooNew) as exc:
+        print(f"kindred: {exc}", file=sys.stderr)
+        return 1
+    rows = sum(table.rows for table in copied)
+    print(f"copied {len(copied)} tables ({rows} rows); every table's row count and checksum match the source's")
     return 0
 
 

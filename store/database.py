@@ -52,10 +52,12 @@ _CONNECT_ERRORS = (OSError, asyncio.TimeoutError, ValueError, asyncpg.PostgresEr
 
 
 class Database:
-    def __init__(self, path: Path, url: str = "") -> None:
-        """SQLite at ``path``, or the PostgreSQL database ``url`` names."""
+    def __init__(self, path: Path, url: str = "", named_in: str = "'database_url'") -> None:
+        """SQLite at ``path``, or the PostgreSQL database ``url`` names;
+        ``named_in`` says where the URL came from, in messages."""
         self.path = path
         self.url = url
+        self._named_in = named_in
         self.dialect = POSTGRESQL if url else SQLITE
         self._writer: Any = None
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
@@ -63,10 +65,13 @@ class Database:
         self._pool: Any = None
         self._write_lock = asyncio.Lock()
 
-    async def open(self) -> None:
+    async def open(self, migrate: bool = True) -> None:
+        """Connect, and bring the schema up to date unless ``migrate`` is off
+        (for a caller that looks at the database before changing it)."""
         if self.dialect == POSTGRESQL:
             await self._open_postgresql()
-            await upgrade(self)
+            if migrate:
+                await upgrade(self)
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await self._connect()
@@ -74,7 +79,8 @@ class Database:
             pass
         # Migrate while the writer is the only connection, as the switch to
         # WAL is only settled once no other connection holds the file.
-        await upgrade(self)
+        if migrate:
+            await upgrade(self)
         for _ in range(_READERS):
             reader = await self._connect()
             self._reader_list.append(reader)
@@ -95,7 +101,7 @@ class Database:
         parts = urlsplit(self.url)
         where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
         return DatabaseUnavailable(
-            f"{what} the PostgreSQL database in 'database_url' ({where}): {exc or type(exc).__name__}"
+            f"{what} the PostgreSQL database in {self._named_in} ({where}): {exc or type(exc).__name__}"
         )
 
     async def _pg_writer(self) -> PgConnection:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import uuid
 from pathlib import Path
 from typing import Any, Awaitable, Callable
@@ -13,6 +15,25 @@ from aiohttp.test_utils import TestClient
 from testkit.homeserver import free_port as free_port  # the tests take it from here
 from testkit.process import KindredProcess
 from tests.databases import database_env
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def kindred_command(*args: str, **env: str) -> tuple[int, str, str]:
+    """Run the real command line without blocking the test's event loop."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "kindred_cli",
+        *args,
+        env={**os.environ, "KINDRED_CONFIG": "", **env},
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
 
 
 def unique(prefix: str) -> str:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import random
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -19,27 +16,8 @@ from kindred_demo_vocabulary import HOBBIES
 from testkit.homeserver import ThrowawayHomeserver
 from tests.conftest import AppFactory
 from tests.databases import database_env, query
-from tests.helpers import assert_status, free_port, sign_up
+from tests.helpers import assert_status, free_port, kindred_command, sign_up
 from web import keys
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-async def kindred_command(*args: str, **env: str) -> tuple[int, str, str]:
-    """Run the real command line without blocking the test's event loop."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "kindred_cli",
-        *args,
-        env={**os.environ, "KINDRED_CONFIG": "", **env},
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 def test_demo_people_look_real() -> None:
