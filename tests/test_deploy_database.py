@@ -1,6 +1,7 @@
 """The deployment's database init script, run for real on the suite's
-PostgreSQL server as the postgres image would run it: then Kindred, as the
-role it made, runs its migrations and works, and can do nothing else.
+PostgreSQL server as the postgres image would run it: then a SQLite store is
+copied in as the role it made for Kindred (which runs Kindred's migrations),
+Kindred works there, and the role can do nothing else.
 
 The roles and databases get names of their own here (the suite's server
 already has a role named ``kindred``: its superuser), and are dropped after.
@@ -9,6 +10,7 @@ already has a role named ``kindred``: its superuser), and are dropped after.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import secrets
 import subprocess
@@ -21,7 +23,9 @@ import asyncpg
 import pytest
 
 from config.deploy import SECRETS, read_env, render
+from kindred_cli import CopyProgress
 from store import users
+from store.copy import copy_store
 from store.database import Database
 from store.migrations import LATEST
 from tests.databases import TEST_DATABASE_URL, postgresql_only
@@ -108,7 +112,9 @@ def script(tmp_path: Path) -> Path:
     return tmp_path / "postgres-init.sh"
 
 
-async def test_each_application_gets_a_role_that_owns_its_database_and_nothing_more(script: Path, roles: Roles) -> None:
+async def test_each_application_gets_a_role_that_owns_its_database_and_nothing_more(
+    script: Path, roles: Roles, tmp_path: Path
+) -> None:
     superuser = urlsplit(TEST_DATABASE_URL).username or "postgres"
     done = _run_init(script, roles, superuser)
     assert done.returncode == 0, done.stderr
@@ -132,16 +138,28 @@ async def test_each_application_gets_a_role_that_owns_its_database_and_nothing_m
     # What Synapse's documentation asks of its database.
     assert by_name[roles.synapse] == (roles.synapse, "UTF8", "C", "C")
 
-    # Kindred, as its role, makes its tables and uses them.
+    # A laptop's SQLite store moves in as Kindred's role: the copy runs the
+    # migrations (the role makes its tables) and switches the tables'
+    # triggers off and on (only their owner may); then Kindred works there.
+    laptop = tmp_path / "kindred.db"
+    source = Database(laptop)
+    await source.open()
+    try:
+        async with source.transaction() as conn:
+            ada = await users.insert_pending(conn, "ada", "hash", "Ada")
+    finally:
+        await source.close()
     kindred_url = roles.url(roles.kindred, roles.kindred)
+    copied = await copy_store(laptop, kindred_url, CopyProgress(io.StringIO()))
+    assert sum(table.rows for table in copied) > 0
     db = Database(Path(), kindred_url)
     await db.open()
     try:
         async with db.transaction() as conn:
-            made = await users.insert_pending(conn, "ada", "hash", "Ada")
+            bo = await users.insert_pending(conn, "bo", "hash", "Bo")
         async with db.transaction() as conn:
-            found = await users.get(conn, made)
-            assert found is not None and found.username == "ada"
+            found = await users.get_many(conn, [ada, bo])
+        assert {user.username for user in found.values()} == {"ada", "bo"} and bo > ada
     finally:
         await db.close()
     conn = await asyncpg.connect(kindred_url)
