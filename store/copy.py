@@ -45,7 +45,7 @@ import asyncpg
 from store import copy_source as source
 from store.copy_source import CopyRefused, Table
 from store.database import Database
-from store.migrations import upgrade
+from store.migrations import LATEST, SchemaTooNew, upgrade
 from store.postgres import Connection as PgConnection
 
 __all__ = ["Copied", "CopyFailed", "CopyRefused", "Progress", "copy_store"]
@@ -99,6 +99,12 @@ async def _make_ready(target: Database, tables: list[Table]) -> None:
         await upgrade(target)
     except asyncpg.PostgresError as exc:
         raise CopyRefused(f"the target database cannot take Kindred's schema: {exc}") from exc
+    except SchemaTooNew as exc:
+        # Empty, but made by a newer Kindred: this one cannot know its tables.
+        raise CopyRefused(
+            f"the target database is at schema version {exc.version}, newer than this Kindred's ({LATEST}): "
+            "copy with the Kindred that made it, or into a new empty database"
+        ) from exc
 
 
 def _raw(conn: object) -> Any:

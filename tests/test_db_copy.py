@@ -259,6 +259,19 @@ async def test_a_source_at_another_schema_version_is_refused(small_store: Store,
     assert await _pg(url, "SELECT to_regclass('users')") == [(None,)]
 
 
+async def test_an_empty_target_from_a_newer_kindred_is_refused(small_store: Store, tmp_path: Path) -> None:
+    url = database_url_for(tmp_path / "target")
+    await _pg(url, "CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    await _pg(url, "INSERT INTO schema_version (version) VALUES (999)")
+    code, out, err = await _copy(small_store.file, url)
+    assert code == 1 and out == ""
+    assert err.strip().splitlines() == [
+        f"kindred: the target database is at schema version 999, newer than this Kindred's ({LATEST}): "
+        "copy with the Kindred that made it, or into a new empty database"
+    ]
+    assert await _pg(url, "SELECT to_regclass('users')") == [(None,)]
+
+
 async def test_an_unreadable_source_is_refused(tmp_path: Path) -> None:
     url = database_url_for(tmp_path / "target")
     text = tmp_path / "notes.db"
