@@ -22,7 +22,10 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
+from config import doctor
 from config.deploy import SECRETS, read_env, render
+from config.doctor import OK
+from config.settings import Settings
 from kindred_cli import CopyProgress
 from store import users
 from store.copy import copy_store
@@ -162,6 +165,9 @@ async def test_each_application_gets_a_role_that_owns_its_database_and_nothing_m
         assert {user.username for user in found.values()} == {"ada", "bo"} and bo > ada
     finally:
         await db.close()
+    # The doctor reads the store as that role too (pg_database_size needs only CONNECT).
+    looked = {check.name: check.status for check in await doctor.store(Settings(database_url=kindred_url), 10)}
+    assert looked == {"database": OK, "migrations": OK, "store size": OK}, looked
     conn = await asyncpg.connect(kindred_url)
     try:
         assert await conn.fetchval("SELECT MAX(version) FROM schema_version") == LATEST
