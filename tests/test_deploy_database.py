@@ -177,7 +177,7 @@ async def test_each_application_gets_a_role_that_owns_its_database_and_nothing_m
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied to create database"):
             await conn.execute("CREATE DATABASE kindred_elsewhere")
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied to create role"):
-            await conn.execute("CREATE ROLE kindred_helper LOGIN")
+            await conn.execute("CREATE ROLE kindred_second LOGIN")
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="must be superuser|permission denied"):
             await conn.execute(f'ALTER ROLE "{roles.kindred}" CREATEDB')
     finally:
