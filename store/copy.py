@@ -61,8 +61,15 @@ class CopyFailed(Exception):
     """The copy stopped part-way; its transaction was rolled back."""
 
 
+# Rows read back between two reports while a table is verified: a large
+# table (pictures) takes as long to check as to copy, and should not look stuck.
+_CHECK_REPORT_ROWS = 1000
+
+
 class Progress(Protocol):
     def copied(self, table: str, done: int, total: int) -> None: ...
+
+    def checking(self, table: str, done: int, total: int) -> None: ...
 
     def verified(self, table: str, rows: int) -> None: ...
 
@@ -194,6 +201,8 @@ async def _verify(raw: Any, table: Table, sent: Copied, progress: Progress) -> N
     async for record in raw.cursor(table.select()):
         source.add_row(digest, tuple(record))
         rows += 1
+        if rows % _CHECK_REPORT_ROWS == 0:
+            progress.checking(table.name, rows, sent.rows)
     if rows != sent.rows:
         raise CopyFailed(f"table {table.name} holds {rows} rows after the copy, not {sent.rows}")
     if digest.hexdigest() != sent.checksum:
