@@ -201,19 +201,28 @@ async def demo_action(settings: Settings, count: int, matrix: bool, seed: int | 
 
 class CopyProgress:
     """A line per table on ``stream`` (stderr): its rows as they go across,
-    rewritten in place, then the table once its count and checksum match."""
+    rewritten in place, then, once all are across, its rows as they are read
+    back (large tables only), then the table once its count and checksum match."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stderr
+        # The line being rewritten in place, to blank out when a shorter one replaces it.
+        self._open = 0
 
     def copied(self, table: str, done: int, total: int) -> None:
-        end = "\n" if done >= total else ""
-        self._stream.write(f"\rcopying {table}: {done}/{total} rows{end}")
-        self._stream.flush()
+        self._write(f"copying {table}: {done}/{total} rows", done >= total)
+
+    def checking(self, table: str, done: int, total: int) -> None:
+        self._write(f"verifying {table}: {done}/{total} rows", False)
 
     def verified(self, table: str, rows: int) -> None:
-        self._stream.write(f"verified {table}: {rows} rows, same checksum\n")
+        self._write(f"verified {table}: {rows} rows, same checksum", True)
+
+    def _write(self, text: str, done: bool) -> None:
+        start = "\r" + text.ljust(self._open) if self._open else text
+        self._stream.write(start + ("\n" if done else ""))
         self._stream.flush()
+        self._open = 0 if done else len(text)
 
 
 async def copy_action(source: Path, target: str) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 
 import aiohttp
 
+from bridge import doctor_federation
 from bridge.matrix_client import BotSession
 from config import doctor
 from config.doctor import FAIL, OK, SKIP, Check
@@ -19,36 +20,40 @@ from config.settings import Settings
 
 _TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)
 _DATABASE_TIMEOUT_S = 10
-_NEEDS_HOMESERVER = ("client API", "shared-secret registration", "bot session")
+_NEEDS_HOMESERVER = ("client API", "homeserver version", "shared-secret registration", "bot session")
+_UNREACHABLE = "not checked: the homeserver is not reachable"
 
 
 async def diagnose(settings: Settings) -> list[Check]:
     """Every check, in the order a person would fix them."""
-    if settings.database_url:
-        database = await doctor.postgresql_database(settings, _DATABASE_TIMEOUT_S)
-    else:
-        database = doctor.database(settings)
-    checks = [doctor.data_dir(settings), database]
+    checks = [doctor.data_dir(settings), *await doctor.store(settings, _DATABASE_TIMEOUT_S)]
     async with aiohttp.ClientSession(timeout=_TIMEOUT) as http:
         base = settings.internal_homeserver_url.rstrip("/")
         health = await _health(http, base)
         checks.append(health)
         if health.failed:
-            # One clear failure rather than the same one four times.
-            checks += [Check(name, SKIP, "not checked: the homeserver is not reachable") for name in _NEEDS_HOMESERVER]
-        else:
-            checks.append(await _versions(http, base))
-            checks.append(await _registration(http, base))
-            checks.append(await _bot_session(http, base, settings))
+            # One clear failure rather than the same one five times.
+            checks += [Check(name, SKIP, _UNREACHABLE) for name in _NEEDS_HOMESERVER]
+            return [*checks, _rate_limits(settings), Check("federation", SKIP, _UNREACHABLE)]
+
+        async def get(url: str, verify: bool) -> tuple[int, Any]:
+            return await _get(http, url, verify=verify)
+
+        checks.append(await _versions(http, base))
+        checks.append(await doctor_federation.version(get, base))
+        checks.append(await _registration(http, base))
+        checks.append(await _bot_session(http, base, settings))
         checks.append(_rate_limits(settings))
+        checks.append(await doctor_federation.federation(get, settings))
     return checks
 
 
-async def _get(http: aiohttp.ClientSession, url: str, token: str | None = None) -> tuple[int, Any]:
+async def _get(http: aiohttp.ClientSession, url: str, token: str | None = None, verify: bool = True) -> tuple[int, Any]:
     """The raw status and body: the doctor explains answers to a person, so,
-    unlike every Matrix call of Kindred's (``bridge.transport``), it keeps them."""
+    unlike every Matrix call of Kindred's (``bridge.transport``), it keeps them.
+    ``verify`` off accepts any certificate (a listener's own, self-signed)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with http.get(url, headers=headers) as response:
+    async with http.get(url, headers=headers, ssl=verify) as response:
         try:
             body = await response.json(content_type=None)
         except ValueError:

@@ -3,9 +3,11 @@
     python -m config.deploy --env .env --out deploy
 
 writes ``deploy/homeserver.yaml`` (Synapse) and ``deploy/element-config.json``
-(Element Web) and copies the Caddyfile. Secrets come from ``.env``; the same
-values reach Kindred's container through docker-compose, so the homeserver and
-Kindred always agree on the registration secret.
+(Element Web) and copies the Caddyfile and the database server's init script
+(``postgres-init.sh``: a role and a database for each application). Secrets
+come from ``.env``; the same values reach Kindred's container through
+docker-compose, so the homeserver and Kindred always agree on the registration
+secret.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Each is a key someone could forge with: checked like Kindred's own secrets.
 SECRETS = (
     "POSTGRES_PASSWORD",
+    "KINDRED_DB_PASSWORD",
+    "SYNAPSE_DB_PASSWORD",
     "REGISTRATION_SHARED_SECRET",
     "KINDRED_JWT_SECRET",
     "KINDRED_CONSENT_SECRET",
@@ -42,6 +46,12 @@ REQUIRED = (
 
 
 _URL_SAFE = re.compile(r"[A-Za-z0-9_\-]+")
+# Spelled unescaped into Kindred's database URL and Synapse's YAML.
+_IN_URLS = ("KINDRED_DB_PASSWORD", "SYNAPSE_DB_PASSWORD")
+# One password per role: the superuser's and each application's.
+_DATABASE_PASSWORDS = ("POSTGRES_PASSWORD", *_IN_URLS)
+# Copied as they are; the init script reads its values from the environment.
+_COPIED = {"Caddyfile": 0o644, "postgres-init.sh": 0o755}
 
 
 class DeployConfigError(ValueError):
@@ -75,9 +85,7 @@ def render(env: Mapping[str, str], out: Path) -> list[Path]:
         check_smtp_url(env["SMTP_URL"])
     except SettingsError as exc:
         raise DeployConfigError(str(exc).replace("setting 'smtp_url'", "SMTP_URL")) from None
-    if not _URL_SAFE.fullmatch(env["POSTGRES_PASSWORD"]):
-        # It is spelled into Kindred's database URL by docker-compose, unescaped.
-        raise DeployConfigError("POSTGRES_PASSWORD may only hold letters, digits, - and _ (it goes into a URL)")
+    _check_database_passwords(env)
     templates = jinja2.Environment(
         loader=jinja2.FileSystemLoader([TEMPLATES / "deploy", TEMPLATES]),
         keep_trailing_newline=True,
@@ -85,7 +93,7 @@ def render(env: Mapping[str, str], out: Path) -> list[Path]:
     )
     values = {
         "domain": env["KINDRED_DOMAIN"],
-        "postgres_password": env["POSTGRES_PASSWORD"],
+        "synapse_db_password": env["SYNAPSE_DB_PASSWORD"],
         "registration_shared_secret": env["REGISTRATION_SHARED_SECRET"],
         "macaroon_secret_key": env["SYNAPSE_MACAROON_SECRET"],
         "form_secret": env["SYNAPSE_FORM_SECRET"],
@@ -101,9 +109,20 @@ def render(env: Mapping[str, str], out: Path) -> list[Path]:
         target.write_text(templates.get_template(template).render(values), encoding="utf-8")
         target.chmod(0o640)
         written.append(target)
-    shutil.copyfile(TEMPLATES / "deploy" / "Caddyfile", out / "Caddyfile")
-    written.append(out / "Caddyfile")
+    for name, mode in _COPIED.items():
+        shutil.copyfile(TEMPLATES / "deploy" / name, out / name)
+        (out / name).chmod(mode)
+        written.append(out / name)
     return written
+
+
+def _check_database_passwords(env: Mapping[str, str]) -> None:
+    for key in _IN_URLS:
+        if not _URL_SAFE.fullmatch(env[key]):
+            raise DeployConfigError(f"{key} may only hold letters, digits, - and _ (it goes into a URL)")
+    if len({env[key] for key in _DATABASE_PASSWORDS}) < len(_DATABASE_PASSWORDS):
+        # A shared password would give either application the other's database, or the superuser.
+        raise DeployConfigError(f"{', '.join(_DATABASE_PASSWORDS)} must all differ: one per database role")
 
 
 def main(argv: list[str] | None = None) -> int:

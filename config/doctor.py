@@ -1,13 +1,15 @@
 """``kindred doctor``'s checks that need nothing but the settings and the disk
 (or, for a PostgreSQL store, the database server).
 
-Each check answers a ``Check``: OK, FAIL (Kindred will not work as set up),
-or SKIP (does not apply here, or nothing to look at yet).
+Each check answers a ``Check``: OK, WARN (works, but wants attention), FAIL
+(Kindred will not work as set up), or SKIP (does not apply here, or nothing
+to look at yet).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import tempfile
 from dataclasses import dataclass
@@ -19,10 +21,19 @@ import asyncpg
 import yaml
 
 from config.settings import Settings
-from store.migrations import LATEST
-from store.schema_info import postgresql_schema_version, schema_version
+from store.migrations import LATEST, MIGRATIONS
+from store.schema_info import StoreState, postgresql_state, sqlite_state
 
-OK, FAIL, SKIP = "OK", "FAIL", "SKIP"
+# WARN: works, but needs the operator's attention soon (the line says why).
+OK, WARN, FAIL, SKIP = "OK", "WARN", "FAIL", "SKIP"
+
+# The store's size worth a word: a SQLite file that has outgrown one writer
+# at a time, a write-ahead log that is never folded back into it, and a
+# PostgreSQL database whose disk and backups want watching.
+SQLITE_SIZE_WARN_BYTES = 2 * 1024**3
+SQLITE_WAL_WARN_BYTES = 256 * 1024**2
+POSTGRESQL_SIZE_WARN_BYTES = 20 * 1024**3
+_STORE_NAMES = ("migrations", "store size")
 
 # Synapse's own defaults, which stall a popular person's invites and a busy
 # bot's rooms; the bundled config must raise both (config/templates/ratelimits.yaml).
@@ -58,43 +69,100 @@ def data_dir(settings: Settings) -> Check:
     return Check("data dir", OK, f"{path} is writable")
 
 
-def database(settings: Settings) -> Check:
-    """The SQLite database file (see ``postgresql_database`` for the other store)."""
-    path = settings.data_dir / "kindred.db"
-    if not path.exists():
-        return Check("database", OK, f"not created yet; made at first start (schema version {LATEST})")
-    try:
-        version = schema_version(path)
-    except sqlite3.Error as exc:
-        return Check("database", FAIL, f"{path} does not open as a Kindred database: {exc}")
-    return _schema_check(str(path), version)
+async def store(settings: Settings, timeout: float) -> list[Check]:
+    """The store: it opens (read-only), its migrations, and its size."""
+    if settings.database_url:
+        parts = urlsplit(settings.database_url)
+        # Named without the URL's password.
+        where = f"PostgreSQL {parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
+        try:
+            state = await postgresql_state(settings.database_url, timeout)
+        except (TimeoutError, OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            return _unreadable(Check("database", FAIL, f"{where} does not open: {exc or type(exc).__name__}"))
+        size = _postgresql_size(state.size_bytes)
+    else:
+        path = settings.data_dir / "kindred.db"
+        where = str(path)
+        if not path.exists():
+            return [
+                Check("database", OK, f"{where}: not created yet; made at first start"),
+                migrations(frozenset()),
+                Check("store size", OK, "nothing stored yet"),
+            ]
+        try:
+            state = sqlite_state(path)
+        except sqlite3.Error as exc:
+            return _unreadable(Check("database", FAIL, f"{where} does not open as a Kindred database: {exc}"))
+        size = _sqlite_size(state, settings.data_dir)
+    return [Check("database", OK, f"{where} opens"), migrations(state.applied), size]
 
 
-async def postgresql_database(settings: Settings, timeout: float) -> Check:
-    """The PostgreSQL database ``database_url`` names: reachable, and a schema
-    this Kindred can use."""
-    parts = urlsplit(settings.database_url)
-    # Named without the URL's password.
-    where = f"PostgreSQL {parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
-    try:
-        version = await postgresql_schema_version(settings.database_url, timeout)
-    except (TimeoutError, OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        return Check("database", FAIL, f"{where} does not open: {exc or type(exc).__name__}")
-    if version == 0:
-        return Check("database", OK, f"{where}: empty; tables made at first start (schema version {LATEST})")
-    return _schema_check(where, version)
+def _unreadable(database: Check) -> list[Check]:
+    return [database, *(Check(name, SKIP, "not checked: the database does not open") for name in _STORE_NAMES)]
 
 
-def _schema_check(where: str, version: int) -> Check:
-    if version > LATEST:
+def migrations(applied: frozenset[int]) -> Check:
+    """The migrations applied to a store against those this Kindred knows."""
+    if not applied:
+        return Check("migrations", OK, f"none applied yet; all {len(MIGRATIONS)} run at first start")
+    newest = max(applied)
+    if newest > LATEST:
         return Check(
-            "database",
+            "migrations",
             FAIL,
-            f"{where}: schema version {version} is newer than this Kindred ({LATEST}); upgrade Kindred",
+            f"the database is at schema version {newest}, newer than this Kindred ({LATEST}): "
+            "it was written by a newer Kindred, which this one will not start on; upgrade Kindred",
         )
-    if version < LATEST:
-        return Check("database", OK, f"{where}: schema version {version}; upgraded to {LATEST} at next start")
-    return Check("database", OK, f"{where}: schema version {version} (current)")
+    pending = [(number, description) for number, description, _ in MIGRATIONS if number not in applied]
+    if pending:
+        listed = "; ".join(f"{number} {description.split(':')[0]}" for number, description in pending)
+        return Check(
+            "migrations",
+            WARN,
+            f"{len(pending)} pending ({listed}): applied at the next start; back the database up first",
+        )
+    return Check("migrations", OK, f"all {len(applied)} applied (schema version {newest}, current)")
+
+
+def _sqlite_size(state: StoreState, data_dir: Path) -> Check:
+    detail = f"{_human(state.size_bytes)} (write-ahead log {_human(state.wal_bytes)})"
+    if state.wal_bytes > SQLITE_WAL_WARN_BYTES:
+        # Checkpoints fold the log back into the file; one this big says they cannot finish.
+        return Check("store size", WARN, f"{detail}: the log is not being folded back; restart Kindred")
+    if state.size_bytes > SQLITE_SIZE_WARN_BYTES:
+        return Check(
+            "store size",
+            WARN,
+            f"{detail}: above {_human(SQLITE_SIZE_WARN_BYTES)}, where SQLite's one writer at a time starts to "
+            "show; move the store to PostgreSQL (kindred db copy)",
+        )
+    free = shutil.disk_usage(data_dir).free
+    if free < state.size_bytes:
+        return Check("store size", WARN, f"{detail}: only {_human(free)} free beside it, too little for a backup")
+    return Check("store size", OK, detail)
+
+
+def _postgresql_size(size: int) -> Check:
+    detail = f"{_human(size)} (pg_database_size)"
+    if size > POSTGRESQL_SIZE_WARN_BYTES:
+        return Check(
+            "store size",
+            WARN,
+            f"{detail}: above {_human(POSTGRESQL_SIZE_WARN_BYTES)}; check the server's free disk and how long "
+            "a backup takes",
+        )
+    return Check("store size", OK, detail)
+
+
+def _human(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    value = size / 1024
+    for unit in ("KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
 
 
 def synapse_rate_limits(synapse_dir: Path) -> Check:

@@ -45,7 +45,7 @@ import asyncpg
 from store import copy_source as source
 from store.copy_source import CopyRefused, Table
 from store.database import Database
-from store.migrations import upgrade
+from store.migrations import LATEST, SchemaTooNew, upgrade
 from store.postgres import Connection as PgConnection
 
 __all__ = ["Copied", "CopyFailed", "CopyRefused", "Progress", "copy_store"]
@@ -61,8 +61,15 @@ class CopyFailed(Exception):
     """The copy stopped part-way; its transaction was rolled back."""
 
 
+# Rows read back between two reports while a table is verified: a large
+# table (pictures) takes as long to check as to copy, and should not look stuck.
+_CHECK_REPORT_ROWS = 1000
+
+
 class Progress(Protocol):
     def copied(self, table: str, done: int, total: int) -> None: ...
+
+    def checking(self, table: str, done: int, total: int) -> None: ...
 
     def verified(self, table: str, rows: int) -> None: ...
 
@@ -99,6 +106,12 @@ async def _make_ready(target: Database, tables: list[Table]) -> None:
         await upgrade(target)
     except asyncpg.PostgresError as exc:
         raise CopyRefused(f"the target database cannot take Kindred's schema: {exc}") from exc
+    except SchemaTooNew as exc:
+        # Empty, but made by a newer Kindred: this one cannot know its tables.
+        raise CopyRefused(
+            f"the target database is at schema version {exc.version}, newer than this Kindred's ({LATEST}): "
+            "copy with the Kindred that made it, or into a new empty database"
+        ) from exc
 
 
 def _raw(conn: object) -> Any:
@@ -188,6 +201,8 @@ async def _verify(raw: Any, table: Table, sent: Copied, progress: Progress) -> N
     async for record in raw.cursor(table.select()):
         source.add_row(digest, tuple(record))
         rows += 1
+        if rows % _CHECK_REPORT_ROWS == 0:
+            progress.checking(table.name, rows, sent.rows)
     if rows != sent.rows:
         raise CopyFailed(f"table {table.name} holds {rows} rows after the copy, not {sent.rows}")
     if digest.hexdigest() != sent.checksum:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from importlib.metadata import version
 from pathlib import Path
 
 import aiohttp
@@ -11,7 +12,7 @@ import yaml
 from aiohttp.test_utils import TestClient
 
 import kindred_demo as demo
-from config.doctor import FAIL, OK, SKIP, synapse_rate_limits
+from config.doctor import FAIL, OK, SKIP, WARN, synapse_rate_limits
 from kindred_demo_vocabulary import HOBBIES
 from testkit.homeserver import ThrowawayHomeserver
 from tests.conftest import AppFactory
@@ -130,8 +131,13 @@ async def test_doctor_passes_against_a_running_installation(
     for name in ("settings", "data dir", "database", "homeserver", "client API", "shared-secret registration"):
         assert status[name] == OK, out
     assert status["bot session"] == OK, out
+    assert status["migrations"] == OK and status["store size"] == OK, out
+    assert status["homeserver version"] == OK and f"Synapse {version('matrix-synapse')}" in out, out
     # Not the bundled homeserver from Kindred's point of view here; checked below.
     assert status["homeserver rate limits"] == SKIP
+    # The session's homeserver serves the client API alone: federation is off
+    # by its config, which is worth a word but not a failure.
+    assert status["federation"] == WARN and "does not serve the federation API" in out, out
 
 
 def test_doctor_reads_the_bundled_rate_limits(homeserver: ThrowawayHomeserver, tmp_path: Path) -> None:
@@ -167,7 +173,7 @@ async def test_doctor_refuses_a_database_from_a_newer_kindred(tmp_path: Path) ->
     await query(tmp_path, "CREATE TABLE schema_version (version INTEGER NOT NULL)")
     await query(tmp_path, "INSERT INTO schema_version VALUES (999)")
     code, out, _ = await kindred_command("doctor", **_env_for(tmp_path, "http://127.0.0.1:9"))
-    assert code == 1 and _lines(out)["database"] == FAIL and "newer" in out
+    assert code == 1 and _lines(out)["migrations"] == FAIL and "newer" in out
 
 
 async def test_an_unreachable_postgresql_store_fails_clearly(tmp_path: Path) -> None:

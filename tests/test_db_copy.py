@@ -259,6 +259,35 @@ async def test_a_source_at_another_schema_version_is_refused(small_store: Store,
     assert await _pg(url, "SELECT to_regclass('users')") == [(None,)]
 
 
+async def test_a_large_table_shows_its_rows_going_across_and_being_verified(small_store: Store, tmp_path: Path) -> None:
+    _sqlite(
+        small_store.file,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)"
+        " INSERT INTO interests (name) SELECT 'topic ' || i FROM n",
+    )
+    [(total,)] = _sqlite_rows(small_store.file, "interests", ["COUNT(*)"])
+    code, _, err = await _copy(small_store.file, database_url_for(tmp_path / "target"))
+    assert code == 0, err
+    # Rewritten in place on a terminal (carriage returns), a line each here.
+    shown = [line.strip() for line in err.splitlines() if " interests: " in line]
+    assert shown == [f"copying interests: {done}/{total} rows" for done in (0, 1000, 2000, total)] + [
+        f"verifying interests: {done}/{total} rows" for done in (1000, 2000)
+    ] + [f"verified interests: {total} rows, same checksum"], shown
+
+
+async def test_an_empty_target_from_a_newer_kindred_is_refused(small_store: Store, tmp_path: Path) -> None:
+    url = database_url_for(tmp_path / "target")
+    await _pg(url, "CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    await _pg(url, "INSERT INTO schema_version (version) VALUES (999)")
+    code, out, err = await _copy(small_store.file, url)
+    assert code == 1 and out == ""
+    assert err.strip().splitlines() == [
+        f"kindred: the target database is at schema version 999, newer than this Kindred's ({LATEST}): "
+        "copy with the Kindred that made it, or into a new empty database"
+    ]
+    assert await _pg(url, "SELECT to_regclass('users')") == [(None,)]
+
+
 async def test_an_unreadable_source_is_refused(tmp_path: Path) -> None:
     url = database_url_for(tmp_path / "target")
     text = tmp_path / "notes.db"

@@ -48,9 +48,8 @@ def _variables(text: str) -> set[str]:
 
 def test_services_images_and_volumes(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "kindred-db", "synapse-keys", "synapse", "kindred", "element", "proxy"}
+    assert set(services) == {"postgres", "synapse-keys", "synapse", "kindred", "element", "proxy"}
     assert services["postgres"]["image"].startswith("postgres:")
-    assert services["kindred-db"]["image"] == services["postgres"]["image"]
     # Synapse's image is the official one plus Kindred's consent module.
     assert services["synapse"]["build"] == {"context": ".", "dockerfile": "Dockerfile.synapse"}
     assert services["synapse"]["image"] == services["synapse-keys"]["image"]
@@ -89,20 +88,39 @@ def test_kindred_is_wired_to_the_homeserver_with_the_same_secret(compose: dict[s
     assert services["kindred"]["depends_on"]["synapse"]["condition"] == "service_healthy"
 
 
-def test_kindred_keeps_its_store_in_its_own_database_on_the_postgres_service(
+def test_kindred_keeps_its_store_in_its_own_database_as_its_own_role(
     compose: dict[str, Any], env: dict[str, str]
 ) -> None:
     services = compose["services"]
+    postgres = services["postgres"]["environment"]
     url = services["kindred"]["environment"]["KINDRED_DATABASE_URL"]
-    assert url == "postgresql://synapse:${POSTGRES_PASSWORD}@postgres:5432/kindred"
-    # The database exists before Kindred starts: made by the one-shot service.
-    assert services["kindred"]["depends_on"]["kindred-db"]["condition"] == "service_completed_successfully"
-    assert services["kindred-db"]["depends_on"]["postgres"]["condition"] == "service_healthy"
-    assert "createdb kindred" in services["kindred-db"]["command"][0]
-    assert services["kindred-db"]["environment"]["PGPASSWORD"] == "${POSTGRES_PASSWORD}"
+    assert url == "postgresql://kindred:${KINDRED_DB_PASSWORD}@postgres:5432/kindred"
+    # The role and the database the init script makes are the ones in the URL.
+    assert (postgres["KINDRED_DB_USER"], postgres["KINDRED_DB_NAME"]) == ("kindred", "kindred")
+    assert postgres["KINDRED_DB_PASSWORD"] == "${KINDRED_DB_PASSWORD}"
+    assert services["kindred"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     # With .env's values in, it is a URL Kindred's settings accept.
     filled = re.sub(r"\$\{([A-Z0-9_]+)\}", lambda m: env[m[1]], url)
     assert load_settings({"KINDRED_DATABASE_URL": filled}).database_url == filled
+
+
+def test_the_superuser_password_reaches_only_the_database_server_and_its_init(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    postgres = services["postgres"]
+    assert postgres["environment"]["POSTGRES_USER"] not in ("kindred", "synapse")
+    for name, service in services.items():
+        if name != "postgres":
+            assert "POSTGRES_PASSWORD" not in yaml.safe_dump(service), name
+    # The init script runs from the image's init directory, on an empty volume.
+    [init] = [volume for volume in postgres["volumes"] if "docker-entrypoint-initdb.d" in volume]
+    source, target, mode = init.split(":")
+    assert source == "./deploy/postgres-init.sh" and target.endswith(".sh") and mode == "ro"
+    # It finds every value it requires in the service's environment.
+    script = (ROOT / "config" / "templates" / "deploy" / "postgres-init.sh").read_text()
+    required = set(re.findall(r"\$\{([A-Z_]+):\?", script))
+    assert required and required <= set(postgres["environment"]), required
+    # Healthy only once the real server listens on TCP, after the init script.
+    assert "-h 127.0.0.1" in postgres["healthcheck"]["test"][1]
 
 
 def test_rendered_synapse_config_agrees_with_compose(rendered: Path, env: dict[str, str]) -> None:
@@ -110,8 +128,12 @@ def test_rendered_synapse_config_agrees_with_compose(rendered: Path, env: dict[s
     assert config["server_name"] == env["KINDRED_DOMAIN"]
     assert config["registration_shared_secret"] == env["REGISTRATION_SHARED_SECRET"]
     assert config["database"]["name"] == "psycopg2"
-    assert config["database"]["args"]["host"] == "postgres"
-    assert config["database"]["args"]["password"] == env["POSTGRES_PASSWORD"]
+    database = config["database"]["args"]
+    postgres = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["postgres"]["environment"]
+    assert database["host"] == "postgres"
+    # Synapse's own role and database, as the init script makes them.
+    assert (database["user"], database["database"]) == (postgres["SYNAPSE_DB_USER"], postgres["SYNAPSE_DB_NAME"])
+    assert database["password"] == env["SYNAPSE_DB_PASSWORD"]
     assert config["enable_registration"] is False
     assert config["listeners"][0]["port"] == 8008
     assert {"client", "federation"} <= set(config["listeners"][0]["resources"][0]["names"])
@@ -148,9 +170,20 @@ def test_render_needs_an_smtp_relay(tmp_path: Path, env: dict[str, str], value: 
         render({**env, "SMTP_URL": value}, tmp_path)
 
 
-def test_render_refuses_a_database_password_a_url_cannot_hold(tmp_path: Path, env: dict[str, str]) -> None:
-    with pytest.raises(DeployConfigError, match="POSTGRES_PASSWORD"):
-        render({**env, "POSTGRES_PASSWORD": "p@ss/word"}, tmp_path)
+@pytest.mark.parametrize("key", ["KINDRED_DB_PASSWORD", "SYNAPSE_DB_PASSWORD"])
+def test_render_refuses_a_database_password_a_url_cannot_hold(tmp_path: Path, env: dict[str, str], key: str) -> None:
+    with pytest.raises(DeployConfigError, match=key):
+        render({**env, key: "p@ss/word" + "x" * 32}, tmp_path)
+
+
+def test_render_refuses_one_password_for_two_database_roles(tmp_path: Path, env: dict[str, str]) -> None:
+    with pytest.raises(DeployConfigError, match="must all differ"):
+        render({**env, "KINDRED_DB_PASSWORD": env["POSTGRES_PASSWORD"]}, tmp_path)
+
+
+def test_render_writes_the_database_init_script_executable(rendered: Path) -> None:
+    script = rendered / "postgres-init.sh"
+    assert script.read_text().startswith("#!/bin/sh") and os.access(script, os.X_OK)
 
 
 def test_render_refuses_the_example_placeholders_naming_the_variable(tmp_path: Path) -> None:

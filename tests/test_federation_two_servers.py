@@ -34,7 +34,9 @@ from nio import (
 )
 
 from bridge.admin import SynapseAdmin
+from bridge.doctor import diagnose
 from bridge.homeserver import BundledHomeserver, Federation
+from config.doctor import OK
 from config.secrets import load_or_create_secrets
 from config.settings import Settings
 from domain import consent
@@ -341,3 +343,12 @@ async def _age_codes(client: TestClient, by: timedelta) -> None:
     past = iso(utc_now() - by)
     async with client.app[keys.DB].transaction() as conn:
         await conn.execute("UPDATE matrix_link_codes SET expires_at = ?, created_at = ?", (past, past))
+
+
+async def test_the_doctor_finds_that_other_servers_reach_this_one(two_servers: TwoServers) -> None:
+    checks = {check.name: check for check in await diagnose(two_servers.kindred)}
+    name = two_servers.kindred.server_name
+    federation = checks["federation"]
+    assert federation.status == OK, federation
+    assert f"other servers reach {name} at {name} (the server name itself)" in federation.detail
+    assert checks["homeserver version"].status == OK, checks["homeserver version"]

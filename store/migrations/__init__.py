@@ -51,7 +51,12 @@ LATEST = MIGRATIONS[-1][0]
 
 
 class SchemaTooNew(RuntimeError):
-    pass
+    def __init__(self, version: int) -> None:
+        super().__init__(
+            f"the database is at schema version {version}, newer than this "
+            f"Kindred knows ({LATEST}); upgrade Kindred before starting it"
+        )
+        self.version = version
 
 
 async def applied_versions(conn: Any) -> set[int]:
@@ -65,10 +70,7 @@ async def upgrade(db: Database) -> None:
         applied = await applied_versions(conn)
     version = max(applied, default=0)
     if version > LATEST:
-        raise SchemaTooNew(
-            f"the database is at schema version {version}, newer than this "
-            f"Kindred knows ({LATEST}); upgrade Kindred before starting it"
-        )
+        raise SchemaTooNew(version)
     # Every step not yet applied, not only those above the newest: steps
     # developed side by side may land out of order (v4 before v2).
     for number, description, step in MIGRATIONS:
