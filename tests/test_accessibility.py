@@ -30,7 +30,7 @@ from domain import digests, moderation
 from store import users
 from testkit.homeserver import ThrowawayHomeserver
 from tests.conftest import make_settings
-from tests.helpers import all_ready, eventually, sign_up
+from tests.helpers import all_ready, eventually, sign_up, unique
 from tests.test_browser import PASSWORD, TIMEOUT_MS, VIEWPORTS, browser  # noqa: F401  (the module's Chromium)
 from web import keys
 from web.app import create_app
@@ -290,3 +290,69 @@ def test_every_page_is_visited() -> None:
     not_pages = {"/healthz", "/ws", "/metrics", "/static", "/account/export", "/avatars/{username}"}
     visited = {v.path.split("?")[0].replace("{suggested}", "{username}") for v in VISITS}
     assert pages - not_pages - visited == set()
+
+
+# The focused element shows a ring or a shadow (both count as a visible focus style).
+FOCUS_SHOWN = """() => {
+    const style = getComputedStyle(document.activeElement);
+    const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+    return ring || style.boxShadow !== "none";
+}"""
+
+
+async def _tab_to(page: Any, target: Any, limit: int = 40) -> None:
+    """Press Tab until ``target`` has the focus, checking that each element on
+    the way shows it."""
+    for _ in range(limit):
+        await page.keyboard.press("Tab")
+        focused = await page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
+        assert await page.evaluate(FOCUS_SHOWN), f"no visible focus on {focused}"
+        if await target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"{limit} presses of Tab did not reach {target}")
+
+
+async def _type_into(page: Any, label: str, text: str) -> None:
+    await _tab_to(page, page.get_by_label(label, exact=True))
+    await page.keyboard.type(text)
+
+
+async def test_the_keyboard_alone_signs_up_finds_someone_and_asks(site: Site, browser: Any) -> None:  # noqa: F811
+    interest = f"tactile maps {unique('x')[-6:]}"
+    found = await sign_up(site.client, "found", "Found Person", [interest])
+    page = await _new_page(browser)
+    name = unique("keys")
+
+    # The first Tab reaches the skip link, which takes the focus past the navigation.
+    await page.goto(f"{site.url}/signup")
+    await page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    await expect(skip).to_be_focused()
+    await expect(skip).to_be_visible()
+    assert await page.evaluate(FOCUS_SHOWN)
+    await page.keyboard.press("Enter")
+    await expect(page.locator("main")).to_be_focused()
+
+    await _type_into(page, "Username", name)
+    await _type_into(page, "Display name", "Kim Keys")
+    await _type_into(page, "Password", PASSWORD)
+    await _tab_to(page, page.get_by_role("button", name="Sign up"))
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(f"{site.url}/profile")
+
+    await _type_into(page, "Interests", interest)
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".flash")).to_contain_text("Profile saved.")
+
+    await _tab_to(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Discover"))
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(f"{site.url}/discover")
+    card = page.locator("article.person", has=page.get_by_text(f"@{found.username}"))
+    await _tab_to(page, card.get_by_role("button", name="Ask to connect"))
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(f"{site.url}/requests")
+    await expect(page.locator(".flash")).to_contain_text("Request sent to Found Person.")
+
+    (arrived,) = (await found.call("GET", "/requests", 200))["requests"]
+    assert (arrived["from"], arrived["status"]) == (name, "pending")
+    await page.context.close()
