@@ -321,6 +321,9 @@ async def test_the_keyboard_alone_signs_up_finds_someone_and_asks(site: Site, br
     interest = f"tactile maps {unique('x')[-6:]}"
     found = await sign_up(site.client, "found", "Found Person", [interest])
     page = await _new_page(browser)
+    await page.add_init_script(
+        "window.heard = []; document.addEventListener('kindred:live', e => heard.push(e.detail.type))"
+    )
     name = unique("keys")
 
     # The first Tab reaches the skip link, which takes the focus past the navigation.
@@ -355,4 +358,13 @@ async def test_the_keyboard_alone_signs_up_finds_someone_and_asks(site: Site, br
 
     (arrived,) = (await found.call("GET", "/requests", 200))["requests"]
     assert (arrived["from"], arrived["status"]) == (name, "pending")
+
+    # A live update of the page keeps the keyboard's place.
+    await page.wait_for_function("window.heard.includes('hello')")
+    withdraw = page.locator("article.request").get_by_role("button", name="Withdraw")
+    await _tab_to(page, withdraw)
+    another = await sign_up(site.client, "another", "Another Person")
+    await another.call("POST", "/requests", 201, json={"to": name})
+    await expect(page.get_by_text("Another Person")).to_be_visible()
+    await expect(withdraw).to_be_focused()
     await page.context.close()
