@@ -27,7 +27,9 @@ from playwright.async_api import expect
 
 from config.secrets import load_or_create_secrets
 from domain import digests, moderation
-from store import users
+from domain.one_time_codes import CODE_LIFETIME, TRIES, hash_code
+from store import matrix_id_link_codes, users
+from store.timeutil import iso, utc_now
 from testkit.homeserver import ThrowawayHomeserver
 from tests.conftest import make_settings
 from tests.helpers import all_ready, eventually, sign_up, unique
@@ -64,6 +66,15 @@ async def _submit(page: Any, fields: dict[str, str], button: str, shows: str) ->
 def _form(fields: dict[str, str], button: str, shows: str = ".field-error") -> Callable[[Any], Awaitable[None]]:
     async def then(page: Any) -> None:
         await _submit(page, fields, button, shows)
+
+    return then
+
+
+def _shows(text: str) -> Callable[[Any], Awaitable[None]]:
+    """Only a check that the page is in the state the visit is for."""
+
+    async def then(page: Any) -> None:
+        await expect(page.get_by_text(text, exact=True).first).to_be_visible()
 
     return then
 
@@ -112,7 +123,7 @@ VISITS = [
     Visit("not-found", "stranger", "/no/such/page", status=404),
     Visit("profile", "operator", "/profile"),
     Visit("profile-errors", "operator", "/profile", _form({"Interests": "x" * 41}, "Save")),
-    Visit("account", "operator", "/account"),
+    Visit("account", "operator", "/account", _shows("Mail a new code")),
     Visit(
         "account-errors",
         "operator",
@@ -126,8 +137,8 @@ VISITS = [
     Visit("discover-by-name", "operator", "/discover?q={suggested}"),
     Visit("person", "operator", "/u/{suggested}", _open_details),
     Visit("own-page", "operator", "/u/{operator}"),
-    Visit("requests", "operator", "/requests"),
-    Visit("matches", "operator", "/matches"),
+    Visit("requests", "operator", "/requests", _shows("Hello!")),
+    Visit("matches", "operator", "/matches", _shows("Open in Element")),
     Visit("matrix-id", "operator", "/matrix-id"),
     Visit("matrix-id-errors", "operator", "/matrix-id", _form({"Matrix ID": "not an id"}, "Send me a code")),
     Visit("blocks", "operator", "/blocks"),
@@ -143,6 +154,7 @@ VISITS = [
     Visit("requests-empty", "plain", "/requests"),
     Visit("matches-empty", "plain", "/matches"),
     Visit("blocks-empty", "plain", "/blocks"),
+    Visit("matrix-id-code-waiting", "plain", "/matrix-id", _shows("Enter your code")),
 ]
 
 
@@ -182,9 +194,12 @@ async def _seed(client: TestClient) -> dict[str, str]:
     await moderation.suspend(ctx, operator.username, suspended.username, "rude")
     # The matches page shows the room link once the bot has opened the room.
     await eventually(lambda: all_ready(operator, 1))
-    async with ctx.db.read() as conn:
+    async with ctx.db.transaction() as conn:
         plain_user = await users.get_by_username(conn, plain.username)
-    assert plain_user is not None
+        assert plain_user is not None
+        # A Matrix ID waiting for its code (as if the bot had delivered it elsewhere).
+        expires = iso(utc_now() + CODE_LIFETIME)
+        await matrix_id_link_codes.put(conn, plain_user.id, "@plain:example.org", hash_code("123456"), TRIES, expires)
     unsubscribe = f"u={plain_user.id}&sig={digests.signature(ctx, plain_user.id)}"
     return {
         "operator": operator.username,
