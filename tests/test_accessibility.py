@@ -1,4 +1,4 @@
-"""Every page under axe-core, and the keyboard path from signup to a request.
+"""Every page under axe-core (the keyboard path is in test_keyboard.py).
 
 One Kindred is seeded once for the module (an operator with matches,
 requests, blocks, reports and mail; a plain person; a stranger signed out).
@@ -32,7 +32,7 @@ from store import matrix_id_link_codes, users
 from store.timeutil import iso, utc_now
 from testkit.homeserver import ThrowawayHomeserver
 from tests.conftest import make_settings
-from tests.helpers import all_ready, eventually, sign_up, unique
+from tests.helpers import all_ready, eventually, sign_up
 from tests.test_browser import PASSWORD, TIMEOUT_MS, VIEWPORTS, browser  # noqa: F401  (the module's Chromium)
 from web import keys
 from web.app import create_app
@@ -51,7 +51,7 @@ class Visit:
 
     name: str
     who: str  # "stranger" (signed out), "operator" or "plain"
-    path: str  # formatted with the seeded usernames: {friend}, {suggested}
+    path: str  # formatted with what _seed returns: {operator}, {suggested}, {unsubscribe}
     then: Callable[[Any], Awaitable[None]] | None = None
     status: int = 200
 
@@ -306,81 +306,3 @@ def test_every_page_is_visited() -> None:
     not_pages = {"/healthz", "/ws", "/metrics", "/static", "/account/export", "/avatars/{username}"}
     visited = {v.path.split("?")[0].replace("{suggested}", "{username}") for v in VISITS}
     assert pages - not_pages - visited == set()
-
-
-# The focused element shows a ring or a shadow (both count as a visible focus style).
-FOCUS_SHOWN = """() => {
-    const style = getComputedStyle(document.activeElement);
-    const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
-    return ring || style.boxShadow !== "none";
-}"""
-
-
-async def _tab_to(page: Any, target: Any, limit: int = 40) -> None:
-    """Press Tab until ``target`` has the focus, checking that each element on
-    the way shows it."""
-    for _ in range(limit):
-        await page.keyboard.press("Tab")
-        focused = await page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
-        assert await page.evaluate(FOCUS_SHOWN), f"no visible focus on {focused}"
-        if await target.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"{limit} presses of Tab did not reach {target}")
-
-
-async def _type_into(page: Any, label: str, text: str) -> None:
-    await _tab_to(page, page.get_by_label(label, exact=True))
-    await page.keyboard.type(text)
-
-
-async def test_the_keyboard_alone_signs_up_finds_someone_and_asks(site: Site, browser: Any) -> None:  # noqa: F811
-    interest = f"tactile maps {unique('x')[-6:]}"
-    found = await sign_up(site.client, "found", "Found Person", [interest])
-    page = await _new_page(browser)
-    await page.add_init_script(
-        "window.heard = []; document.addEventListener('kindred:live', e => heard.push(e.detail.type))"
-    )
-    name = unique("keys")
-
-    # The first Tab reaches the skip link, which takes the focus past the navigation.
-    await page.goto(f"{site.url}/signup")
-    await page.keyboard.press("Tab")
-    skip = page.get_by_role("link", name="Skip to main content")
-    await expect(skip).to_be_focused()
-    await expect(skip).to_be_visible()
-    assert await page.evaluate(FOCUS_SHOWN)
-    await page.keyboard.press("Enter")
-    await expect(page.locator("main")).to_be_focused()
-
-    await _type_into(page, "Username", name)
-    await _type_into(page, "Display name", "Kim Keys")
-    await _type_into(page, "Password", PASSWORD)
-    await _tab_to(page, page.get_by_role("button", name="Sign up"))
-    await page.keyboard.press("Enter")
-    await page.wait_for_url(f"{site.url}/profile")
-
-    await _type_into(page, "Interests", interest)
-    await page.keyboard.press("Enter")
-    await expect(page.locator(".flash")).to_contain_text("Profile saved.")
-
-    await _tab_to(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Discover"))
-    await page.keyboard.press("Enter")
-    await page.wait_for_url(f"{site.url}/discover")
-    card = page.locator("article.person", has=page.get_by_text(f"@{found.username}"))
-    await _tab_to(page, card.get_by_role("button", name="Ask to connect"))
-    await page.keyboard.press("Enter")
-    await page.wait_for_url(f"{site.url}/requests")
-    await expect(page.locator(".flash")).to_contain_text("Request sent to Found Person.")
-
-    (arrived,) = (await found.call("GET", "/requests", 200))["requests"]
-    assert (arrived["from"], arrived["status"]) == (name, "pending")
-
-    # A live update of the page keeps the keyboard's place.
-    await page.wait_for_function("window.heard.includes('hello')")
-    withdraw = page.locator("article.request").get_by_role("button", name="Withdraw")
-    await _tab_to(page, withdraw)
-    another = await sign_up(site.client, "another", "Another Person")
-    await another.call("POST", "/requests", 201, json={"to": name})
-    await expect(page.get_by_text("Another Person")).to_be_visible()
-    await expect(withdraw).to_be_focused()
-    await page.context.close()
