@@ -56,11 +56,19 @@ class Visit:
     status: int = 200
 
 
+# Field errors that are not announced, or not tied to an invalid field by aria-describedby.
+UNLINKED_ERRORS = """() => [...document.querySelectorAll(".field-error")]
+    .filter(error => error.getAttribute("role") !== "alert"
+        || !document.querySelector(`[aria-invalid="true"][aria-describedby~="${error.id}"]`))
+    .map(error => error.outerHTML)"""
+
+
 async def _submit(page: Any, fields: dict[str, str], button: str, shows: str) -> None:
     for label, value in fields.items():
         await page.get_by_label(label, exact=True).fill(value)
     await page.get_by_role("button", name=button, exact=True).click()
     await expect(page.locator(shows).first).to_be_visible()
+    assert await page.evaluate(UNLINKED_ERRORS) == []
 
 
 def _form(fields: dict[str, str], button: str, shows: str = ".field-error") -> Callable[[Any], Awaitable[None]]:
