@@ -43,6 +43,33 @@
     return active && main.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
   }
 
+  var FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]";
+
+  // Where the keyboard's focus is inside main: the nearest element with an id
+  // (a request's card, say) and the focused element's place within it.
+  function focusPlace(main) {
+    var active = document.activeElement;
+    if (!active || active === main || !main.contains(active)) {
+      return null;
+    }
+    var holder = active.closest("[id]");
+    return {
+      id: holder.id,
+      index: holder === active ? -1 : Array.prototype.indexOf.call(holder.querySelectorAll(FOCUSABLE), active)
+    };
+  }
+
+  // After a refresh, the focus goes back to the same place, or to the top of
+  // the content when that is gone: never to the start of the page.
+  function restoreFocus(main, place) {
+    var holder = document.getElementById(place.id);
+    var target = null;
+    if (holder && holder !== main && main.contains(holder)) {
+      target = place.index < 0 ? holder : holder.querySelectorAll(FOCUSABLE)[place.index];
+    }
+    (target || main).focus();
+  }
+
   function refreshMain() {
     var main = document.querySelector("main");
     if (!main) {
@@ -74,7 +101,11 @@
           if (flash && !fresh.querySelector(".flash")) {
             fresh.insertBefore(flash, fresh.firstChild);
           }
+          var place = focusPlace(current);
           current.replaceWith(fresh);
+          if (place) {
+            restoreFocus(fresh, place);
+          }
         }
       })
       .catch(function () { /* the next event or a reload will catch up */ });
