@@ -5,12 +5,14 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from config.i18n import N_
 from domain import avatars, profiles, suggestions
 from domain.errors import KindredError
 from domain.matches import shared
 from web import keys
 from web.bodies import parse_form
 from web.errors import STATUS
+from web.i18n import say, translator_of
 from web.pages import Pager, current_user, redirect
 from web.schemas import ProfileForm
 
@@ -37,12 +39,12 @@ async def profile_submit(request: web.Request) -> web.StreamResponse:
         profile = await profiles.own_profile(request.app[keys.KINDRED], user)
         context = {
             "form": form.model_dump(),
-            "errors": {exc.field or "form": exc.message},
+            "errors": {exc.field or "form": exc.message_in(translator_of(request))},
             "profile": profile,
             "avatars": await avatars.versions(request.app[keys.KINDRED], [user.username]),
         }
         return aiohttp_jinja2.render_template("profile.html", request, context, status=STATUS[exc.kind])
-    raise redirect(request, "profile", flash="Profile saved.")
+    raise redirect(request, "profile", flash=say(request, N_("Profile saved.")))
 
 
 async def discover(request: web.Request) -> web.StreamResponse:
@@ -65,7 +67,7 @@ async def discover(request: web.Request) -> web.StreamResponse:
             from_here = ranked[pages.offset :]
             found = pages.shown(from_here)
     except KindredError as exc:
-        errors[exc.field or "form"] = exc.message
+        errors[exc.field or "form"] = exc.message_in(translator_of(request))
     mine = await profiles.own_profile(ctx, user)
     shown = [p.username for p in people] + [s.username for s in found]
     context = {
