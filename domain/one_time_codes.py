@@ -66,11 +66,8 @@ async def check(
         left = await spend_try()
         if left == 0:
             return KindredError("verification_code_spent", field="code")
-        tries = "1 try" if left == 1 else f"{left} tries"
-        return KindredError(
-            "verification_code_wrong",
-            N_("That code is not right; tries left: %(tries)s."),
-            "code",
-            params={"tries": tries},
-        )
+        if left == 1:
+            return KindredError("verification_code_wrong", N_("That code is not right; 1 try left."), "code")
+        wrong = N_("That code is not right; %(tries)s tries left.")
+        return KindredError("verification_code_wrong", wrong, "code", params={"tries": left})
     return None
