@@ -11,6 +11,7 @@ import random
 from nio import RoomCreateResponse, RoomGetStateEventResponse, RoomInviteResponse
 
 from bridge.sync_reader import SYNC_FILTER, Batch, Departure, Invite, Message, parse, sync_filter
+from config.i18n import translator
 from domain import events
 from matcher.commands import Command
 from matcher.commands import parse as parse_command
@@ -47,10 +48,10 @@ def test_the_throttle_answers_once_per_burst_then_frees_up() -> None:
 
 def test_icebreakers_differ_each_time_and_come_from_shared_interests() -> None:
     picks = Icebreakers(random.Random(1))
-    seen = [picks.pick("!r", ["chess", "go"]) for _ in range(20)]
+    seen = [picks.pick("!r", ["chess", "go"], translator(None)) for _ in range(20)]
     assert all(a != b for a, b in zip(seen, seen[1:], strict=False))
     assert all("chess" in s or "go" in s for s in seen)
-    assert picks.pick("!other", [])  # something to say even with nothing shared
+    assert picks.pick("!other", [], translator(None))  # something to say even with nothing shared
 
 
 def test_replies_escape_what_people_typed() -> None:
