@@ -283,6 +283,10 @@ class DigestForm(Form):
     frequency: str = ""
 
 
+class LanguageForm(Form):
+    language: str = ""
+
+
 class PasswordForm(Form):
     current_password: str = ""
     new_password: str = ""
