@@ -73,6 +73,12 @@ def render(kind: Kind, context: dict[str, Any], language: str | None = None) -> 
     return subject, text, html
 
 
+def render_message(name: str, context: dict[str, Any], language: str | None) -> str:
+    """A plain message Kindred sends a person over Matrix rather than by
+    mail (``<name>.txt`` here, beside the mails), in ``language``."""
+    return _environment(translator(language).locale, False).get_template(f"{name}.txt").render(**context).strip()
+
+
 async def queue(
     conn: Connection,
     ctx: Kindred,

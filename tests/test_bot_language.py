@@ -152,3 +152,6 @@ async def test_a_german_speakers_mail_is_german_in_every_part(offline_client) ->
         assert text.startswith("Hallo <Bo>,") and "<p>Hallo &lt;Bo&gt;,</p>" in html, kind.name
     _, text, html = mail.render(mail.DIGEST, context, "de")
     assert "2 Personen möchten dich auf Kindred kennenlernen" in text and "Abbestellen" in html
+    # The code that proves a Matrix ID, sent over Matrix, like a mail.
+    code = mail.render_message("matrix_link_code", context, "de")
+    assert "lautet dein Code 123456" in code and "!verify 123456" in code
