@@ -80,8 +80,8 @@ def _read(path: Path, locale: str | None = None) -> Catalog:
         return read_po(source, locale=locale)
 
 
-def update() -> Iterator[Path]:
-    for domain in DOMAINS:
+def update(domains: tuple[str, ...] = DOMAINS) -> Iterator[Path]:
+    for domain in domains:
         template = extract(domain)
         _write(template, TRANSLATIONS / f"{domain}.pot")
         for locale in locales():
@@ -115,13 +115,19 @@ def compile_all() -> Iterator[Path]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m config.i18n_catalogues", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("extract", help="extract texts and merge them into every catalogue")
+    extracting = commands.add_parser("extract", help="extract texts and merge them into every catalogue")
+    extracting.add_argument("--domain", choices=DOMAINS, help="only this domain (default: all)")
     commands.add_parser("compile", help="compile every catalogue to .mo")
     start = commands.add_parser("init", help="start the catalogues of a new language")
     start.add_argument("locale")
     args = parser.parse_args(argv)
-    done = {"extract": update, "compile": compile_all}.get(args.command)
-    for path in done() if done else init(args.locale):
+    if args.command == "extract":
+        done = update((args.domain,) if args.domain else DOMAINS)
+    elif args.command == "compile":
+        done = compile_all()
+    else:
+        done = init(args.locale)
+    for path in done:
         print(path.relative_to(ROOT))
 
 
