@@ -110,7 +110,7 @@ async def test_notices_and_shared_rooms_follow_their_readers(offline_client) -> 
 
         # Bo reads German, Ada (who chose nothing) English.
         to_bo = await eventually(lambda: asyncio.sleep(0, told(bo)), timeout=5)
-        assert "möchte dich kennenlernen" in to_bo[0] and "Ihr mögt beide: chess, go." in to_bo[0]
+        assert "möchte sich mit dir verbinden" in to_bo[0] and "Ihr mögt beide: chess, go." in to_bo[0]
         assert "Die Notiz dazu: “Go?”" in to_bo[0]
         to_ada = await eventually(lambda: asyncio.sleep(0, told(ada)), timeout=5)
         assert "would like to connect with you" in to_ada[0]
@@ -151,7 +151,7 @@ async def test_a_german_speakers_mail_is_german_in_every_part(offline_client) ->
         assert subject != english[0], kind.name
         assert text.startswith("Hallo <Bo>,") and "<p>Hallo &lt;Bo&gt;,</p>" in html, kind.name
     _, text, html = mail.render(mail.DIGEST, context, "de")
-    assert "2 Personen möchten dich auf Kindred kennenlernen" in text and "Abbestellen" in html
+    assert "2 Personen möchten sich auf Kindred mit dir verbinden" in text and "Abbestellen" in html
     # The code that proves a Matrix ID, sent over Matrix, like a mail.
     code = mail.render_message("matrix_link_code", context, "de")
     assert "lautet dein Code 123456" in code and "!verify 123456" in code
