@@ -128,7 +128,7 @@ async def test_a_german_speakers_mail_is_german_in_every_part(offline_client) ->
     kept = [m for m in await mail.outbox_page(ctx, 10, 0) if m.to_address == "bo@example.org"]
     assert kept[0].subject.startswith("Bestätige deine neue E-Mail-Adresse für Kindred: ")
     assert f"Hallo {bo.display_name}," in kept[0].text_body and "Minuten lang" in kept[0].text_body
-    assert '<html lang="de">' in kept[0].html_body and "Diese Mail hat dir Kindred" in kept[0].html_body
+    assert '<html lang="de">' in kept[0].html_body and "Diese E-Mail hat dir Kindred" in kept[0].html_body
     # Every kind renders in German, with its plural forms and names escaped.
     context = {
         "site": "https://kindred.example",
