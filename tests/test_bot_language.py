@@ -20,6 +20,7 @@ from matcher.command_table import COMMANDS, help_for
 from matcher.commands import Commands
 from matcher.icebreakers import Icebreakers
 from matcher.notifier import Notifier
+from matcher.replies import Reply
 from store import email_codes, users
 from store.users import User
 from tests.helpers import Api, eventually, sign_up
@@ -63,6 +64,12 @@ def test_help_is_translated_but_the_commands_stay_the_same() -> None:
     # No language chosen, or one Kindred does not speak: English.
     assert help_for(Place.DIRECT, translator(None)).body == help_for(Place.DIRECT, translator("fr")).body
     assert "What I can do for you here" in help_for(Place.DIRECT, translator(None)).body
+
+
+def test_a_translated_sentence_keeps_its_pieces_formatted_and_escaped() -> None:
+    reply = Reply().fill("%(person)s hat 100%% <Lust> auf %(what)s.", person=Reply().bold("<Bo>"), what="Go & Tee")
+    assert reply.body == "<Bo> hat 100% <Lust> auf Go & Tee."
+    assert reply.formatted == "<b>&lt;Bo&gt;</b> hat 100% &lt;Lust&gt; auf Go &amp; Tee."
 
 
 def test_icebreakers_ask_in_the_rooms_language() -> None:
