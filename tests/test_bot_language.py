@@ -15,12 +15,14 @@ from typing import Any
 from bridge.sync_reader import Message
 from config.i18n import translator
 from domain import addressing, bot_state, emails, languages, mail
+from domain.provisioning import RoomPlan
 from matcher.calls import Place
 from matcher.command_table import COMMANDS, help_for
 from matcher.commands import Commands
 from matcher.icebreakers import Icebreakers
 from matcher.notifier import Notifier
 from matcher.replies import Reply
+from matcher.room_worker import RoomWorker
 from store import email_codes, users
 from store.users import User
 from tests.helpers import Api, eventually, sign_up
@@ -78,6 +80,35 @@ def test_icebreakers_ask_in_the_rooms_language() -> None:
     assert all("Schach" in question for question in asked)
     assert all(a != b for a, b in zip(asked, asked[1:], strict=False))
     assert not any("What" in question or "Who" in question for question in asked)
+
+
+class _Client:
+    """Keeps the notices the room worker posts."""
+
+    user_id = BOT
+
+    def __init__(self) -> None:
+        self.posted: list[tuple[str, str]] = []
+
+    async def send_notice(self, room_id: str, body: str, formatted: str, **_: object) -> str:
+        self.posted.append((body, formatted))
+        return "$intro"
+
+
+def _someone(user_id: int, name: str, language: str | None) -> User:
+    return User(user_id, name.lower(), "", name, "", f"@{name.lower()}:localhost", "active", "", language=language)
+
+
+async def test_a_match_room_is_introduced_in_the_pairs_shared_language() -> None:
+    client = _Client()
+    worker = RoomWorker(None, client, sweep=False)  # type: ignore[arg-type]
+    german = RoomPlan(1, "provisioning", None, (_someone(1, "Ada", "de"), _someone(2, "Bo", "de")), ["Go"], "i")
+    mixed = RoomPlan(2, "provisioning", None, (_someone(1, "Ada", "de"), _someone(3, "Cy", None)), [], "i")
+    await worker._introduce("!a", german, check_first=False)
+    await worker._introduce("!b", mixed, check_first=False)
+    assert client.posted[0][0].startswith("Ada und Bo, ihr seid ein Match auf Kindred! Ihr mögt beide: Go.")
+    assert "<b>Ada</b> und <b>Bo</b>" in client.posted[0][1]
+    assert client.posted[1][0].startswith("Ada and Cy, you matched on Kindred!")
 
 
 async def test_a_german_speakers_commands_are_answered_in_german(offline_client) -> None:
