@@ -8,7 +8,10 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from domain.languages import language_of
+from store import users
 from tests.helpers import Api, assert_status, csrf_token, page_login, sign_up
+from web import keys
 
 GERMAN = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
 ENGLISH = {"Accept-Language": "en-GB,en;q=0.8"}
@@ -114,3 +117,27 @@ async def test_concurrent_requests_each_render_in_their_own_language(offline_cli
             ("<h1>Anmelden</h1>", "<h1>Log in</h1>") if i % 2 else ("<h1>Log in</h1>", "<h1>Anmelden</h1>")
         )
         assert wanted in page and unwanted not in page
+
+
+async def test_the_language_is_chosen_and_shown_through_the_api_too(offline_client: TestClient) -> None:
+    person = await sign_up(offline_client, "lea")
+    assert (await person.call("GET", "/me", 200))["language"] is None
+    assert await person.call("PUT", "/me/language", 200, json={"language": "de"}) == {"language": "de"}
+    assert (await person.call("GET", "/me", 200))["language"] == "de"
+    assert await language_of(offline_client.app[keys.KINDRED], await _id_of(offline_client, person)) == "de"
+    refused = await person.call("PUT", "/me/language", 400, json={"language": "fr"})
+    assert refused["error"] == {
+        "code": "language_invalid",
+        "message": "Wähle eine der angebotenen Sprachen.",
+        "field": "language",
+    }
+    assert await person.call("PUT", "/me/language", 200, json={"language": ""}) == {"language": None}
+    # Where no browser asks (the bot, mails), no choice means the default language.
+    assert await language_of(offline_client.app[keys.KINDRED], await _id_of(offline_client, person)) == "en"
+
+
+async def _id_of(client: TestClient, person: Api) -> int:
+    async with client.app[keys.DB].read() as conn:
+        found = await users.get_by_username(conn, person.username)
+    assert found is not None
+    return found.id

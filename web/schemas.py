@@ -29,7 +29,7 @@ from pydantic import (
     field_validator,
 )
 
-from config.i18n import N_
+from config.i18n import N_, SUPPORTED
 from domain import validation
 from domain.profiles import ProfileChanges
 
@@ -202,6 +202,11 @@ class EmailBody(Body):
 
 class DigestBody(Body):
     frequency: Annotated[str, WithJsonSchema({"type": "string", "enum": ["off", "daily", "weekly"]})]
+
+
+class LanguageBody(Body):
+    # "" follows the client's Accept-Language again.
+    language: Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *SUPPORTED]})]
 
 
 class ChangePasswordBody(Body):
