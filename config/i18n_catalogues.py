@@ -33,7 +33,9 @@ SOURCES: dict[str, tuple[str, ...]] = {
 }
 _MAPPING = ROOT / "babel.cfg"
 # The mapping as babel.cfg says, for an install that has no babel.cfg beside it.
-_FALLBACK_MAPPING = "[python: **.py]\n[jinja2: **.html]\ntrimmed = true\n[jinja2: **.txt]\ntrimmed = true\n"
+_FALLBACK_MAPPING = (
+    "[python: **.py]\n[jinja2: **.html]\ntrimmed = true\n[jinja2: **.txt]\ntrimmed = true\nautoescape = false\n"
+)
 
 
 def _mapping() -> tuple[list[tuple[str, str]], dict[str, dict[str, str]]]:

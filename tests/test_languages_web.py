@@ -28,6 +28,9 @@ async def test_signed_out_pages_follow_the_browser(offline_client: TestClient) -
     text = await assert_status(german, 200)
     assert '<html lang="de">' in text and "Finde Leute, die deine Interessen teilen" in text
     assert "Registrieren" in text and "Sign up" not in text
+    # A {% trans %} block, its whitespace trimmed as extracted, its links filled in.
+    assert "Beschreib dich durch das, was du liebst, sieh, wer es teilt, und sende eine Anfrage." in text
+    assert '<a class="button" href="/signup">Konto erstellen</a> oder <a href="/login">anmelden</a>.' in text
     assert german.headers["Content-Language"] == "de" and "Accept-Language" in german.headers.getall("Vary")
     english = await assert_status(await offline_client.get("/", headers=ENGLISH), 200)
     assert '<html lang="en">' in english and "Find people who share your interests" in english
