@@ -32,6 +32,8 @@ async def test_signed_out_pages_follow_the_browser(offline_client: TestClient) -
     assert "Beschreib dich durch das, was du liebst, sieh, wer es teilt, und sende eine Anfrage." in text
     assert '<a class="button" href="/signup">Konto erstellen</a> oder <a href="/login">anmelden</a>.' in text
     assert german.headers["Content-Language"] == "de" and "Accept-Language" in german.headers.getall("Vary")
+    style = await offline_client.get("/static/style.css", headers=GERMAN)
+    assert style.status == 200 and "Content-Language" not in style.headers
     english = await assert_status(await offline_client.get("/", headers=ENGLISH), 200)
     assert '<html lang="en">' in english and "Find people who share your interests" in english
     # A language Kindred does not speak falls back to English.

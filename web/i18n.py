@@ -22,6 +22,10 @@ from web import keys
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+# Answers in no language (style sheets, scripts, pictures): no language
+# headers, so caches keep one copy for every reader.
+_WORDLESS = ("/static/", "/avatars/")
+
 # The translator of the request this task serves; templates read it.
 _CURRENT: ContextVar[Translator | None] = ContextVar("kindred_translator", default=None)
 
@@ -42,6 +46,8 @@ def translator_of(request: web.Request) -> Translator:
 async def language_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     chosen = translator_of(request)
     response = await handler(request)
+    if request.path.startswith(_WORDLESS):
+        return response
     response.headers.setdefault("Content-Language", chosen.locale)
     if request.get(keys.USER) is None or request[keys.USER].language is None:
         # The same address answers in the browser's language: caches must tell them apart.
