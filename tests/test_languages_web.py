@@ -129,6 +129,7 @@ async def test_the_language_is_chosen_and_shown_through_the_api_too(offline_clie
     assert (await person.call("GET", "/me", 200))["language"] is None
     assert await person.call("PUT", "/me/language", 200, json={"language": "de"}) == {"language": "de"}
     assert (await person.call("GET", "/me", 200))["language"] == "de"
+    assert (await person.call("GET", "/me/export", 200))["profile"]["language"] == "de"
     assert await language_of(offline_client.app[keys.KINDRED], await _id_of(offline_client, person)) == "de"
     refused = await person.call("PUT", "/me/language", 400, json={"language": "fr"})
     assert refused["error"] == {

@@ -146,6 +146,7 @@ SCHEMAS: dict[str, Schema] = {
                     },
                     "email": _NULLABLE_STR,
                     "email_verified": {"type": "boolean"},
+                    "language": {**_NULLABLE_STR, "description": "The language you chose; null: none."},
                 }
             ),
             "interests": _NAMES,

@@ -146,6 +146,7 @@ def account_export(data: AccountExport) -> dict[str, Any]:
             "local_matrix_user_id": user.matrix_user_id,
             "email": user.email,
             "email_verified": user.email_verified,
+            "language": user.language,
         },
         "interests": data.interests,
         "avatar": None
