@@ -33,10 +33,13 @@ language it has a catalogue for.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gettext as _gettext
 import io
 import logging
+import os
+import tempfile
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -142,10 +145,25 @@ def _load(locale: str, domain: str) -> _gettext.GNUTranslations | None:
         return _gettext.GNUTranslations(io.BytesIO(mo.read_bytes()))
     compiled = compile_po(po)
     try:
-        mo.write_bytes(compiled)
+        write_atomically(mo, compiled)
     except OSError:  # an installed, read-only tree: the compiled copy serves this process
         logger.info("cannot write %s; using the catalogue compiled in memory", mo.name)
     return _gettext.GNUTranslations(io.BytesIO(compiled))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` whole: several processes starting at once may compile
+    the same catalogue, and none may read another's half-written file."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def compile_po(po: Path) -> bytes:

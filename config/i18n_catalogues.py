@@ -23,7 +23,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
-from config.i18n import DOMAINS, TRANSLATIONS, compile_po
+from config.i18n import DOMAINS, TRANSLATIONS, compile_po, write_atomically
 
 ROOT = Path(__file__).resolve().parent.parent
 # Folders below the source root whose texts belong to each domain.
@@ -110,7 +110,7 @@ def compile_all() -> Iterator[Path]:
         for domain in DOMAINS:
             po = po_path(locale, domain)
             if po.exists():
-                po.with_suffix(".mo").write_bytes(compile_po(po))
+                write_atomically(po.with_suffix(".mo"), compile_po(po))
                 yield po.with_suffix(".mo")
 
 

@@ -6,12 +6,15 @@ process), so a new or changed text without its translation fails here.
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
+from config import i18n
 from config.i18n import DEFAULT, DOMAINS, SUPPORTED, negotiate, translator
 from config.i18n_catalogues import extract, locales, po_path
 
@@ -113,3 +116,33 @@ def test_a_translator_falls_back_to_english_and_merges_the_domains() -> None:
     assert german.gettext("a text nobody translated") == "a text nobody translated"
     assert translator("xx").locale == "en" and translator(None).gettext("Discover") == "Discover"
     assert german.gettext("") == ""
+
+
+def test_a_missing_or_stale_compiled_catalogue_is_compiled_on_first_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po = folder / "web.po"
+    po.write_text(_PO_HEAD + 'msgid "Discover"\nmsgstr "Entdecken"\n')
+    monkeypatch.setattr(i18n, "TRANSLATIONS", tmp_path)
+    assert i18n._load("de", "web").gettext("Discover") == "Entdecken"  # type: ignore[union-attr]
+    mo = po.with_suffix(".mo")
+    assert mo.exists()
+    # An edited translation is newer than its compiled copy: compiled again.
+    po.write_text(_PO_HEAD + 'msgid "Discover"\nmsgstr "Stöbern"\n')
+    os.utime(mo, (po.stat().st_mtime - 10, po.stat().st_mtime - 10))
+    assert i18n._load("de", "web").gettext("Discover") == "Stöbern"  # type: ignore[union-attr]
+    # A tree it may not write to (an installed package): compiled in memory all the same.
+    os.utime(mo, (po.stat().st_mtime - 10, po.stat().st_mtime - 10))
+
+    def read_only(path: Path, data: bytes) -> None:
+        raise PermissionError(path)
+
+    monkeypatch.setattr(i18n, "write_atomically", read_only)
+    po.write_text(_PO_HEAD + 'msgid "Discover"\nmsgstr "Entdecken"\n')
+    assert i18n._load("de", "web").gettext("Discover") == "Entdecken"  # type: ignore[union-attr]
+    assert i18n._load("de", "bot") is None
+
+
+_PO_HEAD = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n"Language: de\\n"\n\n'
