@@ -11,8 +11,9 @@ Placeholders are ``%``-style and named (``%(name)s``), in Python and in the
 templates alike, so a translation may put them in any order and the catalogue
 check can compare them; callers format the translated string themselves
 (``% {...}``). Jinja's newstyle gettext formats for them: ``{{ _("Hello
-%(name)s", name=me.display_name) }}``. A literal percent sign in a message
-is written ``%%``.
+%(name)s", name=me.display_name) }}``. Templates format every message, so
+a literal percent sign there is written ``%%``; in Python, only in messages
+that are formatted.
 
 Strings defined at import time (the error catalogue, choices of a form) are
 marked with ``N_``, which returns them unchanged, and translated where they
