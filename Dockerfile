@@ -7,7 +7,8 @@ COPY store store
 COPY bridge bridge
 COPY matcher matcher
 COPY web web
-RUN pip install --no-cache-dir .
+# Compiled in the installed package (from /, so not the copy in /app).
+RUN pip install --no-cache-dir . && cd / && python -m config.i18n_catalogues compile
 ENV KINDRED_DATA_DIR=/data KINDRED_HOST=0.0.0.0
 EXPOSE 8080
 CMD ["kindred", "run"]

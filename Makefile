@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint test-sqlite test-postgres unit bench install browser-deps postgres-deps clean
+.PHONY: run test lint messages test-sqlite test-postgres unit bench install browser-deps postgres-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m config.i18n_catalogues compile >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -54,6 +55,10 @@ test-postgres: $(STAMP) browser-deps postgres-deps
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not homeserver and not browser"
+
+# After changing texts: extract them and merge them into every language's catalogue.
+messages: $(STAMP)
+	$(BIN)/python -m config.i18n_catalogues extract
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

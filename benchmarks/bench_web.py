@@ -34,6 +34,11 @@ PATHS = {"suggestions": "/api/v1/suggestions", "discover": "/discover", "me": "/
 # /api/v1/me has no target: it shows what an authenticated request costs
 # before any ranking, to tell the framework's share from the ranking's.
 _TARGETED = ("suggestions", "discover")
+# /discover once more, half the clients' browsers asking for German and half
+# for English, in one load: both languages meet the same machine at the same
+# moment, so their per-client rates compare fairly even on a busy machine.
+# Translation must cost the page next to nothing.
+LANGUAGE_TARGET = 0.95
 
 
 class _Load:
@@ -47,6 +52,8 @@ class _Load:
         self.seconds = seconds
         self.done = 0
         self.failed = 0
+        # Answers per client: client n sends requests n, n + clients, ...
+        self.done_by_client = [0] * clients
 
     async def run(self) -> float:
         deadline = time.perf_counter() + self.seconds
@@ -69,17 +76,19 @@ class _Load:
                 await reader.readexactly(length)
                 if head[9:12] == b"200":
                     self.done += 1
+                    self.done_by_client[number] += 1
                 else:
                     self.failed += 1
         finally:
             writer.close()
 
 
-def _request(path: str, token: str, page: bool) -> bytes:
+def _request(path: str, token: str, page: bool, language: str = "en") -> bytes:
     if page:
         auth = f"Cookie: {ACCESS_COOKIE}={token}; {CSRF_COOKIE}=benchmark-csrf-token\r\n"
     else:
         auth = f"Authorization: Bearer {token}\r\n"
+    auth += f"Accept-Language: {language}\r\n"
     return (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Connection: keep-alive\r\n\r\n").encode()
 
 
@@ -109,11 +118,13 @@ async def run(root: Path, users: int, clients: int, seconds: float, rounds: int 
         name: [_request(path, issue_access_token(secret, v, 15), name == "discover") for v in viewers]
         for name, path in PATHS.items()
     }
+    languages = _two_languages(secret, viewers, clients)
     kindred = Kindred(data_dir, None, run_bot=False)
     bare_dir = root / "bare"
     bare_dir.mkdir(exist_ok=True)
     bare_port = free_port()
     rates: dict[str, dict[str, list[float]]] = {name: {"kindred": [], "bare": []} for name in PATHS}
+    by_language: dict[str, list[float]] = {"en": [], "de": []}
     bare: subprocess.Popen[bytes] | None = None
     try:
         await kindred.start()
@@ -128,15 +139,42 @@ async def run(root: Path, users: int, clients: int, seconds: float, rounds: int 
             for name in PATHS:
                 rates[name]["bare"].append(await _Load(bare_port, loads[name], clients, seconds).run())
                 rates[name]["kindred"].append(await _Load(kindred.port, loads[name], clients, seconds).run())
+            mixed = _Load(kindred.port, languages, clients, seconds)
+            await mixed.run()
+            for language, rate in _per_client_rates(mixed, seconds).items():
+                by_language[language].append(rate)
     finally:
         kindred.stop()
         if bare is not None:
             bare.terminate()
             bare.wait(10)
-    return _result(rates, users, clients, seconds, rounds)
+    return _result(rates, by_language, users, clients, seconds, rounds)
 
 
-def _result(rates: dict[str, dict[str, list[float]]], users: int, clients: int, seconds: float, rounds: int) -> Result:
+def _two_languages(secret: str, viewers: list[int], clients: int) -> list[bytes]:
+    """/discover for each viewer, client n's browser asking for German when n is odd."""
+    requests = []
+    for i, viewer in enumerate(viewers):
+        language = "de" if (i % clients) % 2 else "en"
+        requests.append(_request(PATHS["discover"], issue_access_token(secret, viewer, 15), True, language))
+    return requests
+
+
+def _per_client_rates(load: _Load, seconds: float) -> dict[str, float]:
+    """Answers per second per client, for the English (even) and German (odd) clients."""
+    english = load.done_by_client[0::2]
+    german = load.done_by_client[1::2]
+    return {"en": sum(english) / len(english) / seconds, "de": sum(german) / max(1, len(german)) / seconds}
+
+
+def _result(
+    rates: dict[str, dict[str, list[float]]],
+    by_language: dict[str, list[float]],
+    users: int,
+    clients: int,
+    seconds: float,
+    rounds: int,
+) -> Result:
     table = [["endpoint", "Kindred req/s", "bare aiohttp req/s", "share of bare"]]
     targets = []
     figures: dict[str, Any] = {}
@@ -150,6 +188,25 @@ def _result(rates: dict[str, dict[str, list[float]]], users: int, clients: int, 
                 Target(f"GET {path} throughput, share of a bare handler", f">= {TARGET}", ratio(share), share >= TARGET)
             )
         figures[name] = {"kindred_rps": k, "bare_rps": b, "share": share}
+    english, german = (sum(by_language[lang]) / rounds for lang in ("en", "de"))
+    share_of_english = german / english
+    table.append(["GET /discover, English clients, per client", f"{english:.1f}", "", ""])
+    table.append(
+        ["GET /discover, German clients, per client", f"{german:.1f}", "", ratio(share_of_english) + " of English"]
+    )
+    targets.append(
+        Target(
+            "GET /discover throughput in German, share of English",
+            f">= {LANGUAGE_TARGET}",
+            ratio(share_of_english),
+            share_of_english >= LANGUAGE_TARGET,
+        )
+    )
+    figures["discover_languages"] = {
+        "en_rps_per_client": english,
+        "de_rps_per_client": german,
+        "share": share_of_english,
+    }
     return Result(
         number=4,
         title="Web throughput at concurrent clients",
@@ -160,6 +217,9 @@ def _result(rates: dict[str, dict[str, list[float]]], users: int, clients: int, 
             "Each request is a different person's (500 access tokens in turn), so suggestions are ranked "
             "afresh every time: Kindred caches nothing between requests.",
             "GET /api/v1/me (the person and their interests, no ranking) is shown for comparison only.",
+            "Languages: one more load on /discover in which half the clients send Accept-Language: de and half "
+            "en, the same viewers in turn; the German clients' answers per second per client against the "
+            "English ones' (the same page in the same moment, so a busy machine slows both alike).",
             "Kindred's request: access-token check and a read of the person (auth middleware), the ranking "
             "(three to four SQLite reads), JSON or the rendered page (which also reads the person's own "
             "interests and pending-request count); the bare handler returns the same bytes from memory.",

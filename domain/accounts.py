@@ -19,6 +19,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from config.i18n import N_
 from domain import emails, events, mail, matrix_id_links, matrix_ids, validation
 from domain.context import Kindred
 from domain.errors import KindredError
@@ -201,7 +202,9 @@ async def _register(ctx: Kindred, name: str, secret: str, shown: str) -> str:
 def _refusal(exc: AccountRefused) -> KindredError:
     if exc.retry_after_ms is not None:
         return KindredError("rate_limited", retry_after=max(1, -(-exc.retry_after_ms // 1000)))
-    return KindredError("homeserver_refused", f"The chat server refused this signup: {exc.reason}")
+    return KindredError(
+        "homeserver_refused", N_("The chat server refused this signup: %(reason)s"), params={"reason": exc.reason}
+    )
 
 
 async def _send_link_code(ctx: Kindred, user_id: int, external: str) -> None:

@@ -7,6 +7,7 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
+from config.i18n import N_
 from domain import people
 from domain.context import Kindred
 from domain.errors import KindredError
@@ -48,7 +49,7 @@ def check(data: bytes, declared: str | None = None) -> str:
     if not data:
         raise KindredError("avatar_required", field="avatar")
     if len(data) > MAX_BYTES:
-        raise KindredError("body_too_large", "A picture is at most 2 MiB.", "avatar")
+        raise KindredError("body_too_large", N_("A picture is at most 2 MiB."), "avatar")
     found = sniff(data)
     # A client that does not know the type says so; one that names a type must be right.
     named = _normal_type(declared) if declared else "application/octet-stream"
@@ -91,9 +92,10 @@ async def _within_hourly_limit(conn: Connection, user_id: int, per_hour: int, no
         wait = parse(recent[len(recent) - per_hour]) + _HOUR - now
         raise KindredError(
             "rate_limited",
-            f"You can upload {per_hour} pictures an hour; try again later.",
+            N_("You can upload %(count)s pictures an hour; try again later."),
             "avatar",
             retry_after=max(1, int(wait.total_seconds()) + 1),
+            params={"count": per_hour},
         )
 
 

@@ -16,6 +16,7 @@ import logging
 import secrets
 from datetime import timedelta
 
+from config.i18n import N_
 from domain import emails, mail, validation
 from domain.context import Kindred
 from domain.errors import KindredError
@@ -47,7 +48,7 @@ async def change(ctx: Kindred, user: User, current: str, new: str) -> User:
     await _set_on_homeserver(user, ctx, secret)
     try:
         async with ctx.db.transaction() as conn:
-            await _record(conn, ctx, user, password_hash, "on your profile page")
+            await _record(conn, ctx, user, password_hash, "profile")
     except BaseException:
         if user.matrix_user_id is not None:
             # Kindred kept the old password: so must the homeserver.
@@ -79,7 +80,7 @@ async def forgot(ctx: Kindred, username_or_email: str) -> None:
             "link": reset_link(ctx, token),
             "minutes": int(RESET_LIFETIME.total_seconds() // 60),
         }
-        await mail.queue(conn, ctx, mail.PASSWORD_RESET, user.email, context)
+        await mail.queue(conn, ctx, mail.PASSWORD_RESET, user.email, context, user.language)
     mail.queued(ctx)
 
 
@@ -130,7 +131,7 @@ async def reset(ctx: Kindred, token: str, new: str) -> User:
             await password_resets.unuse(conn, row.id)
         raise
     async with ctx.db.transaction() as conn:
-        await _record(conn, ctx, user, password_hash, "with a reset link")
+        await _record(conn, ctx, user, password_hash, "reset_link")
     mail.queued(ctx)
     return await _reread(ctx, user.id)
 
@@ -146,7 +147,10 @@ async def _set_on_homeserver(user: User, ctx: Kindred, secret: str) -> None:
         raise KindredError("homeserver_unavailable") from exc
     except AccountRefused as exc:
         raise KindredError(
-            "homeserver_refused", f"The chat server refused the new password: {exc.reason}", "new_password"
+            "homeserver_refused",
+            N_("The chat server refused the new password: %(reason)s"),
+            "new_password",
+            params={"reason": exc.reason},
         ) from exc
 
 
@@ -157,8 +161,8 @@ async def _record(conn: Connection, ctx: Kindred, user: User, password_hash: str
     await password_resets.use_all(conn, user.id)
     if user.email_verified and user.email is not None:
         context = {"username": user.username, "display_name": user.display_name, "how": how}
-        await mail.queue(conn, ctx, mail.PASSWORD_CHANGED, user.email, context)
-    logger.info("password of %s changed %s", user.username, how)
+        await mail.queue(conn, ctx, mail.PASSWORD_CHANGED, user.email, context, user.language)
+    logger.info("password of %s changed (%s)", user.username, how)
 
 
 async def _reread(ctx: Kindred, user_id: int) -> User:

@@ -94,7 +94,7 @@ async def send_due(ctx: Kindred, limit: int = 100) -> int:
                 "unsubscribe": unsubscribe_link(ctx, user_id),
                 "count": len(waiting),
             }
-            await mail.queue(conn, ctx, mail.DIGEST, user.email, context)
+            await mail.queue(conn, ctx, mail.DIGEST, user.email, context, user.language)
             queued += 1
     if queued:
         mail.queued(ctx)

@@ -57,7 +57,7 @@ async def send_code(conn: Connection, ctx: Kindred, user: User, address: str, pu
         "display_name": user.display_name,
         "minutes": int(CODE_LIFETIME.total_seconds() // 60),
     }
-    await mail.queue(conn, ctx, kind, address, context)
+    await mail.queue(conn, ctx, kind, address, context, user.language)
 
 
 async def ensure_free(conn: Connection, address: str, user_id: int | None = None) -> None:

@@ -6,11 +6,15 @@ backoff. With no SMTP server configured, mails are ``kept`` in the outbox
 instead, where the operator reads them (/admin/outbox, and the log), so a
 local run works end to end.
 
-Every mail says what it is, who asked, and what to do if it was not you.
+Every mail says what it is, who asked, and what to do if it was not you,
+in the recipient's language (``domain.addressing``): subject, text and HTML
+are templates (``<kind>.subject.txt``, ``<kind>.txt``, ``<kind>.html``)
+translated with Jinja's i18n extension.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +23,7 @@ from typing import Any
 
 import jinja2
 
+from config.i18n import translator
 from domain import events
 from domain.context import Kindred
 from store import mail_outbox
@@ -28,35 +33,63 @@ from store.timeutil import iso, parse, utc_now
 logger = logging.getLogger(__name__)
 
 _TEMPLATES = Path(__file__).resolve().parent.parent / "config" / "templates" / "mail"
-_TEXT = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=False, keep_trailing_newline=True)
-_HTML = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True)
+
+
+@functools.cache
+def _environment(language: str, html: bool) -> jinja2.Environment:
+    """The templates of one language, as text or HTML (escaped); made once."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        autoescape=html,
+        keep_trailing_newline=not html,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # As extracted (babel.cfg): whitespace inside {% trans %} is collapsed.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(translator(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 @dataclass(frozen=True)
 class Kind:
     name: str
-    subject: str
 
 
-EMAIL_CODE = Kind("email_code", "Your Kindred code: {code}")
-EMAIL_CHANGE = Kind("email_change", "Confirm your new email address for Kindred: {code}")
-PASSWORD_RESET = Kind("password_reset", "Reset your Kindred password")
-PASSWORD_CHANGED = Kind("password_changed", "Your Kindred password was changed")
-DIGEST = Kind("digest", "Your Kindred digest: who is waiting for you")
+EMAIL_CODE = Kind("email_code")
+EMAIL_CHANGE = Kind("email_change")
+PASSWORD_RESET = Kind("password_reset")
+PASSWORD_CHANGED = Kind("password_changed")
+DIGEST = Kind("digest")
 KINDS = {kind.name: kind for kind in (EMAIL_CODE, EMAIL_CHANGE, PASSWORD_RESET, PASSWORD_CHANGED, DIGEST)}
 
 
-def render(kind: Kind, context: dict[str, Any]) -> tuple[str, str, str]:
-    """(subject, plain text, HTML) of a mail."""
-    subject = kind.subject.format(**context)
-    text = _TEXT.get_template(f"{kind.name}.txt").render(**context)
-    html = _HTML.get_template(f"{kind.name}.html").render(subject=subject, **context)
+def render(kind: Kind, context: dict[str, Any], language: str | None = None) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of a mail, in ``language`` (None: the default)."""
+    language = translator(language).locale
+    text_env, html_env = _environment(language, False), _environment(language, True)
+    subject = " ".join(text_env.get_template(f"{kind.name}.subject.txt").render(**context).split())
+    text = text_env.get_template(f"{kind.name}.txt").render(**context)
+    html = html_env.get_template(f"{kind.name}.html").render(subject=subject, lang=language, **context)
     return subject, text, html
 
 
-async def queue(conn: Connection, ctx: Kindred, kind: Kind, to_address: str, context: dict[str, Any]) -> int:
-    """Queue a mail inside the caller's transaction; call ``queued`` after it commits."""
-    subject, text, html = render(kind, {"site": ctx.links.web_url, **context})
+def render_message(name: str, context: dict[str, Any], language: str | None) -> str:
+    """A plain message Kindred sends a person over Matrix rather than by
+    mail (``<name>.txt`` here, beside the mails), in ``language``."""
+    return _environment(translator(language).locale, False).get_template(f"{name}.txt").render(**context).strip()
+
+
+async def queue(
+    conn: Connection,
+    ctx: Kindred,
+    kind: Kind,
+    to_address: str,
+    context: dict[str, Any],
+    language: str | None,
+) -> int:
+    """Queue a mail inside the caller's transaction, in the recipient's
+    ``language`` (their ``users.language``); call ``queued`` after it commits."""
+    subject, text, html = render(kind, {"site": ctx.links.web_url, **context}, language)
     state = "queued" if ctx.mail_sends else "kept"
     mail_id = await mail_outbox.enqueue(conn, kind.name, to_address, subject, text, html, state)
     if state == "kept":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from domain import matrix_ids
+from domain import mail, matrix_ids
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.one_time_codes import CODE_LIFETIME, TRIES, check, hash_code, new_code, refuse_early_resend
@@ -111,14 +111,15 @@ async def _deliver(ctx: Kindred, user: User, matrix_user_id: str, code: str, cod
 
 
 def _code_message(ctx: Kindred, user: User, code: str) -> str:
-    minutes = int(CODE_LIFETIME.total_seconds() // 60)
-    return (
-        f"Hello from Kindred ({ctx.links.web_url}). The Kindred account "
-        f'"{user.display_name}" ({user.username}) wants to use this Matrix ID. '
-        f"If that is you, your code is {code}: enter it on Kindred, or reply here with "
-        f"!verify {code}. It works for {minutes} minutes. "
-        "If it is not you, ignore this message and nothing will be linked."
-    )
+    # In the language of the account asking: the one who reads it, if all is well.
+    context = {
+        "site": ctx.links.web_url,
+        "display_name": user.display_name,
+        "username": user.username,
+        "code": code,
+        "minutes": int(CODE_LIFETIME.total_seconds() // 60),
+    }
+    return mail.render_message("matrix_link_code", context, user.language)
 
 
 async def verify(ctx: Kindred, user: User, code: str) -> LinkStatus:

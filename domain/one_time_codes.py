@@ -13,6 +13,7 @@ import secrets
 from datetime import timedelta
 from typing import Awaitable, Callable
 
+from config.i18n import N_
 from domain.errors import KindredError
 from store.timeutil import parse, utc_now
 
@@ -29,8 +30,8 @@ def refuse_early_resend(created_at: str) -> None:
     wait = parse(created_at) + RESEND_AFTER - utc_now()
     if wait > timedelta(0):
         seconds = int(wait.total_seconds()) + 1
-        message = f"A code was sent a moment ago; you can ask for a new one in {seconds} s."
-        raise KindredError("rate_limited", message, retry_after=seconds)
+        message = N_("A code was sent a moment ago; you can ask for a new one in %(seconds)s s.")
+        raise KindredError("rate_limited", message, retry_after=seconds, params={"seconds": seconds})
 
 
 def new_code() -> str:
@@ -65,6 +66,8 @@ async def check(
         left = await spend_try()
         if left == 0:
             return KindredError("verification_code_spent", field="code")
-        tries = "1 try" if left == 1 else f"{left} tries"
-        return KindredError("verification_code_wrong", f"That code is not right; {tries} left.", "code")
+        if left == 1:
+            return KindredError("verification_code_wrong", N_("That code is not right; 1 try left."), "code")
+        wrong = N_("That code is not right; %(tries)s tries left.")
+        return KindredError("verification_code_wrong", wrong, "code", params={"tries": left})
     return None

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
+from config.i18n import N_
 from domain import matrix_ids, people, validation
 from domain.context import Kindred
 from domain.errors import KindredError
@@ -92,12 +93,12 @@ async def _mirror_display_name(ctx: Kindred, matrix_user_id: str, display_name: 
 
 async def search_people(ctx: Kindred, viewer: User, query: object, limit: int = 20) -> list[Profile]:
     if not isinstance(query, str):
-        raise KindredError("invalid_parameter", "'q' must be text.", "q")
+        raise KindredError("invalid_parameter", N_("'q' must be text."), "q")
     text = query.strip()
     if not text:
         return []
     if len(text) > 64 or validation.has_control_characters(text):
-        raise KindredError("invalid_parameter", "'q' must be 1 to 64 characters.", "q")
+        raise KindredError("invalid_parameter", N_("'q' must be 1 to 64 characters."), "q")
     async with ctx.db.read() as conn:
         hidden = await blocks.others_of(conn, viewer.id)
         # Asking for as many more as are hidden keeps a full page when it can.
@@ -119,7 +120,12 @@ async def remove_interests(ctx: Kindred, user: User, names: object) -> Profile:
     def without(held: list[str]) -> list[str]:
         missing = [n for n in unwanted if n not in held]
         if missing:
-            raise KindredError("interest_not_listed", f"You do not list: {', '.join(missing)}.", "interests")
+            raise KindredError(
+                "interest_not_listed",
+                N_("You do not list: %(names)s."),
+                "interests",
+                params={"names": ", ".join(missing)},
+            )
         return [n for n in held if n not in unwanted]
 
     return await _change_interests(ctx, user, without)

@@ -50,12 +50,6 @@ class RoomPlan:
     def name(self) -> str:
         return f"{self.people[0].display_name} & {self.people[1].display_name}"
 
-    @property
-    def topic(self) -> str:
-        if not self.shared_interests:
-            return "Matched on Kindred"
-        return "Matched on Kindred over " + ", ".join(self.shared_interests)
-
 
 async def due_jobs(ctx: Kindred, limit: int = 50) -> list[Job]:
     async with ctx.db.read() as conn:

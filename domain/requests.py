@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from config.i18n import N_
 from domain import bot_jobs, events, people, validation
 from domain.context import Kindred
 from domain.errors import KindredError
@@ -38,7 +39,7 @@ class Outcome:
 async def send(ctx: Kindred, sender: User, to_username: str, note: str | None) -> Outcome:
     text = validation.note(note)
     if not to_username.strip():
-        raise KindredError("field_required", "Say whom the request is for ('to').", "to")
+        raise KindredError("field_required", N_("Say whom the request is for ('to')."), "to")
     try:
         async with ctx.db.transaction() as conn:
             outcome = await _send_txn(conn, sender, to_username.strip().lower(), text, ctx.requests_per_day)
@@ -79,8 +80,9 @@ async def _within_daily_limit(conn: Connection, sender: User, per_day: int) -> N
         wait = parse(recent[len(recent) - per_day]) + _DAY - now
         raise KindredError(
             "rate_limited",
-            f"You can send {per_day} requests a day; try again later.",
+            N_("You can send %(count)s requests a day; try again later."),
             retry_after=max(1, int(wait.total_seconds()) + 1),
+            params={"count": per_day},
         )
 
 
@@ -158,9 +160,11 @@ async def list_requests(
     ctx: Kindred, user: User, box: object, status: object = None, limit: int = 100
 ) -> list[Request]:
     if box not in BOXES:
-        raise KindredError("invalid_parameter", "'box' must be 'incoming' or 'outgoing'.", "box")
+        raise KindredError("invalid_parameter", N_("'box' must be 'incoming' or 'outgoing'."), "box")
     if status is not None and status not in STATUSES:
-        raise KindredError("invalid_parameter", "'status' must be pending, accepted, rejected or withdrawn.", "status")
+        raise KindredError(
+            "invalid_parameter", N_("'status' must be pending, accepted, rejected or withdrawn."), "status"
+        )
     async with ctx.db.read() as conn:
         return await requests.list_for_user(conn, user.id, str(box), status, limit)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from config.i18n import N_
 from domain import validation
 from domain.context import Kindred
 from domain.errors import KindredError
@@ -55,9 +56,11 @@ def parse_limit(value: object, default: int = 20) -> int:
     try:
         limit = int(str(value))
     except ValueError:
-        raise KindredError("invalid_parameter", "'limit' must be a whole number.", "limit") from None
+        raise KindredError("invalid_parameter", N_("'limit' must be a whole number."), "limit") from None
     if not 1 <= limit <= MAX_LIMIT:
-        raise KindredError("invalid_parameter", f"'limit' must be 1 to {MAX_LIMIT}.", "limit")
+        raise KindredError(
+            "invalid_parameter", N_("'limit' must be 1 to %(most)s."), "limit", params={"most": MAX_LIMIT}
+        )
     return limit
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from config.i18n import N_
 from domain.errors import KindredError
 
 MAX_INTERESTS = 30
@@ -60,7 +61,7 @@ def _joins(text: str, index: int, emoji: bool) -> bool:
 
 def _text(value: Any, field: str, allow_newlines: bool = False) -> str:
     if not isinstance(value, str):
-        raise KindredError("field_type", f"'{field}' must be a string.", field)
+        raise KindredError("field_type", N_("'%(field)s' must be a string."), field, params={"field": field})
     if has_control_characters(value, allow_newlines):
         raise KindredError("control_characters", field=field)
     return value
@@ -149,8 +150,9 @@ def interest(value: Any, field: str = "interests") -> str:
     if not 1 <= len(text) <= MAX_INTEREST_LENGTH:
         raise KindredError(
             "interest_invalid",
-            f"Each interest is 1 to {MAX_INTEREST_LENGTH} characters.",
+            N_("Each interest is 1 to %(most)s characters."),
             field,
+            params={"most": MAX_INTEREST_LENGTH},
         )
     return text
 
@@ -160,7 +162,7 @@ def interests(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [part for part in value.split(",") if part.strip()]
     if not isinstance(value, list):
-        raise KindredError("field_type", "'interests' must be a list of strings.", "interests")
+        raise KindredError("field_type", N_("'interests' must be a list of strings."), "interests")
     seen: dict[str, None] = {}
     for item in value:
         seen.setdefault(interest(item), None)

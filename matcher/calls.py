@@ -12,8 +12,10 @@ import enum
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
+from config.i18n import Translator
 from domain.bot_state import RoomRole
 from domain.context import Kindred
+from domain.errors import KindredError
 from matcher.icebreakers import Icebreakers
 from matcher.replies import Reply
 from store.matches import Match
@@ -39,6 +41,12 @@ class Call:
     role: RoomRole | None
     args: str
     icebreakers: Icebreakers
+    # The language the answer is written in: that of whoever reads it.
+    t: Translator
+
+    def error(self, exc: KindredError) -> str:
+        """A rule's refusal, in the answer's language."""
+        return exc.message_in(self.t)
 
     @property
     def person(self) -> User:

@@ -1,30 +1,35 @@
 """Every bot command, once: where it runs, how it is used, whether its answer
 is private. Dispatch (``matcher.commands``) and ``!help`` both read this
-table, and the README's command tables mirror it."""
+table, and the README's command tables mirror it.
+
+Command names are the same in every language; their help is translated
+(the lines here are marked with ``N_`` and read in the person's language
+when ``!help`` is answered)."""
 
 from __future__ import annotations
 
-from domain import matrix_id_links
+from config.i18n import N_, Translator
+from domain import addressing, matrix_id_links
 from domain.errors import KindredError
 from matcher import direct_commands as direct
 from matcher import room_commands as room
 from matcher.calls import Call, Place, Spec
 from matcher.replies import Reply
 
-_HEADINGS = {Place.DIRECT: "What I can do for you here:", Place.MATCH: "Commands in a match room:"}
+_HEADINGS = {Place.DIRECT: N_("What I can do for you here:"), Place.MATCH: N_("Commands in a match room:")}
 
 
-def help_for(place: Place) -> Reply:
-    reply = Reply().bold(_HEADINGS[place])
+def help_for(place: Place, t: Translator) -> Reply:
+    reply = Reply().bold(t.gettext(_HEADINGS[place]))
     for spec in COMMANDS:
         if spec.listed(place):
             for usage, meaning in spec.usage:
-                reply.item().code(usage).text(f" — {meaning}")
+                reply.item().code(t.gettext(usage)).text(" — ").text(t.gettext(meaning))
     return reply
 
 
 async def show_help(call: Call) -> Reply:
-    return help_for(Place.MATCH if call.role is not None and call.role.match is not None else Place.DIRECT)
+    return help_for(Place.MATCH if call.role is not None and call.role.match is not None else Place.DIRECT, call.t)
 
 
 async def verify_link(call: Call) -> Reply:
@@ -33,76 +38,85 @@ async def verify_link(call: Call) -> Reply:
     try:
         user = await matrix_id_links.verify_in_room(call.ctx, call.matrix_id, call.room_id, call.args)
     except KindredError as exc:
-        return Reply(exc.message)
-    reply = Reply("Verified! ").person(user.display_name, user.username)
-    return reply.text(" on Kindred now uses this Matrix ID: your match rooms and my messages come here.")
+        return Reply(call.error(exc))
+    # The sender had no account until now: the account's own language.
+    t = addressing.for_person(user)
+    return Reply().fill(
+        t.gettext(
+            "Verified! %(person)s on Kindred now uses this Matrix ID: your match rooms and my messages come here."
+        ),
+        person=Reply().person(user.display_name, user.username),
+    )
 
 
 _ANY = Place.DIRECT | Place.MATCH
 
 COMMANDS: tuple[Spec, ...] = (
-    Spec("help", _ANY, show_help, (("!help", "this list"),)),
+    Spec("help", _ANY, show_help, (("!help", N_("this list")),)),
     Spec(
-        "requests", Place.DIRECT, direct.show_requests, (("!requests", "requests waiting for you, and those you sent"),)
+        "requests",
+        Place.DIRECT,
+        direct.show_requests,
+        (("!requests", N_("requests waiting for you, and those you sent")),),
     ),
     Spec(
         "accept",
         Place.DIRECT,
         direct.accept,
-        (("!accept <username>", "accept their request: you match and get a private room"),),
+        ((N_("!accept <username>"), N_("accept their request: you match and get a private room")),),
     ),
-    Spec("reject", Place.DIRECT, direct.reject, (("!reject <username>", "decline their request"),)),
+    Spec("reject", Place.DIRECT, direct.reject, ((N_("!reject <username>"), N_("decline their request")),)),
     Spec(
         "request",
         Place.DIRECT,
         direct.send_request,
-        (("!request <username> [note]", "ask someone to connect, with an optional note"),),
+        ((N_("!request <username> [note]"), N_("ask someone to connect, with an optional note")),),
     ),
     Spec(
         "suggest",
         Place.DIRECT,
         direct.suggest,
-        (("!suggest [interest]", "people who share your interests (optionally one interest)"),),
+        ((N_("!suggest [interest]"), N_("people who share your interests (optionally one interest)")),),
     ),
-    Spec("matches", Place.DIRECT, direct.show_matches, (("!matches", "your matches, with links to their rooms"),)),
+    Spec("matches", Place.DIRECT, direct.show_matches, (("!matches", N_("your matches, with links to their rooms")),)),
     Spec(
         "interests",
         Place.DIRECT,
         direct.interests,
         (
-            ("!interests", "your interests"),
-            ("!interests add <a, b>", "add interests (comma-separated)"),
-            ("!interests remove <a, b>", "remove interests"),
+            ("!interests", N_("your interests")),
+            (N_("!interests add <a, b>"), N_("add interests (comma-separated)")),
+            (N_("!interests remove <a, b>"), N_("remove interests")),
         ),
     ),
     Spec(
         "verify",
         _ANY | Place.UNKNOWN,
         verify_link,
-        (("!verify <code>", "prove a Matrix ID you are linking to Kindred"),),
+        ((N_("!verify <code>"), N_("prove a Matrix ID you are linking to Kindred")),),
         anyone=True,
         listed_in=Place.DIRECT,
     ),
-    Spec("shared", Place.MATCH, room.shared, (("!shared", "the interests you two share"),)),
+    Spec("shared", Place.MATCH, room.shared, (("!shared", N_("the interests you two share")),)),
     Spec(
         "icebreaker",
         Place.MATCH,
         room.icebreaker,
-        (("!icebreaker", "a conversation starter from your shared interests"),),
+        (("!icebreaker", N_("a conversation starter from your shared interests")),),
     ),
-    Spec("unmatch", Place.MATCH, room.unmatch, (("!unmatch", "close this match; you both leave the room"),)),
+    Spec("unmatch", Place.MATCH, room.unmatch, (("!unmatch", N_("close this match; you both leave the room")),)),
     Spec(
         "block",
         Place.MATCH,
         room.block,
-        (("!block", "unmatch, and never find or request each other again"),),
+        (("!block", N_("unmatch, and never find or request each other again")),),
         private=True,
     ),
     Spec(
         "report",
         Place.MATCH,
         room.report,
-        (("!report <reason>", "tell the operators (confirmed to you privately)"),),
+        ((N_("!report <reason>"), N_("tell the operators (confirmed to you privately)")),),
         private=True,
     ),
 )

@@ -5,6 +5,10 @@ talking and is left alone. Where a command may run depends on the room: a
 person's direct room (only that person), or a match room (only its two
 people). Anyone else gets a short refusal, an unknown command a pointer to
 ``!help``, and someone sending too fast a polite request to slow down.
+
+Answers are in the language of whoever reads them (``domain.addressing``):
+in a direct room its person's, in a match room the pair's shared language
+(else English), and a private answer the sender's own.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from dataclasses import dataclass
 
 from bridge.bot_rooms import BotRooms
 from bridge.sync_reader import Message
-from domain import accounts, bot_state, events
+from config.i18n import Translator
+from domain import accounts, addressing, bot_state, events, matches
+from domain.bot_state import RoomRole
 from domain.context import Kindred
 from domain.errors import KindredError
 from matcher import command_table
@@ -71,15 +77,18 @@ class Commands:
         verdict = self._throttle.check(message.sender)
         if not verdict.allowed:
             if verdict.warn_seconds is not None:
-                await self._say(message.room_id, _slow_down(verdict.warn_seconds))
+                t = await self._room_language(role, None)
+                await self._say(message.room_id, _slow_down(t, verdict.warn_seconds))
             return
         sender = await accounts.by_matrix_id(self._ctx, message.sender)
-        call = Call(self._ctx, message.room_id, message.sender, sender, role, command.args, self._icebreakers)
+        private = spec is not None and spec.private and role is not None and role.match is not None
+        # A private answer is read by the sender alone, anything else by the room.
+        t = addressing.for_person(sender) if private else await self._room_language(role, sender)
+        call = Call(self._ctx, message.room_id, message.sender, sender, role, command.args, self._icebreakers, t)
         reply = await self._answer(call, command, spec)
         self._count(command, spec, sender)
         if reply is None:
             return
-        private = spec is not None and spec.private and role is not None and role.match is not None
         if private and sender is not None:
             room_id = await self._direct.room_for(sender)
             if room_id is not None:
@@ -93,14 +102,23 @@ class Commands:
             if refusal is not None:
                 return refusal
         if spec is None or _place(call) not in spec.places:
-            return _unknown(command)
+            return _unknown(call.t, command)
         try:
             return await spec.handler(call)
         except KindredError as exc:
-            reply = Reply(exc.message)
+            reply = Reply(call.error(exc))
             if exc.retry_after:
-                reply.text(f" (try again in {exc.retry_after} s)")
+                reply.text(" ").text(call.t.gettext("(try again in %(seconds)s s)") % {"seconds": exc.retry_after})
             return reply
+
+    async def _room_language(self, role: RoomRole | None, sender: User | None) -> Translator:
+        """The language of the people who read the room: its owner, the
+        matched pair, or (a room Kindred does not know) the sender."""
+        if role is not None and role.direct_owner is not None:
+            return addressing.for_person(role.direct_owner)
+        if role is not None and role.match is not None:
+            return addressing.for_people(*await matches.people(self._ctx, role.match))
+        return addressing.for_person(sender)
 
     def _count(self, command: Command, spec: Spec | None, sender: User | None) -> None:
         # A fixed set of names: anything else counts as "unknown" (it is a metrics label).
@@ -120,23 +138,27 @@ def _place(call: Call) -> Place:
 
 def _refusal(call: Call) -> Reply | None:
     """Why the sender may not command in this room, or None when they may."""
-    role, sender = call.role, call.sender
+    role, sender, _ = call.role, call.sender, call.t.gettext
     if role is not None and role.direct_owner is not None:
         if sender is None or sender.id != role.direct_owner.id:
-            return Reply("Sorry, I only take commands here from the person this room is for.")
+            return Reply(_("Sorry, I only take commands here from the person this room is for."))
         return None
     if role is not None and role.match is not None:
         if sender is None or not role.match.involves(sender.id):
-            return Reply("Sorry, only the two people matched in this room can use my commands.")
+            return Reply(_("Sorry, only the two people matched in this room can use my commands."))
         if role.match.status == "closed":
-            return Reply("This match is closed.")
+            return Reply(_("This match is closed."))
     return None
 
 
-def _unknown(command: Command) -> Reply:
-    reply = Reply("I don't know ").code(f"!{command.name}")
-    return reply.text(". Send ").code("!help").text(" for what I can do.")
+def _unknown(t: Translator, command: Command) -> Reply:
+    return Reply().fill(
+        t.gettext("I don't know %(command)s. Send %(help)s for what I can do."),
+        command=Reply().code(f"!{command.name}"),
+        help=Reply().code("!help"),
+    )
 
 
-def _slow_down(seconds: int) -> Reply:
-    return Reply(f"You're sending commands faster than I can answer. Please wait {seconds} s and try again.")
+def _slow_down(t: Translator, seconds: int) -> Reply:
+    message = t.gettext("You're sending commands faster than I can answer. Please wait %(seconds)s s and try again.")
+    return Reply(message % {"seconds": seconds})

@@ -3,7 +3,8 @@
 ``run`` answers ``None`` when the job is done, or how long to wait before
 looking again (a match whose room is still being made). Every notice is
 posted with a transaction id derived from the job, so a retry after a crash
-that followed the send never posts it twice.
+that followed the send never posts it twice. Each is written in the language
+of whoever reads it (``domain.addressing``).
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from typing import Awaitable
 
 from bridge.bot_rooms import BotRooms
 from bridge.errors import BridgeError
-from domain import accounts, bot_jobs, matches, requests
+from domain import accounts, addressing, bot_jobs, matches, requests
 from domain.context import Kindred
 from matcher.direct_rooms import DirectRooms
 from matcher.replies import Reply
 from store.bot_jobs import BotJob
 from store.matches import Match
 from store.timeutil import parse, utc_now
+from store.users import User
 
 logger = logging.getLogger(__name__)
 
@@ -53,17 +55,29 @@ class Notices:
         request = await requests.load(self._ctx, job.request_id)
         if request is None or request.status != "pending":
             return
+        to = await accounts.active_user(self._ctx, request.to_user_id)
+        if to is None:
+            return
+        _ = addressing.for_person(to).gettext
         shared = await matches.shared_between(self._ctx, request.from_user_id, request.to_user_id)
-        reply = Reply().person(request.from_display_name, request.from_username)
-        reply.text(" would like to connect with you.").line().text("You both like: ")
-        reply.interests(shared, "no interests in common yet").text(".")
+        reply = Reply().fill(
+            _("%(person)s would like to connect with you."),
+            person=Reply().person(request.from_display_name, request.from_username),
+        )
+        reply.line().fill(
+            _("You both like: %(interests)s."),
+            interests=Reply().interests(shared, _("no interests in common yet")),
+        )
         if request.note:
-            reply.line().text("Their note: ").quote(request.note)
-        reply.line().text("Answer with ").code(f"!accept {request.from_username}")
-        reply.text(" or ").code(f"!reject {request.from_username}").text(", or on the web: ")
-        # The web's own path for the requests page (the bot has no router).
-        reply.link(f"{self._ctx.links.web_url.rstrip('/')}/requests")
-        await self._tell(job, request.to_user_id, reply)
+            reply.line().fill(_("Their note: %(note)s"), note=Reply().quote(request.note))
+        reply.line().fill(
+            _("Answer with %(accept)s or %(reject)s, or on the web: %(link)s"),
+            accept=Reply().code(f"!accept {request.from_username}"),
+            reject=Reply().code(f"!reject {request.from_username}"),
+            # The web's own path for the requests page (the bot has no router).
+            link=Reply().link(f"{self._ctx.links.web_url.rstrip('/')}/requests"),
+        )
+        await self._tell(job, to, reply)
 
     async def _match_news(self, job: BotJob) -> timedelta | None:
         assert job.match_id is not None and job.user_id is not None
@@ -89,26 +103,41 @@ class Notices:
     async def _accepted_alone(self, job: BotJob, match: Match) -> None:
         assert job.user_id is not None
         other = await accounts.active_user(self._ctx, match.other(job.user_id))
-        if other is None:
+        to = await accounts.active_user(self._ctx, job.user_id)
+        if other is None or to is None:
             return
-        reply = Reply().person(other.display_name, other.username)
-        reply.text(" accepted your request! I'm opening a private room for you two")
-        reply.text(" and will tell you here when it is ready.")
-        await self._tell(job, job.user_id, reply, step="accepted")
+        reply = Reply().fill(
+            addressing.for_person(to).gettext(
+                "%(person)s accepted your request! I'm opening a private room for you two"
+                " and will tell you here when it is ready."
+            ),
+            person=Reply().person(other.display_name, other.username),
+        )
+        await self._tell(job, to, reply, step="accepted")
 
     async def _room_ready(self, job: BotJob, match: Match, with_accepted_news: bool) -> None:
         assert job.user_id is not None
+        to = await accounts.active_user(self._ctx, job.user_id)
+        if to is None:
+            return
+        _ = addressing.for_person(to).gettext
         pair = await matches.people(self._ctx, match)
         other = pair[1] if pair[0].id == job.user_id else pair[0]
         shared = await matches.shared_between(self._ctx, match.user_low, match.user_high)
         if with_accepted_news:
-            reply = Reply().person(other.display_name, other.username)
-            reply.text(" accepted your request! Your room is ready: ")
+            news = _("%(person)s accepted your request! Your room is ready: %(link)s.")
         else:
-            reply = Reply("Your room with ").person(other.display_name, other.username).text(" is ready: ")
-        reply.link(self._ctx.links.room_url(match.room_id) or "", "open it")
-        reply.text(". You both like: ").interests(shared, "being on Kindred").text(". Say hello!")
-        await self._tell(job, job.user_id, reply)
+            news = _("Your room with %(person)s is ready: %(link)s.")
+        reply = Reply().fill(
+            news,
+            person=Reply().person(other.display_name, other.username),
+            link=Reply().link(self._ctx.links.room_url(match.room_id) or "", _("open it")),
+        )
+        reply.text(" ").fill(
+            _("You both like: %(interests)s. Say hello!"),
+            interests=Reply().interests(shared, _("being on Kindred")),
+        )
+        await self._tell(job, to, reply)
 
     async def _close_room(self, job: BotJob) -> None:
         assert job.match_id is not None
@@ -119,14 +148,16 @@ class Notices:
         pair = await matches.people(self._ctx, match)
         closer = next((p for p in pair if p.id == job.payload.get("closed_by")), None)
         left = job.payload.get("left")
+        # Both read it (the kick's reason carries it too): the pair's language.
+        _ = addressing.for_people(*pair).gettext
         reply = Reply()
         if closer is not None:
-            reply.bold(closer.display_name).text(" closed this match.")
+            reply.fill(_("%(person)s closed this match."), person=Reply().bold(closer.display_name))
         elif isinstance(left, str):
-            reply.bold(left).text(" left Kindred, so this match is closed.")
+            reply.fill(_("%(person)s left Kindred, so this match is closed."), person=Reply().bold(left))
         else:
-            reply.text("This match has been closed.")
-        reply.text(" I'm closing this room now. Take care!")
+            reply.text(_("This match has been closed."))
+        reply.text(" ").text(_("I'm closing this room now. Take care!"))
         # The two go first: once closed, neither should stay a moment longer
         # than the homeserver takes, whatever happens to the notice. The
         # reason carries the news, since a removed person sees no later notice.
@@ -140,10 +171,7 @@ class Notices:
         # The bot leaves too: closed rooms must not weigh on its sync.
         await _gone_already_ok(self._rooms.leave(match.room_id))
 
-    async def _tell(self, job: BotJob, user_id: int, reply: Reply, step: str = "notice") -> None:
-        user = await accounts.active_user(self._ctx, user_id)
-        if user is None:
-            return
+    async def _tell(self, job: BotJob, user: User, reply: Reply, step: str = "notice") -> None:
         room_id = await self._direct.room_for(user)
         if room_id is not None:
             await self._rooms.notice(room_id, reply.body, reply.formatted, await self._txn_id(job, step))

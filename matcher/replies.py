@@ -1,11 +1,19 @@
 """What the bot says, built once in two forms: a plain ``body`` and an HTML
 ``formatted_body``. Every piece of text goes through ``html.escape`` on the
 way into the HTML, so names, notes and interests people typed can never
-become markup."""
+become markup.
+
+Sentences are translated whole, with ``%(name)s`` slots that ``fill`` puts
+pieces into (a bold name, a command): word order is the language's, not
+English's."""
 
 from __future__ import annotations
 
 import html
+import re
+
+# A named placeholder, or the escaped percent sign ``%%``.
+_SLOT = re.compile(r"%\((\w+)\)s|%%")
 
 
 class Reply:
@@ -54,6 +62,20 @@ class Reply:
         self._html.append(f'<a href="{href}">{text}</a>')
         return self
 
+    def fill(self, template: str, **parts: Reply | str) -> Reply:
+        """Append a translated sentence, each ``%(slot)s`` replaced by its part
+        (a Reply keeps its formatting, a string is plain text)."""
+        at = 0
+        for slot in _SLOT.finditer(template):
+            self.text(template[at : slot.start()])
+            part = parts[slot.group(1)] if slot.group(1) else "%"
+            if isinstance(part, Reply):
+                self.append(part)
+            else:
+                self.text(part)
+            at = slot.end()
+        return self.text(template[at:])
+
     def line(self) -> Reply:
         self._plain.append("\n")
         self._html.append("<br>")
@@ -66,7 +88,7 @@ class Reply:
     def person(self, display_name: str, username: str) -> Reply:
         return self.bold(display_name).text(f" (@{username})")
 
-    def interests(self, names: list[str], none: str = "nothing yet") -> Reply:
+    def interests(self, names: list[str], none: str) -> Reply:
         if not names:
             return self.text(none)
         for n, name in enumerate(names):

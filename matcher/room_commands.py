@@ -8,15 +8,21 @@ from matcher.replies import Reply
 
 
 async def shared(call: Call) -> Reply:
+    _ = call.t.gettext
     names = await matches.shared_between(call.ctx, call.match.user_low, call.match.user_high)
-    reply = Reply("You both like: ").interests(names, "nothing in common on paper — a chance to ask!")
-    return reply.text(".")
+    return Reply().fill(
+        _("You both like: %(interests)s."),
+        interests=Reply().interests(names, _("nothing in common on paper — a chance to ask!")),
+    )
 
 
 async def icebreaker(call: Call) -> Reply:
     names = await matches.shared_between(call.ctx, call.match.user_low, call.match.user_high)
     assert call.match.room_id
-    return Reply("Icebreaker: ").bold(call.icebreakers.pick(call.match.room_id, names))
+    return Reply().fill(
+        call.t.gettext("Icebreaker: %(question)s"),
+        question=Reply().bold(call.icebreakers.pick(call.match.room_id, names, call.t)),
+    )
 
 
 async def unmatch(call: Call) -> Reply | None:
@@ -27,12 +33,19 @@ async def unmatch(call: Call) -> Reply | None:
 
 async def block(call: Call) -> Reply:
     outcome = await blocks.block_match(call.ctx, call.person, call.match.id)
-    reply = Reply("You blocked ").person(outcome.other.display_name, outcome.other.username)
-    return reply.text(". You won't find or be asked by each other again.")
+    return Reply().fill(
+        call.t.gettext("You blocked %(person)s. You won't find or be asked by each other again."),
+        person=Reply().person(outcome.other.display_name, outcome.other.username),
+    )
 
 
 async def report(call: Call) -> Reply:
     stored = await reports.report_match(call.ctx, call.person, call.match.id, call.args)
-    reply = Reply(f"Thank you. Your report (#{stored.id}) is stored for the operators;")
-    reply.text(" the other person is not told. To end the match as well, send ").code("!block")
-    return reply.text(" in the room.")
+    return Reply().fill(
+        call.t.gettext(
+            "Thank you. Your report (#%(number)s) is stored for the operators; the other person is not told."
+            " To end the match as well, send %(command)s in the room."
+        ),
+        number=str(stored.id),
+        command=Reply().code("!block"),
+    )

@@ -22,7 +22,8 @@ from bridge import room_lookup
 from bridge.bot_rooms import BotRooms
 from bridge.errors import BridgeError
 from bridge.matrix_client import MatrixClient, escape
-from domain import events, provisioning
+from config.i18n import Translator
+from domain import addressing, events, provisioning
 from domain.context import Kindred
 from domain.provisioning import RoomPlan
 from matcher.room_sweep import RoomSweep
@@ -135,7 +136,7 @@ class RoomWorker:
                 plan.instance_id,
                 plan.match_id,
                 plan.name,
-                plan.topic,
+                _topic(plan, addressing.for_people(*plan.people)),
                 [person.matrix_user_id for person in plan.people if person.matrix_user_id],
             )
             # Recorded before anything else can fail, so a retry reuses it.
@@ -185,7 +186,8 @@ class RoomWorker:
         for person in plan.people:
             user_id = person.matrix_user_id
             if user_id and await self._rooms.membership(room_id, user_id) in ("invite", "join"):
-                await self._rooms.kick(room_id, user_id, "This match was closed.")
+                reason = addressing.for_people(*plan.people).gettext("This match was closed.")
+                await self._rooms.kick(room_id, user_id, reason)
         await self._rooms.leave(room_id)
         logger.info("match %d was closed while its room was made; emptied %s", plan.match_id, room_id)
 
@@ -194,16 +196,19 @@ class RoomWorker:
         if check_first and await room_lookup.has_intro(self._client, room_id):
             return
         first, second = plan.people
-        shared = ", ".join(plan.shared_interests) or "being on Kindred"
-        body = (
-            f"{first.display_name} and {second.display_name}, you matched on Kindred! "
-            f"You both like: {shared}. This room is just for the two of you - say hello."
+        # Both read it: in the language they share, else English.
+        _ = addressing.for_people(first, second).gettext
+        shared = ", ".join(plan.shared_interests) or _("being on Kindred")
+        message = _(
+            "%(first)s and %(second)s, you matched on Kindred! You both like: %(shared)s."
+            " This room is just for the two of you - say hello."
         )
-        formatted = (
-            f"<b>{escape(first.display_name)}</b> and <b>{escape(second.display_name)}</b>, "
-            f"you matched on Kindred! You both like: <i>{escape(shared)}</i>. "
-            "This room is just for the two of you - say hello."
-        )
+        body = message % {"first": first.display_name, "second": second.display_name, "shared": shared}
+        formatted = escape(message) % {
+            "first": f"<b>{escape(first.display_name)}</b>",
+            "second": f"<b>{escape(second.display_name)}</b>",
+            "shared": f"<i>{escape(shared)}</i>",
+        }
         # The mark finds it again; the fixed transaction id makes a resend one event.
         await self._client.send_notice(
             room_id,
@@ -212,3 +217,9 @@ class RoomWorker:
             extra={room_lookup.INTRO_KEY: plan.match_id},
             txn_id=f"kindred-intro-{plan.instance_id}-{plan.match_id}",
         )
+
+
+def _topic(plan: RoomPlan, t: Translator) -> str:
+    if not plan.shared_interests:
+        return t.gettext("Matched on Kindred")
+    return t.gettext("Matched on Kindred over %(interests)s") % {"interests": ", ".join(plan.shared_interests)}

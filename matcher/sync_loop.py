@@ -20,7 +20,7 @@ from bridge.errors import BridgeError
 from bridge.matrix_client import MatrixClient
 from bridge.sync_reader import Batch, Invite, Message
 from bridge.transport import PATIENT
-from domain import accounts, bot_state
+from domain import accounts, addressing, bot_state
 from domain.context import Kindred
 from matcher.calls import Place
 from matcher.command_table import help_for
@@ -127,7 +127,9 @@ class SyncLoop:
             return
         await self._rooms.join(invite.room_id)
         await self._direct.adopt(inviter, invite.room_id)
-        hello = Reply(f"Hello {inviter.display_name}! ").append(help_for(Place.DIRECT))
+        t = addressing.for_person(inviter)
+        hello = Reply(t.gettext("Hello %(name)s!") % {"name": inviter.display_name}).text(" ")
+        hello.append(help_for(Place.DIRECT, t))
         await self._rooms.notice(invite.room_id, hello.body, hello.formatted)
 
     async def _guarded(self, work: Awaitable[object]) -> None:

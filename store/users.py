@@ -11,7 +11,7 @@ from store.timeutil import iso, utc_now
 
 _COLUMNS = (
     "id, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin,"
-    " email, email_verified_at, session_epoch, matrix_password_seal"
+    " email, email_verified_at, session_epoch, matrix_password_seal, language"
 )
 
 
@@ -44,6 +44,8 @@ class User:
     # With ``require_email``: the password, sealed, until the email is
     # verified and the homeserver account made (see migration v013).
     matrix_password_seal: str | None = None
+    # The language they chose (``en``, ``de``); None follows the browser.
+    language: str | None = None
 
     @property
     def email_verified(self) -> bool:
@@ -52,7 +54,7 @@ class User:
     @classmethod
     def _from_row(cls, row: Any) -> User:
         (id_, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin, *rest) = row
-        email, email_verified_at, session_epoch, matrix_password_seal = rest
+        email, email_verified_at, session_epoch, matrix_password_seal, language = rest
         return cls(
             id_,
             username,
@@ -67,6 +69,7 @@ class User:
             email_verified_at,
             int(session_epoch),
             matrix_password_seal,
+            language,
         )
 
 
@@ -199,6 +202,10 @@ async def set_email(conn: Connection, user_id: int, email: str | None, verified_
     await conn.execute("UPDATE users SET email = ?, email_verified_at = ? WHERE id = ?", (email, verified_at, user_id))
 
 
+async def set_language(conn: Connection, user_id: int, language: str | None) -> None:
+    await conn.execute("UPDATE users SET language = ? WHERE id = ?", (language, user_id))
+
+
 async def set_matrix_password_seal(conn: Connection, user_id: int, matrix_password_seal: str | None) -> None:
     await conn.execute("UPDATE users SET matrix_password_seal = ? WHERE id = ?", (matrix_password_seal, user_id))
 
@@ -220,6 +227,7 @@ async def erase(conn: Connection, user_id: int) -> None:
     await conn.execute(
         "UPDATE users SET status = 'deleted', deleted_at = ?, password_hash = '', display_name = username,"
         " bio = '', matrix_user_id = NULL, email = NULL, email_verified_at = NULL, matrix_password_seal = NULL,"
+        " language = NULL,"
         " is_admin = 0 WHERE id = ?",
         (iso(utc_now()), user_id),
     )

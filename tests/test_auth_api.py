@@ -298,6 +298,7 @@ TABLE = [
     Row("POST", "/api/v1/me/email/verify", "sender", (401, 404, 404), lambda w: {"code": "123456"}),
     Row("PUT", "/api/v1/me/email", "sender", (401, 202, 202), lambda w: {"email": "someone@example.org"}),
     Row("PUT", "/api/v1/me/digest", "sender", (401, 200, 200), lambda w: {"frequency": "weekly"}),
+    Row("PUT", "/api/v1/me/language", "sender", (401, 200, 200), lambda w: {"language": ""}),
     Row(
         "POST",
         "/api/v1/me/matrix-id",

@@ -11,13 +11,14 @@ import random
 from nio import RoomCreateResponse, RoomGetStateEventResponse, RoomInviteResponse
 
 from bridge.sync_reader import SYNC_FILTER, Batch, Departure, Invite, Message, parse, sync_filter
-from domain import events
+from config.i18n import translator
+from domain import events, languages
 from matcher.commands import Command
 from matcher.commands import parse as parse_command
 from matcher.icebreakers import Icebreakers
 from matcher.replies import Reply
 from matcher.throttle import CommandThrottle
-from store import reports
+from store import reports, users
 from tests.bot_helpers import BOT, MatrixPerson, Pair, ready_match
 from tests.helpers import eventually, sign_up
 from web import keys
@@ -47,10 +48,10 @@ def test_the_throttle_answers_once_per_burst_then_frees_up() -> None:
 
 def test_icebreakers_differ_each_time_and_come_from_shared_interests() -> None:
     picks = Icebreakers(random.Random(1))
-    seen = [picks.pick("!r", ["chess", "go"]) for _ in range(20)]
+    seen = [picks.pick("!r", ["chess", "go"], translator(None)) for _ in range(20)]
     assert all(a != b for a, b in zip(seen, seen[1:], strict=False))
     assert all("chess" in s or "go" in s for s in seen)
-    assert picks.pick("!other", [])  # something to say even with nothing shared
+    assert picks.pick("!other", [], translator(None))  # something to say even with nothing shared
 
 
 def test_replies_escape_what_people_typed() -> None:
@@ -294,14 +295,22 @@ async def test_a_restarted_bot_does_not_answer_old_commands_again(kindred, homes
 async def test_a_person_can_open_the_direct_room_themselves(kindred, homeserver) -> None:
     client = await kindred()
     ada = await sign_up(client, "ada", "Ada", ["tea"])
+    ctx = client.app[keys.KINDRED]
+    # Ada reads Kindred in German: the bot greets and answers her in German.
+    async with ctx.db.read() as conn:
+        ada_user = await users.get_by_username(conn, ada.username)
+    assert ada_user is not None
+    await languages.set_language(ctx, ada_user, "de")
     ada_mx = await MatrixPerson.login(client, homeserver.url, ada)
     try:
         plain = await ada_mx.mx.room_create(invite=[BOT])
         direct = await ada_mx.mx.room_create(invite=[BOT], is_direct=True)
         assert isinstance(plain, RoomCreateResponse) and isinstance(direct, RoomCreateResponse)
-        await ada_mx.wait_for_bot(direct.room_id, "Hello Ada", "!requests")
+        await ada_mx.wait_for_bot(direct.room_id, "Hallo Ada!", "Das kann ich hier für dich tun", "!requests")
         assert await ada_mx.direct_room_id() == direct.room_id
-        await ada_mx.command(direct.room_id, "!interests", "Your interests", "tea")
+        helped = await ada_mx.command(direct.room_id, "!help", "!accept <Benutzername>", "die Anfrage annehmen")
+        assert "What I can do" not in helped["body"]
+        await ada_mx.command(direct.room_id, "!interests", "Deine Interessen: tea.")
 
         async def declined() -> bool:
             state = await ada_mx.mx.room_get_state_event(plain.room_id, "m.room.member", BOT)

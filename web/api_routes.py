@@ -22,6 +22,7 @@ from web.schemas import (
     DigestBody,
     EmailBody,
     ForgotBody,
+    LanguageBody,
     LinkBody,
     LoginBody,
     ProfileBody,
@@ -314,6 +315,20 @@ OPERATIONS: tuple[Operation, ...] = (
         body=DigestBody,
         description="off, daily or weekly: a mail listing requests waiting for your answer and new matches, "
         "sent to your verified address when there is something to tell. Each has a one-click unsubscribe link.",
+    ),
+    Operation(
+        "put",
+        "/api/v1/me/language",
+        account.choose_language,
+        "api_language",
+        "Choose your language",
+        "people",
+        {200: "Language"},
+        ("field_required", "field_type", "language_invalid"),
+        body=LanguageBody,
+        description="The language of your pages, of the error messages the API answers you with, and of "
+        "the bot's messages and mails: a supported language's code, or an empty string to follow the "
+        "Accept-Language header again (the bot and mails then use English).",
     ),
     Operation(
         "put",

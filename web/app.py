@@ -36,7 +36,7 @@ from matcher.digest_worker import running_digests
 from matcher.mailer import running_mailer
 from matcher.smtp import SmtpTransport
 from store.database import Database
-from web import keys, live
+from web import i18n, keys, live
 from web.metrics import Metrics, metrics_ctx
 from web.middlewares import MIDDLEWARES
 from web.pages import template_globals
@@ -82,6 +82,7 @@ def create_app(
         autoescape=jinja2.select_autoescape(["html"]),
         context_processors=[template_globals],
     )
+    i18n.setup(env)
     env.globals["url"] = lambda name, **parts: app.router[name].url_for(**parts)
     setup_routes(app)
     app.cleanup_ctx.extend([_database, _homeserver, _kindred, metrics_ctx, _mailer, _deactivator, _bot])

@@ -10,6 +10,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from config.i18n import N_
 from domain.errors import KindredError
 from web.schemas import Form, Refuse
 
@@ -42,7 +43,7 @@ async def upload(request: web.Request, name: str, limit: int) -> tuple[bytes, st
         try:
             form = await request.post()
         except (ValueError, HttpProcessingError) as exc:  # no boundary, or broken parts
-            raise KindredError("avatar_required", "The multipart form could not be read.", name) from exc
+            raise KindredError("avatar_required", N_("The multipart form could not be read."), name) from exc
         part = form.get(name)
         if not isinstance(part, web.FileField):
             return b"", None
@@ -86,7 +87,9 @@ def _decode(raw: bytes) -> Any:
 
 
 def _too_deep() -> KindredError:
-    return KindredError("invalid_json", f"JSON may nest at most {MAX_JSON_DEPTH} levels deep.")
+    return KindredError(
+        "invalid_json", N_("JSON may nest at most %(most)s levels deep."), params={"most": MAX_JSON_DEPTH}
+    )
 
 
 def _depth(value: Any) -> int:
@@ -130,13 +133,16 @@ def _refusal(model: type[BaseModel], errors: list[ErrorDetails]) -> KindredError
     missing, error = next((f for f in faults if f[0]), faults[0])
     name = str(error["loc"][0])
     if len(error["loc"]) > 1:  # an item of a list
-        return KindredError("field_type", f"'{name}' must be a string.", name)
+        return KindredError("field_type", _NOT_A_STRING, name, params={"field": name})
     for refuse in model.model_fields[name].metadata:
         if isinstance(refuse, Refuse) and (refuse.missing if missing else refuse.wrong_type):
-            return KindredError(refuse.code, refuse.message, name if refuse.named else None)
+            return KindredError(refuse.code, refuse.message, name if refuse.named else None, params={"field": name})
     if missing:
-        return KindredError("field_required", f"'{name}' is required.", name)
-    return KindredError("field_type", f"'{name}' must be a string.", name)
+        return KindredError("field_required", N_("'%(field)s' is required."), name, params={"field": name})
+    return KindredError("field_type", _NOT_A_STRING, name, params={"field": name})
+
+
+_NOT_A_STRING = N_("'%(field)s' must be a string.")
 
 
 def _is_missing(model: type[BaseModel], error: ErrorDetails) -> bool:

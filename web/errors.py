@@ -14,8 +14,10 @@ from typing import Awaitable, Callable
 import aiohttp_jinja2
 from aiohttp import web
 
+from config.i18n import N_, Translator
 from domain.errors import CATALOGUE, Kind, KindredError
 from store.database import DatabaseUnavailable
+from web.i18n import translator_of
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,8 @@ STATUS = {
 # Seconds: a restarting database is usually back within a few.
 _DATABASE_RETRY_AFTER = 5
 
+_INTERNAL_ERROR = N_("Something went wrong on our side; it has been logged.")
+
 _HTTP_CODES = {
     400: "invalid_body",
     404: "not_found",
@@ -49,8 +53,9 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, o
     return {"error": error}
 
 
-def json_error(exc: KindredError) -> web.Response:
-    response = web.json_response(error_body(exc.code, exc.message, exc.field), status=STATUS[exc.kind])
+def json_error(exc: KindredError, reader: Translator) -> web.Response:
+    """The error as the API answers it: the code as it is, the message in the reader's language."""
+    response = web.json_response(error_body(exc.code, exc.message_in(reader), exc.field), status=STATUS[exc.kind])
     if exc.retry_after is not None:
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
@@ -71,8 +76,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise KindredError("database_unavailable", retry_after=_DATABASE_RETRY_AFTER) from lost
     except KindredError as exc:
         if is_api:
-            return json_error(exc)
-        page = _page(request, STATUS[exc.kind], exc.message)
+            return json_error(exc, translator_of(request))
+        page = _page(request, STATUS[exc.kind], exc.message_in(translator_of(request)))
         if exc.retry_after is not None:
             page.headers["Retry-After"] = str(exc.retry_after)
         return page
@@ -81,20 +86,22 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         code = _HTTP_CODES.get(exc.status)
         if is_api and code is not None:
-            spec = CATALOGUE[code]
-            return web.json_response(error_body(code, spec.message), status=exc.status)
+            message = translator_of(request).gettext(CATALOGUE[code].message)
+            return web.json_response(error_body(code, message), status=exc.status)
         if not is_api and exc.status in (404, 405, 413):
-            return _page(request, exc.status, CATALOGUE[_HTTP_CODES[exc.status]].message)
+            message = translator_of(request).gettext(CATALOGUE[_HTTP_CODES[exc.status]].message)
+            return _page(request, exc.status, message)
         raise
     except Exception:
         logger.exception("unhandled error on %s %s", request.method, request.path)
-        message = "Something went wrong on our side; it has been logged."
+        message = translator_of(request).gettext(_INTERNAL_ERROR)
         if is_api:
             return web.json_response(error_body("internal_error", message), status=500)
         return _page(request, 500, message)
 
 
 def _page(request: web.Request, status: int, message: str) -> web.Response:
+    translator_of(request)  # the page speaks the language the message was put in
     response = aiohttp_jinja2.render_template(
         "error.html", request, {"status": status, "message": message}, status=status
     )

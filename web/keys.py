@@ -8,6 +8,7 @@ import aiohttp
 from aiohttp import web
 
 from bridge.admin import SynapseAdmin
+from config.i18n import Translator
 from config.secrets import Secrets
 from config.settings import Settings
 from domain.context import Kindred
@@ -40,3 +41,4 @@ USER = web.RequestKey("user", User | None)  # type: ignore[arg-type]
 NEW_COOKIES = web.RequestKey("new_cookies", dict)
 CSRF = web.RequestKey("csrf", str)
 NEW_CSRF = web.RequestKey("csrf_is_new", bool)
+TRANSLATOR = web.RequestKey("translator", Translator)

@@ -21,6 +21,7 @@ from domain.errors import KindredError
 from web import keys
 from web.auth import auth_middleware
 from web.errors import error_middleware
+from web.i18n import language_middleware
 from web.metrics import metrics_middleware
 from web.origin import websocket_origin
 from web.pages import FLASH_COOKIE
@@ -75,6 +76,8 @@ MIDDLEWARES: tuple[Middleware, ...] = (
     websocket_origin,
     # Who is asking: the bearer token (API) or the cookies (pages); sets new cookies on the way out.
     auth_middleware,
+    # Once the person is known: their language, for the pages and errors below.
+    language_middleware,
     # Innermost, next to the page handlers whose forms it checks.
     csrf_middleware,
 )

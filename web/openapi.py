@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
+from config.i18n import SUPPORTED
 from domain.errors import CATALOGUE
 from web.api_routes import OPERATIONS, Operation
 from web.errors import STATUS
@@ -71,6 +72,9 @@ _TOKENS: dict[str, Schema] = {
     "expires_in": {"type": "integer", "description": "Seconds the access token lives."},
 }
 
+# A person's chosen language; null follows the Accept-Language header.
+_LANGUAGE: Schema = {"enum": [*SUPPORTED, None], "description": "Your language; null: as Accept-Language asks."}
+
 SCHEMAS: dict[str, Schema] = {
     "TokenPair": _obj(_TOKENS),
     "SignedUp": _obj({"user": _ref("SignedUpUser"), **_TOKENS}),
@@ -88,6 +92,7 @@ SCHEMAS: dict[str, Schema] = {
     "CodeSent": _obj({"email_verification": {"const": "sent"}}),
     "PasswordReset": _obj({"password_reset": {"const": True}}),
     "Digest": _obj({"frequency": {"enum": ["off", "daily", "weekly"]}}),
+    "Language": _obj({"language": _LANGUAGE}),
     "ResetMailed": _obj(
         {
             "reset": {
@@ -120,6 +125,7 @@ SCHEMAS: dict[str, Schema] = {
                 "description": "A new address waiting for its code (POST /api/v1/me/email/verify).",
             },
             "digest": {"enum": ["off", "daily", "weekly"], "description": "Digest mail of waiting requests."},
+            "language": _LANGUAGE,
         }
     ),
     "AccountDeleted": _obj({"deleted": {"const": True}}),
@@ -140,6 +146,7 @@ SCHEMAS: dict[str, Schema] = {
                     },
                     "email": _NULLABLE_STR,
                     "email_verified": {"type": "boolean"},
+                    "language": {**_NULLABLE_STR, "description": "The language you chose; null: none."},
                 }
             ),
             "interests": _NAMES,

@@ -29,6 +29,7 @@ from pydantic import (
     field_validator,
 )
 
+from config.i18n import N_, SUPPORTED
 from domain import validation
 from domain.profiles import ProfileChanges
 
@@ -84,7 +85,7 @@ def _doc(**schema: JsonValue) -> Any:
 NotNull = BeforeValidator(_not_null)
 _USERNAME = _doc(pattern=r"^[a-z0-9][a-z0-9._\-]{1,31}$")
 _DISPLAY_NAME = _doc(minLength=1, maxLength=validation.MAX_DISPLAY_NAME)
-_NOT_A_STRING_LIST = Refuse("field_type", "'interests' must be a list of strings.", missing=False)
+_NOT_A_STRING_LIST = Refuse("field_type", N_("'interests' must be a list of strings."), missing=False)
 
 
 class Body(BaseModel):
@@ -170,7 +171,7 @@ class ProfileBody(Body):
 
 
 class SendRequestBody(Body):
-    to: Annotated[str, _USERNAME, Refuse("field_type", "'to' must be a username.", missing=False)]
+    to: Annotated[str, _USERNAME, Refuse("field_type", N_("'to' must be a username."), missing=False)]
     note: Annotated[str | None, WithJsonSchema({"type": ["string", "null"], "maxLength": validation.MAX_NOTE})] = None
 
 
@@ -203,6 +204,11 @@ class DigestBody(Body):
     frequency: Annotated[str, WithJsonSchema({"type": "string", "enum": ["off", "daily", "weekly"]})]
 
 
+class LanguageBody(Body):
+    # "" follows the client's Accept-Language again.
+    language: Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *SUPPORTED]})]
+
+
 class ChangePasswordBody(Body):
     current_password: str
     new_password: Annotated[str, _PASSWORD]
@@ -227,19 +233,19 @@ class ResetBody(Body):
     new_password: Annotated[str, _PASSWORD]
 
 
-# A Matrix ID or room ID is at most 255 bytes (the spec's limit).
+# A Matrix ID or room ID is at most 255 bytes (the spec's limit; _matrix_id's message says it too).
 _MAX_ID = 255
 
 
 def _matrix_id(name: str) -> Any:
-    return Refuse("field_type", f"'{name}' must be a Matrix ID of at most {_MAX_ID} bytes.", missing=False)
+    return Refuse("field_type", N_("'%(field)s' must be a Matrix ID of at most 255 bytes."), missing=False)
 
 
 class ConsentQuestion(Body):
     """What the homeserver's consent module asks (internal, not in the API document)."""
 
     action: Annotated[
-        Literal["invite", "join"], Refuse("field_type", '\'action\' must be "invite" or "join".', missing=False)
+        Literal["invite", "join"], Refuse("field_type", N_('\'action\' must be "invite" or "join".'), missing=False)
     ]
     actor: Annotated[str, _matrix_id("actor")]
     target: Annotated[str, _matrix_id("target")]
@@ -280,6 +286,10 @@ class EmailForm(Form):
 
 class DigestForm(Form):
     frequency: str = ""
+
+
+class LanguageForm(Form):
+    language: str = ""
 
 
 class PasswordForm(Form):

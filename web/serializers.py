@@ -37,7 +37,12 @@ def signed_up_user(user: User) -> dict[str, Any]:
 
 
 def me(
-    profile: Profile, links: Links, account: EmailStatus, digest: str, avatar_url: str | None = None
+    profile: Profile,
+    links: Links,
+    account: EmailStatus,
+    digest: str,
+    avatar_url: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     return {
         **public_user(profile, avatar_url),
@@ -48,6 +53,7 @@ def me(
         "email_verified": account.verified,
         "email_pending": account.pending,
         "digest": digest,
+        "language": language,
     }
 
 
@@ -140,6 +146,7 @@ def account_export(data: AccountExport) -> dict[str, Any]:
             "local_matrix_user_id": user.matrix_user_id,
             "email": user.email,
             "email_verified": user.email_verified,
+            "language": user.language,
         },
         "interests": data.interests,
         "avatar": None

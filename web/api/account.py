@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from domain import credentials, digests, emails, exports, leaving
+from domain import credentials, digests, emails, exports, languages, leaving
 from web import keys, serializers
 from web.api.people import me
 from web.auth import issue_pair
 from web.bodies import parse_json
-from web.schemas import ChangePasswordBody, DeleteAccountBody, DigestBody, EmailBody, VerifyBody
+from web.schemas import ChangePasswordBody, DeleteAccountBody, DigestBody, EmailBody, LanguageBody, VerifyBody
 
 
 async def change_password(request: web.Request) -> web.Response:
@@ -38,6 +38,12 @@ async def choose_digest(request: web.Request) -> web.Response:
     body = await parse_json(request, DigestBody)
     chosen = await digests.choose(request.app[keys.KINDRED], request[keys.USER], body.frequency)
     return web.json_response({"frequency": chosen})
+
+
+async def choose_language(request: web.Request) -> web.Response:
+    body = await parse_json(request, LanguageBody)
+    chosen = await languages.set_language(request.app[keys.KINDRED], request[keys.USER], body.language)
+    return web.json_response({"language": chosen})
 
 
 async def export_data(request: web.Request) -> web.Response:

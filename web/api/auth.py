@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from config.i18n import N_
 from domain import accounts, credentials, emails, sessions
 from domain.errors import KindredError
 from web import keys, serializers
@@ -59,7 +60,7 @@ async def forgot(request: web.Request) -> web.Response:
     body = await parse_json(request, ForgotBody)
     who = body.email or body.username
     if who is None:
-        raise KindredError("field_required", "Give 'username' or 'email'.", "username")
+        raise KindredError("field_required", N_("Give 'username' or 'email'."), "username")
     await credentials.forgot(request.app[keys.KINDRED], who)
     return web.json_response({"reset": "mailed_if_known"}, status=202)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from config.i18n import SUPPORTED
 from domain import avatars, digests, emails, profiles, suggestions
 from web import keys, serializers
 from web.bodies import parse_json
@@ -27,7 +28,9 @@ async def _me(request: web.Request, profile: profiles.Profile) -> web.Response:
     urls = await _avatar_urls(request, [profile.username])
     account = await emails.status(ctx, request[keys.USER])
     digest = await digests.frequency(ctx, request[keys.USER])
-    return web.json_response(serializers.me(profile, ctx.links, account, digest, urls.get(profile.username)))
+    # A language this Kindred no longer offers reads as none chosen.
+    language = request[keys.USER].language if request[keys.USER].language in SUPPORTED else None
+    return web.json_response(serializers.me(profile, ctx.links, account, digest, urls.get(profile.username), language))
 
 
 async def update_profile(request: web.Request) -> web.Response:

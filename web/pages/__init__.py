@@ -11,9 +11,11 @@ from urllib.parse import quote, unquote
 
 from aiohttp import web
 
+from config.i18n import NAMES, negotiate
 from domain import requests as requests_domain
 from store.users import User
 from web import keys
+from web.i18n import translator_of
 
 FLASH_COOKIE = "kindred_flash"
 
@@ -32,6 +34,10 @@ async def template_globals(request: web.Request) -> dict[str, Any]:
         "flash": unquote(request.cookies.get(FLASH_COOKIE, "")),
         "path": request.path,
         "require_email": request.app[keys.KINDRED].require_email,
+        # <html lang>, the language select on Profile and what "as my browser asks" means now.
+        "lang": translator_of(request).locale,
+        "languages": NAMES,
+        "browser_language": NAMES[negotiate(request.headers.get("Accept-Language"))],
     }
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from config.i18n import N_
 from domain import credentials, digests, emails, exports, leaving
 from domain.errors import KindredError
 from web import keys, serializers
 from web.auth import clear_session_cookies, issue_pair, set_session_cookies
 from web.bodies import parse_form
 from web.errors import STATUS
+from web.i18n import say, translator_of
 from web.pages import current_user, redirect
 from web.schemas import DeleteAccountForm, DigestForm, EmailForm, PasswordForm, VerifyForm
 
@@ -32,8 +34,12 @@ async def change_email(request: web.Request) -> web.StreamResponse:
     try:
         await emails.request_change(request.app[keys.KINDRED], current_user(request), form.email)
     except KindredError as exc:
-        return await _render(request, {exc.field or "email": exc.message}, STATUS[exc.kind])
-    raise redirect(request, "account", flash=f"We mailed a code to {form.email.strip()}: enter it below.")
+        return await _render(request, {exc.field or "email": exc.message_in(translator_of(request))}, STATUS[exc.kind])
+    raise redirect(request, "account", flash=_mailed(request, form.email.strip()))
+
+
+def _mailed(request: web.Request, email: str) -> str:
+    return say(request, N_("We mailed a code to %(email)s: enter it below."), email=email)
 
 
 async def verify_email(request: web.Request) -> web.StreamResponse:
@@ -47,16 +53,16 @@ async def verify_email(request: web.Request) -> web.StreamResponse:
         else:
             await emails.verify(ctx, user.username, form.code)
     except KindredError as exc:
-        return await _render(request, {"code": exc.message}, STATUS[exc.kind])
-    raise redirect(request, "account", flash="Email address confirmed.")
+        return await _render(request, {"code": exc.message_in(translator_of(request))}, STATUS[exc.kind])
+    raise redirect(request, "account", flash=say(request, N_("Email address confirmed.")))
 
 
 async def resend_code(request: web.Request) -> web.StreamResponse:
     try:
         await emails.resend(request.app[keys.KINDRED], current_user(request).username)
     except KindredError as exc:
-        return await _render(request, {"code": exc.message}, STATUS[exc.kind])
-    raise redirect(request, "account", flash="A new code is on its way.")
+        return await _render(request, {"code": exc.message_in(translator_of(request))}, STATUS[exc.kind])
+    raise redirect(request, "account", flash=say(request, N_("A new code is on its way.")))
 
 
 async def change_password(request: web.Request) -> web.StreamResponse:
@@ -66,10 +72,11 @@ async def change_password(request: web.Request) -> web.StreamResponse:
             request.app[keys.KINDRED], current_user(request), form.current_password, form.new_password
         )
     except KindredError as exc:
-        return await _render(request, {exc.field or "new_password": exc.message}, STATUS[exc.kind])
-    response = redirect(
-        request, "account", flash="Password changed, here and in your Matrix client. Other sessions are logged out."
-    )
+        return await _render(
+            request, {exc.field or "new_password": exc.message_in(translator_of(request))}, STATUS[exc.kind]
+        )
+    flash = say(request, N_("Password changed, here and in your Matrix client. Other sessions are logged out."))
+    response = redirect(request, "account", flash=flash)
     set_session_cookies(request, response, await issue_pair(request.app, user))
     raise response
 
@@ -79,8 +86,13 @@ async def choose_digest(request: web.Request) -> web.StreamResponse:
     try:
         chosen = await digests.choose(request.app[keys.KINDRED], current_user(request), form.frequency)
     except KindredError as exc:
-        return await _render(request, {"frequency": exc.message}, STATUS[exc.kind])
-    flash = "Digest mail is off." if chosen == "off" else f"You will get a {chosen} digest when requests wait."
+        return await _render(request, {"frequency": exc.message_in(translator_of(request))}, STATUS[exc.kind])
+    t = translator_of(request)
+    flash = {
+        "off": t.gettext("Digest mail is off."),
+        "daily": t.gettext("You will get a daily digest when requests wait."),
+        "weekly": t.gettext("You will get a weekly digest when requests wait."),
+    }[chosen]
     raise redirect(request, "account", flash=flash)
 
 
@@ -101,7 +113,9 @@ async def delete_account(request: web.Request) -> web.StreamResponse:
     try:
         await leaving.delete_account(request.app[keys.KINDRED], current_user(request), form.password)
     except KindredError as exc:
-        return await _render(request, {exc.field or "password": exc.message}, STATUS[exc.kind])
-    response = redirect(request, "home", flash="Your account is deleted.")
+        return await _render(
+            request, {exc.field or "password": exc.message_in(translator_of(request))}, STATUS[exc.kind]
+        )
+    response = redirect(request, "home", flash=say(request, N_("Your account is deleted.")))
     clear_session_cookies(response)
     raise response

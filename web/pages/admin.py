@@ -5,10 +5,12 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from config.i18n import N_
 from domain import mail, moderation, reports
 from store.users import User
 from web import keys
 from web.bodies import parse_form, path_id
+from web.i18n import say
 from web.pages import Pager, current_user, redirect
 from web.schemas import ReasonForm
 
@@ -34,16 +36,20 @@ async def suspend(request: web.Request) -> web.StreamResponse:
     result = await moderation.suspend(
         request.app[keys.KINDRED], operator.username, request.match_info["username"], form.reason
     )
-    note = (
-        "" if result.matrix_locked else " (the chat server was unreachable: suspend again to lock the Matrix account)"
-    )
-    raise redirect(request, "admin_people", flash=f"Suspended {result.user.username}{note}.")
+    if result.matrix_locked:
+        flash = say(request, N_("Suspended %(username)s."), username=result.user.username)
+    else:
+        done = N_("Suspended %(username)s (the chat server was unreachable: suspend again to lock the Matrix account).")
+        flash = say(request, done, username=result.user.username)
+    raise redirect(request, "admin_people", flash=flash)
 
 
 async def unsuspend(request: web.Request) -> web.StreamResponse:
     operator = _operator(request)
     result = await moderation.unsuspend(request.app[keys.KINDRED], operator.username, request.match_info["username"])
-    raise redirect(request, "admin_people", flash=f"{result.user.username} is active again.")
+    raise redirect(
+        request, "admin_people", flash=say(request, N_("%(username)s is active again."), username=result.user.username)
+    )
 
 
 async def action_log(request: web.Request) -> web.StreamResponse:
@@ -67,7 +73,7 @@ async def resolve_report(request: web.Request) -> web.StreamResponse:
     operator = _operator(request)
     report_id = path_id(request, "id", "report_not_found")
     await reports.resolve(request.app[keys.KINDRED], operator.username, report_id)
-    raise redirect(request, "admin_reports", flash=f"Report {report_id} resolved.")
+    raise redirect(request, "admin_reports", flash=say(request, N_("Report %(number)s resolved."), number=report_id))
 
 
 async def outbox(request: web.Request) -> web.StreamResponse:

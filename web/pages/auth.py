@@ -5,12 +5,14 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from config.i18n import N_
 from domain import accounts, credentials, emails, sessions
 from domain.errors import KindredError
 from web import keys
 from web.auth import REFRESH_COOKIE, clear_session_cookies, issue_pair, set_session_cookies
 from web.bodies import parse_form
 from web.errors import STATUS
+from web.i18n import say, translator_of
 from web.next_url import safe_next
 from web.pages import redirect
 from web.ratelimit import enforce
@@ -41,16 +43,19 @@ async def signup_submit(request: web.Request) -> web.StreamResponse:
         )
     except KindredError as exc:
         return _form_error(request, "signup.html", form.model_dump(), exc)
+    t = translator_of(request)
     if user.status == "unverified":
         # require_email: no account until the code comes back.
-        flash = f"We mailed a code to {user.email}: enter it below."
+        flash = t.gettext("We mailed a code to %(email)s: enter it below.") % {"email": user.email}
         raise redirect(request, "verify_email", flash=flash, query={"username": user.username})
     if user.matrix_user_id is None:
-        flash = f"Welcome, {user.display_name}! Enter the code Kindred's bot sent to your Matrix ID."
+        flash = t.gettext("Welcome, %(name)s! Enter the code Kindred's bot sent to your Matrix ID.")
     else:
-        flash = f"Welcome, {user.display_name}! Add your interests."
+        flash = t.gettext("Welcome, %(name)s! Add your interests.")
+    flash %= {"name": user.display_name}
     if user.email is not None:
-        flash += f" We mailed a code to {user.email}: enter it under Account to confirm the address."
+        mailed = t.gettext("We mailed a code to %(email)s: enter it under Account to confirm the address.")
+        flash += " " + mailed % {"email": user.email}
     response = redirect(request, "matrix_id" if user.matrix_user_id is None else "profile", flash=flash)
     set_session_cookies(request, response, await issue_pair(request.app, user))
     raise response
@@ -74,9 +79,13 @@ async def verify_email_submit(request: web.Request) -> web.StreamResponse:
         user = await accounts.verify_email(ctx, form.username, form.code)
     except KindredError as exc:
         return _form_error(request, "verify_email.html", values, exc)
-    response = redirect(request, "profile", flash=f"Email confirmed. Welcome, {user.display_name}!")
+    response = redirect(request, "profile", flash=_confirmed(request, user.display_name))
     set_session_cookies(request, response, await issue_pair(request.app, user))
     raise response
+
+
+def _confirmed(request: web.Request, name: str) -> str:
+    return say(request, N_("Email confirmed. Welcome, %(name)s!"), name=name)
 
 
 async def forgot_form(request: web.Request) -> web.StreamResponse:
@@ -87,7 +96,7 @@ async def forgot_submit(request: web.Request) -> web.StreamResponse:
     enforce(request.app[keys.LIMITS].login, request)
     form = await parse_form(request, ForgotForm)
     if not form.who.strip():
-        exc = KindredError("field_required", "Enter your username or email address.", "who")
+        exc = KindredError("field_required", N_("Enter your username or email address."), "who")
         return _form_error(request, "forgot.html", {}, exc)
     await credentials.forgot(request.app[keys.KINDRED], form.who)
     context = {"form": {"who": form.who}, "errors": {}, "sent": True}
@@ -106,7 +115,8 @@ async def reset_submit(request: web.Request) -> web.StreamResponse:
         await credentials.reset(request.app[keys.KINDRED], form.token, form.new_password)
     except KindredError as exc:
         return _form_error(request, "reset.html", {"token": form.token}, exc)
-    raise redirect(request, "login", flash="Your password is changed, here and in your Matrix client. Log in with it.")
+    flash = say(request, N_("Your password is changed, here and in your Matrix client. Log in with it."))
+    raise redirect(request, "login", flash=flash)
 
 
 async def login_form(request: web.Request) -> web.StreamResponse:
@@ -136,7 +146,7 @@ async def logout_form(request: web.Request) -> web.StreamResponse:
 
 async def logout(request: web.Request) -> web.StreamResponse:
     await sessions.end(request.app[keys.KINDRED], request.cookies.get(REFRESH_COOKIE))
-    response = redirect(request, "home", flash="You are logged out.")
+    response = redirect(request, "home", flash=say(request, N_("You are logged out.")))
     clear_session_cookies(response)
     raise response
 
@@ -146,6 +156,6 @@ def _form_error(
 ) -> web.Response:
     """Re-show the form with what was typed (never the password) and the error by its field."""
     values = {k: v for k, v in values.items() if "password" not in k}
-    errors = {exc.field or "form": exc.message}
+    errors = {exc.field or "form": exc.message_in(translator_of(request))}
     context = {"form": values, "errors": errors, **extra}
     return aiohttp_jinja2.render_template(template, request, context, status=STATUS[exc.kind])

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from config.i18n import N_
 from domain import avatars
 from domain.errors import KindredError
 from web import keys
 from web.bodies import upload
+from web.i18n import say, translator_of
 from web.pages import current_user, redirect
 
 # Links carry ?v=<digest>, so a versioned picture never changes: cache it long.
@@ -37,8 +39,8 @@ async def upload_page(request: web.Request) -> web.StreamResponse:
     try:
         await avatars.set_avatar(request.app[keys.KINDRED], user, data, declared)
     except KindredError as exc:
-        raise redirect(request, "profile", flash=exc.message) from None
-    raise redirect(request, "profile", flash="Picture saved.")
+        raise redirect(request, "profile", flash=exc.message_in(translator_of(request))) from None
+    raise redirect(request, "profile", flash=say(request, N_("Picture saved.")))
 
 
 async def remove_page(request: web.Request) -> web.StreamResponse:
@@ -46,5 +48,5 @@ async def remove_page(request: web.Request) -> web.StreamResponse:
     try:
         await avatars.remove_avatar(request.app[keys.KINDRED], user)
     except KindredError as exc:
-        raise redirect(request, "profile", flash=exc.message) from None
-    raise redirect(request, "profile", flash="Picture removed.")
+        raise redirect(request, "profile", flash=exc.message_in(translator_of(request))) from None
+    raise redirect(request, "profile", flash=say(request, N_("Picture removed.")))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from config.i18n import N_
 from domain import avatars, blocks, matches
 from domain.errors import KindredError
 from web import keys
 from web.bodies import path_id
+from web.i18n import say, translator_of
 from web.pages import Pager, current_user, redirect
 
 
@@ -32,8 +34,10 @@ async def close_match(request: web.Request) -> web.StreamResponse:
     try:
         view = await matches.close_match(request.app[keys.KINDRED], user, match_id)
     except KindredError as exc:
-        raise redirect(request, "matches", flash=exc.message) from None
-    raise redirect(request, "matches", flash=f"Your match with {view.other.display_name} is closed.")
+        raise redirect(request, "matches", flash=exc.message_in(translator_of(request))) from None
+    raise redirect(
+        request, "matches", flash=say(request, N_("Your match with %(name)s is closed."), name=view.other.display_name)
+    )
 
 
 async def block_match(request: web.Request) -> web.StreamResponse:
@@ -42,5 +46,5 @@ async def block_match(request: web.Request) -> web.StreamResponse:
     try:
         outcome = await blocks.block_match(request.app[keys.KINDRED], user, match_id)
     except KindredError as exc:
-        raise redirect(request, "matches", flash=exc.message) from None
-    raise redirect(request, "matches", flash=f"You blocked {outcome.other.display_name}.")
+        raise redirect(request, "matches", flash=exc.message_in(translator_of(request))) from None
+    raise redirect(request, "matches", flash=say(request, N_("You blocked %(name)s."), name=outcome.other.display_name))

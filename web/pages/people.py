@@ -5,17 +5,23 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from domain import avatars, profiles, suggestions
+from config.i18n import N_, translator
+from domain import avatars, languages, profiles, suggestions
 from domain.errors import KindredError
 from domain.matches import shared
 from web import keys
 from web.bodies import parse_form
 from web.errors import STATUS
+from web.i18n import say, translator_of
 from web.pages import Pager, current_user, redirect
-from web.schemas import ProfileForm
+from web.schemas import LanguageForm, ProfileForm
 
 
 async def profile_form(request: web.Request) -> web.StreamResponse:
+    return await _profile_page(request)
+
+
+async def _profile_page(request: web.Request, errors: dict[str, str] | None = None, status: int = 200) -> web.Response:
     user = current_user(request)
     profile = await profiles.own_profile(request.app[keys.KINDRED], user)
     form = {
@@ -24,8 +30,20 @@ async def profile_form(request: web.Request) -> web.StreamResponse:
         "interests": ", ".join(profile.interests),
     }
     mine = await avatars.versions(request.app[keys.KINDRED], [user.username])
-    context = {"form": form, "errors": {}, "profile": profile, "avatars": mine}
-    return aiohttp_jinja2.render_template("profile.html", request, context)
+    context = {"form": form, "errors": errors or {}, "profile": profile, "avatars": mine}
+    return aiohttp_jinja2.render_template("profile.html", request, context, status=status)
+
+
+async def choose_language(request: web.Request) -> web.StreamResponse:
+    user = current_user(request)
+    form = await parse_form(request, LanguageForm)
+    try:
+        chosen = await languages.set_language(request.app[keys.KINDRED], user, form.language)
+    except KindredError as exc:
+        return await _profile_page(request, {"language": exc.message_in(translator_of(request))}, STATUS[exc.kind])
+    # Said in the language just chosen: the next page speaks it too.
+    now = translator(languages.language_for(None, request.headers.get("Accept-Language")) if chosen is None else chosen)
+    raise redirect(request, "profile", flash=now.gettext("Language saved."))
 
 
 async def profile_submit(request: web.Request) -> web.StreamResponse:
@@ -37,12 +55,12 @@ async def profile_submit(request: web.Request) -> web.StreamResponse:
         profile = await profiles.own_profile(request.app[keys.KINDRED], user)
         context = {
             "form": form.model_dump(),
-            "errors": {exc.field or "form": exc.message},
+            "errors": {exc.field or "form": exc.message_in(translator_of(request))},
             "profile": profile,
             "avatars": await avatars.versions(request.app[keys.KINDRED], [user.username]),
         }
         return aiohttp_jinja2.render_template("profile.html", request, context, status=STATUS[exc.kind])
-    raise redirect(request, "profile", flash="Profile saved.")
+    raise redirect(request, "profile", flash=say(request, N_("Profile saved.")))
 
 
 async def discover(request: web.Request) -> web.StreamResponse:
@@ -65,7 +83,7 @@ async def discover(request: web.Request) -> web.StreamResponse:
             from_here = ranked[pages.offset :]
             found = pages.shown(from_here)
     except KindredError as exc:
-        errors[exc.field or "form"] = exc.message
+        errors[exc.field or "form"] = exc.message_in(translator_of(request))
     mine = await profiles.own_profile(ctx, user)
     shown = [p.username for p in people] + [s.username for s in found]
     context = {

@@ -5,19 +5,21 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from config.i18n import N_
 from domain import avatars, profiles, requests
 from domain.errors import KindredError
 from domain.matches import shared
 from web import keys
 from web.bodies import parse_form, path_id
 from web.errors import STATUS
+from web.i18n import say, translator_of
 from web.pages import Pager, current_user, redirect
 from web.schemas import SendRequestForm
 
 _ACTIONS = {
-    "accept": (requests.accept, "Accepted! Your chat room is being opened."),
-    "reject": (requests.reject, "Request declined."),
-    "withdraw": (requests.withdraw, "Request withdrawn."),
+    "accept": (requests.accept, N_("Accepted! Your chat room is being opened.")),
+    "reject": (requests.reject, N_("Request declined.")),
+    "withdraw": (requests.withdraw, N_("Request withdrawn.")),
 }
 
 
@@ -59,14 +61,16 @@ async def send_request(request: web.Request) -> web.StreamResponse:
             "profile": profile,
             "shared": shared(mine.interests, profile.interests),
             "is_me": profile.username == user.username,
-            "errors": {exc.field if exc.field == "note" else "form": exc.message},
+            "errors": {exc.field if exc.field == "note" else "form": exc.message_in(translator_of(request))},
             "form": {"note": note},
             "avatars": await avatars.versions(ctx, [profile.username]),
         }
         return aiohttp_jinja2.render_template("user.html", request, context, status=STATUS[exc.kind])
     if outcome.match is not None:
-        raise redirect(request, "matches", flash="You asked each other: it's a match!")
-    raise redirect(request, "requests", flash=f"Request sent to {outcome.request.to_display_name}.")
+        raise redirect(request, "matches", flash=say(request, N_("You asked each other: it's a match!")))
+    raise redirect(
+        request, "requests", flash=say(request, N_("Request sent to %(name)s."), name=outcome.request.to_display_name)
+    )
 
 
 async def answer_request(request: web.Request) -> web.StreamResponse:
@@ -79,6 +83,6 @@ async def answer_request(request: web.Request) -> web.StreamResponse:
     try:
         outcome = await call(request.app[keys.KINDRED], user, request_id)
     except KindredError as exc:
-        raise redirect(request, "requests", flash=exc.message) from None
+        raise redirect(request, "requests", flash=exc.message_in(translator_of(request))) from None
     target = "matches" if outcome.match is not None else "requests"
-    raise redirect(request, target, flash=message)
+    raise redirect(request, target, flash=say(request, message))

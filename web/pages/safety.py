@@ -5,10 +5,12 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
+from config.i18n import N_
 from domain import blocks, reports
 from domain.errors import KindredError
 from web import keys
 from web.bodies import parse_form
+from web.i18n import say, translator_of
 from web.pages import current_user, redirect
 from web.schemas import ReasonForm
 
@@ -18,8 +20,8 @@ async def block_user(request: web.Request) -> web.StreamResponse:
     try:
         outcome = await blocks.block_user(request.app[keys.KINDRED], user, request.match_info["username"])
     except KindredError as exc:
-        raise redirect(request, "discover", flash=exc.message) from None
-    raise redirect(request, "blocks", flash=f"You blocked {outcome.other.display_name}.")
+        raise redirect(request, "discover", flash=exc.message_in(translator_of(request))) from None
+    raise redirect(request, "blocks", flash=say(request, N_("You blocked %(name)s."), name=outcome.other.display_name))
 
 
 async def report_user(request: web.Request) -> web.StreamResponse:
@@ -29,8 +31,10 @@ async def report_user(request: web.Request) -> web.StreamResponse:
     try:
         await reports.report_user(request.app[keys.KINDRED], user, username, form.reason)
     except KindredError as exc:
-        raise redirect(request, "user", flash=exc.message, username=username) from None
-    raise redirect(request, "user", flash="Thank you: the operators will look at your report.", username=username)
+        raise redirect(request, "user", flash=exc.message_in(translator_of(request)), username=username) from None
+    raise redirect(
+        request, "user", flash=say(request, N_("Thank you: the operators will look at your report.")), username=username
+    )
 
 
 async def blocks_page(request: web.Request) -> web.StreamResponse:
@@ -44,5 +48,5 @@ async def unblock_user(request: web.Request) -> web.StreamResponse:
     try:
         other = await blocks.unblock(request.app[keys.KINDRED], user, request.match_info["username"])
     except KindredError as exc:
-        raise redirect(request, "blocks", flash=exc.message) from None
-    raise redirect(request, "blocks", flash=f"You unblocked {other.display_name}.")
+        raise redirect(request, "blocks", flash=exc.message_in(translator_of(request))) from None
+    raise redirect(request, "blocks", flash=say(request, N_("You unblocked %(name)s."), name=other.display_name))

@@ -35,7 +35,9 @@
       link.appendChild(badge);
     }
     badge.textContent = String(count);
-    badge.setAttribute("aria-label", count + " pending");
+    // The page says it in the reader's language, with {count} to fill in.
+    var label = link.getAttribute("data-pending-label") || "{count} pending";
+    badge.setAttribute("aria-label", label.replace("{count}", String(count)));
   }
 
   function typing(main) {

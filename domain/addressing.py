@@ -1,0 +1,24 @@
+"""Whose language the bot and the mails write in.
+
+What goes to one person (a reply in their direct room, a notice, a mail) is
+in their language: the one chosen on their Profile, English until they
+choose (the bot has no browser to ask). What goes into a match room is read
+by both: it is in their language when they share one, otherwise in English,
+the language Kindred falls back to everywhere, rather than in the language
+of whichever of the two happens to act.
+"""
+
+from __future__ import annotations
+
+from config.i18n import DEFAULT, Translator, translator
+from store.users import User
+
+
+def for_person(user: User | None) -> Translator:
+    return translator(user.language if user is not None else None)
+
+
+def for_people(*people: User) -> Translator:
+    """The language the people in one room share, else the default."""
+    languages = {for_person(person).locale for person in people}
+    return translator(languages.pop() if len(languages) == 1 else DEFAULT)
