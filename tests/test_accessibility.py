@@ -2,13 +2,11 @@
 
 One Kindred is seeded once for the module (an operator with matches,
 requests, blocks, reports and mail; a plain person; a stranger signed out).
-Each entry of ``VISITS`` is loaded once; axe then runs four times on it
-without a reload: phone and desktop widths, light and dark colour schemes.
-A serious or critical violation fails the visit with a readable list.
-
-To check another dimension (a language, say), add it as a second
-``parametrize`` on ``test_page_has_no_serious_violation`` and pass it to
-``_open``: the visits stay one list.
+Each entry of ``VISITS`` is loaded once in each language (the browser asks
+for it with Accept-Language, as a visitor's would); axe then runs four times
+on it without a reload: phone and desktop widths, light and dark colour
+schemes. A serious or critical violation fails the visit with a readable list.
+The forms a visit fills are found by their labels in the page's language.
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from axe_playwright_python.base import AXE_SCRIPT
 from playwright.async_api import expect
 
+from config.i18n import SUPPORTED, translator
 from config.secrets import load_or_create_secrets
 from domain import digests, moderation
 from domain.one_time_codes import CODE_LIFETIME, TRIES, hash_code
@@ -45,6 +44,9 @@ FAILING_IMPACTS = ("serious", "critical")
 SHARED = ["accessible design", "braille", "sign language"]
 
 
+Gettext = Callable[[str], str]
+
+
 @dataclass(frozen=True)
 class Visit:
     """One page as one person sees it; ``then`` brings it into a state (form errors) first."""
@@ -52,7 +54,7 @@ class Visit:
     name: str
     who: str  # "stranger" (signed out), "operator" or "plain"
     path: str  # formatted with what _seed returns: {operator}, {suggested}, {unsubscribe}
-    then: Callable[[Any], Awaitable[None]] | None = None
+    then: Callable[[Any, Gettext], Awaitable[None]] | None = None
     status: int = 200
 
 
@@ -63,31 +65,31 @@ UNLINKED_ERRORS = """() => [...document.querySelectorAll(".field-error")]
     .map(error => error.outerHTML)"""
 
 
-async def _submit(page: Any, fields: dict[str, str], button: str, shows: str) -> None:
+async def _submit(page: Any, fields: dict[str, str], button: str, shows: str, _: Gettext) -> None:
     for label, value in fields.items():
-        await page.get_by_label(label, exact=True).fill(value)
-    await page.get_by_role("button", name=button, exact=True).click()
+        await page.get_by_label(_(label), exact=True).fill(value)
+    await page.get_by_role("button", name=_(button), exact=True).click()
     await expect(page.locator(shows).first).to_be_visible()
     assert await page.evaluate(UNLINKED_ERRORS) == []
 
 
 def _form(fields: dict[str, str], button: str, shows: str = ".field-error") -> Callable[[Any], Awaitable[None]]:
-    async def then(page: Any) -> None:
-        await _submit(page, fields, button, shows)
+    async def then(page: Any, _: Gettext) -> None:
+        await _submit(page, fields, button, shows, _)
 
     return then
 
 
-def _shows(text: str) -> Callable[[Any], Awaitable[None]]:
+def _shows(text: str) -> Callable[[Any, Gettext], Awaitable[None]]:
     """Only a check that the page is in the state the visit is for."""
 
-    async def then(page: Any) -> None:
-        await expect(page.get_by_text(text, exact=True).first).to_be_visible()
+    async def then(page: Any, _: Gettext) -> None:
+        await expect(page.get_by_text(_(text), exact=True).first).to_be_visible()
 
     return then
 
 
-async def _open_details(page: Any) -> None:
+async def _open_details(page: Any, _: Gettext) -> None:
     await page.locator("details summary").first.click()
 
 
@@ -171,7 +173,7 @@ class Site:
     client: TestClient
     url: str
     names: dict[str, str]
-    pages: dict[str, Any]
+    pages: dict[tuple[str, str], Any]  # (who, language)
 
 
 async def _seed(client: TestClient) -> dict[str, str]:
@@ -217,16 +219,17 @@ async def _seed(client: TestClient) -> dict[str, str]:
     }
 
 
-async def _log_in(page: Any, url: str, username: str) -> None:
+async def _log_in(page: Any, url: str, username: str, _: Gettext) -> None:
     await page.goto(f"{url}/login")
-    await page.get_by_label("Username").fill(username)
-    await page.get_by_label("Password").fill(PASSWORD)
-    await page.get_by_role("button", name="Log in").click()
+    await page.get_by_label(_("Username")).fill(username)
+    await page.get_by_label(_("Password")).fill(PASSWORD)
+    await page.get_by_role("button", name=_("Log in")).click()
     await page.wait_for_url(f"{url}/discover")
 
 
-async def _new_page(browser: Any) -> Any:  # noqa: F811
-    context = await browser.new_context(viewport=VIEWPORTS["desktop"])
+async def _new_page(browser: Any, language: str) -> Any:  # noqa: F811
+    # The browser's language is what a person who chose none is shown.
+    context = await browser.new_context(viewport=VIEWPORTS["desktop"], locale=language)
     context.set_default_timeout(TIMEOUT_MS)
     # In every page before its own scripts, so axe is there after each load.
     await context.add_init_script(AXE_SCRIPT)
@@ -245,9 +248,14 @@ async def site(
     async with TestClient(TestServer(app)) as client:
         names = await _seed(client)
         url = str(client.make_url("")).rstrip("/")
-        pages = {who: await _new_page(browser) for who in ("stranger", "operator", "plain")}
-        for who in ("operator", "plain"):
-            await _log_in(pages[who], url, names[who])
+        pages = {
+            (who, language): await _new_page(browser, language)
+            for who in ("stranger", "operator", "plain")
+            for language in SUPPORTED
+        }
+        for (who, language), page in pages.items():
+            if who != "stranger":
+                await _log_in(page, url, names[who], translator(language).gettext)
         yield Site(client, url, names, pages)
         for page in pages.values():
             await page.context.close()
@@ -284,22 +292,27 @@ async def _failures_everywhere(page: Any) -> dict[str, list[str]]:
     return found
 
 
-async def _open(site: Site, visit: Visit) -> Any:
-    page = site.pages[visit.who]
+async def _open(site: Site, visit: Visit, language: str) -> Any:
+    page = site.pages[visit.who, language]
     response = await page.goto(site.url + visit.path.format(**site.names))
     assert response is not None and response.status == visit.status, (visit.path, response and response.status)
+    assert await page.get_attribute("html", "lang") == language
     if visit.then is not None:
-        await visit.then(page)
+        await visit.then(page, translator(language).gettext)
     return page
 
 
+@pytest.mark.parametrize("language", SUPPORTED)
 @pytest.mark.parametrize("visit", VISITS, ids=[v.name for v in VISITS])
-async def test_page_has_no_serious_violation(site: Site, visit: Visit) -> None:
-    page = await _open(site, visit)
+async def test_page_has_no_serious_violation(site: Site, visit: Visit, language: str) -> None:
+    page = await _open(site, visit, language)
     found = await _failures_everywhere(page)
     report = "\n".join(f"[{', '.join(where)}] {violation}" for violation, where in found.items())
     if found:
-        pytest.fail(f"axe on {visit.path} ({visit.who}) found serious or critical violations:\n{report}", pytrace=False)
+        pytest.fail(
+            f"axe on {visit.path} ({visit.who}, {language}) found serious or critical violations:\n{report}",
+            pytrace=False,
+        )
 
 
 def test_every_page_is_visited() -> None:
