@@ -10,7 +10,9 @@ done. Kinds:
 - ``notice_match``: tell one of a new match's two people that their room is
   ready (the requester's also carries the 'accepted' news);
 - ``close_room``: remove both people from a closed match's room, say why,
-  and leave it (also when one of them deleted their account).
+  and leave it (also when one of them deleted their account);
+- ``checkin_ask`` / ``checkin_remind``: ask one person of a round's match
+  whether they met (domain/checkins.py), or remind them once.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ logger = logging.getLogger(__name__)
 NOTICE_REQUEST = "notice_request"
 NOTICE_MATCH = "notice_match"
 CLOSE_ROOM = "close_room"
+CHECKIN_ASK = "checkin_ask"
+CHECKIN_REMIND = "checkin_remind"
 # A job that fails this often is given up (hours, at the backoff's cap).
 MAX_ATTEMPTS = 100
 
@@ -62,6 +66,11 @@ async def match_closed_txn(
     if left is not None:
         payload |= {"left": left, "remove": remove or []}
     await bot_jobs.enqueue(conn, CLOSE_ROOM, match_id=match_id, payload=payload)
+
+
+async def checkin_txn(conn: Connection, match_id: int, user_id: int, *, reminder: bool) -> None:
+    kind = CHECKIN_REMIND if reminder else CHECKIN_ASK
+    await bot_jobs.enqueue(conn, kind, user_id=user_id, match_id=match_id)
 
 
 async def due(ctx: Kindred, limit: int, ready_matches: list[int]) -> list[BotJob]:

@@ -104,6 +104,11 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "report_reason_invalid": ErrorSpec(Kind.INVALID, "Say what happened in 1 to 500 characters."),
     "interest_not_listed": ErrorSpec(Kind.NOT_FOUND, "You do not list that interest."),
     "avatar_not_found": ErrorSpec(Kind.NOT_FOUND, "No picture here."),
+    # Check-ins after a round's introduction
+    "checkin_not_round": ErrorSpec(Kind.CONFLICT, "Only introductions made by a round are checked in on."),
+    "checkin_too_early": ErrorSpec(Kind.CONFLICT, "Your room is still being opened; answer once you have met."),
+    "checkin_answered": ErrorSpec(Kind.CONFLICT, "You already answered for this introduction. Thank you!"),
+    "checkin_not_found": ErrorSpec(Kind.NOT_FOUND, "No introduction is waiting for your answer."),
     # Moderation
     "block_not_found": ErrorSpec(Kind.NOT_FOUND, "You have not blocked this person."),
     "report_not_found": ErrorSpec(Kind.NOT_FOUND, "No such open report."),

@@ -14,13 +14,14 @@ from typing import Awaitable
 
 from bridge.bot_rooms import BotRooms
 from bridge.errors import BridgeError
-from domain import accounts, bot_jobs, matches, requests
+from domain import accounts, bot_jobs, checkins, matches, requests
 from domain.context import Kindred
 from matcher.direct_rooms import DirectRooms
 from matcher.replies import Reply
 from store.bot_jobs import BotJob
 from store.matches import Match
 from store.timeutil import parse, utc_now
+from store.users import User
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,8 @@ class Notices:
             return await self._match_news(job)
         elif job.kind == bot_jobs.CLOSE_ROOM:
             await self._close_room(job)
+        elif job.kind in (bot_jobs.CHECKIN_ASK, bot_jobs.CHECKIN_REMIND):
+            await self._checkin(job, reminder=job.kind == bot_jobs.CHECKIN_REMIND)
         else:
             logger.error("bot job %d has an unknown kind %r; dropped", job.id, job.kind)
         return None
@@ -140,6 +143,18 @@ class Notices:
         # The bot leaves too: closed rooms must not weigh on its sync.
         await _gone_already_ok(self._rooms.leave(match.room_id))
 
+    async def _checkin(self, job: BotJob, reminder: bool) -> None:
+        assert job.match_id is not None and job.user_id is not None
+        found = await checkins.question_for(self._ctx, job.match_id, job.user_id)
+        if found is None:
+            return
+        match, others = found
+        # A reminder is for rooms where nobody has said a word: people who
+        # are talking are getting on without it.
+        if reminder and match.room_id and await self._rooms.anyone_wrote(match.room_id):
+            return
+        await self._tell(job, job.user_id, _question(match, others, reminder), step="checkin")
+
     async def _tell(self, job: BotJob, user_id: int, reply: Reply, step: str = "notice") -> None:
         user = await accounts.active_user(self._ctx, user_id)
         if user is None:
@@ -152,6 +167,19 @@ class Notices:
         if self._instance_id is None:
             self._instance_id = await bot_jobs.instance_id(self._ctx)
         return f"kindred-{self._instance_id}-job{job.id}-{step}"
+
+
+def _question(match: Match, others: list[User], reminder: bool) -> Reply:
+    reply = Reply("A gentle reminder: " if reminder else "")
+    reply.text("Did you two meet? " if len(others) == 1 else "Did the three of you meet? ")
+    reply.text("Your round introduced you to ")
+    for i, other in enumerate(others):
+        if i:
+            reply.text(" and ")
+        reply.person(other.display_name, other.username)
+    reply.text(". Answer with ").code("!met yes").text(" or ").code("!met no")
+    reply.text(" (or on your Matches page). Only Kindred sees your answer: it helps pair people who show up.")
+    return reply
 
 
 async def _gone_already_ok(call: Awaitable[object]) -> None:
