@@ -66,6 +66,11 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "unsubscribe_link_invalid": ErrorSpec(
         Kind.NOT_FOUND, "That unsubscribe link is not valid; turn digests off on your Account page instead."
     ),
+    "round_cadence_invalid": ErrorSpec(Kind.INVALID, "Rounds come weekly, fortnightly or four_weekly."),
+    "timezone_invalid": ErrorSpec(Kind.INVALID, "That is not a time zone Kindred knows, like Europe/Berlin or UTC."),
+    "pause_date_invalid": ErrorSpec(
+        Kind.INVALID, "A pause ends on a date (YYYY-MM-DD) from tomorrow to a year from today."
+    ),
     "reset_token_invalid": ErrorSpec(
         Kind.INVALID, "That reset link or code is not valid: it may have expired or been used. Ask for a new one."
     ),

@@ -14,7 +14,7 @@ from typing import Awaitable
 
 from bridge.bot_rooms import BotRooms
 from bridge.errors import BridgeError
-from domain import accounts, bot_jobs, checkins, matches, requests
+from domain import accounts, bot_jobs, checkins, matches, requests, rounds
 from domain.context import Kindred
 from matcher.direct_rooms import DirectRooms
 from matcher.replies import Reply
@@ -47,9 +47,18 @@ class Notices:
             await self._close_room(job)
         elif job.kind in (bot_jobs.CHECKIN_ASK, bot_jobs.CHECKIN_REMIND):
             await self._checkin(job, reminder=job.kind == bot_jobs.CHECKIN_REMIND)
+        elif job.kind == bot_jobs.ROUND_UNPAIRED:
+            await self._round_unpaired(job)
         else:
             logger.error("bot job %d has an unknown kind %r; dropped", job.id, job.kind)
         return None
+
+    async def _round_unpaired(self, job: BotJob) -> None:
+        assert job.user_id is not None
+        why = rounds.unpaired_sentence(str(job.payload.get("reason", "")))
+        reply = Reply("This round I found nobody for you: ").text(why)
+        reply.text(" You go first in the next round.")
+        await self._tell(job, job.user_id, reply)
 
     async def _request_received(self, job: BotJob) -> None:
         assert job.request_id is not None

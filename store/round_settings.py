@@ -123,3 +123,14 @@ async def mark_unpaired(conn: Connection, user_id: int) -> None:
 
 async def add_no_show(conn: Connection, user_id: int) -> None:
     await conn.execute("UPDATE round_settings SET no_shows = no_shows + 1 WHERE user_id = ?", (user_id,))
+
+
+async def interests_of_enabled(conn: Connection) -> list[tuple[int, int, int]]:
+    """(person, interest, how many hold it) for everyone opted in: a round's
+    entrants and their weights in one read."""
+    cursor = await conn.execute(
+        "SELECT ui.user_id, ui.interest_id, i.user_count FROM round_settings s"
+        " JOIN user_interests ui ON ui.user_id = s.user_id JOIN interests i ON i.id = ui.interest_id"
+        " WHERE s.enabled = 1"
+    )
+    return [(int(row[0]), int(row[1]), int(row[2])) for row in await cursor.fetchall()]
