@@ -18,6 +18,7 @@ from web.api import account, auth, avatars, docs, matches, matrix_id, people, re
 from web.schemas import (
     Body,
     ChangePasswordBody,
+    CheckinBody,
     DeleteAccountBody,
     DigestBody,
     EmailBody,
@@ -602,6 +603,29 @@ OPERATIONS: tuple[Operation, ...] = (
         body=ReportBody,
         params=(_MATCH_ID,),
         description="Stored for the operators; the other person is not told.",
+    ),
+    Operation(
+        "post",
+        "/api/v1/matches/{id}/checkin",
+        matches.checkin,
+        "api_checkin_match",
+        "Say whether you met the people a round introduced you to",
+        "matches",
+        {200: "CheckinAnswer"},
+        (
+            "field_required",
+            "field_type",
+            "match_not_found",
+            "checkin_not_round",
+            "checkin_too_early",
+            "checkin_answered",
+            "not_found",
+        ),
+        body=CheckinBody,
+        params=(_MATCH_ID,),
+        description="For a match a round made. Asked by the bot four days after the introduction, but may be "
+        "answered from the moment the room is ready; the first answer stands (409 checkin_answered after it). "
+        "Only Kindred sees it: a no places the others who did not say they met later in the next rounds.",
     ),
     Operation(
         "post",

@@ -236,6 +236,17 @@ SCHEMAS: dict[str, Schema] = {
             )
         }
     ),
+    "CheckinAnswer": _obj(
+        {
+            "checkin": _obj(
+                {
+                    "match_id": _INT,
+                    "met": {"type": "boolean"},
+                    "with": {**_NAMES, "description": "The usernames of the others the round introduced you to."},
+                }
+            )
+        }
+    ),
     "Blocked": _obj({"blocked": _STR}),
     "Unblocked": _obj({"unblocked": _STR}),
     "BlockList": _obj(

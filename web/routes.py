@@ -64,6 +64,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/matches", matches.matches_page, name="matches")
     r.add_post("/matches/{id}/close", matches.close_match, name="close_match")
     r.add_post("/matches/{id}/block", matches.block_match, name="block_match")
+    r.add_post("/matches/{id}/checkin", matches.checkin_match, name="checkin_match")
     r.add_post("/u/{username}/block", safety.block_user, name="block_user")
     r.add_post("/u/{username}/report", safety.report_user, name="report_user")
     r.add_get("/blocks", safety.blocks_page, name="blocks")

@@ -178,6 +178,14 @@ class ReportBody(Body):
     reason: Annotated[str, _doc(minLength=1, maxLength=500), Refuse("report_reason_invalid")]
 
 
+class CheckinBody(Body):
+    met: Annotated[
+        bool,
+        Refuse("field_type", "'met' must be true or false.", missing=False),
+        WithJsonSchema({"type": "boolean", "description": "Whether you met the people the round introduced."}),
+    ]
+
+
 class LinkBody(Body):
     matrix_user_id: Annotated[str, Field(examples=["@you:example.org"])]
 
@@ -327,6 +335,11 @@ class VerifyForm(Form):
 class SendRequestForm(Form):
     to: str = ""
     note: str = ""
+
+
+class CheckinForm(Form):
+    # "yes" or "no", from the Matches page's two buttons.
+    met: str = ""
 
 
 class ReasonForm(Form):

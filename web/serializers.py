@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 from domain.blocks import BlockedPerson
+from domain.checkins import Answer
 from domain.context import Links
 from domain.emails import EmailStatus
 from domain.exports import AccountExport
@@ -92,6 +93,10 @@ def match(view: MatchView) -> dict[str, Any]:
         "shared_interests": view.shared_interests,
         "created_at": view.created_at,
     }
+
+
+def checkin(answer: Answer) -> dict[str, Any]:
+    return {"match_id": answer.match_id, "met": answer.met, "with": [other.username for other in answer.others]}
 
 
 def matrix_link(status: LinkStatus) -> dict[str, Any]:
