@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from web import api_routes, consent, health, keys, live, metrics, openapi
-from web.pages import account, admin, auth, avatars, matches, matrix_id, people, requests, safety
+from web.pages import account, admin, auth, avatars, matches, matrix_id, people, requests, rounds, safety
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -49,6 +49,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/unsubscribe", account.unsubscribe, name="unsubscribe")
     r.add_get("/account/export", account.export_data, name="account_export")
     r.add_post("/account/delete", account.delete_account, name="account_delete")
+    r.add_get("/profile/rounds", rounds.rounds_page, name="rounds")
+    r.add_post("/profile/rounds", rounds.save)
     r.add_post("/profile/avatar", avatars.upload_page, name="profile_avatar")
     r.add_post("/profile/avatar/remove", avatars.remove_page, name="profile_avatar_remove")
     r.add_get("/avatars/{username}", avatars.serve, name="avatar")

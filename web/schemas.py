@@ -337,6 +337,17 @@ class SendRequestForm(Form):
     note: str = ""
 
 
+class RoundsForm(Form):
+    # Checkboxes: "on" when ticked, left out (empty) when not.
+    enabled: str = ""
+    cadence: str = ""
+    timezone: str = ""
+    paused_until: str = ""
+    skip_next: str = ""
+    # "off": the Leave rounds button, whatever the box says.
+    action: str = ""
+
+
 class CheckinForm(Form):
     # "yes" or "no", from the Matches page's two buttons.
     met: str = ""
