@@ -100,8 +100,9 @@ def announce_closed(ctx: Kindred, match: Match, closed_by: int | None) -> None:
     )
 
 
-async def people(ctx: Kindred, match: Match) -> tuple[User, User]:
-    """The two people of a match, lower id first, each with the Matrix ID in their room."""
+async def people(ctx: Kindred, match: Match) -> tuple[User, ...]:
+    """The people of a match (two, or a round's three), lower id first, each
+    with the Matrix ID in their room."""
     async with ctx.db.read() as conn:
-        found = await matrix_ids.with_effective_ids(conn, await users.get_many(conn, [match.user_low, match.user_high]))
-    return found[match.user_low], found[match.user_high]
+        found = await matrix_ids.with_effective_ids(conn, await users.get_many(conn, list(match.members)))
+    return tuple(found[user_id] for user_id in match.members)

@@ -31,7 +31,18 @@ from domain.context import Kindred
 from domain.round_entrants import Field, gather
 from domain.round_pairing import RoundPlan, plan_round
 from domain.round_schedule import MANUAL_PREFIX, latest_local, open_slots, slot_key
-from store import blocks, jobs, matches, requests, round_entrants, round_groups, round_settings, rounds, users
+from store import (
+    blocks,
+    interests,
+    jobs,
+    matches,
+    requests,
+    round_entrants,
+    round_groups,
+    round_settings,
+    rounds,
+    users,
+)
 from store.connection import Connection
 from store.errors import UniqueViolation
 from store.round_groups import RoundGroup
@@ -235,3 +246,23 @@ async def _still_allowed(conn: Connection, members: list[int]) -> bool:
         if await requests.pending_between(conn, a, b) is not None:
             return False
     return True
+
+
+async def describe(ctx: Kindred, seen: Preview) -> list[str]:
+    """A preview in lines for the operator: each group with its score and what it shares."""
+    ids = [e.user_id for e in seen.field.entrants]
+    async with ctx.db.read() as conn:
+        people = await users.get_many(conn, ids)
+        names = await interests.names_by_id(conn, sorted({i for g in seen.plan.groups for i in g.shared_interest_ids}))
+    plan = seen.plan
+    lines = [
+        f"{len(ids)} due; {len(plan.groups)} introductions, {len(plan.unpaired)} unpaired"
+        f" (method {plan.method}, total score {plan.total_weight:.2f})"
+    ]
+    for group in plan.groups:
+        who = " & ".join(people[u].username for u in group.members)
+        shared = ", ".join(sorted(names.get(i, "?") for i in group.shared_interest_ids)) or "nothing shared"
+        lines.append(f"  {group.weight:6.2f}  {who}  ({shared})")
+    for left in plan.unpaired:
+        lines.append(f"  unpaired  {people[left.user_id].username}: {unpaired_sentence(left.reason)}")
+    return lines

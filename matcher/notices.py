@@ -110,14 +110,19 @@ class Notices:
 
     async def _room_ready(self, job: BotJob, match: Match, with_accepted_news: bool) -> None:
         assert job.user_id is not None
-        pair = await matches.people(self._ctx, match)
-        other = pair[1] if pair[0].id == job.user_id else pair[0]
+        members = await matches.people(self._ctx, match)
+        others = [person for person in members if person.id != job.user_id]
+        other = others[0]
         shared = await matches.shared_between(self._ctx, match.user_low, match.user_high)
         if with_accepted_news:
             reply = Reply().person(other.display_name, other.username)
             reply.text(" accepted your request! Your room is ready: ")
         else:
-            reply = Reply("Your room with ").person(other.display_name, other.username).text(" is ready: ")
+            reply = Reply("Your room with ").person(other.display_name, other.username)
+            # A round's trio: both others are named.
+            for more in others[1:]:
+                reply.text(" and ").person(more.display_name, more.username)
+            reply.text(" is ready: ")
         reply.link(self._ctx.links.room_url(match.room_id) or "", "open it")
         reply.text(". You both like: ").interests(shared, "being on Kindred").text(". Say hello!")
         await self._tell(job, job.user_id, reply)

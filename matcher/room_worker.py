@@ -25,6 +25,7 @@ from bridge.matrix_client import MatrixClient, escape
 from domain import events, provisioning
 from domain.context import Kindred
 from domain.provisioning import RoomPlan
+from matcher.icebreakers import Icebreakers
 from matcher.room_sweep import RoomSweep
 from store.jobs import Job
 
@@ -193,16 +194,21 @@ class RoomWorker:
         """Post the introduction once: an adopted room may have it already."""
         if check_first and await room_lookup.has_intro(self._client, room_id):
             return
-        first, second = plan.people
+        names = [person.display_name for person in plan.people]
+        together = ", ".join(names[:-1]) + " and " + names[-1]
         shared = ", ".join(plan.shared_interests) or "being on Kindred"
-        body = (
-            f"{first.display_name} and {second.display_name}, you matched on Kindred! "
-            f"You both like: {shared}. This room is just for the two of you - say hello."
-        )
+        if plan.from_round:
+            # A round's introduction: nobody asked, so say why they are here and how to begin.
+            opener = "this week's round introduces you on Kindred!"
+            starter = f" To start: {Icebreakers().pick(str(plan.match_id), plan.shared_interests)}"
+        else:
+            opener, starter = "you matched on Kindred!", ""
+        whom, like = ("two", "You both like") if len(names) == 2 else ("three", "Between you, you like")
+        body = f"{together}, {opener} {like}: {shared}. This room is just for the {whom} of you - say hello.{starter}"
         formatted = (
-            f"<b>{escape(first.display_name)}</b> and <b>{escape(second.display_name)}</b>, "
-            f"you matched on Kindred! You both like: <i>{escape(shared)}</i>. "
-            "This room is just for the two of you - say hello."
+            ", ".join(f"<b>{escape(n)}</b>" for n in names[:-1])
+            + f" and <b>{escape(names[-1])}</b>, {opener} {like}: <i>{escape(shared)}</i>. "
+            f"This room is just for the {whom} of you - say hello.{escape(starter)}"
         )
         # The mark finds it again; the fixed transaction id makes a resend one event.
         await self._client.send_notice(

@@ -3,6 +3,7 @@ that a round runs once and resumes after a crash without pairing twice."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
@@ -202,7 +203,7 @@ async def test_no_pair_repeats_within_the_window_over_ten_rounds(ctx: Kindred) -
             for pair in combinations(group, 2):
                 met.setdefault(frozenset(pair), []).append(week)
         await close_all_matches(ctx)
-    gaps = [b - a for weeks in met.values() for a, b in zip(weeks, weeks[1:])]
+    gaps = [b - a for weeks in met.values() for a, b in itertools.pairwise(weeks)]
     assert all(gap > 6 for gap in gaps), Counter(gaps)
 
 

@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from web.api import account, auth, avatars, docs, matches, matrix_id, people, requests, safety
+from web.api import account, auth, avatars, docs, matches, matrix_id, people, requests, rounds, safety
 from web.schemas import (
     Body,
     ChangePasswordBody,
@@ -30,6 +30,7 @@ from web.schemas import (
     ReportBody,
     ResendCodeBody,
     ResetBody,
+    RoundsBody,
     SendRequestBody,
     SignupBody,
     VerifyBody,
@@ -315,6 +316,39 @@ OPERATIONS: tuple[Operation, ...] = (
         body=DigestBody,
         description="off, daily or weekly: a mail listing requests waiting for your answer and new matches, "
         "sent to your verified address when there is something to tell. Each has a one-click unsubscribe link.",
+    ),
+    Operation(
+        "get",
+        "/api/v1/me/rounds",
+        rounds.get_settings,
+        "api_rounds",
+        "Your rounds settings",
+        "rounds",
+        {200: "Rounds"},
+        description="Rounds introduce you, on a schedule, to someone who shares your interests; next_round is "
+        "the local date of the next one you will be in (null when you are not in rounds).",
+    ),
+    Operation(
+        "put",
+        "/api/v1/me/rounds",
+        rounds.put_settings,
+        "api_rounds_change",
+        "Change your rounds settings",
+        "rounds",
+        {200: "Rounds"},
+        ("field_type", "round_cadence_invalid", "timezone_invalid", "pause_date_invalid"),
+        body=RoundsBody,
+        description="Only the fields given change. A bad value is a 400 naming the field, and nothing changes.",
+    ),
+    Operation(
+        "get",
+        "/api/v1/rounds/current",
+        rounds.current,
+        "api_rounds_current",
+        "Whom your latest round introduced you to",
+        "rounds",
+        {200: "CurrentRound"},
+        description="null when you have not been in a round yet; unpaired says why a round found nobody for you.",
     ),
     Operation(
         "put",

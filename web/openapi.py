@@ -236,6 +236,41 @@ SCHEMAS: dict[str, Schema] = {
             )
         }
     ),
+    "Rounds": _obj(
+        {
+            "rounds": _obj(
+                {
+                    "enabled": {"type": "boolean"},
+                    "cadence": {"enum": ["weekly", "fortnightly", "four_weekly"]},
+                    "timezone": _STR,
+                    "paused_until": {"type": ["string", "null"], "format": "date"},
+                    "skip_next": {"type": "boolean"},
+                    "next_round": {"type": ["string", "null"], "format": "date"},
+                }
+            )
+        }
+    ),
+    "CurrentRound": _obj(
+        {
+            "round": {
+                "oneOf": [
+                    {"type": "null"},
+                    _obj(
+                        {
+                            "round_id": _INT,
+                            "ran_at": _STR,
+                            "with": {"type": "array", "items": _obj({"username": _STR, "display_name": _STR})},
+                            "shared_interests": _NAMES,
+                            "match_id": {"type": ["integer", "null"]},
+                            "match_status": {"type": ["string", "null"]},
+                            "room_url": {"type": ["string", "null"]},
+                            "unpaired": {"type": ["string", "null"]},
+                        }
+                    ),
+                ]
+            }
+        }
+    ),
     "CheckinAnswer": _obj(
         {
             "checkin": _obj(

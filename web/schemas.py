@@ -186,6 +186,44 @@ class CheckinBody(Body):
     ]
 
 
+class RoundsBody(Body):
+    """Only the fields given change; ``paused_until: null`` ends a pause."""
+
+    enabled: Annotated[
+        bool | None, NotNull, WithJsonSchema({"type": "boolean", "description": "In rounds, or out."})
+    ] = None
+    cadence: Annotated[
+        str | None, NotNull, WithJsonSchema({"type": "string", "enum": ["weekly", "fortnightly", "four_weekly"]})
+    ] = None
+    timezone: Annotated[
+        str | None,
+        NotNull,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "description": "An IANA time zone, like Europe/Berlin; rounds reach "
+                "you on the operator's weekday and hour in it.",
+            }
+        ),
+    ] = None
+    paused_until: Annotated[
+        str | None,
+        WithJsonSchema(
+            {
+                "type": ["string", "null"],
+                "format": "date",
+                "description": "No rounds before this date (from tomorrow to a year ahead); null ends a pause.",
+            }
+        ),
+    ] = None
+    skip_next: Annotated[
+        bool | None, NotNull, WithJsonSchema({"type": "boolean", "description": "Sit out the next round only."})
+    ] = None
+
+    def pause_given(self) -> bool:
+        return "paused_until" in self.model_fields_set
+
+
 class LinkBody(Body):
     matrix_user_id: Annotated[str, Field(examples=["@you:example.org"])]
 

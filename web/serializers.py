@@ -13,6 +13,8 @@ from domain.exports import AccountExport
 from domain.matches import MatchView
 from domain.matrix_id_links import LinkStatus
 from domain.profiles import Profile
+from domain.round_preferences import RoundsView
+from domain.round_views import CurrentRound
 from domain.suggestions import Suggestion
 from store.reports import Report
 from store.requests import Request
@@ -92,6 +94,32 @@ def match(view: MatchView) -> dict[str, Any]:
         "room_url": view.room_url,
         "shared_interests": view.shared_interests,
         "created_at": view.created_at,
+    }
+
+
+def rounds_settings(view: RoundsView) -> dict[str, Any]:
+    return {
+        "enabled": view.enabled,
+        "cadence": view.cadence,
+        "timezone": view.timezone,
+        "paused_until": view.paused_until,
+        "skip_next": view.skip_next,
+        "next_round": view.next_round.isoformat() if view.next_round else None,
+    }
+
+
+def current_round(found: CurrentRound | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "round_id": found.round_id,
+        "ran_at": found.ran_at,
+        "with": [{"username": u.username, "display_name": u.display_name} for u in found.others],
+        "shared_interests": found.shared_interests,
+        "match_id": found.match_id,
+        "match_status": found.match_status,
+        "room_url": found.room_url,
+        "unpaired": found.unpaired,
     }
 
 
