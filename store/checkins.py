@@ -161,8 +161,11 @@ async def answers_by_round(conn: Connection, round_ids: list[int]) -> dict[int, 
 
 
 async def totals(conn: Connection) -> tuple[int, int, int]:
-    """(asked, answered, said they met), over all time: the metrics' counters."""
-    cursor = await conn.execute("SELECT COUNT(asked_at), COUNT(met), COALESCE(SUM(met), 0) FROM checkins")
+    """(waiting for an answer, answered, said they met), over all time: the metrics' figures."""
+    cursor = await conn.execute(
+        "SELECT COALESCE(SUM(CASE WHEN met IS NULL THEN 1 ELSE 0 END), 0), COUNT(met), COALESCE(SUM(met), 0)"
+        " FROM checkins"
+    )
     row = await cursor.fetchone()
     assert row is not None
     return int(row[0]), int(row[1]), int(row[2])

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from domain import checkins, round_preferences, rounds
+from domain import checkins, moderation, round_preferences, rounds
 from domain.checkins import ASK_AFTER, REMIND_AFTER, order_penalty
 from domain.context import Kindred
 from domain.errors import KindredError
@@ -192,3 +192,44 @@ async def test_the_rounds_page_works_without_javascript_and_shows_errors_by_thei
     )
     page, status = await save(action="off")
     assert status == 200 and "re out of rounds." in page and "You're not in rounds" in page
+
+
+async def test_operators_see_each_round_and_charts_and_metrics_carry_the_same_figures(
+    offline_client: TestClient,
+) -> None:
+    ctx = offline_client.app[keys.KINDRED]
+    people, made = await _round_of(offline_client, 5)
+    operator = await sign_up(offline_client, "op")
+    await moderation.set_admin(ctx, moderation.COMMAND_LINE, operator.username, True)
+    # Two answers for the round: one met, one did not.
+    async with ctx.db.read() as conn:
+        first = await matches.get(conn, made[0])
+    assert first is not None
+    by_id = {(await _person(ctx, p)).id: p for p in people}
+    await by_id[first.members[0]].call("POST", f"/matches/{first.id}/checkin", 200, json={"met": True})
+    await by_id[first.members[1]].call("POST", f"/matches/{first.id}/checkin", 200, json={"met": False})
+
+    await page_login(offline_client, people[0])
+    await assert_status(await offline_client.get("/admin/rounds"), 403)
+    await page_login(offline_client, operator)
+    page = await assert_status(await offline_client.get("/admin/rounds"), 200)
+    assert page.count('role="img"') == 2 and '<title id="chart-people-title">People in rounds per week' in page
+    assert page.count('class="bar"') == 2  # one week, in each chart
+    # The round's row: 5 due, 5 introduced in 2 groups, 1 trio, nobody left out, 50 % met.
+    row = page[page.index('id="round-') :]
+    row = row[: row.index("</tr>")]
+    cells = [c.split("<br>")[0].split("</td>")[0] for c in row.split("<td>")[1:]]
+    assert cells[:5] == ["5", "5", "1", "0", "50 %"], row
+
+    metrics = await assert_status(await offline_client.get("/metrics"), 200)
+    for line in (
+        'kindred_round_people{state="due"} 5.0',
+        'kindred_round_people{state="paired"} 5.0',
+        'kindred_round_people{state="unpaired"} 0.0',
+        "kindred_round_trios 1.0",
+        "kindred_round_week_people 5.0",
+        "kindred_round_week_met_ratio 0.5",
+        'kindred_round_checkins{answer="met"} 1.0',
+        'kindred_round_checkins{answer="not_met"} 1.0',
+    ):
+        assert line in metrics, line

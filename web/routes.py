@@ -77,5 +77,6 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/admin/log", admin.action_log, name="admin_log")
     r.add_get("/admin/outbox", admin.outbox, name="admin_outbox")
     r.add_get("/admin/reports", admin.report_queue, name="admin_reports")
+    r.add_get("/admin/rounds", admin.rounds_report, name="admin_rounds")
     r.add_post("/admin/reports/{id}/resolve", admin.resolve_report, name="admin_resolve_report")
     r.add_static("/static", STATIC, name="static")
