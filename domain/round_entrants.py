@@ -16,6 +16,7 @@ from domain.round_pairing import Entrant
 from domain.round_schedule import Schedule, round_week, turn
 from store import blocks, matches, requests, round_entrants, round_settings, suggestions
 from store.connection import Connection
+from store.round_settings import RoundSettings
 
 _CHUNK = 500
 
@@ -31,6 +32,9 @@ class Field:
     weeks: dict[int, date]
     # Due but skipping this one: (person, week) whose skip is spent.
     skipping: list[tuple[int, date]]
+    # The settings every entrant and skipper had when read: the plan is
+    # written only if none changed meanwhile (another round took them, say).
+    seen: dict[int, RoundSettings]
 
 
 async def gather(
@@ -41,6 +45,7 @@ async def gather(
     entrants: list[Entrant] = []
     weeks: dict[int, date] = {}
     skipping: list[tuple[int, date]] = []
+    seen: dict[int, RoundSettings] = {}
     held: dict[int, set[int]] = {}
     holders: dict[int, int] = {}
     for user_id, interest_id, count in await round_settings.interests_of_enabled(conn):
@@ -51,8 +56,10 @@ async def gather(
         found = turn(settings, week)
         if found.skips:
             skipping.append((settings.user_id, week))
+            seen[settings.user_id] = settings
         if not found.due:
             continue
+        seen[settings.user_id] = settings
         weeks[settings.user_id] = week
         order = settings.no_shows - settings.priority
         entrants.append(Entrant(settings.user_id, frozenset(held.get(settings.user_id, ())), order))
@@ -60,7 +67,17 @@ async def gather(
     used = {i for e in entrants for i in e.interest_ids}
     weights = {i: idf(population, holders[i]) for i in used}
     excluded = await exclusions(conn, [e.user_id for e in entrants], repeat_window)
-    return Field(entrants, weights, excluded, weeks, skipping)
+    return Field(entrants, weights, excluded, weeks, skipping, seen)
+
+
+async def unchanged(conn: Connection, field: Field) -> bool:
+    """Whether everyone's settings are still as ``gather`` read them."""
+    ids = sorted(field.seen)
+    for start in range(0, len(ids), _CHUNK):
+        now = await round_settings.get_many(conn, ids[start : start + _CHUNK])
+        if any(now.get(user_id) != field.seen[user_id] for user_id in ids[start : start + _CHUNK]):
+            return False
+    return True
 
 
 async def exclusions(conn: Connection, user_ids: list[int], repeat_window: int) -> set[frozenset[int]]:

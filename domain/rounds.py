@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import combinations
 
 from domain import bot_jobs, events, round_pairing
 from domain.context import Kindred
-from domain.round_entrants import Field, gather
+from domain.round_entrants import Field, gather, unchanged
 from domain.round_pairing import RoundPlan, plan_round
 from domain.round_schedule import MANUAL_PREFIX, latest_local, open_slots, slot_key
 from store import (
@@ -47,9 +47,15 @@ from store.connection import Connection
 from store.errors import UniqueViolation
 from store.round_groups import RoundGroup
 from store.rounds import Round
-from store.timeutil import iso
+from store.timeutil import iso, parse
 
 logger = logging.getLogger(__name__)
+
+# How often a plan is made again when settings change under it.
+_PLAN_TRIES = 3
+# A round unfinished for this long is taken up by the schedule; a younger one
+# may still be running (``kindred rounds run`` in another process).
+STALE = timedelta(minutes=10)
 
 # What the bot tells someone a round left out, by the pairing's reason code.
 _UNPAIRED = {
@@ -84,10 +90,15 @@ async def run_now(ctx: Kindred, now: datetime) -> Round:
     return found
 
 
-async def run_due(ctx: Kindred, now: datetime) -> list[Round]:
-    """Finish interrupted rounds, then run every scheduled slot that has come
-    and is not taken yet (the scheduler's tick; also after downtime)."""
-    done = [await resume(ctx, unfinished, now) for unfinished in await _unfinished(ctx)]
+async def run_due(ctx: Kindred, now: datetime, stale_after: timedelta = timedelta(0)) -> list[Round]:
+    """Finish interrupted rounds (those unfinished for ``stale_after``), then
+    run every scheduled slot that has come and is not taken yet (the
+    scheduler's tick; also after downtime)."""
+    done = [
+        await resume(ctx, unfinished, now)
+        for unfinished in await _unfinished(ctx)
+        if parse(unfinished.claimed_at) <= now - stale_after
+    ]
     async with ctx.db.read() as conn:
         timezones = await round_settings.enabled_timezones(conn)
         slots = open_slots(now, timezones, ctx.round_schedule)
@@ -159,25 +170,32 @@ async def _carry_on(ctx: Kindred, round_id: int, now: datetime, timezones: list[
 
 async def _plan(ctx: Kindred, round_id: int, now: datetime, timezones: list[str] | None) -> None:
     # Read and computed outside the write: a large round must not hold the
-    # database's one writer while it is paired.
-    async with ctx.db.read() as conn:
-        field = await gather(conn, now, ctx.round_schedule, ctx.round_repeat_window, timezones)
-    plan = plan_round(field.entrants, field.weights, field.excluded)
-    trios = sum(1 for g in plan.groups if len(g.members) == 3)
-    async with ctx.db.transaction() as conn:
-        if not await rounds.mark_planned(
-            conn,
-            round_id,
-            iso(now),
-            len(field.entrants),
-            len(plan.groups),
-            trios,
-            len(plan.unpaired),
-            plan.method,
-            plan.total_weight,
-        ):
-            return  # planned by another run meanwhile
-        await _write_plan(conn, round_id, field, plan)
+    # database's one writer while it is paired. The plan is written only if
+    # nobody's settings changed meanwhile (a round run by hand at the same
+    # time took some of them, say); otherwise it is made again.
+    for _ in range(_PLAN_TRIES):
+        async with ctx.db.read() as conn:
+            field = await gather(conn, now, ctx.round_schedule, ctx.round_repeat_window, timezones)
+        plan = plan_round(field.entrants, field.weights, field.excluded)
+        trios = sum(1 for g in plan.groups if len(g.members) == 3)
+        async with ctx.db.transaction() as conn:
+            if not await unchanged(conn, field):
+                continue
+            if await rounds.mark_planned(
+                conn,
+                round_id,
+                iso(now),
+                len(field.entrants),
+                len(plan.groups),
+                trios,
+                len(plan.unpaired),
+                plan.method,
+                plan.total_weight,
+            ):
+                await _write_plan(conn, round_id, field, plan)
+            # else: planned by another run meanwhile.
+            return
+    raise RuntimeError(f"round {round_id}: settings kept changing while it was planned; it is tried again later")
 
 
 async def _write_plan(conn: Connection, round_id: int, field: Field, plan: RoundPlan) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from typing import AsyncIterator
 
 from domain import rounds
@@ -22,9 +23,13 @@ logger = logging.getLogger(__name__)
 
 
 async def _run(ctx: Kindred, interval: float) -> None:
+    # At start every unfinished round was cut short by the last run's end;
+    # later, a young one may be a run by hand still going in another process.
+    stale_after = timedelta(0)
     while True:
         try:
-            await rounds.run_due(ctx, utc_now())
+            await rounds.run_due(ctx, utc_now(), stale_after)
+            stale_after = rounds.STALE
         except Exception:
             # A database outage, say: the round stays claimed or unclaimed,
             # and the next tick resumes or runs it.

@@ -134,3 +134,11 @@ async def interests_of_enabled(conn: Connection) -> list[tuple[int, int, int]]:
         " WHERE s.enabled = 1"
     )
     return [(int(row[0]), int(row[1]), int(row[2])) for row in await cursor.fetchall()]
+
+
+async def get_many(conn: Connection, user_ids: list[int]) -> dict[int, RoundSettings]:
+    if not user_ids:
+        return {}
+    marks = ", ".join("?" for _ in user_ids)
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM round_settings WHERE user_id IN ({marks})", tuple(user_ids))
+    return {int(row[0]): RoundSettings._from_row(row) for row in await cursor.fetchall()}

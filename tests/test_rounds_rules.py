@@ -184,6 +184,10 @@ async def test_a_crash_mid_round_resumes_without_pairing_anyone_twice(
     assert await rows(ctx, "SELECT status FROM rounds") == [("planned",)]
     assert await rows(ctx, "SELECT COUNT(*) FROM matches") == [(1,)]
     monkeypatch.setattr(rounds, "_make_match_txn", real)
+    # A running schedule leaves a young unfinished round alone: it may be a run by hand still going.
+    assert await rounds.run_due(ctx, MONDAY + timedelta(minutes=1), stale_after=rounds.STALE) == []
+    assert await rows(ctx, "SELECT status FROM rounds") == [("planned",)]
+    # The next start takes up what the crash left, however young.
     [resumed] = await rounds.run_due(ctx, MONDAY + timedelta(minutes=1))
     assert resumed.status == "done"
     made = await groups_of(ctx, resumed.id)
@@ -225,3 +229,30 @@ async def test_bad_settings_name_the_field_and_write_nothing(ctx: Kindred, chang
         await round_preferences.change(ctx, await _user(ctx, person), now=MONDAY, **change)
     assert (raised.value.field, raised.value.kind.value) == (field, "invalid")
     assert await round_preferences.current(ctx, await _user(ctx, person), MONDAY) == before
+
+
+async def test_a_plan_is_made_again_when_someone_changes_under_it(
+    ctx: Kindred, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stays_a, stays_b, leaves = await people(ctx, 3)
+    real = rounds.plan_round
+    planned = 0
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal planned
+        planned += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rounds, "plan_round", counting)
+    original_unchanged = rounds.unchanged
+
+    async def unchanged_after_leaving(conn: Any, field: Any) -> bool:
+        if planned == 1:
+            # As if they opted out between the read and the write (same connection: no second writer).
+            await conn.execute("UPDATE round_settings SET enabled = 0 WHERE user_id = ?", (leaves,))
+        return await original_unchanged(conn, field)
+
+    monkeypatch.setattr(rounds, "unchanged", unchanged_after_leaving)
+    done = await rounds.run_now(ctx, MONDAY)
+    assert planned == 2
+    assert (done.due_count, await groups_of(ctx, done.id)) == (2, [tuple(sorted((stays_a, stays_b)))])
