@@ -94,18 +94,17 @@ def bar_chart(
 
 
 def _nice_top(largest: float) -> float:
-    """The axis maximum: the smallest of 1, 2, 2.5, 5 × 10ⁿ at or above the
-    largest value, and divisible into whole ticks (an empty chart reads 0–4)."""
+    """The axis maximum: four ticks of a round step (1, 2, 3 or 5 × 10ⁿ,
+    whole numbers) reaching the largest value; an empty chart reads 0–4."""
     if largest <= _TICKS:
         return float(_TICKS)
     magnitude = 1.0
-    while magnitude * 10 <= largest:
+    while magnitude * 10 <= largest / _TICKS:
         magnitude *= 10
-    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
-        top = step * magnitude
-        if top >= largest and (top / _TICKS).is_integer():
-            return top
-    return 10 * magnitude
+    for step in (1.0, 2.0, 3.0, 5.0, 10.0):
+        if step * magnitude * _TICKS >= largest:
+            return step * magnitude * _TICKS
+    return 10 * magnitude * _TICKS
 
 
 def _format(value: float, percent: bool) -> str:
