@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient
 
 from domain import rounds
 from store.timeutil import utc_now
-from tests.helpers import sign_up
+from tests.helpers import assert_status, page_login, sign_up
 from web import keys
 
 
@@ -71,3 +71,20 @@ async def test_current_round_names_whom_you_were_introduced_to(offline_client: T
     assert mine["unpaired"] is None
     # An ordinary match: it is on the Matches list.
     assert [m["id"] for m in (await ada.call("GET", "/matches", 200))["matches"]] == [mine["match_id"]]
+
+
+async def test_a_trio_is_one_match_all_three_see_with_both_others(offline_client: TestClient) -> None:
+    trio = [await sign_up(offline_client, name, interests=["chess", "go"]) for name in ("ada", "bo", "cy")]
+    for person in trio:
+        await person.call("PUT", "/me/rounds", 200, json={"enabled": True})
+    done = await rounds.run_now(offline_client.server.app[keys.KINDRED], utc_now())
+    assert (done.paired_count, done.trio_count, done.unpaired_count) == (1, 1, 0)
+    for person in trio:
+        [match] = (await person.call("GET", "/matches", 200))["matches"]
+        seen = {match["user"]["username"], *(u["username"] for u in match["also"])}
+        assert seen == {p.username for p in trio} - {person.username}
+        assert match["shared_interests"] == ["chess", "go"]
+    # The Matches page names both others too.
+    await page_login(offline_client, trio[0])
+    text = await assert_status(await offline_client.get("/matches"), 200)
+    assert all(f"@{p.username}" in text for p in trio[1:])

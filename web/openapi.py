@@ -219,6 +219,11 @@ SCHEMAS: dict[str, Schema] = {
             "room_url": _NULLABLE_STR,
             "shared_interests": _NAMES,
             "created_at": {"type": "string", "format": "date-time"},
+            "also": {
+                "type": "array",
+                "items": _obj({"username": _STR, "display_name": _STR}),
+                "description": "The third person of a round's trio (the match is with both); empty for a pair.",
+            },
         }
     ),
     "MatchList": _obj({"matches": {"type": "array", "items": _ref("Match")}}),

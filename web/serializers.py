@@ -94,6 +94,8 @@ def match(view: MatchView) -> dict[str, Any]:
         "room_url": view.room_url,
         "shared_interests": view.shared_interests,
         "created_at": view.created_at,
+        # The third person of a round's trio; empty for a pair.
+        "also": [{"username": u.username, "display_name": u.display_name} for u in view.also],
     }
 
 
