@@ -256,3 +256,21 @@ async def test_a_plan_is_made_again_when_someone_changes_under_it(
     done = await rounds.run_now(ctx, MONDAY)
     assert planned == 2
     assert (done.due_count, await groups_of(ctx, done.id)) == (2, [tuple(sorted((stays_a, stays_b)))])
+
+
+async def test_someone_left_out_is_told_why_and_goes_first_next_time(ctx: Kindred) -> None:
+    [alone] = await people(ctx, 1)
+    done = await rounds.run_now(ctx, MONDAY)
+    assert (done.due_count, done.paired_count, done.unpaired_count) == (1, 0, 1)
+    [(payload,)] = await rows(ctx, "SELECT payload FROM bot_jobs WHERE kind = 'round_unpaired' AND user_id = ?", alone)
+    assert "nobody_else_due" in payload
+    async with ctx.db.read() as conn:
+        settings = await round_settings.get(conn, alone)
+    # Not counted as a turn (due again next week) and lifted to the front of its order.
+    assert settings is not None and (settings.last_round_week, settings.priority) == (None, 1)
+    await people(ctx, 2)
+    again = await rounds.run_now(ctx, MONDAY + WEEK)
+    assert alone in {u for g in await groups_of(ctx, again.id) for u in g}
+    async with ctx.db.read() as conn:
+        settings = await round_settings.get(conn, alone)
+    assert settings is not None and settings.priority == 0
