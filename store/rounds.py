@@ -21,6 +21,7 @@ class Round:
     slot: str
     status: str
     due_count: int
+    # Groups made, the trio included (people introduced: 2 * paired + trios).
     paired_count: int
     trio_count: int
     unpaired_count: int
