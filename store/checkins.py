@@ -58,6 +58,12 @@ async def of_user(conn: Connection, user_id: int, match_ids: list[int]) -> dict[
     return {c.match_id: c for c in (Checkin._from_row(row) for row in await cursor.fetchall())}
 
 
+async def all_of_user(conn: Connection, user_id: int) -> list[Checkin]:
+    """Every row of the person, oldest match first (their export)."""
+    cursor = await conn.execute(f"SELECT {_COLUMNS} FROM checkins WHERE user_id = ? ORDER BY match_id", (user_id,))
+    return [Checkin._from_row(row) for row in await cursor.fetchall()]
+
+
 async def latest_unanswered(conn: Connection, user_id: int) -> Checkin | None:
     """The newest question the person was asked and has not answered (the bot's ``!met``)."""
     cursor = await conn.execute(

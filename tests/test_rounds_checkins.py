@@ -108,6 +108,10 @@ async def test_a_no_counts_against_partners_who_did_not_say_they_met(offline_cli
     await b.call("POST", f"/matches/{match_id}/checkin", 200, json={"met": True})
     async with ctx.db.read() as conn:
         assert (await checkins.order_penalties(conn, [b_user.id])) == {b_user.id: 0}
+    # The answer is in the person's export, and only theirs.
+    exported = (await a.call("GET", "/me/export", 200))["checkins"]
+    assert [(c["match_id"], c["met"], c["asked_at"]) for c in exported] == [(match_id, False, None)]
+    assert exported[0]["answered_at"]
     # Once is bad luck; from the second time, later in the order.
     assert [order_penalty(n) for n in range(4)] == [0, 0, 2, 3]
 

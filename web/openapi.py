@@ -185,6 +185,18 @@ SCHEMAS: dict[str, Schema] = {
                     }
                 ),
             },
+            "checkins": {
+                "type": "array",
+                "description": "Whether you met the people a round introduced you to (null: not answered).",
+                "items": _obj(
+                    {
+                        "match_id": _INT,
+                        "met": {"type": ["boolean", "null"]},
+                        "asked_at": _NULLABLE_TIME,
+                        "answered_at": _NULLABLE_TIME,
+                    }
+                ),
+            },
         }
     ),
     "UserList": _obj({"users": {"type": "array", "items": _ref("PublicUser")}}),

@@ -214,6 +214,10 @@ def account_export(data: AccountExport) -> dict[str, Any]:
             }
             for r in data.reports
         ],
+        "checkins": [
+            {"match_id": c.match_id, "met": c.met, "asked_at": c.asked_at, "answered_at": c.answered_at}
+            for c in data.checkins
+        ],
     }
 
 
