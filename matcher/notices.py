@@ -167,7 +167,8 @@ class Notices:
         # are talking are getting on without it.
         if reminder and match.room_id and await self._rooms.anyone_wrote(match.room_id):
             return
-        await self._tell(job, job.user_id, _question(match, others, reminder), step="checkin")
+        room_url = self._ctx.links.room_url(match.room_id)
+        await self._tell(job, job.user_id, _question(others, reminder, room_url), step="checkin")
 
     async def _tell(self, job: BotJob, user_id: int, reply: Reply, step: str = "notice") -> None:
         user = await accounts.active_user(self._ctx, user_id)
@@ -183,7 +184,7 @@ class Notices:
         return f"kindred-{self._instance_id}-job{job.id}-{step}"
 
 
-def _question(match: Match, others: list[User], reminder: bool) -> Reply:
+def _question(others: list[User], reminder: bool, room_url: str | None) -> Reply:
     reply = Reply("A gentle reminder: " if reminder else "")
     reply.text("Did you two meet? " if len(others) == 1 else "Did the three of you meet? ")
     reply.text("Your round introduced you to ")
@@ -193,6 +194,8 @@ def _question(match: Match, others: list[User], reminder: bool) -> Reply:
         reply.person(other.display_name, other.username)
     reply.text(". Answer with ").code("!met yes").text(" or ").code("!met no")
     reply.text(" (or on your Matches page). Only Kindred sees your answer: it helps pair people who show up.")
+    if room_url:
+        reply.line().text("Your room: ").link(room_url, "open it")
     return reply
 
 
