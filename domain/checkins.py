@@ -122,15 +122,26 @@ async def queue_due(ctx: Kindred, now: datetime | None = None) -> int:
     now = now or utc_now()
     at = iso(now)
     queued = 0
-    async with ctx.db.transaction() as conn:
-        for match_id, user_id in await checkins.to_ask(conn, iso(now - LOOK_BACK), iso(now - ASK_AFTER), _BATCH):
-            if await checkins.mark_asked(conn, match_id, user_id, at):
-                await bot_jobs.checkin_txn(conn, match_id, user_id, reminder=False)
-                queued += 1
-        for row in await checkins.to_remind(conn, iso(now - REMIND_AFTER), _BATCH):
-            if await checkins.mark_reminded(conn, row.match_id, row.user_id, at):
-                await bot_jobs.checkin_txn(conn, row.match_id, row.user_id, reminder=True)
-                queued += 1
+    # Batch by batch, each in a transaction of its own: a large round's
+    # questions must not hold the database's one writer for long.
+    while True:
+        async with ctx.db.transaction() as conn:
+            due = await checkins.to_ask(conn, iso(now - LOOK_BACK), iso(now - ASK_AFTER), _BATCH)
+            for match_id, user_id in due:
+                if await checkins.mark_asked(conn, match_id, user_id, at):
+                    await bot_jobs.checkin_txn(conn, match_id, user_id, reminder=False)
+                    queued += 1
+        if len(due) < _BATCH:
+            break
+    while True:
+        async with ctx.db.transaction() as conn:
+            rows = await checkins.to_remind(conn, iso(now - REMIND_AFTER), _BATCH)
+            for row in rows:
+                if await checkins.mark_reminded(conn, row.match_id, row.user_id, at):
+                    await bot_jobs.checkin_txn(conn, row.match_id, row.user_id, reminder=True)
+                    queued += 1
+        if len(rows) < _BATCH:
+            break
     if queued:
         logger.info("queued %d check-in questions and reminders", queued)
         ctx.events.publish(events.Event(events.CHECKIN_QUEUED))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from domain import checkins, moderation, round_preferences, rounds
@@ -55,9 +56,11 @@ async def _jobs(ctx: Kindred, kind: str) -> list[tuple[int | None, int | None]]:
 
 
 async def test_questions_come_once_after_four_days_and_reminders_once_two_days_later(
-    offline_client: TestClient,
+    offline_client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ctx = offline_client.app[keys.KINDRED]
+    # Small batches, as a large round's would be: each its own transaction, none left behind.
+    monkeypatch.setattr(checkins, "_BATCH", 2)
     people, made = await _round_of(offline_client, 5)
     async with ctx.db.read() as conn:
         members = {m: (await matches.get(conn, m)).members for m in made}  # type: ignore[union-attr]
