@@ -7,8 +7,11 @@ command line (reset-password prints a one-time link for someone who cannot
 get a reset mail).
 ``kindred demo --users N`` adds demo people; ``kindred doctor`` checks the
 installation; ``kindred db copy --from sqlite:///PATH --to postgresql://…``
-copies a SQLite store into an empty PostgreSQL database. The work itself
-lives in kindred_demo, bridge.doctor and store.copy.
+copies a SQLite store into an empty PostgreSQL database. ``kindred rounds
+preview`` prints who a round run now would introduce, with scores, and
+changes nothing; ``kindred rounds run`` runs one now for everyone due (the
+running bot makes the rooms). The work itself lives in kindred_demo,
+bridge.doctor, store.copy and domain.rounds.
 """
 
 from __future__ import annotations
@@ -36,12 +39,13 @@ from bridge.homeserver import BundledHomeserver, HomeserverFailed
 from config import doctor, file_modes, logs
 from config.secrets import SecretError, load_or_create_secrets
 from config.settings import Settings, SettingsError, load_settings
-from domain import credentials, moderation
+from domain import credentials, moderation, rounds
 from domain.context import Kindred
 from domain.errors import KindredError
 from store import copy as store_copy
 from store.database import Database, DatabaseUnavailable
 from store.migrations import SchemaTooNew
+from store.timeutil import utc_now
 from web.app import admin_token, build_kindred, create_app
 from web.request_id import AccessLogger
 
@@ -67,6 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     copying.add_argument("--from", dest="source", type=_sqlite_path, required=True, metavar="sqlite:///PATH")
     copying.add_argument("--to", dest="target", type=_postgresql_url, required=True, metavar="postgresql://…")
+    round_commands = commands.add_parser("rounds", help="scheduled introductions").add_subparsers(
+        dest="rounds_command", required=True
+    )
+    round_commands.add_parser("preview", help="print who a round run now would introduce, changing nothing")
+    round_commands.add_parser("run", help="run a round now for everyone due; the running bot makes the rooms")
     return parser
 
 
@@ -104,6 +113,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(admin_action(settings, args.action, args.username, args.reason))
     if args.command == "demo":
         return asyncio.run(demo_action(settings, args.users, args.matrix, args.seed))
+    if args.command == "rounds":
+        return asyncio.run(rounds_action(settings, args.rounds_command == "run"))
     if args.command == "doctor":
         checks = [doctor.settings_ok(settings), *asyncio.run(diagnose(settings))]
         return doctor.report(checks, sys.stdout)
@@ -181,6 +192,28 @@ async def admin_action(settings: Settings, action: str, username: str, reason: s
     print(f"{result.user.username} is {result.user.status}")
     if not result.matrix_locked:
         print("warning: the homeserver was unreachable; run this again to update the Matrix account")
+    return 0
+
+
+async def rounds_action(settings: Settings, run_it: bool) -> int:
+    """Preview (nothing written) or run a round now, for everyone due."""
+    try:
+        async with _offline_context(settings) as ctx:
+            if run_it:
+                done = await rounds.run_now(ctx, utc_now())
+                print(
+                    f"round {done.id}: {done.due_count} due, {done.paired_count} introductions"
+                    f" ({done.trio_count} of three), {done.unpaired_count} left unpaired"
+                )
+                if done.paired_count:
+                    print("the running Kindred's bot opens their rooms now")
+                return 0
+            seen = await rounds.preview(ctx, utc_now())
+            for line in await rounds.describe(ctx, seen):
+                print(line)
+    except (DatabaseUnavailable, SchemaTooNew) as exc:
+        print(f"kindred: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

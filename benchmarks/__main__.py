@@ -1,6 +1,6 @@
 """``python -m benchmarks``: run the benchmarks and write RESULTS.md.
 
-python -m benchmarks                 # all seven, full sizes
+python -m benchmarks                 # all eight, full sizes
 python -m benchmarks --only 3 --users 20000
 python -m benchmarks --smoke --results-dir /tmp/out   # tiny sizes, a check that they run
 """
@@ -21,6 +21,7 @@ from benchmarks import (
     bench_bot,
     bench_consent,
     bench_provisioning,
+    bench_rounds,
     bench_signup,
     bench_suggestions,
     bench_web,
@@ -44,6 +45,9 @@ FULL = {
     "bot_rooms": 5000,
     "shared_rounds": 20,
     "consent_rounds": 100,
+    "round_people": 100_000,
+    "round_small": 200,
+    "round_large": 2000,
 }
 SMOKE = {
     "rounds": 2,
@@ -61,6 +65,9 @@ SMOKE = {
     "bot_rooms": 5,
     "shared_rounds": 2,
     "consent_rounds": 2,
+    "round_people": 2000,
+    "round_small": 40,
+    "round_large": 300,
 }
 
 PREAMBLE = """
@@ -110,7 +117,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         if getattr(args, name) is None:
             setattr(args, name, value)
     wanted = {int(part) for item in args.only for part in item.split(",") if part.strip()}
-    args.wanted = wanted or {1, 2, 3, 4, 5, 6, 7}
+    args.wanted = wanted or {1, 2, 3, 4, 5, 6, 7, 8}
     return args
 
 
@@ -148,6 +155,8 @@ async def run(args: argparse.Namespace, work: Path) -> list[Result]:
         )
     if 4 in args.wanted:
         await timed(bench_web.run(work, args.web_users, args.web_clients, args.web_seconds))
+    if 8 in args.wanted:
+        await timed(bench_rounds.run(args.round_people, args.round_small, args.round_large))
     return sorted(results, key=lambda r: r.number)
 
 

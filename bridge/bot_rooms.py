@@ -8,6 +8,7 @@ any other failure is a ``BridgeError``.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from typing import Any
@@ -67,6 +68,18 @@ class BotRooms:
                 return None
             raise
         return str(content.get("membership")) if content.get("membership") else None
+
+    async def anyone_wrote(self, room_id: str) -> bool:
+        """Whether anyone but the bot has sent a message in the room.
+
+        One page of the room's history, filtered on the homeserver to
+        messages from others: the answer does not depend on the bot having
+        been running (and syncing) when they were sent.
+        """
+        only_people = json.dumps({"types": ["m.room.message"], "not_senders": [self.user_id]})
+        path = f"{room_path(room_id)}/messages?dir=b&limit=1&filter={quote(only_people, safe='')}"
+        page = await self._call("GET", path)
+        return bool(page.get("chunk"))
 
     async def create_direct_room(self, user_id: str, marker: dict[str, Any] | None = None) -> str:
         """A private room for the bot and ``user_id`` (``rooms.direct_room``)."""

@@ -108,6 +108,16 @@ class Settings:
     # Whether signing up needs an email address proven by a code before the
     # account (and its Matrix account) exists; off for a local run.
     require_email: bool = False
+    # Rounds (scheduled introductions): the weekday and the hour, in each
+    # person's own time zone, that people are introduced at; how many of a
+    # person's rounds pass before they may be introduced to someone from one
+    # of them again; how long after its moment a round missed while Kindred
+    # was down still runs; and whether this process runs the schedule.
+    rounds_day: str = "monday"
+    rounds_hour: int = 10
+    rounds_repeat_window: int = 6
+    rounds_catch_up_hours: int = 48
+    run_rounds: bool = True
 
     @property
     def internal_homeserver_url(self) -> str:
@@ -283,9 +293,26 @@ def _validated(settings: Settings) -> Settings:
     check_smtp_url(settings.smtp_url)
     if "\n" in settings.mail_from or "\r" in settings.mail_from:
         raise SettingsError("setting 'mail_from' must be one line")
+    _check_rounds(settings)
     if settings.log_format not in {"text", "json"}:
         raise SettingsError(f"setting 'log_format' must be text or json, not {settings.log_format!r}")
     return settings
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _check_rounds(settings: Settings) -> None:
+    if settings.rounds_day not in WEEKDAYS:
+        raise SettingsError(
+            f"setting 'rounds_day' must be a weekday in English (monday ... sunday), not {settings.rounds_day!r}"
+        )
+    if not 0 <= settings.rounds_hour <= 23:
+        raise SettingsError("setting 'rounds_hour' must be an hour from 0 to 23")
+    if not 0 <= settings.rounds_repeat_window <= 52:
+        raise SettingsError("setting 'rounds_repeat_window' must be between 0 and 52")
+    if not 1 <= settings.rounds_catch_up_hours <= 24 * 6:
+        raise SettingsError("setting 'rounds_catch_up_hours' must be between 1 and 144 (less than a week)")
 
 
 def _check_database_url(url: str) -> None:

@@ -10,7 +10,11 @@ done. Kinds:
 - ``notice_match``: tell one of a new match's two people that their room is
   ready (the requester's also carries the 'accepted' news);
 - ``close_room``: remove both people from a closed match's room, say why,
-  and leave it (also when one of them deleted their account).
+  and leave it (also when one of them deleted their account);
+- ``checkin_ask`` / ``checkin_remind``: ask one person of a round's match
+  whether they met (domain/checkins.py), or remind them once;
+- ``round_unpaired``: tell someone a round left out why, and that they go
+  first next time.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ logger = logging.getLogger(__name__)
 NOTICE_REQUEST = "notice_request"
 NOTICE_MATCH = "notice_match"
 CLOSE_ROOM = "close_room"
+CHECKIN_ASK = "checkin_ask"
+CHECKIN_REMIND = "checkin_remind"
+ROUND_UNPAIRED = "round_unpaired"
 # A job that fails this often is given up (hours, at the backoff's cap).
 MAX_ATTEMPTS = 100
 
@@ -40,8 +47,9 @@ async def request_sent_txn(conn: Connection, request_id: int, receiver_id: int) 
 
 
 async def match_made_txn(conn: Connection, match: Match, request_id: int, requester_id: int) -> None:
-    """One notice job per person; the requester's carries the 'accepted' news."""
-    for person in (match.user_low, match.user_high):
+    """One notice job per person (three for a round's trio); the requester's
+    carries the 'accepted' news (a round's match has no requester: 0)."""
+    for person in match.members:
         await bot_jobs.enqueue(
             conn,
             NOTICE_MATCH,
@@ -62,6 +70,16 @@ async def match_closed_txn(
     if left is not None:
         payload |= {"left": left, "remove": remove or []}
     await bot_jobs.enqueue(conn, CLOSE_ROOM, match_id=match_id, payload=payload)
+
+
+async def round_unpaired_txn(conn: Connection, user_id: int, round_id: int, reason: str) -> None:
+    """Tell someone a round found nobody for them, and why (they go first next time)."""
+    await bot_jobs.enqueue(conn, ROUND_UNPAIRED, user_id=user_id, payload={"round_id": round_id, "reason": reason})
+
+
+async def checkin_txn(conn: Connection, match_id: int, user_id: int, *, reminder: bool) -> None:
+    kind = CHECKIN_REMIND if reminder else CHECKIN_ASK
+    await bot_jobs.enqueue(conn, kind, user_id=user_id, match_id=match_id)
 
 
 async def due(ctx: Kindred, limit: int, ready_matches: list[int]) -> list[BotJob]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from domain.events import EventBus
 from domain.ports import DirectMessages, HomeserverAccounts
+from domain.round_schedule import Schedule
 from store.database import Database
 
 
@@ -56,3 +57,7 @@ class Kindred:
     require_email: bool = False
     # Signs links that work without a login (a digest's unsubscribe link).
     signing_key: str = ""
+    # When rounds happen (weekday and local hour), and how many of a person's
+    # rounds must pass before they may meet someone from one of them again.
+    round_schedule: Schedule = Schedule()
+    round_repeat_window: int = 6

@@ -73,6 +73,13 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "unsubscribe_link_invalid": ErrorSpec(
         Kind.NOT_FOUND, N_("That unsubscribe link is not valid; turn digests off on your Account page instead.")
     ),
+    "round_cadence_invalid": ErrorSpec(Kind.INVALID, N_("Rounds come weekly, fortnightly or four_weekly.")),
+    "timezone_invalid": ErrorSpec(
+        Kind.INVALID, N_("That is not a time zone Kindred knows, like Europe/Berlin or UTC.")
+    ),
+    "pause_date_invalid": ErrorSpec(
+        Kind.INVALID, N_("A pause ends on a date (YYYY-MM-DD) from tomorrow to a year from today.")
+    ),
     "reset_token_invalid": ErrorSpec(
         Kind.INVALID, N_("That reset link or code is not valid: it may have expired or been used. Ask for a new one.")
     ),
@@ -113,6 +120,11 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "report_reason_invalid": ErrorSpec(Kind.INVALID, N_("Say what happened in 1 to 500 characters.")),
     "interest_not_listed": ErrorSpec(Kind.NOT_FOUND, N_("You do not list that interest.")),
     "avatar_not_found": ErrorSpec(Kind.NOT_FOUND, N_("No picture here.")),
+    # Check-ins after a round's introduction
+    "checkin_not_round": ErrorSpec(Kind.CONFLICT, N_("Only introductions made by a round are checked in on.")),
+    "checkin_too_early": ErrorSpec(Kind.CONFLICT, N_("Your room is still being opened; answer once you have met.")),
+    "checkin_answered": ErrorSpec(Kind.CONFLICT, N_("You already answered for this introduction. Thank you!")),
+    "checkin_not_found": ErrorSpec(Kind.NOT_FOUND, N_("No introduction is waiting for your answer.")),
     # Moderation
     "block_not_found": ErrorSpec(Kind.NOT_FOUND, N_("You have not blocked this person.")),
     "report_not_found": ErrorSpec(Kind.NOT_FOUND, N_("No such open report.")),

@@ -27,6 +27,10 @@ ACCOUNT_DELETED = "account.deleted"
 # The bot handled a command: publish Event(BOT_COMMAND, (user_id,), {"command": name})
 # with ``name`` from a fixed list (it becomes a metrics label).
 BOT_COMMAND = "bot.command"
+# Check-in questions were queued (domain/checkins.py): the bot's notifier wakes.
+CHECKIN_QUEUED = "checkin.queued"
+# Someone answered "did you meet?" (data: match_id, met).
+CHECKIN_ANSWERED = "checkin.answered"
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,10 @@
 The export is the person's own: their profile with the private parts (email
 address), their interests and picture, the requests they sent and received
 (notes both ways: a note sent to you is yours to keep), their matches and
-rooms, the blocks and reports they made (never the reports about them), and
-their Matrix IDs. Of other people it names only the username, which anyone
-signed in can see: no one else's profile, address or Matrix ID.
+rooms, the blocks and reports they made (never the reports about them),
+their answers to the check-ins after rounds, and their Matrix IDs. Of other
+people it names only the username, which anyone signed in can see: no one
+else's profile, address or Matrix ID.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 
 from domain import matrix_ids
 from domain.context import Kindred
-from store import avatars, blocks, interests, matches, matrix_id_links, reports, requests, users
+from store import avatars, blocks, checkins, interests, matches, matrix_id_links, reports, requests, users
 from store.avatars import Avatar
+from store.checkins import Checkin
 from store.matches import Match
 from store.matrix_id_links import MatrixLink
 from store.reports import Report
@@ -38,6 +40,8 @@ class AccountExport:
     # (the other person's id, since when), for each block the person made.
     blocks: list[tuple[int, str]]
     reports: list[Report]
+    # Asked after a round's introduction, and what they answered.
+    checkins: list[Checkin]
     # user id -> username, for everyone the rest names.
     usernames: dict[int, str]
     exported_at: str
@@ -57,6 +61,7 @@ async def export(ctx: Kindred, user: User) -> AccountExport:
         own_matches = await matches.involving(conn, user.id)
         made_blocks = await blocks.by_blocker(conn, user.id)
         made_reports = await reports.by_reporter(conn, user.id)
+        answers = await checkins.all_of_user(conn, user.id)
         others = {m.other(user.id) for m in own_matches}
         others |= {other for other, _ in made_blocks} | {r.reported_id for r in made_reports}
         named = await users.get_many(conn, sorted(others))
@@ -71,6 +76,7 @@ async def export(ctx: Kindred, user: User) -> AccountExport:
         matches=own_matches,
         blocks=made_blocks,
         reports=made_reports,
+        checkins=answers,
         usernames={user_id: person.username for user_id, person in named.items()},
         exported_at=iso(utc_now()),
     )

@@ -46,6 +46,7 @@ from store import (
     password_resets,
     refresh_tokens,
     requests,
+    round_settings,
     users,
 )
 from store.connection import Connection
@@ -99,6 +100,7 @@ async def _erase_txn(conn: Connection, user_id: int) -> None:
     await matrix_id_link_codes.delete(conn, user_id)
     await bot_direct_rooms.delete_for_user(conn, user_id)
     await digest_settings.delete(conn, user_id)
+    await round_settings.delete(conn, user_id)
     await direct_room_attempts.clear(conn, user_id)
     await users.end_sessions(conn, user_id)
     await users.erase(conn, user_id)

@@ -22,6 +22,8 @@ class MatchView:
     room_url: str | None
     shared_interests: list[str]
     created_at: str
+    # A round's trio: the third person, besides ``other`` (empty for a pair).
+    also: tuple[User, ...] = ()
 
 
 def shared(a: list[str], b: list[str]) -> list[str]:
@@ -43,20 +45,26 @@ async def get_match(ctx: Kindred, user: User, match_id: int) -> MatchView:
 
 
 async def _views(ctx: Kindred, conn: Connection, user: User, rows: list[Match]) -> list[MatchView]:
-    others = await matrix_ids.with_effective_ids(conn, await users.get_many(conn, [m.other(user.id) for m in rows]))
+    ids = {member for m in rows for member in m.members if member != user.id}
+    others = await matrix_ids.with_effective_ids(conn, await users.get_many(conn, sorted(ids)))
     names = await interests.names_for_users(conn, [user.id, *others])
-    return [
-        MatchView(
-            m.id,
-            others[m.other(user.id)],
-            m.status,
-            m.room_id,
-            ctx.links.room_url(m.room_id),
-            shared(names[user.id], names[m.other(user.id)]),
-            m.created_at,
+    views = []
+    for m in rows:
+        rest = [others[member] for member in m.members if member != user.id]
+        views.append(
+            MatchView(
+                m.id,
+                others[m.other(user.id)],
+                m.status,
+                m.room_id,
+                ctx.links.room_url(m.room_id),
+                # In a trio: what you share with at least one of the other two.
+                sorted({n for person in rest for n in shared(names[user.id], names[person.id])}),
+                m.created_at,
+                tuple(person for person in rest if person.id != m.other(user.id)),
+            )
         )
-        for m in rows
-    ]
+    return views
 
 
 async def load(ctx: Kindred, match_id: int) -> Match | None:
@@ -100,8 +108,9 @@ def announce_closed(ctx: Kindred, match: Match, closed_by: int | None) -> None:
     )
 
 
-async def people(ctx: Kindred, match: Match) -> tuple[User, User]:
-    """The two people of a match, lower id first, each with the Matrix ID in their room."""
+async def people(ctx: Kindred, match: Match) -> tuple[User, ...]:
+    """The people of a match (two, or a round's three), lower id first, each
+    with the Matrix ID in their room."""
     async with ctx.db.read() as conn:
-        found = await matrix_ids.with_effective_ids(conn, await users.get_many(conn, [match.user_low, match.user_high]))
-    return found[match.user_low], found[match.user_high]
+        found = await matrix_ids.with_effective_ids(conn, await users.get_many(conn, list(match.members)))
+    return tuple(found[user_id] for user_id in match.members)

@@ -21,7 +21,7 @@ from datetime import timedelta
 from domain import events, matrix_ids
 from domain.context import Kindred
 from domain.matches import shared
-from store import bot_direct_rooms, instance, interests, jobs, matches, users
+from store import bot_direct_rooms, instance, interests, jobs, matches, round_groups, users
 from store.jobs import Job
 from store.timeutil import iso, utc_now
 from store.users import User
@@ -41,14 +41,18 @@ class RoomPlan:
     match_id: int
     status: str
     room_id: str | None
-    people: tuple[User, User]
+    # Two people, or three for a round's trio; the first named first.
+    people: tuple[User, ...]
     shared_interests: list[str]
     # Marks the room with (instance, match) so a retry can find it again.
     instance_id: str
+    # Made by a scheduled round rather than an accepted request.
+    from_round: bool = False
 
     @property
     def name(self) -> str:
-        return f"{self.people[0].display_name} & {self.people[1].display_name}"
+        names = [person.display_name for person in self.people]
+        return ", ".join(names[:-1]) + " & " + names[-1]
 
 
 async def due_jobs(ctx: Kindred, limit: int = 50) -> list[Job]:
@@ -62,21 +66,32 @@ async def plan(ctx: Kindred, match_id: int) -> RoomPlan | None:
         if match is None:
             return None
         # Each carries the Matrix ID to invite: their linked one, if any.
-        people = await matrix_ids.with_effective_ids(
-            conn, await users.get_many(conn, [match.user_low, match.user_high])
-        )
-        names = await interests.names_for_users(conn, [match.user_low, match.user_high])
+        people = await matrix_ids.with_effective_ids(conn, await users.get_many(conn, list(match.members)))
+        names = await interests.names_for_users(conn, list(match.members))
         instance_id = await instance.get_id(conn)
+        from_round = await round_groups.by_match(conn, match.id) is not None
     # The requester's name first reads naturally: "Ada & Bo".
-    first, second = people[match.user_low], people[match.user_high]
+    members = tuple(people[user_id] for user_id in match.members)
     return RoomPlan(
         match.id,
         match.status,
         match.room_id,
-        (first, second),
-        shared(names[first.id], names[second.id]),
+        members,
+        shared_by_some([names[person.id] for person in members]),
         instance_id,
+        from_round,
     )
+
+
+def shared_by_some(held: list[list[str]]) -> list[str]:
+    """What a pair shares; in a trio, what at least two of the three share."""
+    if len(held) == 2:
+        return shared(held[0], held[1])
+    counts: dict[str, int] = {}
+    for names in held:
+        for name in set(names):
+            counts[name] = counts.get(name, 0) + 1
+    return sorted(name for name, count in counts.items() if count >= 2)
 
 
 async def record_room(ctx: Kindred, match_id: int, room_id: str) -> None:
@@ -148,7 +163,7 @@ async def complete(ctx: Kindred, job: Job, plan_: RoomPlan | None, room_id: str 
         ctx.events.publish(
             events.Event(
                 events.MATCH_READY,
-                (plan_.people[0].id, plan_.people[1].id),
+                tuple(person.id for person in plan_.people),
                 {"match_id": job.match_id, "room_id": room_id},
             )
         )

@@ -10,6 +10,7 @@ from typing import AsyncIterator
 from bridge.bot_rooms import BotRooms
 from bridge.matrix_client import MatrixClient
 from domain.context import Kindred
+from matcher import checkin_worker
 from matcher.commands import Commands
 from matcher.direct_rooms import DirectRooms
 from matcher.notifier import Notifier
@@ -36,6 +37,7 @@ async def running_bot(ctx: Kindred, client: MatrixClient) -> AsyncIterator[RoomW
         asyncio.create_task(worker.run(), name="room-worker"),
         asyncio.create_task(notifier.run(), name="bot-notifier"),
         asyncio.create_task(listener.run(), name="bot-sync"),
+        asyncio.create_task(checkin_worker.run(ctx), name="checkins"),
     ]
     logger.info("matcher bot %s is running", session.user_id)
     try:

@@ -13,6 +13,7 @@ from domain import addressing, matrix_id_links
 from domain.errors import KindredError
 from matcher import direct_commands as direct
 from matcher import room_commands as room
+from matcher import round_commands as rounds
 from matcher.calls import Call, Place, Spec
 from matcher.replies import Reply
 
@@ -87,6 +88,28 @@ COMMANDS: tuple[Spec, ...] = (
             ("!interests", N_("your interests")),
             (N_("!interests add <a, b>"), N_("add interests (comma-separated)")),
             (N_("!interests remove <a, b>"), N_("remove interests")),
+        ),
+    ),
+    Spec(
+        "rounds",
+        Place.DIRECT,
+        rounds.rounds,
+        (
+            ("!rounds", "whether you're in rounds (regular introductions), and the next one's date"),
+            ("!rounds on [cadence]", "join rounds: weekly (unless you say), fortnightly or four_weekly"),
+            ("!rounds pause <YYYY-MM-DD>", "no introductions until that date"),
+            ("!rounds resume", "end a pause (or a skip) early"),
+            ("!rounds skip", "sit out the next round only"),
+            ("!rounds off", "no more rounds"),
+        ),
+    ),
+    Spec(
+        "met",
+        Place.DIRECT,
+        rounds.met,
+        (
+            ("!met yes", "you met the people your last round introduced you to"),
+            ("!met no", "you didn't meet them"),
         ),
     ),
     Spec(

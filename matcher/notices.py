@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Awaitable
+from typing import Awaitable, Callable
 
 from bridge.bot_rooms import BotRooms
 from bridge.errors import BridgeError
-from domain import accounts, addressing, bot_jobs, matches, requests
+from domain import accounts, addressing, bot_jobs, checkins, matches, requests, rounds
 from domain.context import Kindred
 from matcher.direct_rooms import DirectRooms
 from matcher.replies import Reply
@@ -46,9 +46,23 @@ class Notices:
             return await self._match_news(job)
         elif job.kind == bot_jobs.CLOSE_ROOM:
             await self._close_room(job)
+        elif job.kind in (bot_jobs.CHECKIN_ASK, bot_jobs.CHECKIN_REMIND):
+            await self._checkin(job, reminder=job.kind == bot_jobs.CHECKIN_REMIND)
+        elif job.kind == bot_jobs.ROUND_UNPAIRED:
+            await self._round_unpaired(job)
         else:
             logger.error("bot job %d has an unknown kind %r; dropped", job.id, job.kind)
         return None
+
+    async def _round_unpaired(self, job: BotJob) -> None:
+        assert job.user_id is not None
+        to = await accounts.active_user(self._ctx, job.user_id)
+        if to is None:
+            return
+        _ = addressing.for_person(to).gettext
+        why = _(rounds.unpaired_sentence(str(job.payload.get("reason", ""))))
+        reply = Reply().fill(_("This round I found nobody for you: %(why)s You go first in the next round."), why=why)
+        await self._tell(job, to, reply)
 
     async def _request_received(self, job: BotJob) -> None:
         assert job.request_id is not None
@@ -121,20 +135,29 @@ class Notices:
         if to is None:
             return
         _ = addressing.for_person(to).gettext
-        pair = await matches.people(self._ctx, match)
-        other = pair[1] if pair[0].id == job.user_id else pair[0]
+        members = await matches.people(self._ctx, match)
+        others = [person for person in members if person.id != job.user_id]
+        other = others[0]
         shared = await matches.shared_between(self._ctx, match.user_low, match.user_high)
         if with_accepted_news:
             news = _("%(person)s accepted your request! Your room is ready: %(link)s.")
         else:
             news = _("Your room with %(person)s is ready: %(link)s.")
+        # A round's trio: both others are named.
+        person = Reply().person(other.display_name, other.username)
+        for more in others[1:]:
+            person = Reply().fill(
+                _("%(first)s and %(second)s"), first=person, second=Reply().person(more.display_name, more.username)
+            )
         reply = Reply().fill(
             news,
-            person=Reply().person(other.display_name, other.username),
+            person=person,
             link=Reply().link(self._ctx.links.room_url(match.room_id) or "", _("open it")),
         )
         reply.text(" ").fill(
-            _("You both like: %(interests)s. Say hello!"),
+            _("You both like: %(interests)s. Say hello!")
+            if len(others) == 1
+            else _("Between you, you like: %(interests)s. Say hello!"),
             interests=Reply().interests(shared, _("being on Kindred")),
         )
         await self._tell(job, to, reply)
@@ -171,6 +194,23 @@ class Notices:
         # The bot leaves too: closed rooms must not weigh on its sync.
         await _gone_already_ok(self._rooms.leave(match.room_id))
 
+    async def _checkin(self, job: BotJob, reminder: bool) -> None:
+        assert job.match_id is not None and job.user_id is not None
+        found = await checkins.question_for(self._ctx, job.match_id, job.user_id)
+        if found is None:
+            return
+        match, others = found
+        # A reminder is for rooms where nobody has said a word: people who
+        # are talking are getting on without it.
+        if reminder and match.room_id and await self._rooms.anyone_wrote(match.room_id):
+            return
+        to = await accounts.active_user(self._ctx, job.user_id)
+        if to is None:
+            return
+        room_url = self._ctx.links.room_url(match.room_id)
+        question = _question(others, reminder, room_url, addressing.for_person(to).gettext)
+        await self._tell(job, to, question, step="checkin")
+
     async def _tell(self, job: BotJob, user: User, reply: Reply, step: str = "notice") -> None:
         room_id = await self._direct.room_for(user)
         if room_id is not None:
@@ -180,6 +220,33 @@ class Notices:
         if self._instance_id is None:
             self._instance_id = await bot_jobs.instance_id(self._ctx)
         return f"kindred-{self._instance_id}-job{job.id}-{step}"
+
+
+def _question(others: list[User], reminder: bool, room_url: str | None, _: Callable[[str], str]) -> Reply:
+    whom = Reply().person(others[0].display_name, others[0].username)
+    for more in others[1:]:
+        whom = Reply().fill(
+            _("%(first)s and %(second)s"), first=whom, second=Reply().person(more.display_name, more.username)
+        )
+    if len(others) == 1:
+        asked = _("Did you two meet? Your round introduced you to %(people)s.")
+    else:
+        asked = _("Did the three of you meet? Your round introduced you to %(people)s.")
+    reply = Reply()
+    if reminder:
+        reply.text(_("A gentle reminder:")).text(" ")
+    reply.fill(asked, people=whom).text(" ")
+    reply.fill(
+        _(
+            "Answer with %(yes)s or %(no)s (or on your Matches page)."
+            " Only Kindred sees your answer: it helps pair people who show up."
+        ),
+        yes=Reply().code("!met yes"),
+        no=Reply().code("!met no"),
+    )
+    if room_url:
+        reply.line().fill(_("Your room: %(link)s"), link=Reply().link(room_url, _("open it")))
+    return reply
 
 
 async def _gone_already_ok(call: Awaitable[object]) -> None:

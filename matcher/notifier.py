@@ -36,7 +36,13 @@ from store.bot_jobs import BotJob
 
 logger = logging.getLogger(__name__)
 
-_WAKING = {events.REQUEST_RECEIVED, events.REQUEST_ACCEPTED, events.MATCH_CLOSED, events.MATCH_READY}
+_WAKING = {
+    events.REQUEST_RECEIVED,
+    events.REQUEST_ACCEPTED,
+    events.MATCH_CLOSED,
+    events.MATCH_READY,
+    events.CHECKIN_QUEUED,
+}
 _BATCH = 50
 # How long the 'accepted' news waits for the room to be ready (seconds).
 ACCEPT_GRACE = 10.0

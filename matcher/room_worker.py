@@ -26,6 +26,7 @@ from config.i18n import Translator
 from domain import addressing, events, provisioning
 from domain.context import Kindred
 from domain.provisioning import RoomPlan
+from matcher.icebreakers import Icebreakers
 from matcher.room_sweep import RoomSweep
 from store.jobs import Job
 
@@ -195,20 +196,40 @@ class RoomWorker:
         """Post the introduction once: an adopted room may have it already."""
         if check_first and await room_lookup.has_intro(self._client, room_id):
             return
-        first, second = plan.people
-        # Both read it: in the language they share, else English.
-        _ = addressing.for_people(first, second).gettext
+        # All read it: in the language they share, else English.
+        t = addressing.for_people(*plan.people)
+        _ = t.gettext
         shared = ", ".join(plan.shared_interests) or _("being on Kindred")
-        message = _(
-            "%(first)s and %(second)s, you matched on Kindred! You both like: %(shared)s."
-            " This room is just for the two of you - say hello."
-        )
-        body = message % {"first": first.display_name, "second": second.display_name, "shared": shared}
+        if len(plan.people) == 2:
+            if plan.from_round:
+                # A round's introduction: nobody asked, so say why they are here.
+                message = _(
+                    "%(first)s and %(second)s, this week's round introduces you on Kindred! You both like:"
+                    " %(shared)s. This room is just for the two of you - say hello."
+                )
+            else:
+                message = _(
+                    "%(first)s and %(second)s, you matched on Kindred! You both like: %(shared)s."
+                    " This room is just for the two of you - say hello."
+                )
+        else:
+            message = _(
+                "%(first)s, %(second)s and %(third)s, this week's round introduces you on Kindred!"
+                " Between you, you like: %(shared)s. This room is just for the three of you - say hello."
+            )
+        slots = ("first", "second", "third")[: len(plan.people)]
+        names = dict(zip(slots, (person.display_name for person in plan.people), strict=True))
+        body = message % {**names, "shared": shared}
         formatted = escape(message) % {
-            "first": f"<b>{escape(first.display_name)}</b>",
-            "second": f"<b>{escape(second.display_name)}</b>",
+            **{slot: f"<b>{escape(name)}</b>" for slot, name in names.items()},
             "shared": f"<i>{escape(shared)}</i>",
         }
+        if plan.from_round:
+            # ... and how to begin.
+            starter = _("To start: %(question)s") % {
+                "question": Icebreakers().pick(str(plan.match_id), list(plan.shared_interests), t)
+            }
+            body, formatted = f"{body} {starter}", f"{formatted} {escape(starter)}"
         # The mark finds it again; the fixed transaction id makes a resend one event.
         await self._client.send_notice(
             room_id,

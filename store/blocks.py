@@ -76,3 +76,9 @@ async def delete_involving(conn: Connection, user_id: int) -> None:
     """Every block ``user_id`` made or was the subject of (an account that is
     deleted: nobody is left to keep apart, and its name never returns)."""
     await conn.execute("DELETE FROM blocks WHERE user_low = ? OR user_high = ?", (user_id, user_id))
+
+
+async def all_pairs(conn: Connection) -> set[tuple[int, int]]:
+    """Every blocked pair, (low, high), whoever blocked (a round keeps them apart)."""
+    cursor = await conn.execute("SELECT DISTINCT user_low, user_high FROM blocks")
+    return {(int(row[0]), int(row[1])) for row in await cursor.fetchall()}

@@ -75,3 +75,11 @@ async def replace_for_user(conn: Connection, user_id: int, names: list[str]) -> 
             "INSERT INTO user_interests (user_id, interest_id) VALUES (?, ?)",
             (user_id, added_id),
         )
+
+
+async def names_by_id(conn: Connection, interest_ids: list[int]) -> dict[int, str]:
+    if not interest_ids:
+        return {}
+    marks = ",".join("?" * len(interest_ids))
+    cursor = await conn.execute(f"SELECT id, name FROM interests WHERE id IN ({marks})", interest_ids)
+    return {int(row[0]): str(row[1]) for row in await cursor.fetchall()}

@@ -71,7 +71,8 @@ async def decide(conn: Connection, request_id: int, status: str) -> bool:
 
 async def list_for_user(conn: Connection, user_id: int, box: str, status: str | None, limit: int) -> list[Request]:
     column = "r.to_user_id" if box == "incoming" else "r.from_user_id"
-    sql = f"{_SELECT} WHERE {column} = ?"
+    # A round's introduction carries a request row only because every match has one: nobody sent it.
+    sql = f"{_SELECT} WHERE {column} = ? AND r.via_round = 0"
     params: list[Any] = [user_id]
     if status is not None:
         sql += " AND r.status = ?"
@@ -86,7 +87,7 @@ async def history_for_user(conn: Connection, user_id: int, limit: int, offset: i
     """Answered requests the person sent or received, newest first."""
     cursor = await conn.execute(
         f"{_SELECT} WHERE (r.from_user_id = ? OR r.to_user_id = ?) AND r.status <> 'pending'"
-        " ORDER BY r.id DESC LIMIT ? OFFSET ?",
+        " AND r.via_round = 0 ORDER BY r.id DESC LIMIT ? OFFSET ?",
         (user_id, user_id, limit, offset),
     )
     return [Request._from_row(row) for row in await cursor.fetchall()]
@@ -105,6 +106,24 @@ async def sent_since(conn: Connection, user_id: int, since: str) -> list[str]:
         (user_id, since),
     )
     return [row[0] for row in await cursor.fetchall()]
+
+
+async def insert_for_round(conn: Connection, a: int, b: int) -> int:
+    """The accepted request a round's match stands on (nobody sent it; lists skip it)."""
+    now = iso(utc_now())
+    cursor = await conn.execute(
+        "INSERT INTO requests (from_user_id, to_user_id, user_low, user_high, note, status, created_at, decided_at,"
+        " via_round) VALUES (?, ?, ?, ?, '', 'accepted', ?, ?, 1) RETURNING id",
+        (min(a, b), max(a, b), min(a, b), max(a, b), now, now),
+    )
+    row = await cursor.fetchone()
+    return int(row[0])
+
+
+async def pending_pairs(conn: Connection) -> list[tuple[int, int]]:
+    """Every pair with a pending request (a round keeps them apart)."""
+    cursor = await conn.execute("SELECT user_low, user_high FROM requests WHERE status = 'pending'")
+    return [(int(row[0]), int(row[1])) for row in await cursor.fetchall()]
 
 
 async def cancel_pending_for_user(conn: Connection, user_id: int) -> None:

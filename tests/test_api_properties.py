@@ -27,7 +27,7 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5),
     max_leaves=20,
 )
-FIELDS = ["username", "password", "display_name", "bio", "interests", "to", "note", "refresh_token"]
+FIELDS = ["username", "password", "display_name", "bio", "interests", "to", "note", "refresh_token", "met"]
 bodies = st.one_of(
     json_values,
     st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6),
@@ -45,6 +45,7 @@ ENDPOINTS = [
     ("POST", "/api/v1/requests"),
     ("POST", "/api/v1/requests/1/accept"),
     ("POST", "/api/v1/requests/1/withdraw"),
+    ("POST", "/api/v1/matches/1/checkin"),
 ]
 
 

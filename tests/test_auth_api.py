@@ -323,6 +323,8 @@ TABLE = [
     Row("POST", "/api/v1/matches/{id}/report", "outsider", (401, 404, 201), lambda w: {"reason": "rude"}),
     Row("POST", "/api/v1/matches/{id}/close", "outsider", (401, 404, 200)),
     Row("POST", "/api/v1/matches/{id}/block", "outsider", (401, 404, 200)),
+    # This match came from a request, not a round: nothing to check in on, but only its people learn that.
+    Row("POST", "/api/v1/matches/{id}/checkin", "outsider", (401, 404, 409), lambda w: {"met": True}),
     # Anyone may block anyone: both block the receiver here.
     Row("POST", "/api/v1/users/{username}/block", "sender", (401, 200, 200)),
     # Only your own block can be lifted; neither has blocked the receiver here.

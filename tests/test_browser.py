@@ -8,8 +8,10 @@ pages are saved under docs/screenshots/ at phone and desktop widths.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, AsyncIterator
 
@@ -18,8 +20,14 @@ from aiohttp.test_utils import TestClient
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright, expect
 
+from domain import checkins, moderation, round_preferences, rounds
+from domain.errors import KindredError
+from store import matches, users
+from store.timeutil import utc_now
 from tests.helpers import assert_status, unique
+from tests.helpers import sign_up as api_sign_up
 from tests.images import png
+from web import keys
 
 pytestmark = [pytest.mark.browser, pytest.mark.store_agnostic]
 
@@ -335,3 +343,91 @@ async def test_signup_with_an_email_code_then_forgot_and_reset(kindred: Any, new
     await page.get_by_label("Password").fill("an entirely new one")
     await page.get_by_role("button", name="Log in").click()
     await page.wait_for_url(f"{url}/discover")
+
+
+async def test_rounds_settings_and_the_operators_rounds_charts(kindred: Any, browser: Any) -> None:
+    # No bot: the rounds' rooms are recorded as made, so no homeserver work waits.
+    client = await kindred(run_bot=False)
+    url = base(client)
+    ctx = client.app[keys.KINDRED]
+    context = await browser.new_context(viewport=VIEWPORTS["desktop"], timezone_id="Europe/Berlin")
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        page = await context.new_page()
+        name = unique("rae")
+        await sign_up(page, url, name, "Rae")
+        await page.get_by_role("link", name="rounds: regular introductions").click()
+        await page.wait_for_url(f"{url}/profile/rounds")
+        await expect_text(page.locator(".rounds-state"), "You're not in rounds")
+        # The time zone starts as the browser's own.
+        await expect(page.get_by_label("Time zone")).to_have_value("Europe/Berlin")
+
+        await page.get_by_label("Introduce me in rounds").check()
+        await page.get_by_label("How often").select_option("fortnightly")
+        await page.get_by_label("Pause until").fill("2001-01-01")
+        await page.get_by_role("button", name="Save").click()
+        pause = page.get_by_label("Pause until")
+        await expect(pause).to_have_attribute("aria-invalid", "true")
+        await expect_text(page.locator("#e-paused_until"), "from tomorrow to a year from today")
+        # What was chosen is kept next to the error.
+        await expect(page.get_by_label("How often")).to_have_value("fortnightly")
+        await pause.fill("")
+        await page.get_by_label("Skip the next round only").check()
+        await page.get_by_role("button", name="Save").click()
+        await expect_text(page.locator(".flash"), "Saved. Your next round:")
+        await expect_text(page.locator(".rounds-state"), "every two weeks, skipping the next one")
+        await expect(page.get_by_label("Time zone")).to_have_value("Europe/Berlin")
+        await screenshot(page, "rounds")
+
+        # Five weeks of rounds with check-in answers, for the operator's page.
+        await moderation.set_admin(ctx, moderation.COMMAND_LINE, name, True)
+        await _weeks_of_rounds(client, 5)
+        await page.reload()
+        await page.get_by_role("link", name="Admin").click()
+        await page.get_by_role("link", name="Rounds").click()
+        await page.wait_for_url(f"{url}/admin/rounds")
+        charts = page.get_by_role("img")
+        await expect(charts).to_have_count(2)
+        await expect(page.get_by_role("img", name="People in rounds per week")).to_be_visible()
+        await expect(page.get_by_role("img", name="Share who met, per week")).to_be_visible()
+        await expect(page.locator("#chart-people rect.bar")).to_have_count(5)
+        await expect(page.locator("#rounds tbody tr")).to_have_count(5)
+        # The charts' figures as a table too.
+        await page.get_by_text("The same figures as a table").click()
+        await expect(page.locator("#weeks tbody tr")).to_have_count(5)
+        await expect_text(page.locator("#weeks tbody tr").first, "8")
+        await screenshot(page, "admin-rounds")
+    finally:
+        await context.close()
+
+
+async def _weeks_of_rounds(client: TestClient, weeks: int) -> None:
+    """Eight people in a round a week for ``weeks`` weeks up to now, their
+    rooms recorded as made and most of them saying they met."""
+    ctx = client.app[keys.KINDRED]
+    hobbies = ["chess", "go", "tea", "jazz", "maps", "knots", "bread", "birds"]
+    people = []
+    for i in range(8):
+        person = await api_sign_up(client, "wk", interests=["walking", hobbies[i], hobbies[(i + 1) % 8]])
+        async with ctx.db.read() as conn:
+            user = await users.get_by_username(conn, person.username)
+        assert user is not None
+        await round_preferences.change(ctx, user, enabled=True)
+        people.append(user)
+    for week in range(weeks - 1, -1, -1):
+        await rounds.run_now(ctx, utc_now() - timedelta(weeks=week))
+        async with ctx.db.transaction() as conn:
+            made = {m.id: m for p in people for m in await matches.list_for_user(conn, p.id, 50)}
+            for match in made.values():
+                await matches.set_room(conn, match.id, f"!wk{match.id}:localhost")
+                await matches.mark_ready(conn, match.id)
+        for match in made.values():
+            for n, member in enumerate(match.members):
+                if n == 0 or match.id % 3 == 0:
+                    with contextlib.suppress(KindredError):
+                        await checkins.answer(ctx, await _user(ctx, member), match.id, match.id % 4 != 0)
+
+
+async def _user(ctx: Any, user_id: int) -> Any:
+    async with ctx.db.read() as conn:
+        return await users.get(conn, user_id)

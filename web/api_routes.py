@@ -14,10 +14,11 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from web.api import account, auth, avatars, docs, matches, matrix_id, people, requests, safety
+from web.api import account, auth, avatars, docs, matches, matrix_id, people, requests, rounds, safety
 from web.schemas import (
     Body,
     ChangePasswordBody,
+    CheckinBody,
     DeleteAccountBody,
     DigestBody,
     EmailBody,
@@ -30,6 +31,7 @@ from web.schemas import (
     ReportBody,
     ResendCodeBody,
     ResetBody,
+    RoundsBody,
     SendRequestBody,
     SignupBody,
     VerifyBody,
@@ -315,6 +317,39 @@ OPERATIONS: tuple[Operation, ...] = (
         body=DigestBody,
         description="off, daily or weekly: a mail listing requests waiting for your answer and new matches, "
         "sent to your verified address when there is something to tell. Each has a one-click unsubscribe link.",
+    ),
+    Operation(
+        "get",
+        "/api/v1/me/rounds",
+        rounds.get_settings,
+        "api_rounds",
+        "Your rounds settings",
+        "rounds",
+        {200: "Rounds"},
+        description="Rounds introduce you, on a schedule, to someone who shares your interests; next_round is "
+        "the local date of the next one you will be in (null when you are not in rounds).",
+    ),
+    Operation(
+        "put",
+        "/api/v1/me/rounds",
+        rounds.put_settings,
+        "api_rounds_change",
+        "Change your rounds settings",
+        "rounds",
+        {200: "Rounds"},
+        ("field_type", "round_cadence_invalid", "timezone_invalid", "pause_date_invalid"),
+        body=RoundsBody,
+        description="Only the fields given change. A bad value is a 400 naming the field, and nothing changes.",
+    ),
+    Operation(
+        "get",
+        "/api/v1/rounds/current",
+        rounds.current,
+        "api_rounds_current",
+        "Whom your latest round introduced you to",
+        "rounds",
+        {200: "CurrentRound"},
+        description="null when you have not been in a round yet; unpaired says why a round found nobody for you.",
     ),
     Operation(
         "put",
@@ -617,6 +652,29 @@ OPERATIONS: tuple[Operation, ...] = (
         body=ReportBody,
         params=(_MATCH_ID,),
         description="Stored for the operators; the other person is not told.",
+    ),
+    Operation(
+        "post",
+        "/api/v1/matches/{id}/checkin",
+        matches.checkin,
+        "api_checkin_match",
+        "Say whether you met the people a round introduced you to",
+        "matches",
+        {200: "CheckinAnswer"},
+        (
+            "field_required",
+            "field_type",
+            "match_not_found",
+            "checkin_not_round",
+            "checkin_too_early",
+            "checkin_answered",
+            "not_found",
+        ),
+        body=CheckinBody,
+        params=(_MATCH_ID,),
+        description="For a match a round made. Asked by the bot four days after the introduction, but may be "
+        "answered from the moment the room is ready; the first answer stands (409 checkin_answered after it). "
+        "Only Kindred sees it: a no places the others who did not say they met later in the next rounds.",
     ),
     Operation(
         "post",

@@ -10,6 +10,7 @@ matcher bot.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
 
@@ -25,15 +26,17 @@ from bridge.direct_messages import BotDirectMessages
 from bridge.matrix_client import BotSession, MatrixClient
 from config import file_modes
 from config.secrets import Secrets
-from config.settings import Settings
+from config.settings import WEEKDAYS, Settings
 from domain import avatars
 from domain.context import Kindred, Links
 from domain.events import EventBus
 from domain.ports import DirectMessages, HomeserverAccounts
+from domain.round_schedule import Schedule
 from matcher.bot import running_bot
 from matcher.deactivator import running_deactivator
 from matcher.digest_worker import running_digests
 from matcher.mailer import running_mailer
+from matcher.round_worker import running_rounds
 from matcher.smtp import SmtpTransport
 from store.database import Database
 from web import i18n, keys, live
@@ -85,7 +88,7 @@ def create_app(
     i18n.setup(env)
     env.globals["url"] = lambda name, **parts: app.router[name].url_for(**parts)
     setup_routes(app)
-    app.cleanup_ctx.extend([_database, _homeserver, _kindred, metrics_ctx, _mailer, _deactivator, _bot])
+    app.cleanup_ctx.extend([_database, _homeserver, _kindred, metrics_ctx, _mailer, _rounds, _deactivator, _bot])
     live.setup(app)
     return app
 
@@ -151,6 +154,12 @@ def build_kindred(
         mail_sends=bool(settings.smtp_url),
         require_email=settings.require_email,
         signing_key=signing_key,
+        round_schedule=Schedule(
+            weekday=WEEKDAYS.index(settings.rounds_day),
+            hour=settings.rounds_hour,
+            catch_up=timedelta(hours=settings.rounds_catch_up_hours),
+        ),
+        round_repeat_window=settings.rounds_repeat_window,
     )
 
 
@@ -196,6 +205,15 @@ async def _mailer(app: web.Application) -> AsyncIterator[None]:
             return
         async with running_mailer(app[keys.KINDRED], SmtpTransport(settings.smtp_url, settings.sender)):
             yield
+
+
+async def _rounds(app: web.Application) -> AsyncIterator[None]:
+    # The schedule only writes the store; the bot's room worker makes the rooms.
+    if not app[keys.SETTINGS].run_rounds:
+        yield
+        return
+    async with running_rounds(app[keys.KINDRED]):
+        yield
 
 
 async def _deactivator(app: web.Application) -> AsyncIterator[None]:

@@ -15,6 +15,7 @@ For bot commands there are two equal hooks: publish
 from __future__ import annotations
 
 import ipaddress
+import math
 import time
 from collections import OrderedDict
 from typing import AsyncIterator, Awaitable, Callable
@@ -22,7 +23,8 @@ from typing import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from domain import bot_jobs, events, provisioning
+from domain import bot_jobs, events, provisioning, round_stats
+from domain.context import Kindred
 from web import keys
 
 # Accepts waiting for their room, remembered to time them; bounded so a
@@ -61,6 +63,25 @@ class Metrics:
             registry=r,
         )
         self.bot_commands = Counter("kindred_bot_commands", "Bot commands handled.", ["command"], registry=r)
+        # Rounds, read from the database at scrape time (the admin page's figures).
+        self.round_people = Gauge(
+            "kindred_round_people", "The latest round: people due, introduced and left unpaired.", ["state"], registry=r
+        )
+        self.round_trios = Gauge("kindred_round_trios", "Trios in the latest round.", registry=r)
+        self.round_week_people = Gauge(
+            "kindred_round_week_people", "People introduced by the rounds of the latest week with a round.", registry=r
+        )
+        self.round_week_met_ratio = Gauge(
+            "kindred_round_week_met_ratio",
+            "Of the check-in answers for the latest week's rounds, the share who met (NaN before any answer).",
+            registry=r,
+        )
+        self.round_checkins = Gauge(
+            "kindred_round_checkins",
+            "Check-ins so far: answered met, answered not met, unanswered.",
+            ["answer"],
+            registry=r,
+        )
         self._accepted_at: OrderedDict[int, float] = OrderedDict()
 
     def on_event(self, event: events.Event) -> None:
@@ -128,9 +149,34 @@ async def metrics_page(request: web.Request) -> web.Response:
     metrics = request.app[keys.METRICS]
     metrics.queue_depth.set(await provisioning.queue_depth(request.app[keys.KINDRED]))
     metrics.bot_jobs_depth.set(await bot_jobs.queue_depth(request.app[keys.KINDRED]))
+    await _round_figures(request.app[keys.KINDRED], metrics)
     response = web.Response(body=metrics.render())
     response.headers["Content-Type"] = _CONTENT_TYPE
     return response
+
+
+# Enough rounds to cover the latest week in every time zone.
+_LATEST_ROUNDS = 50
+
+
+async def _round_figures(ctx: Kindred, metrics: Metrics) -> None:
+    found = await round_stats.overview(ctx, _LATEST_ROUNDS)
+    latest = found.rounds[0] if found.rounds else None
+    for state, value in (
+        ("due", latest.due if latest else 0),
+        ("paired", latest.paired if latest else 0),
+        ("unpaired", latest.unpaired if latest else 0),
+    ):
+        metrics.round_people.labels(state=state).set(value)
+    metrics.round_trios.set(latest.trios if latest else 0)
+    week = found.weeks[-1] if found.weeks else None
+    metrics.round_week_people.set(week.people if week else 0)
+    rate = week.met_rate if week else None
+    metrics.round_week_met_ratio.set(math.nan if rate is None else rate)
+    totals = await round_stats.checkin_totals(ctx)
+    metrics.round_checkins.labels(answer="met").set(totals.met)
+    metrics.round_checkins.labels(answer="not_met").set(totals.answered - totals.met)
+    metrics.round_checkins.labels(answer="unanswered").set(totals.waiting)
 
 
 async def metrics_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -192,6 +192,18 @@ SCHEMAS: dict[str, Schema] = {
                     }
                 ),
             },
+            "checkins": {
+                "type": "array",
+                "description": "Whether you met the people a round introduced you to (null: not answered).",
+                "items": _obj(
+                    {
+                        "match_id": _INT,
+                        "met": {"type": ["boolean", "null"]},
+                        "asked_at": _NULLABLE_TIME,
+                        "answered_at": _NULLABLE_TIME,
+                    }
+                ),
+            },
         }
     ),
     "UserList": _obj({"users": {"type": "array", "items": _ref("PublicUser")}}),
@@ -226,6 +238,11 @@ SCHEMAS: dict[str, Schema] = {
             "room_url": _NULLABLE_STR,
             "shared_interests": _NAMES,
             "created_at": {"type": "string", "format": "date-time"},
+            "also": {
+                "type": "array",
+                "items": _obj({"username": _STR, "display_name": _STR}),
+                "description": "The third person of a round's trio (the match is with both); empty for a pair.",
+            },
         }
     ),
     "MatchList": _obj({"matches": {"type": "array", "items": _ref("Match")}}),
@@ -239,6 +256,52 @@ SCHEMAS: dict[str, Schema] = {
                     "match_id": {"type": ["integer", "null"]},
                     "reason": _STR,
                     "created_at": {"type": "string", "format": "date-time"},
+                }
+            )
+        }
+    ),
+    "Rounds": _obj(
+        {
+            "rounds": _obj(
+                {
+                    "enabled": {"type": "boolean"},
+                    "cadence": {"enum": ["weekly", "fortnightly", "four_weekly"]},
+                    "timezone": _STR,
+                    "paused_until": {"type": ["string", "null"], "format": "date"},
+                    "skip_next": {"type": "boolean"},
+                    "next_round": {"type": ["string", "null"], "format": "date"},
+                }
+            )
+        }
+    ),
+    "CurrentRound": _obj(
+        {
+            "round": {
+                "oneOf": [
+                    {"type": "null"},
+                    _obj(
+                        {
+                            "round_id": _INT,
+                            "ran_at": _STR,
+                            "with": {"type": "array", "items": _obj({"username": _STR, "display_name": _STR})},
+                            "shared_interests": _NAMES,
+                            "match_id": {"type": ["integer", "null"]},
+                            "match_status": {"type": ["string", "null"]},
+                            "room_url": {"type": ["string", "null"]},
+                            "unpaired": {"type": ["string", "null"]},
+                        }
+                    ),
+                ]
+            }
+        }
+    ),
+    "CheckinAnswer": _obj(
+        {
+            "checkin": _obj(
+                {
+                    "match_id": _INT,
+                    "met": {"type": "boolean"},
+                    "with": {**_NAMES, "description": "The usernames of the others the round introduced you to."},
                 }
             )
         }

@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from web import api_routes, consent, health, keys, live, metrics, openapi
-from web.pages import account, admin, auth, avatars, matches, matrix_id, people, requests, safety
+from web.pages import account, admin, auth, avatars, matches, matrix_id, people, requests, rounds, safety
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -50,6 +50,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/unsubscribe", account.unsubscribe, name="unsubscribe")
     r.add_get("/account/export", account.export_data, name="account_export")
     r.add_post("/account/delete", account.delete_account, name="account_delete")
+    r.add_get("/profile/rounds", rounds.rounds_page, name="rounds")
+    r.add_post("/profile/rounds", rounds.save)
     r.add_post("/profile/avatar", avatars.upload_page, name="profile_avatar")
     r.add_post("/profile/avatar/remove", avatars.remove_page, name="profile_avatar_remove")
     r.add_get("/avatars/{username}", avatars.serve, name="avatar")
@@ -65,6 +67,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/matches", matches.matches_page, name="matches")
     r.add_post("/matches/{id}/close", matches.close_match, name="close_match")
     r.add_post("/matches/{id}/block", matches.block_match, name="block_match")
+    r.add_post("/matches/{id}/checkin", matches.checkin_match, name="checkin_match")
     r.add_post("/u/{username}/block", safety.block_user, name="block_user")
     r.add_post("/u/{username}/report", safety.report_user, name="report_user")
     r.add_get("/blocks", safety.blocks_page, name="blocks")
@@ -75,5 +78,6 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/admin/log", admin.action_log, name="admin_log")
     r.add_get("/admin/outbox", admin.outbox, name="admin_outbox")
     r.add_get("/admin/reports", admin.report_queue, name="admin_reports")
+    r.add_get("/admin/rounds", admin.rounds_report, name="admin_rounds")
     r.add_post("/admin/reports/{id}/resolve", admin.resolve_report, name="admin_resolve_report")
     r.add_static("/static", STATIC, name="static")

@@ -179,6 +179,52 @@ class ReportBody(Body):
     reason: Annotated[str, _doc(minLength=1, maxLength=500), Refuse("report_reason_invalid")]
 
 
+class CheckinBody(Body):
+    met: Annotated[
+        bool,
+        Refuse("field_type", "'met' must be true or false.", missing=False),
+        WithJsonSchema({"type": "boolean", "description": "Whether you met the people the round introduced."}),
+    ]
+
+
+class RoundsBody(Body):
+    """Only the fields given change; ``paused_until: null`` ends a pause."""
+
+    enabled: Annotated[
+        bool | None, NotNull, WithJsonSchema({"type": "boolean", "description": "In rounds, or out."})
+    ] = None
+    cadence: Annotated[
+        str | None, NotNull, WithJsonSchema({"type": "string", "enum": ["weekly", "fortnightly", "four_weekly"]})
+    ] = None
+    timezone: Annotated[
+        str | None,
+        NotNull,
+        WithJsonSchema(
+            {
+                "type": "string",
+                "description": "An IANA time zone, like Europe/Berlin; rounds reach "
+                "you on the operator's weekday and hour in it.",
+            }
+        ),
+    ] = None
+    paused_until: Annotated[
+        str | None,
+        WithJsonSchema(
+            {
+                "type": ["string", "null"],
+                "format": "date",
+                "description": "No rounds before this date (from tomorrow to a year ahead); null ends a pause.",
+            }
+        ),
+    ] = None
+    skip_next: Annotated[
+        bool | None, NotNull, WithJsonSchema({"type": "boolean", "description": "Sit out the next round only."})
+    ] = None
+
+    def pause_given(self) -> bool:
+        return "paused_until" in self.model_fields_set
+
+
 class LinkBody(Body):
     matrix_user_id: Annotated[str, Field(examples=["@you:example.org"])]
 
@@ -337,6 +383,22 @@ class VerifyForm(Form):
 class SendRequestForm(Form):
     to: str = ""
     note: str = ""
+
+
+class RoundsForm(Form):
+    # Checkboxes: "on" when ticked, left out (empty) when not.
+    enabled: str = ""
+    cadence: str = ""
+    timezone: str = ""
+    paused_until: str = ""
+    skip_next: str = ""
+    # "off": the Leave rounds button, whatever the box says.
+    action: str = ""
+
+
+class CheckinForm(Form):
+    # "yes" or "no", from the Matches page's two buttons.
+    met: str = ""
 
 
 class ReasonForm(Form):

@@ -6,12 +6,15 @@ import base64
 from typing import Any
 
 from domain.blocks import BlockedPerson
+from domain.checkins import Answer
 from domain.context import Links
 from domain.emails import EmailStatus
 from domain.exports import AccountExport
 from domain.matches import MatchView
 from domain.matrix_id_links import LinkStatus
 from domain.profiles import Profile
+from domain.round_preferences import RoundsView
+from domain.round_views import CurrentRound
 from domain.suggestions import Suggestion
 from store.reports import Report
 from store.requests import Request
@@ -97,7 +100,39 @@ def match(view: MatchView) -> dict[str, Any]:
         "room_url": view.room_url,
         "shared_interests": view.shared_interests,
         "created_at": view.created_at,
+        # The third person of a round's trio; empty for a pair.
+        "also": [{"username": u.username, "display_name": u.display_name} for u in view.also],
     }
+
+
+def rounds_settings(view: RoundsView) -> dict[str, Any]:
+    return {
+        "enabled": view.enabled,
+        "cadence": view.cadence,
+        "timezone": view.timezone,
+        "paused_until": view.paused_until,
+        "skip_next": view.skip_next,
+        "next_round": view.next_round.isoformat() if view.next_round else None,
+    }
+
+
+def current_round(found: CurrentRound | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {
+        "round_id": found.round_id,
+        "ran_at": found.ran_at,
+        "with": [{"username": u.username, "display_name": u.display_name} for u in found.others],
+        "shared_interests": found.shared_interests,
+        "match_id": found.match_id,
+        "match_status": found.match_status,
+        "room_url": found.room_url,
+        "unpaired": found.unpaired,
+    }
+
+
+def checkin(answer: Answer) -> dict[str, Any]:
+    return {"match_id": answer.match_id, "met": answer.met, "with": [other.username for other in answer.others]}
 
 
 def matrix_link(status: LinkStatus) -> dict[str, Any]:
@@ -185,6 +220,10 @@ def account_export(data: AccountExport) -> dict[str, Any]:
                 "created_at": r.created_at,
             }
             for r in data.reports
+        ],
+        "checkins": [
+            {"match_id": c.match_id, "met": c.met, "asked_at": c.asked_at, "answered_at": c.answered_at}
+            for c in data.checkins
         ],
     }
 

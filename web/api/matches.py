@@ -1,14 +1,15 @@
 """/api/v1/matches: your matches, and ending one: close, block, report (the
-web's side of the bot's ``!unmatch``, ``!block`` and ``!report``)."""
+web's side of the bot's ``!unmatch``, ``!block`` and ``!report``); and
+answering a round's check-in (the bot's ``!met``)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from domain import blocks, matches, reports
+from domain import blocks, checkins, matches, reports
 from web import keys, serializers
 from web.bodies import parse_json, path_id
-from web.schemas import ReportBody
+from web.schemas import CheckinBody, ReportBody
 
 
 async def close(request: web.Request) -> web.Response:
@@ -41,3 +42,10 @@ async def get_match(request: web.Request) -> web.Response:
     match_id = path_id(request, "id", "match_not_found")
     view = await matches.get_match(request.app[keys.KINDRED], request[keys.USER], match_id)
     return web.json_response({"match": serializers.match(view)})
+
+
+async def checkin(request: web.Request) -> web.Response:
+    match_id = path_id(request, "id", "match_not_found")
+    body = await parse_json(request, CheckinBody)
+    answer = await checkins.answer(request.app[keys.KINDRED], request[keys.USER], match_id, body.met)
+    return web.json_response({"checkin": serializers.checkin(answer)})

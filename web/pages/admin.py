@@ -1,4 +1,4 @@
-"""Operator pages: people (search, suspend, unsuspend), the action log, reports and the mail outbox."""
+"""Operator pages: people (search, suspend, unsuspend), the action log, reports, the mail outbox and rounds."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from config.i18n import N_
-from domain import mail, moderation, reports
+from domain import mail, moderation, reports, round_stats
 from store.users import User
-from web import keys
+from web import charts, keys
 from web.bodies import parse_form, path_id
 from web.i18n import say
 from web.pages import Pager, current_user, redirect
@@ -84,3 +84,25 @@ async def outbox(request: web.Request) -> web.StreamResponse:
     found = await mail.outbox_page(request.app[keys.KINDRED], pages.limit, pages.offset)
     context = {"mails": pages.shown(found), "pager": pages.links(found), "sends": request.app[keys.KINDRED].mail_sends}
     return aiohttp_jinja2.render_template("admin_outbox.html", request, context)
+
+
+async def rounds_report(request: web.Request) -> web.StreamResponse:
+    """Each past round and two charts over time, drawn on the server (web/charts.py)."""
+    _operator(request)
+    found = await round_stats.overview(request.app[keys.KINDRED])
+    labels = [f"{w.week:%d %b}" for w in found.weeks]
+    people = charts.bar_chart(
+        "chart-people",
+        "People in rounds per week",
+        "People introduced by a round, week by week (by the Monday of the week the round ran).",
+        list(zip(labels, [float(w.people) for w in found.weeks], strict=True)),
+    )
+    met = charts.bar_chart(
+        "chart-met",
+        "Share who met, per week",
+        "Of the check-in answers given for each week's rounds, the share who said they met.",
+        list(zip(labels, [w.met_rate or 0.0 for w in found.weeks], strict=True)),
+        percent=True,
+    )
+    context = {"rounds": found.rounds, "weeks": found.weeks, "charts": [people, met]}
+    return aiohttp_jinja2.render_template("admin_rounds.html", request, context)

@@ -1,4 +1,5 @@
-"""Pages: your matches, closing one and blocking its other person (forms on the matches page)."""
+"""Pages: your matches, closing one, blocking its other person, and answering
+a round's check-in (forms on the matches page)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from config.i18n import N_
-from domain import avatars, blocks, matches
+from domain import avatars, blocks, checkins, matches
 from domain.errors import KindredError
 from web import keys
-from web.bodies import path_id
+from web.bodies import parse_form, path_id
 from web.i18n import say, translator_of
 from web.pages import Pager, current_user, redirect
+from web.schemas import CheckinForm
 
 
 async def matches_page(request: web.Request) -> web.StreamResponse:
@@ -19,8 +21,11 @@ async def matches_page(request: web.Request) -> web.StreamResponse:
     ctx = request.app[keys.KINDRED]
     pages = Pager.of(request)
     found = await matches.list_matches(ctx, user, pages.limit, pages.offset)
+    shown = [m.id for m in pages.shown(found)]
     context = {
         "matches": pages.shown(found),
+        "awaiting": await checkins.awaiting(ctx, user, shown),
+        "answered": await checkins.answers_of(ctx, user, shown),
         "homeserver_url": ctx.links.homeserver_url,
         "avatars": await avatars.versions(ctx, [m.other.username for m in found]),
         "pager": pages.links(found),
@@ -48,3 +53,18 @@ async def block_match(request: web.Request) -> web.StreamResponse:
     except KindredError as exc:
         raise redirect(request, "matches", flash=exc.message_in(translator_of(request))) from None
     raise redirect(request, "matches", flash=say(request, N_("You blocked %(name)s."), name=outcome.other.display_name))
+
+
+async def checkin_match(request: web.Request) -> web.StreamResponse:
+    """The two buttons under "Did you meet?": ``met`` is yes or no."""
+    user = current_user(request)
+    match_id = path_id(request, "id", "match_not_found")
+    form = await parse_form(request, CheckinForm)
+    if form.met not in ("yes", "no"):
+        raise redirect(request, "matches", flash=say(request, N_("Choose whether you met.")))
+    try:
+        await checkins.answer(request.app[keys.KINDRED], user, match_id, form.met == "yes")
+    except KindredError as exc:
+        raise redirect(request, "matches", flash=exc.message_in(translator_of(request))) from None
+    flash = N_("Thank you! Noted that you met.") if form.met == "yes" else N_("Thank you for telling us. Noted.")
+    raise redirect(request, "matches", flash=say(request, flash))
