@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from config.i18n import N_, Translator
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.round_schedule import CADENCE_WEEKS, latest_local, next_round
@@ -26,6 +27,54 @@ DEFAULT_TIMEZONE = "UTC"
 MAX_PAUSE = timedelta(days=366)
 # Marks "leave as it is" apart from None (which clears a pause).
 KEEP = object()
+
+# What people read for each stored cadence (marked here, translated where
+# shown): a name for a list to choose from, and words for inside a sentence.
+CADENCE_NAMES: dict[str, str] = {
+    "weekly": N_("Every week"),
+    "fortnightly": N_("Every two weeks"),
+    "four_weekly": N_("Every four weeks"),
+}
+CADENCE_WORDS: dict[str, str] = {
+    "weekly": N_("every week"),
+    "fortnightly": N_("every two weeks"),
+    "four_weekly": N_("every four weeks"),
+}
+# Monday first, as ``date.weekday()`` counts; the stored schedule keeps its English keys.
+WEEKDAY_NAMES: tuple[str, ...] = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+# "Introductions come on Mondays": the weekday as a habit, which some
+# languages write as a word of its own (German "montags").
+ON_WEEKDAYS: tuple[str, ...] = (
+    N_("on Mondays"),
+    N_("on Tuesdays"),
+    N_("on Wednesdays"),
+    N_("on Thursdays"),
+    N_("on Fridays"),
+    N_("on Saturdays"),
+    N_("on Sundays"),
+)
+
+
+def cadence_words(value: str, t: Translator) -> str:
+    """A stored cadence as words in the reader's language; an unknown one as it is stored."""
+    return t.gettext(CADENCE_WORDS[value]) if value in CADENCE_WORDS else value
+
+
+def moment_text(day: date, hour: int, t: Translator) -> str:
+    """A round's local moment for people: the weekday in their language, the date as YYYY-MM-DD."""
+    return t.gettext("%(weekday)s %(date)s, %(time)s") % {
+        "weekday": t.gettext(WEEKDAY_NAMES[day.weekday()]),
+        "date": day.isoformat(),
+        "time": f"{hour:02d}:00",
+    }
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from config.i18n import N_
 from domain.context import Kindred
+from domain.round_schedule import MANUAL_PREFIX
 from store import checkins, rounds
 from store.rounds import Round
 from store.timeutil import parse
 
 # The admin page's reach: about a year of weekly rounds in several time zones.
 RECENT = 200
+
+# A round's state as operators read it (the stored value is the key).
+STATUS_NAMES: dict[str, str] = {
+    "claimed": N_("started"),
+    "planned": N_("pairing done, opening rooms"),
+    "done": N_("done"),
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,11 @@ class RoundFigures:
     @property
     def met_rate(self) -> float | None:
         return self.met / self.answered if self.answered else None
+
+    @property
+    def by_hand(self) -> bool:
+        """Run with ``kindred rounds run`` rather than by the schedule."""
+        return self.slot.startswith(MANUAL_PREFIX)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ class CurrentRound:
     match_id: int | None
     match_status: str | None
     room_url: str | None
-    # Why they were left out, in a sentence (None when they were introduced).
+    # Why they were left out, in a sentence (None when they were introduced):
+    # the English text, marked for translation; the caller translates it.
     unpaired: str | None
 
 

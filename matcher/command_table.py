@@ -95,12 +95,12 @@ COMMANDS: tuple[Spec, ...] = (
         Place.DIRECT,
         rounds.rounds,
         (
-            ("!rounds", "whether you're in rounds (regular introductions), and the next one's date"),
-            ("!rounds on [cadence]", "join rounds: weekly (unless you say), fortnightly or four_weekly"),
-            ("!rounds pause <YYYY-MM-DD>", "no introductions until that date"),
-            ("!rounds resume", "end a pause (or a skip) early"),
-            ("!rounds skip", "sit out the next round only"),
-            ("!rounds off", "no more rounds"),
+            ("!rounds", N_("whether you're in rounds (regular introductions), and the next one's date")),
+            (N_("!rounds on [cadence]"), N_("join rounds: weekly (unless you say), fortnightly or four_weekly")),
+            (N_("!rounds pause <YYYY-MM-DD>"), N_("no introductions until that date")),
+            ("!rounds resume", N_("end a pause (or a skip) early")),
+            ("!rounds skip", N_("sit out the next round only")),
+            ("!rounds off", N_("no more rounds")),
         ),
     ),
     Spec(
@@ -108,8 +108,8 @@ COMMANDS: tuple[Spec, ...] = (
         Place.DIRECT,
         rounds.met,
         (
-            ("!met yes", "you met the people your last round introduced you to"),
-            ("!met no", "you didn't meet them"),
+            ("!met yes", N_("you met the people your last round introduced you to")),
+            ("!met no", N_("you didn't meet them")),
         ),
     ),
     Spec(

@@ -2,85 +2,106 @@
 
 Thin wrappers over the rules the web uses (domain/round_preferences.py for
 the settings, domain/checkins.py for answers): the same validation and the
-same messages, whichever way a change comes in.
+same messages, whichever way a change comes in. Every reply is in the
+person's language (``call.t``); the words people send (``on``, ``yes``)
+are the same in every language, like the command names.
 """
 
 from __future__ import annotations
 
+from config.i18n import N_, Translator
 from domain import checkins, round_preferences
 from domain.errors import KindredError
 from domain.round_preferences import RoundsView
 from matcher.calls import Call
 from matcher.replies import Reply
 
-_CADENCE_WORDS = {"weekly": "every week", "fortnightly": "every two weeks", "four_weekly": "every four weeks"}
-_USAGE = (
-    "!rounds, !rounds on [weekly|fortnightly|four_weekly], !rounds off, !rounds pause YYYY-MM-DD,"
-    " !rounds resume or !rounds skip"
+_USAGE = N_(
+    "Use !rounds, !rounds on [weekly|fortnightly|four_weekly], !rounds off, !rounds pause YYYY-MM-DD,"
+    " !rounds resume or !rounds skip."
 )
 _YES = {"yes", "y"}
 _NO = {"no", "n"}
 
 
 async def rounds(call: Call) -> Reply:
-    action, _, rest = call.args.partition(" ")
+    _ = call.t.gettext
+    action, _sep, rest = call.args.partition(" ")
     action, rest = action.lower(), rest.strip()
     ctx, person = call.ctx, call.person
+    hour = ctx.round_schedule.hour
     if not action:
-        return describe(await round_preferences.current(ctx, person), call.ctx.round_schedule.hour)
+        return describe(await round_preferences.current(ctx, person), hour, call.t)
     if action == "on":
         view = await round_preferences.change(ctx, person, enabled=True, cadence_=rest or None)
-        lead = Reply("You're in rounds. ")
+        lead = Reply(_("You're in rounds.")).text(" ")
     elif action == "off":
         view = await round_preferences.change(ctx, person, enabled=False)
-        lead = Reply("You're out of rounds: no more introductions until you send ").code("!rounds on").text(". ")
+        lead = Reply().fill(
+            _("You're out of rounds: no more introductions until you send %(command)s."),
+            command=Reply().code("!rounds on"),
+        )
+        lead.text(" ")
     elif action == "pause":
         if not rest:
-            raise KindredError("field_required", "Say until when: !rounds pause YYYY-MM-DD", "paused_until")
+            raise KindredError("field_required", N_("Say until when: !rounds pause YYYY-MM-DD"), "paused_until")
         view = await round_preferences.change(ctx, person, paused_until=rest)
-        lead = Reply("Paused. ")
+        lead = Reply(_("Paused.")).text(" ")
     elif action == "resume":
         view = await round_preferences.change(ctx, person, paused_until=None, skip_next=False)
-        lead = Reply("Welcome back. ")
+        lead = Reply(_("Welcome back.")).text(" ")
     elif action == "skip":
         view = await round_preferences.change(ctx, person, skip_next=True)
-        lead = Reply("You'll sit out the next round. ")
+        lead = Reply(_("You'll sit out the next round.")).text(" ")
     else:
-        raise KindredError("invalid_parameter", f"Use {_USAGE}.")
-    return lead.append(describe(view, call.ctx.round_schedule.hour))
+        raise KindredError("invalid_parameter", _USAGE)
+    return lead.append(describe(view, hour, call.t))
 
 
-def describe(view: RoundsView, hour: int) -> Reply:
-    """The person's rounds in a sentence or two, with what to send next."""
+def describe(view: RoundsView, hour: int, t: Translator) -> Reply:
+    """The person's rounds in a sentence or two, with what to send next, in their language."""
+    _ = t.gettext
     if not view.enabled:
-        reply = Reply("You're not in rounds. Send ").code("!rounds on")
-        reply.text(" to be introduced to someone who shares your interests every week (or ")
-        return reply.code("!rounds on fortnightly").text(" / ").code("four_weekly").text(").")
-    reply = Reply("Rounds: ").bold(_CADENCE_WORDS.get(view.cadence, view.cadence))
-    reply.text(f", time zone {view.timezone}")
+        return Reply().fill(
+            _(
+                "You're not in rounds. Send %(on)s to be introduced to someone who shares your interests"
+                " every week (or %(fortnightly)s / %(four_weekly)s)."
+            ),
+            on=Reply().code("!rounds on"),
+            fortnightly=Reply().code("!rounds on fortnightly"),
+            four_weekly=Reply().code("four_weekly"),
+        )
+    how = Reply().bold(round_preferences.cadence_words(view.cadence, t))
+    how.text(", ").text(_("time zone %(zone)s") % {"zone": view.timezone})
     if view.paused_until:
-        reply.text(f", paused until {view.paused_until}")
+        how.text(", ").text(_("paused until %(date)s") % {"date": view.paused_until})
     if view.skip_next:
-        reply.text(", skipping the next one")
-    reply.text(".")
+        how.text(", ").text(_("skipping the next one"))
+    reply = Reply().fill(_("Rounds: %(how)s."), how=how)
     if view.next_round is not None:
-        day = view.next_round
-        reply.text(" Your next round: ").bold(f"{day:%A} {day.day} {day:%B %Y}, {hour:02d}:00").text(".")
-    reply.line().text("Change it with ").code("!rounds pause YYYY-MM-DD").text(", ").code("!rounds skip")
-    return reply.text(" or ").code("!rounds off").text(".")
+        reply.text(" ").fill(
+            _("Your next round: %(when)s."), when=Reply().bold(round_preferences.moment_text(view.next_round, hour, t))
+        )
+    return reply.line().fill(
+        _("Change it with %(pause)s, %(skip)s or %(off)s."),
+        pause=Reply().code(_("!rounds pause YYYY-MM-DD")),
+        skip=Reply().code("!rounds skip"),
+        off=Reply().code("!rounds off"),
+    )
 
 
 async def met(call: Call) -> Reply:
+    _ = call.t.gettext
     word = call.args.strip().lower()
     if word not in _YES | _NO:
-        raise KindredError("field_required", "Answer with !met yes or !met no.", "met")
+        raise KindredError("field_required", N_("Answer with !met yes or !met no."), "met")
     answer = await checkins.answer_latest(call.ctx, call.person, word in _YES)
-    names = Reply()
-    for i, other in enumerate(answer.others):
-        if i:
-            names.text(" and ")
-        names.person(other.display_name, other.username)
+    names = Reply().person(answer.others[0].display_name, answer.others[0].username) if answer.others else Reply()
+    for other in answer.others[1:]:
+        names = Reply().fill(
+            _("%(first)s and %(second)s"), first=names, second=Reply().person(other.display_name, other.username)
+        )
     if answer.met:
-        return Reply("Wonderful, thank you! Noted that you met ").append(names).text(".")
-    reply = Reply("Thank you for telling me. Noted that you and ").append(names).text(" didn't meet.")
-    return reply.text(" Your room stays open if you'd still like to.")
+        return Reply().fill(_("Wonderful, thank you! Noted that you met %(people)s."), people=names)
+    reply = Reply().fill(_("Thank you for telling me. Noted that you and %(people)s didn't meet."), people=names)
+    return reply.text(" ").text(_("Your room stays open if you'd still like to."))

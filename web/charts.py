@@ -64,13 +64,14 @@ def bar_chart(
     percent: bool = False,
 ) -> BarChart:
     """Bars for (label, value) points, oldest first. ``percent``: values are
-    shares from 0 to 1, drawn against a 0–100 % axis."""
+    shares from 0 to 1, drawn against a 0–100 % axis. ``title``,
+    ``description`` and the labels come in the reader's language."""
     top = 1.0 if percent else _nice_top(max((v for _, v in points), default=0.0))
     plot_height = HEIGHT - _TOP - _BOTTOM
     plot_width = WIDTH - _LEFT - _RIGHT
     slot = plot_width / max(1, len(points))
-    # At most about a dozen labels fit under the bars.
-    every = max(1, -(-len(points) // 12))
+    # At most about eight labels (dates as YYYY-MM-DD) fit under the bars.
+    every = max(1, -(-len(points) // 8))
     bars = []
     for i, (label, value) in enumerate(points):
         height = plot_height * (max(0.0, value) / top if top else 0.0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from config.i18n import Translator
 from domain.blocks import BlockedPerson
 from domain.checkins import Answer
 from domain.context import Links
@@ -116,7 +117,8 @@ def rounds_settings(view: RoundsView) -> dict[str, Any]:
     }
 
 
-def current_round(found: CurrentRound | None) -> dict[str, Any] | None:
+def current_round(found: CurrentRound | None, t: Translator) -> dict[str, Any] | None:
+    """``unpaired`` is a sentence for people, in the reader's language."""
     if found is None:
         return None
     return {
@@ -127,7 +129,7 @@ def current_round(found: CurrentRound | None) -> dict[str, Any] | None:
         "match_id": found.match_id,
         "match_status": found.match_status,
         "room_url": found.room_url,
-        "unpaired": found.unpaired,
+        "unpaired": t.gettext(found.unpaired) if found.unpaired else None,
     }
 
 

@@ -7,6 +7,7 @@ from aiohttp import web
 from domain import round_preferences, round_views
 from web import keys, serializers
 from web.bodies import parse_json
+from web.i18n import translator_of
 from web.schemas import RoundsBody
 
 
@@ -31,4 +32,4 @@ async def put_settings(request: web.Request) -> web.Response:
 
 async def current(request: web.Request) -> web.Response:
     found = await round_views.current(request.app[keys.KINDRED], request[keys.USER])
-    return web.json_response({"round": serializers.current_round(found)})
+    return web.json_response({"round": serializers.current_round(found, translator_of(request))})

@@ -10,7 +10,7 @@ from domain import mail, moderation, reports, round_stats
 from store.users import User
 from web import charts, keys
 from web.bodies import parse_form, path_id
-from web.i18n import say
+from web.i18n import say, translator_of
 from web.pages import Pager, current_user, redirect
 from web.schemas import ReasonForm
 
@@ -90,19 +90,27 @@ async def rounds_report(request: web.Request) -> web.StreamResponse:
     """Each past round and two charts over time, drawn on the server (web/charts.py)."""
     _operator(request)
     found = await round_stats.overview(request.app[keys.KINDRED])
-    labels = [f"{w.week:%d %b}" for w in found.weeks]
+    # Each week by its Monday, as YYYY-MM-DD (every language reads it the same).
+    labels = [w.week.isoformat() for w in found.weeks]
     people = charts.bar_chart(
         "chart-people",
-        "People in rounds per week",
-        "People introduced by a round, week by week (by the Monday of the week the round ran).",
+        say(request, N_("People in rounds per week")),
+        say(request, N_("People introduced by a round, week by week (by the Monday of the week the round ran).")),
         list(zip(labels, [float(w.people) for w in found.weeks], strict=True)),
     )
     met = charts.bar_chart(
         "chart-met",
-        "Share who met, per week",
-        "Of the check-in answers given for each week's rounds, the share who said they met.",
+        say(request, N_("Share who met, per week")),
+        say(request, N_("Of the check-in answers given for each week's rounds, the share who said they met.")),
         list(zip(labels, [w.met_rate or 0.0 for w in found.weeks], strict=True)),
         percent=True,
     )
-    context = {"rounds": found.rounds, "weeks": found.weeks, "charts": [people, met]}
+    t = translator_of(request)
+    context = {
+        "rounds": found.rounds,
+        "weeks": found.weeks,
+        "charts": [people, met],
+        # Each stored state in the reader's words.
+        "states": {value: t.gettext(name) for value, name in round_stats.STATUS_NAMES.items()},
+    }
     return aiohttp_jinja2.render_template("admin_rounds.html", request, context)

@@ -14,16 +14,16 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from config.i18n import N_, Translator
 from domain import round_preferences
 from domain.errors import KindredError
-from domain.round_schedule import WEEKDAYS
+from domain.round_preferences import RoundsView
 from web import keys
 from web.bodies import parse_form
 from web.errors import STATUS
+from web.i18n import say, translator_of
 from web.pages import current_user, redirect
 from web.schemas import RoundsForm
-
-CADENCES = (("weekly", "Every week"), ("fortnightly", "Every two weeks"), ("four_weekly", "Every four weeks"))
 
 
 @cache
@@ -55,14 +55,28 @@ async def save(request: web.Request) -> web.StreamResponse:
             skip_next=form.skip_next == "on",
         )
     except KindredError as exc:
-        return await _render(request, form.model_dump(), {exc.field or "form": exc.message}, STATUS[exc.kind])
+        refused = {exc.field or "form": exc.message_in(translator_of(request))}
+        return await _render(request, form.model_dump(), refused, STATUS[exc.kind])
     if not view.enabled:
-        flash = "You're out of rounds." if before.enabled else "Saved. Rounds stay off until you opt in."
+        flash = say(
+            request, N_("You're out of rounds.") if before.enabled else N_("Saved. Rounds stay off until you opt in.")
+        )
     elif view.next_round is not None:
-        flash = f"Saved. Your next round: {view.next_round:%A} {view.next_round.day} {view.next_round:%B}."
+        when = round_preferences.moment_text(view.next_round, ctx.round_schedule.hour, translator_of(request))
+        flash = say(request, N_("Saved. Your next round: %(when)s."), when=when)
     else:
-        flash = "Saved."
+        flash = say(request, N_("Saved."))
     raise redirect(request, "rounds", flash=flash)
+
+
+def _state(view: RoundsView, t: Translator) -> str:
+    """How someone in rounds takes part, in words: how often, and any pause or skip."""
+    parts = [round_preferences.cadence_words(view.cadence, t)]
+    if view.paused_until:
+        parts.append(t.gettext("paused until %(date)s") % {"date": view.paused_until})
+    if view.skip_next:
+        parts.append(t.gettext("skipping the next one"))
+    return ", ".join(parts)
 
 
 async def _render(
@@ -78,15 +92,20 @@ async def _render(
         "paused_until": view.paused_until or "",
         "skip_next": "on" if view.skip_next else "",
     }
+    t = translator_of(request)
+    hour = ctx.round_schedule.hour
     context = {
         "view": view,
         "form": shown,
         "errors": errors or {},
-        "cadences": CADENCES,
+        # Stored values, each with its name in the reader's language.
+        "cadences": [(value, t.gettext(name)) for value, name in round_preferences.CADENCE_NAMES.items()],
         "timezones": timezones(),
         # Never chosen yet: the page may offer the browser's own zone.
         "first_time": not view.enabled and view.timezone == "UTC" and form is None,
-        "hour": ctx.round_schedule.hour,
-        "schedule_day": WEEKDAYS[ctx.round_schedule.weekday].capitalize(),
+        "state": _state(view, t),
+        "next_round": round_preferences.moment_text(view.next_round, hour, t) if view.next_round else None,
+        "time": f"{hour:02d}:00",
+        "on_day": t.gettext(round_preferences.ON_WEEKDAYS[ctx.round_schedule.weekday]),
     }
     return aiohttp_jinja2.render_template("rounds.html", request, context, status=status)
