@@ -10,6 +10,7 @@ test_bot_commands.
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from bridge.sync_reader import Message
@@ -20,6 +21,7 @@ from matcher.calls import Place
 from matcher.command_table import COMMANDS, help_for
 from matcher.commands import Commands
 from matcher.icebreakers import Icebreakers
+from matcher.notices import _question
 from matcher.notifier import Notifier
 from matcher.replies import Reply
 from matcher.room_worker import RoomWorker
@@ -111,6 +113,17 @@ async def test_a_match_room_is_introduced_in_the_pairs_shared_language() -> None
     assert client.posted[1][0].startswith("Ada and Cy, you matched on Kindred!")
 
 
+def test_a_rounds_check_in_asks_in_the_readers_language() -> None:
+    trio = [_someone(2, "Bo", "de"), _someone(3, "Cy", "de")]
+    asked = _question(trio, True, "https://matrix.to/#/!r:localhost", translator("de").gettext)
+    assert asked.body.startswith(
+        "Eine freundliche Erinnerung: Habt ihr drei euch getroffen? Deine Runde hat dich Bo (@bo) und Cy (@cy) vorgestellt."
+    )
+    assert "Antworte mit !met yes oder !met no" in asked.body and "Dein Raum: öffnen (https://" in asked.body
+    english = _question(trio[:1], False, None, translator(None).gettext)
+    assert english.body.startswith("Did you two meet? Your round introduced you to Bo (@bo).")
+
+
 async def test_a_german_speakers_commands_are_answered_in_german(offline_client) -> None:
     ctx = offline_client.app[keys.KINDRED]
     _, ada = await _person(offline_client, "ada", "de")
@@ -131,6 +144,15 @@ async def test_a_german_speakers_commands_are_answered_in_german(offline_client)
     # A rule's refusal (the domain's error catalogue) is German too.
     assert "Sag mir, wen: !accept <Benutzername>" in await say("!accept")
     assert "Gerade habe ich keine Vorschläge" in await say("!suggest")
+    # Rounds: the words sent stay English, the answers are German.
+    assert "Du machst bei den Runden nicht mit. Sende !rounds on" in await say("!rounds")
+    joined = await say("!rounds on fortnightly")
+    assert joined.startswith("Du machst bei den Runden mit. Runden: alle zwei Wochen, Zeitzone UTC.")
+    assert re.search(r"Deine nächste Runde: Montag, \d{4}-\d\d-\d\d, 10:00 Uhr\.", joined), joined
+    assert "Die nächste Runde setzt du aus." in await say("!rounds skip")
+    assert "Sag, bis wann: !rounds pause JJJJ-MM-TT" in await say("!rounds pause")
+    assert "Nutze !rounds, !rounds on" in await say("!rounds sometimes")
+    assert "Keine Vorstellung wartet auf deine Antwort." in await say("!met yes")
 
 
 async def test_notices_and_shared_rooms_follow_their_readers(offline_client) -> None:

@@ -4,10 +4,12 @@ out, the Profile setting when signed in; error codes never change."""
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from domain import moderation
 from domain.languages import language_of
 from store import users
 from tests.helpers import Api, assert_status, csrf_token, page_login, sign_up
@@ -147,3 +149,31 @@ async def _id_of(client: TestClient, person: Api) -> int:
         found = await users.get_by_username(conn, person.username)
     assert found is not None
     return found.id
+
+
+async def test_rounds_and_their_operators_page_read_in_german(offline_client: TestClient) -> None:
+    person = await sign_up(offline_client, "runde")
+    await page_login(offline_client, person)
+    page = await assert_status(await offline_client.get("/profile/rounds", headers=GERMAN), 200)
+    assert "Du machst bei den Runden nicht mit." in page and "Vorstellungen kommen montags um 10:00 Uhr" in page
+    # The stored values stay; what people read of them is German.
+    assert '<option value="fortnightly">Alle zwei Wochen</option>' in page
+
+    async def save(**fields: str) -> str:
+        data = {"enabled": "on", "cadence": "fortnightly", "timezone": "UTC", **fields}
+        sent = await offline_client.post(
+            "/profile/rounds", data={**data, "csrf_token": csrf_token(offline_client)}, headers=GERMAN
+        )
+        return str(await sent.text())
+
+    assert "Diese Zeitzone kennt Kindred nicht" in await save(timezone="Mars/Olympus")
+    saved = await save(skip_next="on")
+    # Weekday in German, the date as YYYY-MM-DD.
+    assert re.search(r"Gespeichert\. Deine nächste Runde: Montag, \d{4}-\d\d-\d\d, 10:00 Uhr\.", saved), saved
+    assert "Du machst bei den Runden mit</strong>: alle zwei Wochen, die nächste setzt du aus." in saved
+
+    operator = await sign_up(offline_client, "betreiber")
+    await moderation.set_admin(offline_client.app[keys.KINDRED], moderation.COMMAND_LINE, operator.username, True)
+    await page_login(offline_client, operator)
+    admin = await assert_status(await offline_client.get("/admin/rounds", headers=GERMAN), 200)
+    assert "<title>Runden · Verwaltung" in admin and "Noch keine Runden." in admin
