@@ -182,7 +182,7 @@ class ReportBody(Body):
 class CheckinBody(Body):
     met: Annotated[
         bool,
-        Refuse("field_type", "'met' must be true or false.", missing=False),
+        Refuse("field_type", N_("'met' must be true or false."), missing=False),
         WithJsonSchema({"type": "boolean", "description": "Whether you met the people the round introduced."}),
     ]
 
