@@ -25,7 +25,7 @@ from playwright.async_api import expect
 
 from config.i18n import SUPPORTED, translator
 from config.secrets import load_or_create_secrets
-from domain import digests, moderation
+from domain import digests, moderation, rounds
 from domain.one_time_codes import CODE_LIFETIME, TRIES, hash_code
 from store import matrix_id_link_codes, users
 from store.timeutil import iso, utc_now
@@ -157,6 +157,9 @@ VISITS = [
     Visit("admin-reports", "operator", "/admin/reports?show=all"),
     Visit("admin-log", "operator", "/admin/log"),
     Visit("admin-outbox", "operator", "/admin/outbox"),
+    Visit("admin-rounds", "operator", "/admin/rounds"),
+    Visit("rounds", "operator", "/profile/rounds"),
+    Visit("rounds-errors", "operator", "/profile/rounds", _form({"Pause until": "2020-01-01"}, "Save")),
     Visit("not-found-signed-in", "operator", "/no/such/page", status=404),
     Visit("forbidden", "plain", "/admin", status=403),
     Visit("profile-empty", "plain", "/profile"),
@@ -164,6 +167,7 @@ VISITS = [
     Visit("requests-empty", "plain", "/requests"),
     Visit("matches-empty", "plain", "/matches"),
     Visit("blocks-empty", "plain", "/blocks"),
+    Visit("rounds-not-in", "plain", "/profile/rounds"),
     Visit("matrix-id-code-waiting", "plain", "/matrix-id", _shows("Enter your code")),
 ]
 
@@ -210,6 +214,12 @@ async def _seed(client: TestClient) -> dict[str, str]:
         # A Matrix ID waiting for its code (as if the bot had delivered it elsewhere).
         expires = iso(utc_now() + CODE_LIFETIME)
         await matrix_id_link_codes.put(conn, plain_user.id, "@plain:example.org", hash_code("123456"), TRIES, expires)
+    # A round of four others, and the operator in rounds: the rounds pages have something to show.
+    for prefix in ("round-a", "round-b", "round-c", "round-d"):
+        person = await sign_up(client, prefix, prefix.title(), SHARED)
+        await person.call("PUT", "/me/rounds", 200, json={"enabled": True})
+    await rounds.run_now(ctx, utc_now())
+    await operator.call("PUT", "/me/rounds", 200, json={"enabled": True, "cadence": "fortnightly"})
     unsubscribe = f"u={plain_user.id}&sig={digests.signature(ctx, plain_user.id)}"
     return {
         "operator": operator.username,
