@@ -190,6 +190,7 @@ def _window(holders: list[int], person: int, budget: int) -> list[int]:
 
 
 def _exact(graph: dict[int, dict[int, float]]) -> dict[int, int]:
+    """Maximum-weight matching of the candidate graph (blossom)."""
     g = nx.Graph()
     for a, row in graph.items():
         for b, weight in row.items():
@@ -203,6 +204,8 @@ def _exact(graph: dict[int, dict[int, float]]) -> dict[int, int]:
 
 
 def _greedy(graph: dict[int, dict[int, float]]) -> dict[int, int]:
+    """Heaviest edge first, among people still free: half of exact at worst,
+    about nine tenths here, and the start the path search improves on."""
     edges = sorted((-weight, a, b) for a, row in graph.items() for b, weight in row.items() if a < b)
     mates: dict[int, int] = {}
     for _, a, b in edges:
@@ -235,6 +238,9 @@ def _improve(people: _Round, graph: dict[int, dict[int, float]], mates: dict[int
 
 
 class _PathSearch:
+    """Improving alternating paths from one person at a time, on the
+    candidate edges (best first), over the current pairs ``mates``."""
+
     def __init__(self, people: _Round, graph: dict[int, dict[int, float]], mates: dict[int, int]) -> None:
         self.people, self.graph, self.mates = people, graph, mates
         self.ranked = [sorted(graph[p].items(), key=lambda kv: (-kv[1], kv[0])) for p in range(len(people))]
@@ -327,6 +333,8 @@ def _place(people: _Round, mates: dict[int, int], person: int, waiting: list[int
 
 
 def _swap_in(people: _Round, mates: dict[int, int], person: int, waiting: list[int]) -> bool:
+    """Take a paired person ``person`` may meet, if their partner may meet
+    someone still waiting (they pair instead): one more pair, none broken."""
     for a in range(len(people)):
         b = mates.get(a)
         if b is None or not people.allowed(person, a):
