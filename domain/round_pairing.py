@@ -10,9 +10,9 @@ Scoring every pair is quadratic; a round instead works on a sparse candidate
 graph: each person's best few partners, reached through the posting lists of
 their rarest interests first (rare interests are where the weight is). Up to
 ``exact_up_to`` people the matching is exact (blossom, networkx); above it a
-greedy matching is improved by local exchanges on the same graph, which stays
-within a few percent of exact (benchmarks/RESULTS.md) and pairs 100,000 people
-in seconds. Whoever the graph leaves unmatched (they share nothing with anyone
+greedy matching is improved along short alternating paths on the same graph,
+which stays within about 1% of exact at 2,000 people and pairs 100,000 in
+under a minute (benchmarks/RESULTS.md, benchmark 8). Whoever the graph leaves unmatched (they share nothing with anyone
 free) is still paired with someone they may meet, lowest ``order`` first, so
 someone is left out only when nobody is left they may meet; the reason says so.
 """
@@ -20,23 +20,27 @@ someone is left out only when nobody is left they may meet; the reason says so.
 from __future__ import annotations
 
 import heapq
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
+from itertools import chain
 
 import networkx as nx
 
-# Posting-list entries one person's candidate search may read: enough to
-# reach everyone sharing their rare interests, and a window of each popular
-# interest (which weighs little) rather than all its holders.
-SCAN_PER_CANDIDATE = 40
+# Posting-list entries one person's candidate search may read: everyone
+# sharing their rarer interests, and a window of each popular interest (which
+# weighs little) rather than all its holders. At 100,000 people, 400 instead
+# of 1,000 lost a fifth of the round's total weight.
+SCAN_PER_PERSON = 1000
 # Candidates scored exactly per person before the best are kept.
-SHORTLIST_FACTOR = 2
+SHORTLIST = 20
 # New edges on one improving path; 3 reaches within 1% of exact on the
 # benchmark population, 4 costs three times as much for a few tenths more.
 SEARCH_DEPTH = 3
-# Cap on the improvement's work (candidate edges looked at), per person.
-STEPS_PER_PERSON = 2000
+# Cap on the improvement's work (candidate edges looked at), per person: the
+# first paths found gain the most; at 100,000 people the last third of the
+# gain would take three times as long.
+STEPS_PER_PERSON = 60
 # Up to this many people the matching is exact; blossom's time grows about
 # as the cube (0.3 s at 200 people, 8 s at 1,000, 30 s at 2,000).
 EXACT_UP_TO = 500
@@ -135,34 +139,35 @@ class _Round:
 
 def candidate_graph(people: _Round, per_person: int) -> dict[int, dict[int, float]]:
     """Each person's best ``per_person`` partners they may meet, with the pair
-    weight; symmetric (an edge either end chose is kept)."""
+    weight; symmetric (an edge either end chose is kept).
+
+    Holders of the person's interests are counted, rarest interest first,
+    until ``SCAN_PER_PERSON`` postings are read (a popular interest gives a
+    window of its holders); the most often met, and among equals the holders
+    of the rarest interests, are then scored exactly. Counting runs in C
+    (Counter), which is what lets the scan go wide enough at 100,000 people
+    to find those who share two rare interests."""
     postings: dict[int, list[int]] = {}
     for person, held in enumerate(people.interests):
         for interest in held:
             postings.setdefault(interest, []).append(person)
     get = people.weights.get
     graph: dict[int, dict[int, float]] = {person: {} for person in range(len(people))}
-    budget_each = SCAN_PER_CANDIDATE * per_person
     for person, held in enumerate(people.interests):
-        rarest_first = sorted(held, key=lambda i: (-get(i, 0.0), i))
-        scores: dict[int, float] = {}
-        budget = budget_each
-        for interest in rarest_first:
-            holders = postings[interest]
-            weight = get(interest, 0.0)
-            if weight <= 0.0:
-                continue
-            for other in _window(holders, person, budget):
-                scores[other] = scores.get(other, 0.0) + weight
-            budget -= len(holders)
-            if budget <= 0:
+        windows: list[list[int]] = []
+        budget = SCAN_PER_PERSON
+        for interest in sorted(held, key=lambda i: (-get(i, 0.0), i)):
+            if budget <= 0 or get(interest, 0.0) <= 0.0:
                 break
-        scores.pop(person, None)
+            holders = postings[interest]
+            windows.append(_window(holders, person, budget))
+            budget -= len(holders)
+        met = Counter(chain.from_iterable(windows))
+        met.pop(person, None)
         for other in people.excluded[person]:
-            scores.pop(other, None)
-        shortlist = heapq.nlargest(per_person * SHORTLIST_FACTOR, scores.items(), key=lambda kv: (kv[1], -kv[0]))
-        exact = [(people.weight(person, other), other) for other, _ in shortlist]
-        for weight, other in heapq.nlargest(per_person, exact, key=lambda wo: (wo[0], -wo[1])):
+            met.pop(other, None)
+        scored = [(people.weight(person, other), other) for other, _ in met.most_common(SHORTLIST)]
+        for weight, other in heapq.nlargest(per_person, scored, key=lambda wo: (wo[0], -wo[1])):
             if weight > 0.0:
                 graph[person][other] = weight
                 graph[other][person] = weight
@@ -185,6 +190,7 @@ def _window(holders: list[int], person: int, budget: int) -> list[int]:
 
 
 def _exact(graph: dict[int, dict[int, float]]) -> dict[int, int]:
+    """Maximum-weight matching of the candidate graph (blossom)."""
     g = nx.Graph()
     for a, row in graph.items():
         for b, weight in row.items():
@@ -198,6 +204,8 @@ def _exact(graph: dict[int, dict[int, float]]) -> dict[int, int]:
 
 
 def _greedy(graph: dict[int, dict[int, float]]) -> dict[int, int]:
+    """Heaviest edge first, among people still free: half of exact at worst,
+    about nine tenths here, and the start the path search improves on."""
     edges = sorted((-weight, a, b) for a, row in graph.items() for b, weight in row.items() if a < b)
     mates: dict[int, int] = {}
     for _, a, b in edges:
@@ -230,6 +238,9 @@ def _improve(people: _Round, graph: dict[int, dict[int, float]], mates: dict[int
 
 
 class _PathSearch:
+    """Improving alternating paths from one person at a time, on the
+    candidate edges (best first), over the current pairs ``mates``."""
+
     def __init__(self, people: _Round, graph: dict[int, dict[int, float]], mates: dict[int, int]) -> None:
         self.people, self.graph, self.mates = people, graph, mates
         self.ranked = [sorted(graph[p].items(), key=lambda kv: (-kv[1], kv[0])) for p in range(len(people))]
@@ -322,6 +333,8 @@ def _place(people: _Round, mates: dict[int, int], person: int, waiting: list[int
 
 
 def _swap_in(people: _Round, mates: dict[int, int], person: int, waiting: list[int]) -> bool:
+    """Take a paired person ``person`` may meet, if their partner may meet
+    someone still waiting (they pair instead): one more pair, none broken."""
     for a in range(len(people)):
         b = mates.get(a)
         if b is None or not people.allowed(person, a):

@@ -128,6 +128,20 @@ def test_the_trio_takes_in_someone_served_late() -> None:
     assert 4 in trio.members
 
 
+def test_the_trio_never_holds_an_excluded_pair() -> None:
+    # 5 shares most with 1 and 2, but may meet neither: the trio forms around 3 and 4.
+    entrants = [
+        Entrant(1, frozenset({1, 2})),
+        Entrant(2, frozenset({1, 2})),
+        Entrant(3, frozenset({3})),
+        Entrant(4, frozenset({3})),
+        Entrant(5, frozenset({1, 2})),
+    ]
+    plan = plan_round(entrants, FLAT, {frozenset({1, 5}), frozenset({2, 5})})
+    assert [g.members for g in plan.groups] == [(1, 2), (3, 4, 5)]
+    assert plan_round(entrants, FLAT, set()).groups[0].members == (1, 2, 5)
+
+
 def test_the_same_input_gives_the_same_plan() -> None:
     entrants, weights = population(60, seed=3)
     shuffled = random.Random(1).sample(entrants, len(entrants))
