@@ -21,6 +21,7 @@ runs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -68,6 +69,12 @@ _UNPAIRED = {
 }
 
 
+async def _pair(field: Field) -> RoundPlan:
+    """The pairing is pure and, for a large round, takes seconds: it runs in a
+    thread so that pages and the bot keep answering meanwhile."""
+    return await asyncio.to_thread(plan_round, field.entrants, field.weights, field.excluded)
+
+
 def unpaired_sentence(reason: str) -> str:
     """The English sentence, marked for translation: the caller translates it
     into the reader's language."""
@@ -84,7 +91,7 @@ async def preview(ctx: Kindred, now: datetime) -> Preview:
     """What a round run now would do, for everyone due; nothing is written."""
     async with ctx.db.read() as conn:
         field = await gather(conn, now, ctx.round_schedule, ctx.round_repeat_window, None)
-    return Preview(field, plan_round(field.entrants, field.weights, field.excluded))
+    return Preview(field, await _pair(field))
 
 
 async def run_now(ctx: Kindred, now: datetime) -> Round:
@@ -180,7 +187,7 @@ async def _plan(ctx: Kindred, round_id: int, now: datetime, timezones: list[str]
     for _ in range(_PLAN_TRIES):
         async with ctx.db.read() as conn:
             field = await gather(conn, now, ctx.round_schedule, ctx.round_repeat_window, timezones)
-        plan = plan_round(field.entrants, field.weights, field.excluded)
+        plan = await _pair(field)
         trios = sum(1 for g in plan.groups if len(g.members) == 3)
         async with ctx.db.transaction() as conn:
             if not await unchanged(conn, field):
