@@ -179,7 +179,7 @@ async def test_the_rounds_page_works_without_javascript_and_shows_errors_by_thei
         return await response.text(), response.status
 
     page, status = await save(timezone="Mars/Olympus")
-    assert status == 400 and 'aria-describedby="e-timezone"' in page and "Mars/Olympus" in page
+    assert status == 400 and 'aria-describedby="h-timezone e-timezone"' in page and "Mars/Olympus" in page
     page, status = await save(paused_until="2001-01-01")
     assert status == 400 and 'id="e-paused_until"' in page
     page, status = await save(cadence="daily")
