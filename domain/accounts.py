@@ -45,9 +45,12 @@ async def signup(
     display_name: str,
     matrix_user_id: str | None = None,
     email: str | None = None,
+    browser_language: str | None = None,
 ) -> User:
     """Sign up; with ``matrix_user_id`` (an ID on another server) no local
     Matrix account is made and a link code is sent to that ID instead.
+    ``browser_language`` is what the signup page was shown in: the first
+    mail and the bot's first words use it.
 
     The person returned is ``active``, or ``unverified`` with
     ``require_email`` (a code is on its way; see ``verify_email``)."""
@@ -65,13 +68,13 @@ async def signup(
     external = await matrix_id_links.claimable(ctx, matrix_user_id) if matrix_user_id else None
     if ctx.require_email:
         assert address is not None
-        return await _signup_unverified(ctx, name, secret, shown, address, external)
+        return await _signup_unverified(ctx, name, secret, shown, address, external, browser_language)
     # The memory-hard hash and the homeserver's own registration are both
     # slow: run them side by side. The reservation holds no usable hash
     # (pending people cannot log in) until activation stores it.
     hashing = asyncio.ensure_future(hash_password(secret))
     try:
-        user_id = await _reserve(ctx, name, "", shown)
+        user_id = await _reserve(ctx, name, "", shown, browser_language=browser_language)
     except BaseException:
         hashing.cancel()
         raise
@@ -114,12 +117,12 @@ async def signup(
 
 
 async def _signup_unverified(
-    ctx: Kindred, name: str, secret: str, shown: str, address: str, external: str | None
+    ctx: Kindred, name: str, secret: str, shown: str, address: str, external: str | None, browser_language: str | None
 ) -> User:
     """Reserve the name as ``unverified`` with the address, and mail the code.
     The homeserver hears of the account only when the code comes back."""
     password_hash = await hash_password(secret)
-    user_id = await _reserve(ctx, name, password_hash, shown, address, "unverified")
+    user_id = await _reserve(ctx, name, password_hash, shown, address, "unverified", browser_language)
     async with ctx.db.transaction() as conn:
         if external is None:
             await users.set_matrix_password_seal(conn, user_id, seal_password(ctx.signing_key, name, secret))
@@ -221,6 +224,7 @@ async def _reserve(
     shown: str,
     email: str | None = None,
     status: str = "pending",
+    browser_language: str | None = None,
 ) -> int:
     try:
         async with ctx.db.transaction() as conn:
@@ -232,7 +236,7 @@ async def _reserve(
                 await users.delete(conn, existing.id)
             elif existing is not None:
                 raise KindredError("username_taken", field="username")
-            return await users.insert_pending(conn, name, password_hash, shown, email, status)
+            return await users.insert_pending(conn, name, password_hash, shown, email, status, browser_language)
     except UniqueViolation:
         raise KindredError("username_taken", field="username") from None
 

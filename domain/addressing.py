@@ -1,8 +1,9 @@
 """Whose language the bot and the mails write in.
 
 What goes to one person (a reply in their direct room, a notice, a mail) is
-in their language: the one chosen on their Profile, English until they
-choose (the bot has no browser to ask). What goes into a match room is read
+in their language: the one chosen on their Profile, else the one their
+browser asked for when they last signed up or logged in (the bot has no
+browser to ask), else English. What goes into a match room is read
 by both: it is in their language when they share one, otherwise in English,
 the language Kindred falls back to everywhere, rather than in the language
 of whichever of the two happens to act.
@@ -11,11 +12,12 @@ of whichever of the two happens to act.
 from __future__ import annotations
 
 from config.i18n import DEFAULT, Translator, translator
+from domain.languages import written_language
 from store.users import User
 
 
 def for_person(user: User | None) -> Translator:
-    return translator(user.language if user is not None else None)
+    return translator(written_language(user))
 
 
 def for_people(*people: User) -> Translator:

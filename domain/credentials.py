@@ -20,6 +20,7 @@ from config.i18n import N_
 from domain import emails, mail, validation
 from domain.context import Kindred
 from domain.errors import KindredError
+from domain.languages import written_language
 from domain.passwords import hash_password, verify_password
 from domain.ports import AccountRefused, HomeserverDown
 from store import password_resets, refresh_tokens, users
@@ -80,7 +81,7 @@ async def forgot(ctx: Kindred, username_or_email: str) -> None:
             "link": reset_link(ctx, token),
             "minutes": int(RESET_LIFETIME.total_seconds() // 60),
         }
-        await mail.queue(conn, ctx, mail.PASSWORD_RESET, user.email, context, user.language)
+        await mail.queue(conn, ctx, mail.PASSWORD_RESET, user.email, context, written_language(user))
     mail.queued(ctx)
 
 
@@ -161,7 +162,7 @@ async def _record(conn: Connection, ctx: Kindred, user: User, password_hash: str
     await password_resets.use_all(conn, user.id)
     if user.email_verified and user.email is not None:
         context = {"username": user.username, "display_name": user.display_name, "how": how}
-        await mail.queue(conn, ctx, mail.PASSWORD_CHANGED, user.email, context, user.language)
+        await mail.queue(conn, ctx, mail.PASSWORD_CHANGED, user.email, context, written_language(user))
     logger.info("password of %s changed (%s)", user.username, how)
 
 

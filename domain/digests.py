@@ -16,6 +16,7 @@ from datetime import timedelta
 from domain import mail
 from domain.context import Kindred
 from domain.errors import KindredError
+from domain.languages import written_language
 from store import digest_settings, matches, requests, users
 from store.timeutil import iso, parse, utc_now
 from store.users import User
@@ -94,7 +95,7 @@ async def send_due(ctx: Kindred, limit: int = 100) -> int:
                 "unsubscribe": unsubscribe_link(ctx, user_id),
                 "count": len(waiting),
             }
-            await mail.queue(conn, ctx, mail.DIGEST, user.email, context, user.language)
+            await mail.queue(conn, ctx, mail.DIGEST, user.email, context, written_language(user))
             queued += 1
     if queued:
         mail.queued(ctx)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from domain import mail, people, validation
 from domain.context import Kindred
 from domain.errors import KindredError
+from domain.languages import written_language
 from domain.one_time_codes import CODE_LIFETIME, TRIES, check, hash_code, new_code, refuse_early_resend
 from store import email_codes, users
 from store.connection import Connection
@@ -57,7 +58,7 @@ async def send_code(conn: Connection, ctx: Kindred, user: User, address: str, pu
         "display_name": user.display_name,
         "minutes": int(CODE_LIFETIME.total_seconds() // 60),
     }
-    await mail.queue(conn, ctx, kind, address, context, user.language)
+    await mail.queue(conn, ctx, kind, address, context, written_language(user))
 
 
 async def ensure_free(conn: Connection, address: str, user_id: int | None = None) -> None:

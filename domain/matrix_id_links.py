@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from domain import mail, matrix_ids
 from domain.context import Kindred
 from domain.errors import KindredError
+from domain.languages import written_language
 from domain.one_time_codes import CODE_LIFETIME, TRIES, check, hash_code, new_code, refuse_early_resend
 from domain.ports import HomeserverDown, InviteRefused, MatrixIdUnreachable
 from store import bot_direct_rooms, matrix_id_link_codes, matrix_id_links, users
@@ -119,7 +120,7 @@ def _code_message(ctx: Kindred, user: User, code: str) -> str:
         "code": code,
         "minutes": int(CODE_LIFETIME.total_seconds() // 60),
     }
-    return mail.render_message("matrix_link_code", context, user.language)
+    return mail.render_message("matrix_link_code", context, written_language(user))
 
 
 async def verify(ctx: Kindred, user: User, code: str) -> LinkStatus:

@@ -11,7 +11,7 @@ from store.timeutil import iso, utc_now
 
 _COLUMNS = (
     "id, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin,"
-    " email, email_verified_at, session_epoch, matrix_password_seal, language"
+    " email, email_verified_at, session_epoch, matrix_password_seal, language, browser_language"
 )
 
 
@@ -46,6 +46,9 @@ class User:
     matrix_password_seal: str | None = None
     # The language they chose (``en``, ``de``); None follows the browser.
     language: str | None = None
+    # What their browser asked for at their last signup or login: the bot and
+    # mails write in it while ``language`` is None.
+    browser_language: str | None = None
 
     @property
     def email_verified(self) -> bool:
@@ -54,7 +57,7 @@ class User:
     @classmethod
     def _from_row(cls, row: Any) -> User:
         (id_, username, password_hash, display_name, bio, matrix_user_id, status, created_at, is_admin, *rest) = row
-        email, email_verified_at, session_epoch, matrix_password_seal, language = rest
+        email, email_verified_at, session_epoch, matrix_password_seal, language, browser_language = rest
         return cls(
             id_,
             username,
@@ -70,6 +73,7 @@ class User:
             int(session_epoch),
             matrix_password_seal,
             language,
+            browser_language,
         )
 
 
@@ -80,13 +84,14 @@ async def insert_pending(
     display_name: str,
     email: str | None = None,
     status: str = "pending",
+    browser_language: str | None = None,
 ) -> int:
     """Reserve a name: ``pending`` while the homeserver account is made,
     ``unverified`` while an email code is awaited (``require_email``)."""
     cursor = await conn.execute(
-        "INSERT INTO users (username, password_hash, display_name, email, status, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        (username, password_hash, display_name, email, status, iso(utc_now())),
+        "INSERT INTO users (username, password_hash, display_name, email, status, created_at, browser_language)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (username, password_hash, display_name, email, status, iso(utc_now()), browser_language),
     )
     row = await cursor.fetchone()
     return int(row[0])
@@ -206,6 +211,10 @@ async def set_language(conn: Connection, user_id: int, language: str | None) -> 
     await conn.execute("UPDATE users SET language = ? WHERE id = ?", (language, user_id))
 
 
+async def set_browser_language(conn: Connection, user_id: int, language: str) -> None:
+    await conn.execute("UPDATE users SET browser_language = ? WHERE id = ?", (language, user_id))
+
+
 async def set_matrix_password_seal(conn: Connection, user_id: int, matrix_password_seal: str | None) -> None:
     await conn.execute("UPDATE users SET matrix_password_seal = ? WHERE id = ?", (matrix_password_seal, user_id))
 
@@ -227,7 +236,7 @@ async def erase(conn: Connection, user_id: int) -> None:
     await conn.execute(
         "UPDATE users SET status = 'deleted', deleted_at = ?, password_hash = '', display_name = username,"
         " bio = '', matrix_user_id = NULL, email = NULL, email_verified_at = NULL, matrix_password_seal = NULL,"
-        " language = NULL,"
+        " language = NULL, browser_language = NULL,"
         " is_admin = 0 WHERE id = ?",
         (iso(utc_now()), user_id),
     )

@@ -9,8 +9,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from domain import moderation
-from domain.languages import language_of
+from domain import mail, moderation
+from domain.languages import language_of, written_language
 from store import users
 from tests.helpers import Api, assert_status, csrf_token, page_login, sign_up
 from web import keys
@@ -177,3 +177,31 @@ async def test_rounds_and_their_operators_page_read_in_german(offline_client: Te
     await page_login(offline_client, operator)
     admin = await assert_status(await offline_client.get("/admin/rounds", headers=GERMAN), 200)
     assert "<title>Runden · Verwaltung" in admin and "Noch keine Runden." in admin
+
+
+async def test_mail_follows_the_signup_pages_language_until_a_choice(offline_client: TestClient) -> None:
+    """The bot and mails have no browser: they write in what the browser asked
+    for at signup and at the latest login, until the person chooses on Profile."""
+    ctx = offline_client.app[keys.KINDRED]
+    credentials = {"username": "maren", "password": "a long enough password"}
+    signup = {**credentials, "display_name": "Maren", "email": "maren@example.org"}
+    await assert_status(await offline_client.post("/api/v1/auth/signup", json=signup, headers=GERMAN), 201)
+    kept = [m for m in await mail.outbox_page(ctx, 10, 0) if m.to_address == "maren@example.org"]
+    assert kept[0].subject.startswith("Dein Kindred-Code: ")
+
+    async def written() -> str:
+        async with ctx.db.read() as conn:
+            user = await users.get_by_username(conn, "maren")
+        return written_language(user)
+
+    assert await written() == "de"
+    # A login from an English browser moves it; a script that asks for nothing does not.
+    await assert_status(await offline_client.post("/api/v1/auth/login", json=credentials, headers=ENGLISH), 200)
+    assert await written() == "en"
+    await assert_status(await offline_client.post("/api/v1/auth/login", json=credentials), 200)
+    assert await written() == "en"
+    # Her own choice beats any browser.
+    tokens = await assert_status(await offline_client.post("/api/v1/auth/login", json=credentials, headers=GERMAN), 200)
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    await assert_status(await offline_client.put("/api/v1/me/language", json={"language": "en"}, headers=headers), 200)
+    assert await written() == "en"

@@ -16,7 +16,7 @@ from typing import Awaitable, Callable
 import jinja2
 from aiohttp import web
 
-from config.i18n import DEFAULT, Translator, translator
+from config.i18n import DEFAULT, Translator, negotiate, translator
 from domain.languages import language_for
 from web import keys
 
@@ -77,6 +77,13 @@ def setup(env: jinja2.Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+
+
+def browser_language(request: web.Request) -> str | None:
+    """The supported language the browser asks for; None when it does not say
+    (a script's request must not overwrite what a person's browser asked)."""
+    asked = request.headers.get("Accept-Language")
+    return negotiate(asked) if asked else None
 
 
 def say(request: web.Request, message: str, **params: object) -> str:

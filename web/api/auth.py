@@ -5,11 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from config.i18n import N_
-from domain import accounts, credentials, emails, sessions
+from domain import accounts, credentials, emails, languages, sessions
 from domain.errors import KindredError
 from web import keys, serializers
 from web.auth import issue_pair, rotate, token_body
 from web.bodies import parse_json
+from web.i18n import browser_language
 from web.ratelimit import enforce
 from web.schemas import (
     ForgotBody,
@@ -33,6 +34,7 @@ async def signup(request: web.Request) -> web.Response:
         # Optional: an ID on another homeserver, used instead of a new local account.
         body.matrix_user_id,
         body.email,
+        browser_language(request),
     )
     if user.status == "unverified":
         # require_email: no account (and no tokens) until the code comes back.
@@ -76,6 +78,7 @@ async def login(request: web.Request) -> web.Response:
     enforce(request.app[keys.LIMITS].login, request)
     body = await parse_json(request, LoginBody)
     user = await accounts.authenticate(request.app[keys.KINDRED], body.username, body.password)
+    await languages.note_browser(request.app[keys.KINDRED], user, browser_language(request))
     return web.json_response(await issue_pair(request.app, user))
 
 

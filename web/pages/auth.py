@@ -6,13 +6,13 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from config.i18n import N_
-from domain import accounts, credentials, emails, sessions
+from domain import accounts, credentials, emails, languages, sessions
 from domain.errors import KindredError
 from web import keys
 from web.auth import REFRESH_COOKIE, clear_session_cookies, issue_pair, set_session_cookies
 from web.bodies import parse_form
 from web.errors import STATUS
-from web.i18n import say, translator_of
+from web.i18n import browser_language, say, translator_of
 from web.next_url import safe_next
 from web.pages import redirect
 from web.ratelimit import enforce
@@ -40,6 +40,7 @@ async def signup_submit(request: web.Request) -> web.StreamResponse:
             form.display_name,
             form.matrix_user_id.strip() or None,
             form.email.strip() or None,
+            browser_language(request),
         )
     except KindredError as exc:
         return _form_error(request, "signup.html", form.model_dump(), exc)
@@ -133,6 +134,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         values = {"username": form.username, "next": form.next}
         unverified = form.username.strip().lower() if exc.code == "email_unverified" else ""
         return _form_error(request, "login.html", values, exc, next=form.next, unverified=unverified)
+    await languages.note_browser(request.app[keys.KINDRED], user, browser_language(request))
     target = safe_next(form.next)
     response = web.HTTPSeeOther(target) if target else redirect(request, "discover")
     set_session_cookies(request, response, await issue_pair(request.app, user))
