@@ -140,8 +140,11 @@ async def cancel_pending_for_user(conn: Connection, user_id: int) -> None:
 
 
 async def involving(conn: Connection, user_id: int) -> list[Request]:
-    """Every request a person sent or received, oldest first (their export)."""
+    """Every request a person sent or received, oldest first (their export).
+    A round's stand-in request (accepted as the round made its match) is not
+    one: nobody sent it, and the match itself is listed."""
     cursor = await conn.execute(
-        f"{_SELECT} WHERE r.from_user_id = ? OR r.to_user_id = ? ORDER BY r.id", (user_id, user_id)
+        f"{_SELECT} WHERE (r.from_user_id = ? OR r.to_user_id = ?) AND r.via_round = 0 ORDER BY r.id",
+        (user_id, user_id),
     )
     return [Request._from_row(row) for row in await cursor.fetchall()]

@@ -12,7 +12,7 @@ from typing import Any, AsyncIterator
 
 import pytest
 
-from domain import round_preferences, rounds
+from domain import exports, round_preferences, rounds
 from domain.context import Kindred, Links
 from domain.errors import KindredError
 from domain.events import EventBus
@@ -21,6 +21,7 @@ from store.database import Database
 from tests import databases
 from tests.conftest import FakeAccounts
 from tests.helpers import unique
+from web.serializers import account_export
 
 # A Monday, 10:00 UTC: the default schedule's moment for people in UTC.
 MONDAY = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
@@ -96,6 +97,16 @@ async def test_seven_due_make_two_pairs_and_a_trio_as_ordinary_matches(ctx: Kind
     assert await rows(ctx, "SELECT COUNT(*) FROM jobs WHERE state = 'queued'") == [(3,)]
     assert await rows(ctx, "SELECT COUNT(*) FROM bot_jobs WHERE kind = 'notice_match'") == [(7,)]
     assert await rows(ctx, "SELECT COUNT(*) FROM requests WHERE via_round = 0") == [(0,)]
+    # Each member's export names the other two of the trio, and their rounds
+    # settings; the round's stand-in requests are not requests anyone sent.
+    trio = next(g for g in made if len(g) == 3)
+    for member in trio:
+        data = account_export(await exports.export(ctx, await _user(ctx, member)))
+        (match,) = data["matches"]
+        named = {match["with"], *match["also"]}
+        assert len(named) == 2 and (await _user(ctx, member)).username not in named
+        assert data["requests"] == {"sent": [], "received": []}
+        assert data["rounds"]["enabled"] is True and data["rounds"]["cadence"] == "weekly"
 
 
 async def test_blocked_matched_and_asked_pairs_are_never_paired(ctx: Kindred) -> None:

@@ -204,6 +204,7 @@ def account_export(data: AccountExport) -> dict[str, Any]:
             {
                 "id": m.id,
                 "with": data.other_username(m),
+                "also": data.also_usernames(m),
                 "status": m.status,
                 "room_id": m.room_id,
                 "created_at": m.created_at,
@@ -227,6 +228,15 @@ def account_export(data: AccountExport) -> dict[str, Any]:
             {"match_id": c.match_id, "met": c.met, "asked_at": c.asked_at, "answered_at": c.answered_at}
             for c in data.checkins
         ],
+        "rounds": None
+        if data.rounds is None
+        else {
+            "enabled": data.rounds.enabled,
+            "cadence": data.rounds.cadence,
+            "timezone": data.rounds.timezone,
+            "paused_until": data.rounds.paused_until,
+            "skip_next": data.rounds.skip_next,
+        },
     }
 
 
