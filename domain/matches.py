@@ -78,6 +78,24 @@ async def shared_between(ctx: Kindred, a: int, b: int) -> list[str]:
     return shared(names[a], names[b])
 
 
+def shared_by_some(held: list[list[str]]) -> list[str]:
+    """What a pair shares; in a trio, what at least two of the three share."""
+    if len(held) == 2:
+        return shared(held[0], held[1])
+    counts: dict[str, int] = {}
+    for names in held:
+        for name in set(names):
+            counts[name] = counts.get(name, 0) + 1
+    return sorted(name for name, count in counts.items() if count >= 2)
+
+
+async def shared_in(ctx: Kindred, match: Match) -> list[str]:
+    """What the people of a match share (a trio: what at least two of them do)."""
+    async with ctx.db.read() as conn:
+        names = await interests.names_for_users(conn, list(match.members))
+    return shared_by_some([names[member] for member in match.members])
+
+
 async def close_match(ctx: Kindred, user: User, match_id: int) -> MatchView:
     """Either of the two may close their match; the bot then empties its room (a job)."""
     async with ctx.db.transaction() as conn:

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from domain import events, matrix_ids
 from domain.context import Kindred
-from domain.matches import shared
+from domain.matches import shared_by_some
 from store import bot_direct_rooms, instance, interests, jobs, matches, round_groups, users
 from store.jobs import Job
 from store.timeutil import iso, utc_now
@@ -81,17 +81,6 @@ async def plan(ctx: Kindred, match_id: int) -> RoomPlan | None:
         instance_id,
         from_round,
     )
-
-
-def shared_by_some(held: list[list[str]]) -> list[str]:
-    """What a pair shares; in a trio, what at least two of the three share."""
-    if len(held) == 2:
-        return shared(held[0], held[1])
-    counts: dict[str, int] = {}
-    for names in held:
-        for name in set(names):
-            counts[name] = counts.get(name, 0) + 1
-    return sorted(name for name, count in counts.items() if count >= 2)
 
 
 async def record_room(ctx: Kindred, match_id: int, room_id: str) -> None:

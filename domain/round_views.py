@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.context import Kindred
-from domain.provisioning import shared_by_some
+from domain.matches import shared_by_some
 from domain.rounds import unpaired_sentence
 from store import interests, matches, round_entrants, round_groups, rounds, users
 from store.users import User

@@ -138,7 +138,7 @@ class Notices:
         members = await matches.people(self._ctx, match)
         others = [person for person in members if person.id != job.user_id]
         other = others[0]
-        shared = await matches.shared_between(self._ctx, match.user_low, match.user_high)
+        shared = await matches.shared_in(self._ctx, match)
         if with_accepted_news:
             news = _("%(person)s accepted your request! Your room is ready: %(link)s.")
         else:

@@ -9,15 +9,17 @@ from matcher.replies import Reply
 
 async def shared(call: Call) -> Reply:
     _ = call.t.gettext
-    names = await matches.shared_between(call.ctx, call.match.user_low, call.match.user_high)
+    names = await matches.shared_in(call.ctx, call.match)
     return Reply().fill(
-        _("You both like: %(interests)s."),
+        _("You both like: %(interests)s.")
+        if call.match.user_third is None
+        else _("Between you, you like: %(interests)s."),
         interests=Reply().interests(names, _("nothing in common on paper — a chance to ask!")),
     )
 
 
 async def icebreaker(call: Call) -> Reply:
-    names = await matches.shared_between(call.ctx, call.match.user_low, call.match.user_high)
+    names = await matches.shared_in(call.ctx, call.match)
     assert call.match.room_id
     return Reply().fill(
         call.t.gettext("Icebreaker: %(question)s"),
