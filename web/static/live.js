@@ -1,6 +1,7 @@
 // Live updates for signed-in pages: a WebSocket to /ws tells this page when a
-// request or match changes. The navigation badge follows the pending count, and
-// the requests and matches pages re-read their content without a reload.
+// request, match or circle changes. The navigation badge follows the pending
+// count, and the requests, matches and circle pages re-read their content
+// without a reload.
 // Without this script every page still works; it just needs a reload.
 (function () {
   "use strict";
@@ -9,9 +10,11 @@
   }
 
   var REQUEST_EVENTS = ["request.received", "request.accepted", "request.rejected", "request.withdrawn"];
+  var CIRCLE_EVENTS = ["circle.joined", "circle.left", "circle.removed", "circle.closed"];
   var REFRESH_ON = {
     "/requests": REQUEST_EVENTS,
-    "/matches": ["request.accepted", "match.ready", "match.closed"]
+    "/matches": ["request.accepted", "match.ready", "match.closed"],
+    "/circles": CIRCLE_EVENTS
   };
   var retryMs = 1000;
   var refreshWaiting = false;
@@ -113,6 +116,17 @@
       .catch(function () { /* the next event or a reload will catch up */ });
   }
 
+  // A circle's own page follows that circle's events only; the list of
+  // circles follows all of them.
+  function wanted(event) {
+    var circle = location.pathname.match(/^\/circles\/([^\/]+)$/);
+    if (circle) {
+      return CIRCLE_EVENTS.indexOf(event.type) !== -1 && (!event.data.slug || event.data.slug === decodeURIComponent(circle[1]));
+    }
+    var types = REFRESH_ON[location.pathname];
+    return Boolean(types) && types.indexOf(event.type) !== -1;
+  }
+
   function onMessage(message) {
     var event;
     try {
@@ -123,8 +137,7 @@
     if (event.counts) {
       showPending(event.counts.pending_requests);
     }
-    var wanted = REFRESH_ON[location.pathname];
-    if (wanted && wanted.indexOf(event.type) !== -1) {
+    if (wanted(event)) {
       refreshMain();
     }
     document.dispatchEvent(new CustomEvent("kindred:live", { detail: event }));
