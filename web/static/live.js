@@ -10,7 +10,7 @@
   }
 
   var REQUEST_EVENTS = ["request.received", "request.accepted", "request.rejected", "request.withdrawn"];
-  var CIRCLE_EVENTS = ["circle.joined", "circle.left", "circle.removed", "circle.closed"];
+  var CIRCLE_EVENTS = ["circle.joined", "circle.left", "circle.removed", "circle.closed", "circle.changed"];
   var REFRESH_ON = {
     "/requests": REQUEST_EVENTS,
     "/matches": ["request.accepted", "match.ready", "match.closed"],
