@@ -156,3 +156,17 @@ async def seated_in_room(conn: Connection, room_id: str, user_ids: list[int]) ->
         [room_id, *user_ids],
     )
     return [int(row[0]) for row in await cursor.fetchall()]
+
+
+async def first_owners(conn: Connection, circle_ids: list[int]) -> dict[int, str]:
+    """Each circle's owner to show: the earliest-named seated owner."""
+    if not circle_ids:
+        return {}
+    marks = ", ".join("?" for _ in circle_ids)
+    cursor = await conn.execute(
+        "SELECT m.circle_id, MIN(u.username) FROM circle_members m JOIN users u ON u.id = m.user_id"
+        f" WHERE m.circle_id IN ({marks}) AND m.role = 'owner' AND m.state IN ('joining', 'joined')"
+        " GROUP BY m.circle_id",
+        circle_ids,
+    )
+    return {int(row[0]): str(row[1]) for row in await cursor.fetchall()}
