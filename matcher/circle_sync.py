@@ -1,0 +1,28 @@
+"""What the bot's sync hears for circles and the pages: membership changes in
+circle rooms (a leave, kick or ban in Element, a join from the Space) and
+everyone's presence.
+
+Memberships go to ``domain.circles.membership_seen``, which ignores rooms that
+are not circles and changes Kindred's own jobs already made; presence is kept
+a batch at a time (``domain.circle_presence``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bridge.sync_reader import Batch
+from domain import circle_presence, circles
+from domain.circle_presence import Update
+from domain.context import Kindred
+
+logger = logging.getLogger(__name__)
+
+
+async def take(ctx: Kindred, batch: Batch) -> None:
+    for change in batch.memberships:
+        await circles.membership_seen(ctx, change.room_id, change.user_id, change.membership, change.sender)
+    if batch.presence:
+        updates = [Update(p.user_id, p.presence, p.last_active_ago, p.currently_active) for p in batch.presence]
+        kept = await circle_presence.record(ctx, updates)
+        logger.debug("kept %d of %d presence updates", kept, len(updates))

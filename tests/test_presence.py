@@ -1,0 +1,41 @@
+"""Presence: a Matrix client that syncs shows as online on Kindred's side, and
+someone who hides their presence shows nothing."""
+
+from __future__ import annotations
+
+from nio import RoomCreateResponse
+
+from domain import circle_presence
+from store import users
+from tests.bot_helpers import BOT, matrix_login
+from tests.conftest import AppFactory
+from tests.helpers import eventually, sign_up
+from web import keys
+
+
+async def test_a_syncing_client_shows_as_online(kindred: AppFactory) -> None:
+    client = await kindred()
+    ctx = client.app[keys.KINDRED]
+    ada = await sign_up(client, "ada", "Ada")
+    async with ctx.db.read() as conn:
+        person = await users.get_by_username(conn, ada.username)
+    assert person is not None
+    mx = await matrix_login(client.app[keys.SETTINGS].homeserver_url, ada)
+    try:
+        # The homeserver tells the bot of the presence of people it shares a room with.
+        created = await mx.room_create(invite=[BOT], is_direct=True)
+        assert isinstance(created, RoomCreateResponse), created
+
+        async def online() -> bool:
+            await mx.sync(timeout=0, set_presence="online")
+            found = (await circle_presence.seen(ctx, [person])).get(ada.username)
+            return found is not None and found.online
+
+        assert await eventually(online, timeout=60, interval=0.5)
+        assert await circle_presence.online_count(ctx, [person.id]) == 1
+
+        await circle_presence.set_hidden(ctx, person.id, True)
+        assert await circle_presence.seen(ctx, [person]) == {}
+        assert await circle_presence.online_count(ctx, [person.id]) == 0
+    finally:
+        await mx.close()
