@@ -97,7 +97,7 @@ async def plan(ctx: Kindred, job: CircleJob) -> JobPlan | None:
             state = member.state if member is not None else None
             if user is not None:
                 mxid = matrix_ids.effective(user, await matrix_id_links.for_user(conn, user.id))
-        levels = await _levels(conn, circle.id) if job.kind == ROLES else {}
+        levels = await _levels(conn, circle.id, job.user_id) if job.kind == ROLES else {}
         return JobPlan(
             job=job,
             circle=circle,
@@ -110,17 +110,21 @@ async def plan(ctx: Kindred, job: CircleJob) -> JobPlan | None:
         )
 
 
-async def _levels(conn: Connection, circle_id: int) -> dict[str, int]:
+async def _levels(conn: Connection, circle_id: int, user_id: int | None) -> dict[str, int]:
     """Owners and moderators at their levels, by the Matrix ID they are in the
-    room with; everyone else is left at the room's default (0), so a demoted
-    person's level falls when the whole map is written."""
+    room with; the job's person too, at 0 when they are staff no longer (a
+    demotion, a removal), since the room's map is merged, not replaced."""
     staff = await circle_members.staff(conn, circle_id)
-    people = await matrix_ids.with_effective_ids(conn, await users.get_many(conn, [m.user_id for m in staff]))
-    return {
-        people[member.user_id].matrix_user_id or "": LEVELS[member.role]
-        for member in staff
-        if member.user_id in people and people[member.user_id].matrix_user_id
-    }
+    ids = [member.user_id for member in staff] + ([user_id] if user_id is not None else [])
+    people = await matrix_ids.with_effective_ids(conn, await users.get_many(conn, ids))
+    levels: dict[str, int] = {}
+    if user_id is not None and user_id in people and people[user_id].matrix_user_id:
+        levels[people[user_id].matrix_user_id or ""] = 0
+    for member in staff:
+        mxid = people[member.user_id].matrix_user_id if member.user_id in people else None
+        if mxid:
+            levels[mxid] = LEVELS[member.role]
+    return levels
 
 
 async def record_space(ctx: Kindred, room_id: str) -> str:
@@ -162,6 +166,27 @@ async def left(ctx: Kindred, plan: JobPlan) -> None:
 async def finish(ctx: Kindred, job: CircleJob) -> None:
     async with ctx.db.transaction() as conn:
         await circle_jobs.finish(conn, job.id)
+
+
+async def refused(ctx: Kindred, plan: JobPlan, error: str) -> None:
+    """The homeserver refused for good (not an outage): the job is given up so
+    the circle's later work is not held behind it; a refused join gives the
+    place back, as the person never got in."""
+    job = plan.job
+    logger.error("circle job %d (%s) refused by the homeserver: %s", job.id, job.kind, error)
+    member = None
+    async with ctx.db.transaction() as conn:
+        await circle_jobs.retry_later(conn, job.id, job.attempts + 1, iso(utc_now()), error)
+        await circle_jobs.finish(conn, job.id, "failed")
+        if job.kind == JOIN and job.user_id is not None:
+            if await circle_members.set_state(
+                conn, plan.circle.id, job.user_id, circle_members.LEFT, "refused", only_from=(circle_members.JOINING,)
+            ):
+                await circles.free_seat(conn, plan.circle.id)
+                member = await circle_members.get(conn, plan.circle.id, job.user_id)
+        circle = await circles.get(conn, plan.circle.id)
+    if member is not None and circle is not None:
+        publish(ctx, events.CIRCLE_LEFT, circle, member.user_id, member.username)
 
 
 async def retry_later(ctx: Kindred, job: CircleJob, error: str, retry_after_ms: int | None = None) -> timedelta:

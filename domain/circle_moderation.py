@@ -76,7 +76,7 @@ async def moderate(
         await _apply(conn, circle, me, person, member, action, reason)
         await enqueue_txn(conn, circle.id, _JOB_OF[action], user_id=person.id, reason=reason or None)
         if action in (circle_rules.REMOVE, circle_rules.BAN) and member is not None and member.role != "member":
-            await enqueue_txn(conn, circle.id, circle_jobs.ROLES)
+            await enqueue_txn(conn, circle.id, circle_jobs.ROLES, user_id=person.id)
         after = await circle_members.get(conn, circle.id, person.id)
         circle = await load(conn, slug)
     circle_jobs.announce(ctx)
@@ -182,7 +182,7 @@ async def remove_everywhere_txn(conn: Connection, user_id: int) -> list[int]:
         await enqueue_txn(conn, circle_id, circle_jobs.KICK, user_id=user_id, reason="suspended")
         if member is not None and circle_rules.is_staff(member.role):
             await circle_members.set_role(conn, circle_id, user_id, circle_rules.MEMBER)
-            await enqueue_txn(conn, circle_id, circle_jobs.ROLES)
+            await enqueue_txn(conn, circle_id, circle_jobs.ROLES, user_id=user_id)
     return removed
 
 
@@ -252,4 +252,4 @@ async def _reflect(
 
 async def _roles_if_staff(conn: Connection, circle: Circle, member: CircleMember | None) -> None:
     if member is not None and circle_rules.is_staff(member.role):
-        await enqueue_txn(conn, circle.id, circle_jobs.ROLES)
+        await enqueue_txn(conn, circle.id, circle_jobs.ROLES, user_id=member.user_id)

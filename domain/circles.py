@@ -188,7 +188,7 @@ async def leave(ctx: Kindred, user: User, slug: str) -> CircleView:
         await circles.free_seat(conn, circle.id)
         await enqueue_txn(conn, circle.id, circle_jobs.LEAVE, user_id=user.id)
         if circle_rules.is_staff(member.role):
-            await enqueue_txn(conn, circle.id, circle_jobs.ROLES)
+            await enqueue_txn(conn, circle.id, circle_jobs.ROLES, user_id=user.id)
         circle = await _circle(conn, slug)
         [after] = await _views(ctx, conn, [circle], user)
     circle_jobs.announce(ctx)
