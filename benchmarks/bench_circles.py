@@ -195,7 +195,9 @@ def _seat(database: Path, slug: str, members: int) -> None:
     conn = sqlite3.connect(database, timeout=30)
     try:
         with conn:
-            circle_id, interest_id = conn.execute("SELECT id, interest_id FROM circles WHERE slug = ?", (slug,)).fetchone()
+            circle_id, interest_id = conn.execute(
+                "SELECT id, interest_id FROM circles WHERE slug = ?", (slug,)
+            ).fetchone()
             now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
             first = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM users").fetchone()[0]) + 1
             ids = range(first, first + members)
@@ -204,7 +206,9 @@ def _seat(database: Path, slug: str, members: int) -> None:
                 " VALUES (?, ?, 'x', ?, 'active', ?)",
                 [(i, f"seat{i}", f"Seat {i}", now) for i in ids],
             )
-            conn.executemany("INSERT INTO user_interests (user_id, interest_id) VALUES (?, ?)", [(i, interest_id) for i in ids])
+            conn.executemany(
+                "INSERT INTO user_interests (user_id, interest_id) VALUES (?, ?)", [(i, interest_id) for i in ids]
+            )
             conn.executemany(
                 "INSERT INTO circle_members (circle_id, user_id, role, state, reason, updated_at)"
                 " VALUES (?, ?, 'member', 'joined', NULL, ?)",
@@ -260,14 +264,24 @@ def _result(
             ["Kindred memory before / after", f"{before_mb:.0f} MB / {after_mb:.0f} MB", "", ratio(memory_share)],
         ],
         targets=[
-            Target("circle join p50, ratio to admin join", f"<= {JOIN_RATIO}", ratio(small_ratio), small_ratio <= JOIN_RATIO),
+            Target(
+                "circle join p50, ratio to admin join",
+                f"<= {JOIN_RATIO}",
+                ratio(small_ratio),
+                small_ratio <= JOIN_RATIO,
+            ),
             Target(
                 f"circle join p50 at {members:,} members, ratio to admin join",
                 f"<= {JOIN_RATIO}",
                 ratio(big_ratio),
                 big_ratio <= JOIN_RATIO,
             ),
-            Target(f"circle page p50 at {members:,} members", f"<= {PAGE_P50_MS:.0f} ms", ms(page["p50"]), page["p50"] <= PAGE_P50_MS),
+            Target(
+                f"circle page p50 at {members:,} members",
+                f"<= {PAGE_P50_MS:.0f} ms",
+                ms(page["p50"]),
+                page["p50"] <= PAGE_P50_MS,
+            ),
             Target(
                 "Kindred memory with the circles, share of before",
                 f"<= {MEMORY_SHARE}",

@@ -6,9 +6,11 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from config.i18n import N_, translator
-from domain import avatars, languages, profiles, suggestions
+from domain import avatars, circles, languages, presence_views, profiles, suggestions
+from domain.context import Kindred
 from domain.errors import KindredError
 from domain.matches import shared
+from store.users import User
 from web import keys
 from web.bodies import parse_form
 from web.errors import STATUS
@@ -87,6 +89,8 @@ async def discover(request: web.Request) -> web.StreamResponse:
     mine = await profiles.own_profile(ctx, user)
     shown = [p.username for p in people] + [s.username for s in found]
     context = {
+        "circles_for_you": await _circles_for(ctx, user, mine.interests) if not query and pages.number == 1 else [],
+        "seen": await presence_views.of_usernames(ctx, shown),
         "suggestions": found,
         "people": people,
         "interest": interest,
@@ -97,6 +101,19 @@ async def discover(request: web.Request) -> web.StreamResponse:
         "pager": pages.links(from_here),
     }
     return aiohttp_jinja2.render_template("discover.html", request, context)
+
+
+# Discover shows a few circles, not a list: /circles has the rest.
+_CIRCLES_SHOWN = 3
+
+
+async def _circles_for(ctx: Kindred, user: User, interests: list[str]) -> list[circles.CircleView]:
+    """Open circles about the person's interests that they are not in, best first."""
+    if not interests:
+        return []
+    ranked = await circles.list_circles(ctx, user)
+    held = set(interests)
+    return [v for v in ranked if v.my_state is None and v.circle.interest in held][:_CIRCLES_SHOWN]
 
 
 async def user_page(request: web.Request) -> web.StreamResponse:
