@@ -93,3 +93,16 @@ def promoted(role: str) -> str | None:
 
 def demoted(role: str) -> str | None:
     return {OWNER: MODERATOR, MODERATOR: MEMBER}.get(role)
+
+
+def page_number(value: object) -> int:
+    """A ``page`` query parameter: 1 when absent."""
+    if value is None or value == "":
+        return 1
+    try:
+        page = int(str(value))
+    except ValueError:
+        raise KindredError("invalid_parameter", N_("'page' must be a whole number."), "page") from None
+    if not 1 <= page <= 10_000:
+        raise KindredError("invalid_parameter", N_("'page' must be 1 to 10000."), "page")
+    return page

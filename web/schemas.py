@@ -187,6 +187,35 @@ class CheckinBody(Body):
     ]
 
 
+class CreateCircleBody(Body):
+    name: Annotated[str, _doc(minLength=3, maxLength=60)]
+    interest: Annotated[str, _doc(description="One of your interests; the circle is about it.")]
+    description: Annotated[str | None, WithJsonSchema({"type": ["string", "null"], "maxLength": 500})] = None
+    member_cap: Annotated[
+        int | None,
+        Refuse("circle_cap_invalid", missing=False),
+        WithJsonSchema({"type": ["integer", "null"], "minimum": 2, "maximum": 10_000}),
+    ] = None
+
+
+class UpdateCircleBody(Body):
+    """Only the fields given change: name and description (owners and
+    moderators), member_cap (owners)."""
+
+    name: Annotated[str | None, NotNull, WithJsonSchema({"type": "string", "minLength": 3, "maxLength": 60})] = None
+    description: Annotated[str | None, NotNull, WithJsonSchema({"type": "string", "maxLength": 500})] = None
+    member_cap: Annotated[
+        int | None,
+        NotNull,
+        Refuse("circle_cap_invalid", missing=False),
+        WithJsonSchema({"type": "integer", "minimum": 2, "maximum": 10_000}),
+    ] = None
+
+
+class ModerateCircleBody(Body):
+    reason: Annotated[str | None, WithJsonSchema({"type": ["string", "null"], "maxLength": 200})] = None
+
+
 class RoundsBody(Body):
     """Only the fields given change; ``paused_until: null`` ends a pause."""
 
