@@ -99,8 +99,9 @@ class KindredConsent:
         creator = await self._creator(room_id)
         # No creator known here: a room on another server this one has not
         # seen yet, whose creator cannot be told apart; Kindred's own rooms
-        # are always known.
-        if creator is None or creator in (user, bot):
+        # are always known. The bot's rooms are asked about too: a circle's
+        # room may be joined from the Space, and Kindred keeps its rules there.
+        if creator is None or creator == user:
             return NOT_SPAM
         return await self._ask("join", user, creator, room_id)
 

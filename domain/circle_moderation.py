@@ -170,16 +170,17 @@ async def close(ctx: Kindred, actor: User, slug: str) -> CircleView:
     return after
 
 
-async def remove_everywhere_txn(conn: Connection, user_id: int) -> list[int]:
-    """A suspended person leaves every circle (removed, not banned: lifting the
-    suspension lets them rejoin). Inside the suspension's transaction; returns
-    the circles, and the caller wakes the worker after commit."""
+async def remove_everywhere_txn(conn: Connection, user_id: int, reason: str = "suspended") -> list[int]:
+    """A suspended (or deleted) person leaves every circle: removed, not
+    banned, so lifting a suspension lets them rejoin. Inside the caller's
+    transaction; returns the circles, and the caller wakes the worker after
+    commit (``circle_jobs.announce``)."""
     removed = await circle_members.circles_of(conn, user_id)
     for circle_id in removed:
         member = await circle_members.get(conn, circle_id, user_id)
-        await circle_members.set_state(conn, circle_id, user_id, circle_members.REMOVED, "suspended")
+        await circle_members.set_state(conn, circle_id, user_id, circle_members.REMOVED, reason)
         await circles.free_seat(conn, circle_id)
-        await enqueue_txn(conn, circle_id, circle_jobs.KICK, user_id=user_id, reason="suspended")
+        await enqueue_txn(conn, circle_id, circle_jobs.KICK, user_id=user_id, reason=reason)
         if member is not None and circle_rules.is_staff(member.role):
             await circle_members.set_role(conn, circle_id, user_id, circle_rules.MEMBER)
             await enqueue_txn(conn, circle_id, circle_jobs.ROLES, user_id=user_id)

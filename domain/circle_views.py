@@ -47,8 +47,7 @@ async def views(ctx: Kindred, conn: Connection, found: list[Circle], viewer: Use
     """Views of several circles in a fixed number of queries, whatever their count."""
     ids = [circle.id for circle in found]
     mine = await circle_members.roles_for(conn, ids, viewer.id) if viewer is not None else {}
-    seated = await circle_members.seated_ids(conn, ids)
-    online = await _online_counts(conn, seated)
+    online = await circle_members.online_counts(conn, ids)
     owners = await circle_members.first_owners(conn, ids)
     result = []
     for circle in found:
@@ -66,8 +65,3 @@ async def views(ctx: Kindred, conn: Connection, found: list[Circle], viewer: Use
             )
         )
     return result
-
-
-async def _online_counts(conn: Connection, seated: dict[int, list[int]]) -> dict[int, int]:
-    """How many members of each circle are online now, from the homeserver's presence."""
-    return {}

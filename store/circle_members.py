@@ -170,3 +170,18 @@ async def first_owners(conn: Connection, circle_ids: list[int]) -> dict[int, str
         circle_ids,
     )
     return {int(row[0]): str(row[1]) for row in await cursor.fetchall()}
+
+
+async def online_counts(conn: Connection, circle_ids: list[int]) -> dict[int, int]:
+    """How many seated members of each circle are online now and do not hide
+    it (the ``presence`` table the bot's sync keeps); one query."""
+    if not circle_ids:
+        return {}
+    marks = ", ".join("?" for _ in circle_ids)
+    cursor = await conn.execute(
+        "SELECT m.circle_id, COUNT(*) FROM circle_members m JOIN presence p ON p.user_id = m.user_id"
+        f" WHERE m.circle_id IN ({marks}) AND m.state IN ('joining', 'joined')"
+        " AND p.state = 'online' AND p.hidden = 0 GROUP BY m.circle_id",
+        circle_ids,
+    )
+    return {int(row[0]): int(row[1]) for row in await cursor.fetchall()}
