@@ -131,6 +131,19 @@ async def update(
     member_cap: object = None,
 ) -> CircleView:
     """Edit the name and description (moderators) or the member cap (owners)."""
+    try:
+        circle, after = await _update_txn(ctx, actor, slug, name, description, member_cap)
+    except UniqueViolation:
+        # A racing rename took the name first.
+        raise KindredError("circle_name_taken", field="name") from None
+    circle_jobs.announce(ctx)
+    publish(ctx, events.CIRCLE_CHANGED, circle, actor.id, actor.username)
+    return after
+
+
+async def _update_txn(
+    ctx: Kindred, actor: User, slug: str, name: object, description: object, member_cap: object
+) -> tuple[Circle, CircleView]:
     async with ctx.db.transaction() as conn:
         circle = await load(conn, slug)
         await _staff(conn, circle, actor, owners_only=member_cap is not None)
@@ -142,18 +155,14 @@ async def update(
                 raise KindredError("circle_cap_too_low", field="member_cap")
             await circles.set_cap(conn, circle.id, cap)
         if (new_name, new_description) != (circle.name, circle.description):
-            try:
-                await circles.update_profile(
-                    conn, circle.id, new_name, circle_rules.name_key(new_name), new_description
-                )
-            except UniqueViolation:
-                raise KindredError("circle_name_taken", field="name") from None
+            key = circle_rules.name_key(new_name)
+            if await circles.name_taken(conn, circle.interest_id, key, other_than=circle.id):
+                raise KindredError("circle_name_taken", field="name")
+            await circles.update_profile(conn, circle.id, new_name, key, new_description)
             await enqueue_txn(conn, circle.id, circle_jobs.PROFILE)
         circle = await load(conn, slug)
         [after] = await views(ctx, conn, [circle], actor)
-    circle_jobs.announce(ctx)
-    publish(ctx, events.CIRCLE_CHANGED, circle, actor.id, actor.username)
-    return after
+    return circle, after
 
 
 async def close(ctx: Kindred, actor: User, slug: str) -> CircleView:

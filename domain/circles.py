@@ -107,24 +107,41 @@ async def create_circle(
     cap = circle_rules.DEFAULT_CAP if member_cap is None else circle_rules.member_cap(member_cap)
     if not isinstance(interest, str):
         raise KindredError("field_type", field="interest")
+    # A name taken by a racing create (or a slug by a like-named one) shows
+    # as a unique violation when the transaction ends: looked at again.
+    for _ in range(3):
+        try:
+            made = await _create_txn(ctx, user, clean_name, interest, clean_description, cap)
+            break
+        except UniqueViolation:
+            continue
+    else:
+        raise KindredError("circle_name_taken", field="name")
+    circle = made.circle
+    circle_jobs.announce(ctx)
+    publish(ctx, events.CIRCLE_JOINED, circle, user.id, user.username)
+    logger.info("circle %s (%d) started by %s", circle.slug, circle.id, user.username)
+    return made
+
+
+async def _create_txn(ctx: Kindred, user: User, name: str, interest: str, description: str, cap: int) -> CircleView:
     async with ctx.db.transaction() as conn:
         held = {held.name: held.id for held in await interests.for_user(conn, user.id)}
         interest_id = held.get(interest.strip().lower())
         if interest_id is None:
             raise KindredError("circle_interest_not_held", field="interest")
-        try:
-            circle_id = await circles.insert(
-                conn,
-                slug=await _free_slug(conn, clean_name),
-                name=clean_name,
-                name_key=circle_rules.name_key(clean_name),
-                interest_id=interest_id,
-                description=clean_description,
-                member_cap=cap,
-                created_by=user.id,
-            )
-        except UniqueViolation:
-            raise KindredError("circle_name_taken", field="name") from None
+        if await circles.name_taken(conn, interest_id, circle_rules.name_key(name)):
+            raise KindredError("circle_name_taken", field="name")
+        circle_id = await circles.insert(
+            conn,
+            slug=await _free_slug(conn, name),
+            name=name,
+            name_key=circle_rules.name_key(name),
+            interest_id=interest_id,
+            description=description,
+            member_cap=cap,
+            created_by=user.id,
+        )
         await circles.take_seat(conn, circle_id)
         await circle_members.put(conn, circle_id, user.id, circle_rules.OWNER, circle_members.JOINING)
         await enqueue_txn(conn, circle_id, circle_jobs.CREATE_ROOM)
@@ -133,9 +150,6 @@ async def create_circle(
         circle = await circles.get(conn, circle_id)
         assert circle is not None
         [made] = await _views(ctx, conn, [circle], user)
-    circle_jobs.announce(ctx)
-    publish(ctx, events.CIRCLE_JOINED, circle, user.id, user.username)
-    logger.info("circle %s (%d) started by %s", circle.slug, circle.id, user.username)
     return made
 
 

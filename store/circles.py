@@ -203,3 +203,11 @@ async def set_space_id(conn: Connection, room_id: str) -> str:
 
 def _contains(query: str) -> str:
     return "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def name_taken(conn: Connection, interest_id: int, name_key: str, other_than: int | None = None) -> bool:
+    cursor = await conn.execute(
+        "SELECT 1 FROM circles WHERE interest_id = ? AND name_key = ? AND id != ?",
+        (interest_id, name_key, other_than or 0),
+    )
+    return await cursor.fetchone() is not None
