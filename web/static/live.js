@@ -107,6 +107,13 @@
             fresh.insertBefore(flash, fresh.firstChild);
           }
           var place = focusPlace(current);
+          // What the reader unfolded (a moderation form, say) stays unfolded.
+          Array.prototype.forEach.call(current.querySelectorAll("details[open][id]"), function (open) {
+            var same = fresh.querySelector("#" + CSS.escape(open.id));
+            if (same && same.tagName === "DETAILS") {
+              same.open = true;
+            }
+          });
           current.replaceWith(fresh);
           if (place) {
             restoreFocus(fresh, place);
