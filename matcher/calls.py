@@ -27,6 +27,8 @@ class Place(enum.Flag):
 
     DIRECT = enum.auto()
     MATCH = enum.auto()
+    # A circle's group room.
+    CIRCLE = enum.auto()
     # A room the bot knows nothing of yet (a Matrix ID proving itself).
     UNKNOWN = enum.auto()
 

@@ -5,13 +5,27 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from nio import AsyncClient, JoinResponse, LoginResponse, RoomSendResponse
+import pytest
+from nio import (
+    AsyncClient,
+    JoinResponse,
+    LoginResponse,
+    RoomCreateResponse,
+    RoomGetStateEventResponse,
+    RoomSendResponse,
+)
 
 from bridge import circle_specs
 from bridge.circle_rooms import CircleRooms
+from domain import circles
+from domain.context import Kindred
+from domain.errors import KindredError
+from store import circles as store_circles
+from store import users
 from testkit.homeserver import ThrowawayHomeserver
+from tests.bot_helpers import BOT, MatrixPerson
 from tests.conftest import AppFactory
-from tests.helpers import eventually
+from tests.helpers import eventually, sign_up
 from tests.room_audit import app_instance_id, bot_client
 from web import keys
 
@@ -27,7 +41,8 @@ async def test_space_and_circle_rooms(homeserver: ThrowawayHomeserver, kindred: 
     """One Space and one circle (each made once however often asked), a join
     through the admin API, roles as power levels, a kick, a ban, closing."""
     tag = uuid.uuid4().hex[:8]
-    client = await kindred()
+    # The homeserver asks this Kindred about joins (circle rooms keep its rules).
+    client = await kindred(consent=True)
     data_dir = client.app[keys.SETTINGS].data_dir
     await eventually(lambda: _exists(data_dir / "bot-session.json"))
     ada = await _login(homeserver, f"ada{tag}")
@@ -85,3 +100,80 @@ async def test_space_and_circle_rooms(homeserver: ThrowawayHomeserver, kindred: 
 
 async def _exists(path: Path) -> bool:
     return path.exists()
+
+
+async def test_circle_commands_in_the_direct_room_and_the_circle_room(
+    homeserver: ThrowawayHomeserver, kindred: AppFactory
+) -> None:
+    """!circles and !join from a direct room; inside the circle !help, !about,
+    !members, !leave, and the moderators' !mod, !kick, !ban, !unban, each
+    reflected in the room's membership and power levels."""
+    # The homeserver asks this Kindred about joins (circle rooms keep its rules).
+    client = await kindred(consent=True)
+    ctx = client.app[keys.KINDRED]
+    ada = await sign_up(client, "ada", "Ada", ["esperanto"])
+    bo = await sign_up(client, "bo", "Bo", ["esperanto"])
+    async with ctx.db.read() as conn:
+        owner = await users.get_by_username(conn, ada.username)
+        member = await users.get_by_username(conn, bo.username)
+    assert owner is not None and member is not None
+    made = await circles.create_circle(ctx, owner, "Esperanto speakers", "esperanto", "Saluton!")
+    slug = made.circle.slug
+    ada_mx = await MatrixPerson.login(client, homeserver.url, ada)
+    bo_mx = await MatrixPerson.login(client, homeserver.url, bo)
+    try:
+        created = await bo_mx.mx.room_create(invite=[BOT], is_direct=True)
+        assert isinstance(created, RoomCreateResponse), created
+        dm = created.room_id
+        await bo_mx.wait_for_bot(dm, "!circles")
+        await bo_mx.command(dm, "!circles esperanto", "Esperanto speakers", f"!join {slug}")
+        await bo_mx.command(dm, f"!join {slug}", "You're in Esperanto speakers")
+        room = str(await eventually(lambda: _room_of(ctx, slug)))
+        await eventually(lambda: _member_is(bo_mx, room, "join"))
+        await eventually(lambda: _member_is(ada_mx, room, "join"))
+
+        await ada_mx.command(room, "!help", "!kick <user> [reason]", "!members")
+        await ada_mx.command(room, "!about", "Esperanto speakers", "Saluton!", "Ada (@")
+        await ada_mx.command(room, "!members", "Bo (@")
+        # Only owners and moderators moderate; Bo's refusal is the web's.
+        await bo_mx.command(room, f"!kick {ada.username}", "moderator")
+
+        await bo_mx.command(room, "!leave", "You left Esperanto speakers")
+        await eventually(lambda: _member_is(bo_mx, room, "leave"))
+        await bo_mx.command(dm, f"!join {slug}", "You're in")
+        await eventually(lambda: _member_is(bo_mx, room, "join"))
+
+        await ada_mx.command(room, f"!mod @{bo.username}", "moderator")
+        await eventually(lambda: _level_is(ada_mx, room, bo_mx.user_id, circle_specs.MODERATOR_LEVEL))
+        await ada_mx.command(room, f"!unmod {bo.username}", "member")
+        await eventually(lambda: _level_is(ada_mx, room, bo_mx.user_id, None))
+        await ada_mx.command(room, f"!kick {bo_mx.user_id} off topic", "removed")
+        await eventually(lambda: _member_is(ada_mx, room, "leave", bo_mx))
+        await ada_mx.command(room, f"!ban {bo.username} spam", "banned")
+        await eventually(lambda: _member_is(ada_mx, room, "ban", bo_mx))
+        with pytest.raises(KindredError) as refused:
+            await circles.join(ctx, member, slug)
+        assert refused.value.code == "circle_banned"
+        await ada_mx.command(room, f"!unban {bo.username}", "may join the circle again")
+        await eventually(lambda: _member_is(ada_mx, room, "leave", bo_mx))
+    finally:
+        await ada_mx.close()
+        await bo_mx.close()
+
+
+async def _room_of(ctx: Kindred, slug: str) -> str | None:
+    async with ctx.db.read() as conn:
+        found = await store_circles.by_slug(conn, slug)
+    return found.room_id if found is not None else None
+
+
+async def _member_is(viewer: MatrixPerson, room_id: str, membership: str, person: MatrixPerson | None = None) -> bool:
+    """``person``'s (else the viewer's own) membership, as the viewer sees the room."""
+    user_id = (person or viewer).user_id
+    state = await viewer.mx.room_get_state_event(room_id, "m.room.member", user_id)
+    return isinstance(state, RoomGetStateEventResponse) and state.content.get("membership") == membership
+
+
+async def _level_is(person: MatrixPerson, room_id: str, user_id: str, level: int | None) -> bool:
+    state = await person.mx.room_get_state_event(room_id, "m.room.power_levels", "")
+    return isinstance(state, RoomGetStateEventResponse) and state.content.get("users", {}).get(user_id) == level
