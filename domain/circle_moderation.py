@@ -200,6 +200,11 @@ async def membership_seen(ctx: Kindred, room_id: str, matrix_user_id: str, membe
     """The homeserver reports a membership change in a circle's room, made
     outside Kindred or by its own jobs (then nothing changes here): a leave or
     a kick or ban in Element, an accepted invite, or a join from the Space."""
+    # Most rooms the bot hears are not circles (direct rooms, matches): a
+    # read settles those without taking the writer.
+    async with ctx.db.read() as conn:
+        if await circles.by_room(conn, room_id) is None:
+            return
     async with ctx.db.transaction() as conn:
         circle = await circles.by_room(conn, room_id)
         person = await people.by_matrix_id(conn, matrix_user_id) if circle is not None else None
@@ -263,3 +268,13 @@ async def _reflect(
 async def _roles_if_staff(conn: Connection, circle: Circle, member: CircleMember | None) -> None:
     if member is not None and circle_rules.is_staff(member.role):
         await enqueue_txn(conn, circle.id, circle_jobs.ROLES, user_id=member.user_id)
+
+
+async def activity_seen(ctx: Kindred, room_id: str, at: str) -> None:
+    """Someone spoke in a circle's room (``at``: ISO time): the listing ranks
+    circles by recent activity. Rooms that are not circles are ignored."""
+    async with ctx.db.read() as conn:
+        circle = await circles.by_room(conn, room_id)
+    if circle is not None and circle.last_activity_at < at:
+        async with ctx.db.transaction() as conn:
+            await circles.touch(conn, circle.id, at)

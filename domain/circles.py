@@ -20,7 +20,14 @@ from domain.circle_jobs import enqueue_txn, publish
 
 # The moderation functions live beside these, re-exported so callers need one
 # module (the web, the API and the bot all say ``circles.moderate``).
-from domain.circle_moderation import close, membership_seen, moderate, remove_everywhere_txn, update
+from domain.circle_moderation import (
+    activity_seen,
+    close,
+    membership_seen,
+    moderate,
+    remove_everywhere_txn,
+    update,
+)
 from domain.circle_views import CircleDetail, CircleView
 from domain.circle_views import load as _circle
 from domain.circle_views import views as _views
@@ -211,6 +218,7 @@ async def leave(ctx: Kindred, user: User, slug: str) -> CircleView:
 
 
 __all__ = [
+    "activity_seen",
     "CircleDetail",
     "CircleView",
     "by_room",

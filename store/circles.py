@@ -166,7 +166,7 @@ async def set_room(conn: Connection, circle_id: int, room_id: str) -> None:
 
 
 async def close(conn: Connection, circle_id: int) -> None:
-    await conn.execute("UPDATE circles SET status = 'closed', seats = 0 WHERE id = ?", (circle_id,))
+    await conn.execute("UPDATE circles SET status = 'closed' WHERE id = ?", (circle_id,))
 
 
 async def touch(conn: Connection, circle_id: int, at: str) -> None:
