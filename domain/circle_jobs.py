@@ -1,7 +1,8 @@
 """Homeserver work for circles, written with the change that needs it.
 
-A circle's jobs run in the order they were queued (its room is made before
-anyone joins it, a join before the roles that follow it), each retried with
+A circle's room is made before anything else of it runs; a person's jobs in
+a circle run in the order they were queued, and the circle's own (roles,
+name, archive) too, one at a time (store/circle_jobs.py), each retried with
 a capped backoff until the homeserver takes it, so a create or join while
 the homeserver is down is completed when it returns, never half-done. Kinds:
 

@@ -1,7 +1,9 @@
 """Does the homeserver work circles owe, from their durable queue.
 
-A circle's jobs run one at a time in the order they were queued (its room
-before anyone joins it); different circles run side by side. The worker
+A circle's room is made before anything else of it runs; then each
+person's jobs run in the order they were queued, people side by side, and
+the circle's own (roles, name, archive) one at a time, since each rewrites
+whole room state. Different circles run side by side. The worker
 sleeps until woken: by the event the domain publishes with new work, by a
 retry falling due, or by a slow poll for work queued by another process
 (``kindred`` commands, the other web worker).
@@ -39,8 +41,8 @@ class CircleWorker:
         self._slots = asyncio.Semaphore(concurrency)
         self._idle_poll = idle_poll
         self._wake = asyncio.Event()
-        # One job per circle at a time: keyed by circle.
-        self._inflight: dict[int, asyncio.Task[None]] = {}
+        # One job per lane at a time (a person's jobs in a circle, or the circle's own).
+        self._inflight: dict[tuple[int, int], asyncio.Task[None]] = {}
 
     def on_event(self, event: events.Event) -> None:
         if event.type == events.CIRCLE_JOB_QUEUED:
@@ -57,8 +59,8 @@ class CircleWorker:
                     logger.exception("could not read the circle queue; looking again shortly")
                     heads = []
                 for job in heads:
-                    if job.circle_id not in self._inflight:
-                        self._inflight[job.circle_id] = asyncio.create_task(self._run_one(job))
+                    if job.lane not in self._inflight:
+                        self._inflight[job.lane] = asyncio.create_task(self._run_one(job))
                 try:
                     await asyncio.wait_for(self._wake.wait(), self._idle_poll)
                 except TimeoutError:
@@ -90,8 +92,8 @@ class CircleWorker:
             logger.exception("circle job %d (%s) failed", job.id, job.kind)
             await self._retry(job, f"{type(exc).__name__}: {exc}", None)
         finally:
-            self._inflight.pop(job.circle_id, None)
-            # The circle's next job may run now, not at the next poll.
+            self._inflight.pop(job.lane, None)
+            # The lane's next job may run now, not at the next poll.
             self._wake.set()
 
     async def _retry(self, job: CircleJob, error: str, retry_after_ms: int | None) -> None:

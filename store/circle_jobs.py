@@ -26,6 +26,13 @@ class CircleJob:
     created_at: str
     updated_at: str
 
+    @property
+    def lane(self) -> tuple[int, int]:
+        """What must not run beside it: the same person's jobs in the circle,
+        or the circle's own."""
+        person = self.user_id if self.kind in PERSON_KINDS and self.user_id is not None else 0
+        return (self.circle_id, person)
+
     @classmethod
     def _from_row(cls, row: Any) -> CircleJob:
         values = list(row)
@@ -47,13 +54,22 @@ async def enqueue(
     return int(row[0])
 
 
+# Jobs about one person run in their own lane of the circle, so many joins
+# go side by side; the circle's own jobs (its room, roles, name, archive)
+# share one lane, since each rewrites whole room state.
+PERSON_KINDS = ("join", "leave", "kick", "ban", "unban")
+_LANE = "(CASE WHEN {t}.kind IN ('join', 'leave', 'kick', 'ban', 'unban') THEN {t}.user_id ELSE 0 END)"
+
+
 async def heads(conn: Connection, limit: int) -> list[CircleJob]:
-    """The first queued job of each circle, if it is due: a circle's jobs run
-    in the order they were queued (the room is made before anyone joins it)."""
+    """The first queued job of each lane, if due: a person's jobs in a circle
+    run in the order they were queued, as do the circle's own; nothing of a
+    circle runs before its room is made (its ``create_room`` job)."""
     cursor = await conn.execute(
-        f"SELECT {_COLUMNS} FROM circle_jobs WHERE id IN"
-        " (SELECT MIN(id) FROM circle_jobs WHERE state = 'queued' GROUP BY circle_id)"
-        " AND run_after <= ? ORDER BY id LIMIT ?",
+        f"SELECT {_COLUMNS} FROM circle_jobs j WHERE j.state = 'queued' AND j.run_after <= ?"
+        " AND NOT EXISTS (SELECT 1 FROM circle_jobs k WHERE k.state = 'queued' AND k.circle_id = j.circle_id"
+        f" AND k.id < j.id AND ({_LANE.format(t='k')} = {_LANE.format(t='j')} OR k.kind = 'create_room'))"
+        " ORDER BY j.id LIMIT ?",
         (iso(utc_now()), limit),
     )
     return [CircleJob._from_row(row) for row in await cursor.fetchall()]
