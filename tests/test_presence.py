@@ -34,7 +34,11 @@ async def test_a_syncing_client_shows_as_online(kindred: AppFactory) -> None:
         assert await eventually(online, timeout=60, interval=0.5)
         assert await circle_presence.online_count(ctx, [person.id]) == 1
 
-        await circle_presence.set_hidden(ctx, person.id, True)
+        # Hidden in Profile (here through the API): pages show nothing of it.
+        assert await ada.call("GET", "/me/presence", 200) == {"hidden": False}
+        assert await ada.call("PUT", "/me/presence", 200, json={"hidden": True}) == {"hidden": True}
+        await ada.call("PUT", "/me/presence", 400, json={"hidden": "yes"})
+        assert await ada.call("GET", "/me/presence", 200) == {"hidden": True}
         assert await circle_presence.seen(ctx, [person]) == {}
         assert await circle_presence.online_count(ctx, [person.id]) == 0
     finally:

@@ -93,6 +93,7 @@ SCHEMAS: dict[str, Schema] = {
     "PasswordReset": _obj({"password_reset": {"const": True}}),
     "Digest": _obj({"frequency": {"enum": ["off", "daily", "weekly"]}}),
     "Language": _obj({"language": _LANGUAGE}),
+    "Presence": _obj({"hidden": {"type": "boolean"}}),
     "ResetMailed": _obj(
         {
             "reset": {

@@ -279,6 +279,11 @@ class DigestBody(Body):
     frequency: Annotated[str, WithJsonSchema({"type": "string", "enum": ["off", "daily", "weekly"]})]
 
 
+class PresenceBody(Body):
+    # True: pages show nobody that you are online or when you were last active.
+    hidden: bool
+
+
 class LanguageBody(Body):
     # "" follows the client's Accept-Language again.
     language: Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *SUPPORTED]})]
