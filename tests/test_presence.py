@@ -9,7 +9,7 @@ from domain import circle_presence
 from store import users
 from tests.bot_helpers import BOT, matrix_login
 from tests.conftest import AppFactory
-from tests.helpers import eventually, sign_up
+from tests.helpers import assert_status, csrf_token, eventually, page_login, sign_up
 from web import keys
 
 
@@ -41,5 +41,13 @@ async def test_a_syncing_client_shows_as_online(kindred: AppFactory) -> None:
         assert await ada.call("GET", "/me/presence", 200) == {"hidden": True}
         assert await circle_presence.seen(ctx, [person]) == {}
         assert await circle_presence.online_count(ctx, [person.id]) == 0
+
+        # Shown again from the Profile page's box.
+        await page_login(client, ada)
+        profile = await assert_status(await client.get("/profile"), 200)
+        assert 'name="hidden" aria-describedby="h-presence" checked' in profile
+        shown = await client.post("/profile/presence", data={"csrf_token": csrf_token(client)})
+        assert "Your presence shows again." in await assert_status(shown, 200)
+        assert (await circle_presence.seen(ctx, [person]))[ada.username].online
     finally:
         await mx.close()

@@ -41,6 +41,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/profile", people.profile_form, name="profile")
     r.add_post("/profile", people.profile_submit)
     r.add_post("/profile/language", people.choose_language, name="profile_language")
+    r.add_post("/profile/presence", people.choose_presence, name="profile_presence")
     r.add_get("/account", account.account_page, name="account")
     r.add_post("/account/email", account.change_email, name="account_email")
     r.add_post("/account/email/verify", account.verify_email, name="account_email_verify")

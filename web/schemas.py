@@ -368,6 +368,11 @@ class DigestForm(Form):
     frequency: str = ""
 
 
+class PresenceForm(Form):
+    # A checkbox: "on" when ticked, left out (empty) when not.
+    hidden: str = ""
+
+
 class LanguageForm(Form):
     language: str = ""
 

@@ -6,7 +6,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from config.i18n import N_, translator
-from domain import avatars, circles, languages, presence_views, profiles, suggestions
+from domain import avatars, circle_presence, circles, languages, presence_views, profiles, suggestions
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.matches import shared
@@ -16,7 +16,7 @@ from web.bodies import parse_form
 from web.errors import STATUS
 from web.i18n import say, translator_of
 from web.pages import Pager, current_user, redirect
-from web.schemas import LanguageForm, ProfileForm
+from web.schemas import LanguageForm, PresenceForm, ProfileForm
 
 
 async def profile_form(request: web.Request) -> web.StreamResponse:
@@ -32,8 +32,18 @@ async def _profile_page(request: web.Request, errors: dict[str, str] | None = No
         "interests": ", ".join(profile.interests),
     }
     mine = await avatars.versions(request.app[keys.KINDRED], [user.username])
-    context = {"form": form, "errors": errors or {}, "profile": profile, "avatars": mine}
+    hidden = await circle_presence.is_hidden(request.app[keys.KINDRED], user.id)
+    context = {"form": form, "errors": errors or {}, "profile": profile, "avatars": mine, "presence_hidden": hidden}
     return aiohttp_jinja2.render_template("profile.html", request, context, status=status)
+
+
+async def choose_presence(request: web.Request) -> web.StreamResponse:
+    form = await parse_form(request, PresenceForm)
+    hidden = form.hidden == "on"
+    await circle_presence.set_hidden(request.app[keys.KINDRED], current_user(request).id, hidden)
+    t = translator_of(request)
+    said = t.gettext("Your presence is hidden.") if hidden else t.gettext("Your presence shows again.")
+    raise redirect(request, "profile", flash=said)
 
 
 async def choose_language(request: web.Request) -> web.StreamResponse:
