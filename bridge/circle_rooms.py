@@ -57,16 +57,21 @@ class CircleRooms:
         return room_id
 
     async def join_local(self, space_id: str, room_id: str, user_id: str) -> None:
-        """Put a person of this homeserver into the Space, then the circle.
+        """Put a person of this homeserver into the circle, then the Space.
 
         The admin join API invites (as the bot) and joins them at once: no
         invite for them to accept, and the homeserver's check of joins (which
-        asks Kindred) is not asked again for what Kindred decided.
+        asks Kindred) is not asked again for what Kindred decided. The room
+        comes first, as that is what the person waits for. Membership is
+        looked up only when the homeserver refuses (someone already in is
+        refused too), so a first join is one call per room.
         """
-        for room in (space_id, room_id):
-            if await self.membership(room, user_id) == "join":
-                continue
-            await self._call("POST", f"/_synapse/admin/v1/join/{quote(room, safe='')}", {"user_id": user_id})
+        for room in (room_id, space_id):
+            try:
+                await self._call("POST", f"/_synapse/admin/v1/join/{quote(room, safe='')}", {"user_id": user_id})
+            except BridgeError as exc:
+                if exc.http_status != 403 or await self.membership(room, user_id) != "join":
+                    raise
 
     async def invite(self, room_id: str, user_id: str) -> None:
         """Invite a person of another homeserver (over federation); they join from their client."""

@@ -116,7 +116,9 @@ async def test_three_people_meet_in_a_circle_inside_the_space_and_read_each_othe
     assert len(space_ids) == 1
     space_id = space_ids[0]
     for session in world.mx.values():
-        assert await _in_room(session, world.room_id) and await _in_room(session, space_id)
+        assert await _in_room(session, world.room_id)
+        # The Space is joined just after the room.
+        await eventually(lambda session=session: _in_room(session, space_id), timeout=15)
         assert "via" in await _state(session, space_id, "m.space.child", world.room_id)
     assert (await _state(world.mx[world.bo.username], world.room_id, "m.room.create")).get("room_version") == "10"
 
