@@ -9,7 +9,7 @@ API, whose refusals come back in the reader's language.
 from __future__ import annotations
 
 from config.i18n import N_
-from domain import circle_rules, circles
+from domain import accounts, circle_rules, circles, reports
 from domain.circle_views import CircleView
 from domain.errors import KindredError
 from matcher.calls import Call
@@ -148,3 +148,23 @@ async def unmod(call: Call) -> Reply:
 def _role_is(call: Call, person: Reply, role: str | None) -> Reply:
     shown = call.t.gettext(_ROLES.get(role or circle_rules.MEMBER, _ROLES[circle_rules.MEMBER]))
     return Reply().fill(call.t.gettext("%(person)s is now: %(role)s."), person=person, role=shown)
+
+
+async def report(call: Call) -> Reply:
+    """``!report <user> <reason>``: tell the operators; answered privately."""
+    usage = call.t.gettext("!report <user> <reason>")
+    target, why = _target(call, usage)
+    if not why:
+        raise KindredError("report_reason_invalid", field="reason")
+    if target.startswith("@"):
+        person = await accounts.by_matrix_id(call.ctx, target)
+        if person is None:
+            raise KindredError("user_not_found")
+        target = person.username
+    # The operators read where it happened beside the reason.
+    stored = await reports.report_user(call.ctx, call.person, target, f"{why}\n(in circle {_slug(call, usage)})")
+    return Reply().fill(
+        call.t.gettext("Thank you. Your report (#%(number)s) is stored for the operators; %(person)s is not told."),
+        number=str(stored.id),
+        person=Reply().code(target),
+    )

@@ -21,7 +21,7 @@ from matcher.replies import Reply
 _HEADINGS = {
     Place.DIRECT: N_("What I can do for you here:"),
     Place.MATCH: N_("Commands in a match room:"),
-    Place.CIRCLE: N_("Commands in a circle (the last five are for its owners and moderators):"),
+    Place.CIRCLE: N_("Commands in a circle (!kick, !ban, !unban, !mod and !unmod are for its owners and moderators):"),
 }
 
 
@@ -29,7 +29,7 @@ def help_for(place: Place, t: Translator) -> Reply:
     reply = Reply().bold(t.gettext(_HEADINGS[place]))
     for spec in COMMANDS:
         if spec.listed(place):
-            for usage, meaning in spec.usage:
+            for usage, meaning in spec.usage_in(place):
                 reply.item().code(t.gettext(usage)).text(" — ").text(t.gettext(meaning))
     return reply
 
@@ -55,6 +55,13 @@ async def verify_link(call: Call) -> Reply:
         ),
         person=Reply().person(user.display_name, user.username),
     )
+
+
+async def report_here(call: Call) -> Reply:
+    """A match room reports the other person; a circle's room names whom."""
+    if call.role is not None and call.role.circle is not None:
+        return await circle.report(call)
+    return await room.report(call)
 
 
 _ANY = Place.DIRECT | Place.MATCH | Place.CIRCLE
@@ -169,10 +176,13 @@ COMMANDS: tuple[Spec, ...] = (
     ),
     Spec(
         "report",
-        Place.MATCH,
-        room.report,
+        Place.MATCH | Place.CIRCLE,
+        report_here,
         ((N_("!report <reason>"), N_("tell the operators (confirmed to you privately)")),),
         private=True,
+        circle_usage=(
+            (N_("!report <user> <reason>"), N_("tell the operators about someone (confirmed to you privately)")),
+        ),
     ),
 )
 

@@ -137,6 +137,10 @@ async def test_circle_commands_in_the_direct_room_and_the_circle_room(
         await ada_mx.command(room, "!members", "Bo (@")
         # Only owners and moderators moderate; Bo's refusal is the web's.
         await bo_mx.command(room, f"!kick {ada.username}", "moderator")
+        # A report is answered privately, in Bo's direct room.
+        before = len(await bo_mx.bot_notices(dm))
+        await bo_mx.say(room, f"!report {ada_mx.user_id} rude to newcomers")
+        await bo_mx.wait_for_bot(dm, "Your report", after=before)
 
         await bo_mx.command(room, "!leave", "You left Esperanto speakers")
         await eventually(lambda: _member_is(bo_mx, room, "leave"))

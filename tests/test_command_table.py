@@ -21,7 +21,7 @@ def _readme_table(heading: str) -> list[str]:
 
 
 def _usages(place: Place) -> list[str]:
-    return [usage for spec in COMMANDS if spec.listed(place) for usage, _ in spec.usage]
+    return [usage for spec in COMMANDS if spec.listed(place) for usage, _ in spec.usage_in(place)]
 
 
 def test_help_lists_every_command_of_the_room_from_the_table() -> None:
