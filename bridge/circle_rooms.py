@@ -60,8 +60,9 @@ class CircleRooms:
         """Put a person of this homeserver into the circle, then the Space.
 
         The admin join API invites (as the bot) and joins them at once: no
-        invite for them to accept, and the homeserver's check of joins (which
-        asks Kindred) is not asked again for what Kindred decided. The room
+        invite for them to accept. The join is still the person's own, so the
+        homeserver's consent module asks Kindred about it, which lets in
+        whoever holds a place in the circle. The room
         comes first, as that is what the person waits for. Membership is
         looked up only when the homeserver refuses (someone already in is
         refused too), so a first join is one call per room.
