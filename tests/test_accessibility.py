@@ -175,6 +175,8 @@ VISITS = [
     Visit("matches-empty", "plain", "/matches"),
     Visit("blocks-empty", "plain", "/blocks"),
     Visit("matrix-id-code-waiting", "plain", "/matrix-id", _shows("Enter your code")),
+    Visit("rounds", "operator", "/profile/rounds"),
+    Visit("admin-rounds", "operator", "/admin/rounds"),
     Visit("circles", "operator", "/circles"),
     Visit("circles-errors", "operator", "/circles", _in_details("Start a circle", {"Name": "x"}, "Start circle")),
     Visit("circles-none-found", "operator", "/circles?q=nothing+like+it"),
