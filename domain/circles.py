@@ -178,17 +178,20 @@ async def join(ctx: Kindred, user: User, slug: str) -> CircleView:
         member = await circle_members.get(conn, circle.id, user.id)
         if member is not None and member.state == circle_members.BANNED:
             raise KindredError("circle_banned")
-        if member is not None and member.seated:
-            [same] = await _views(ctx, conn, [circle], user)
-            return same
-        if not await circles.take_seat(conn, circle.id):
-            raise KindredError("circle_full")
-        await circle_members.put(conn, circle.id, user.id, circle_rules.MEMBER, circle_members.JOINING)
-        await enqueue_txn(conn, circle.id, circle_jobs.JOIN, user_id=user.id)
+        queued = member is None or not member.seated
+        if queued:
+            if not await circles.take_seat(conn, circle.id):
+                raise KindredError("circle_full")
+            await circle_members.put(conn, circle.id, user.id, circle_rules.MEMBER, circle_members.JOINING)
+            await enqueue_txn(conn, circle.id, circle_jobs.JOIN, user_id=user.id)
+    if queued:
+        # The worker starts on the homeserver while the answer is read.
+        circle_jobs.announce(ctx)
+    async with ctx.db.read() as conn:
         circle = await _circle(conn, slug)
         [joined] = await _views(ctx, conn, [circle], user)
-    circle_jobs.announce(ctx)
-    publish(ctx, events.CIRCLE_JOINED, circle, user.id, user.username)
+    if queued:
+        publish(ctx, events.CIRCLE_JOINED, circle, user.id, user.username)
     return joined
 
 
