@@ -291,9 +291,9 @@ def _result(
         ],
         notes=[
             "Kindred's join covers the HTTP call (the seat taken and the homeserver job queued in one "
-            "transaction), waking the circle worker, and the worker's admin join (into the Space first, then the "
-            "room); the floor is the one admin join into the room. Both end when the owner's own syncing client "
-            "receives the join.",
+            "transaction), waking the circle worker, and the worker's admin join into the room (the Space's "
+            "follows it); the floor is the one admin join into the room. Both end when the owner's own syncing "
+            "client receives the join. The homeserver asks Kindred's consent module about both joins alike.",
             f"The {members:,} members of the large circle are written into Kindred's store, not joined on the "
             "homeserver: signing up and joining that many Matrix accounts would take most of the run. The page "
             "and counts Kindred serves read only its store; the homeserver's side of the join grows with the "
@@ -302,14 +302,11 @@ def _result(
                 []
                 if max(small_ratio, big_ratio) <= JOIN_RATIO
                 else [
-                    "Why the join is above target in this run: Kindred's own part (the HTTP call, the transaction, "
-                    "waking the worker) takes a few milliseconds; the rest is the homeserver work the worker does "
-                    "for a first join, four calls where the floor makes one: it asks the person's membership in "
-                    "the Space, joins them to the Space, asks their membership in the room, then joins the room "
-                    "(bridge/circle_rooms.py, join_local). Joining the room first (the bot's admin join invites, "
-                    "which a restricted room accepts without the Space) and the Space after, without the two "
-                    "membership reads (an admin join of someone already joined changes nothing), would leave one "
-                    "call before the membership the person sees; not done in this run."
+                    "Why the join is above target in this run: the worker makes the same one admin join into the "
+                    "room as the floor, but it starts only once the join's transaction has committed and the "
+                    "worker has read its plan (the person, the circle, the Space) from the store, and the Space "
+                    "join that follows shares the homeserver with the next round; on a machine this busy "
+                    "(see the load average) those steps weigh more against a floor of about 100 ms."
                 ]
             ),
         ],
