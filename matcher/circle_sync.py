@@ -20,8 +20,13 @@ logger = logging.getLogger(__name__)
 
 
 async def take(ctx: Kindred, batch: Batch) -> None:
+    # Most memberships are in match and direct rooms: those are told apart
+    # with a read, so only circle rooms take a write transaction.
+    rooms = {change.room_id for change in batch.memberships}
+    circle_rooms = {room_id for room_id in rooms if await circles.by_room(ctx, room_id) is not None}
     for change in batch.memberships:
-        await circles.membership_seen(ctx, change.room_id, change.user_id, change.membership, change.sender)
+        if change.room_id in circle_rooms:
+            await circles.membership_seen(ctx, change.room_id, change.user_id, change.membership, change.sender)
     if batch.presence:
         updates = [Update(p.user_id, p.presence, p.last_active_ago, p.currently_active) for p in batch.presence]
         kept = await circle_presence.record(ctx, updates)

@@ -37,6 +37,7 @@ async def _login(homeserver: ThrowawayHomeserver, name: str) -> AsyncClient:
     return mx
 
 
+@pytest.mark.store_agnostic
 async def test_space_and_circle_rooms(homeserver: ThrowawayHomeserver, kindred: AppFactory) -> None:
     """One Space and one circle (each made once however often asked), a join
     through the admin API, roles as power levels, a kick, a ban, closing."""
