@@ -60,10 +60,10 @@ class CircleRooms:
         """Put a person of this homeserver into the circle, then the Space.
 
         The admin join API invites (as the bot) and joins them at once: no
-        invite for them to accept. The join is still the person's own, so the
-        homeserver's consent module asks Kindred about it, which lets in
-        whoever holds a place in the circle. The room
-        comes first, as that is what the person waits for. Membership is
+        invite for them to accept. As the join follows that invite, the
+        consent module does not ask Kindred again (bridge/consent_module.py
+        asks only about uninvited joins into a circle, from the Space); Kindred
+        decided when it gave the place. The room comes first, as that is what the person waits for. Membership is
         looked up only when the homeserver refuses (someone already in is
         refused too), so a first join is one call per room.
         """
