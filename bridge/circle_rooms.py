@@ -118,17 +118,16 @@ class CircleRooms:
         await self._call("POST", f"{room_path(room_id)}/unban", {"user_id": user_id})
 
     async def set_roles(self, room_id: str, levels: dict[str, int]) -> None:
-        """Merge ``levels`` (Matrix ID → power level) into the room's; 0 drops
-        a person back to member. The bot keeps its own level whatever is asked."""
+        """Make the room's levels Kindred's roles: ``levels`` (Matrix ID →
+        power level) names every owner and moderator, and anyone else the
+        room lists goes back to member (0 says so too). So a moderator who
+        left keeps no level to come back with from the Space. The bot keeps
+        its own level whatever is asked."""
         current = await self._state(room_id, "m.room.power_levels")
-        users = dict(current.get("users") or {})
+        users: dict[str, int] = {self._client.user_id: circle_specs.BOT_LEVEL}
         for user_id, level in levels.items():
-            if user_id == self._client.user_id:
-                continue
-            if level > circle_specs.MEMBER_LEVEL:
+            if user_id != self._client.user_id and level > circle_specs.MEMBER_LEVEL:
                 users[user_id] = level
-            else:
-                users.pop(user_id, None)
         if users == current.get("users"):
             return
         await self._put_state(room_id, "m.room.power_levels", "", {**current, "users": users})
