@@ -6,6 +6,7 @@ from __future__ import annotations
 from nio import RoomCreateResponse
 
 from domain import circle_presence
+from domain.circle_presence import Seen, Update
 from store import users
 from tests.bot_helpers import BOT, matrix_login
 from tests.conftest import AppFactory
@@ -49,5 +50,14 @@ async def test_a_syncing_client_shows_as_online(kindred: AppFactory) -> None:
         shown = await client.post("/profile/presence", data={"csrf_token": csrf_token(client)})
         assert "Your presence shows again." in await assert_status(shown, 200)
         assert (await circle_presence.seen(ctx, [person]))[ada.username].online
+        # Someone offline shows when they were last active ("active 5
+        # minutes ago"); Bo never opens a client, so only this update counts.
+        bo = await sign_up(client, "bo", "Bo")
+        async with ctx.db.read() as conn:
+            other = await users.get_by_username(conn, bo.username)
+        assert other is not None and other.matrix_user_id is not None
+        assert await circle_presence.record(ctx, [Update(other.matrix_user_id, "offline", 300_000)]) == 1
+        assert await circle_presence.seen(ctx, [other]) == {bo.username: Seen(online=False, minutes=5)}
+        assert await circle_presence.online_count(ctx, [other.id]) == 0
     finally:
         await mx.close()
