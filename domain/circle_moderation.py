@@ -193,7 +193,21 @@ async def remove_everywhere_txn(conn: Connection, user_id: int, reason: str = "s
         if member is not None and circle_rules.is_staff(member.role):
             await circle_members.set_role(conn, circle_id, user_id, circle_rules.MEMBER)
             await enqueue_txn(conn, circle_id, circle_jobs.ROLES, user_id=user_id)
+            await _hand_over_txn(conn, circle_id)
     return removed
+
+
+async def _hand_over_txn(conn: Connection, circle_id: int) -> None:
+    """A circle whose last owner went (left in Element, suspended, deleted)
+    is not left without one: its longest-standing moderator, else member,
+    becomes owner. Nobody left: it stays as it is, empty."""
+    if await circle_members.count_owners(conn, circle_id) > 0:
+        return
+    heir = await circle_members.successor(conn, circle_id)
+    if heir is not None:
+        await circle_members.set_role(conn, circle_id, heir, circle_rules.OWNER)
+        await enqueue_txn(conn, circle_id, circle_jobs.ROLES, user_id=heir)
+        logger.info("circle %d lost its last owner; user %d owns it now", circle_id, heir)
 
 
 async def membership_seen(ctx: Kindred, room_id: str, matrix_user_id: str, membership: str, sender: str) -> None:
@@ -268,6 +282,7 @@ async def _reflect(
 async def _roles_if_staff(conn: Connection, circle: Circle, member: CircleMember | None) -> None:
     if member is not None and circle_rules.is_staff(member.role):
         await enqueue_txn(conn, circle.id, circle_jobs.ROLES, user_id=member.user_id)
+        await _hand_over_txn(conn, circle.id)
 
 
 async def activity_seen(ctx: Kindred, room_id: str, at: str) -> None:

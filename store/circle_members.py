@@ -185,3 +185,15 @@ async def online_counts(conn: Connection, circle_ids: list[int]) -> dict[int, in
         circle_ids,
     )
     return {int(row[0]): int(row[1]) for row in await cursor.fetchall()}
+
+
+async def successor(conn: Connection, circle_id: int) -> int | None:
+    """Who takes over a circle its last owner left: the longest-standing
+    moderator, else the longest-standing member (by their row's last change)."""
+    cursor = await conn.execute(
+        "SELECT user_id FROM circle_members WHERE circle_id = ? AND state IN ('joining', 'joined')"
+        " AND role != 'owner' ORDER BY CASE role WHEN 'moderator' THEN 0 ELSE 1 END, updated_at, user_id LIMIT 1",
+        (circle_id,),
+    )
+    row = await cursor.fetchone()
+    return int(row[0]) if row else None

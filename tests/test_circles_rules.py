@@ -132,6 +132,12 @@ async def test_suspended_people_leave_every_circle(ctx: Kindred) -> None:
     for slug in slugs:
         assert (await circles.get_circle(ctx, bo, slug)).view.member_count == 1
         assert [m.username for m in await circles.members(ctx, ada, slug)] == [ada.username]
+    # A circle whose last owner goes is handed to who has been in it longest.
+    cy = await person(ctx)
+    await circles.join(ctx, cy, slugs[0])
+    await moderation.suspend(ctx, admin.username, ada.username)
+    assert [(m.username, m.role) for m in await circles.members(ctx, cy, slugs[0])] == [(cy.username, "owner")]
+    assert (await circles.get_circle(ctx, cy, slugs[0])).view.owner == cy.username
 
 
 async def test_what_the_homeserver_reports_is_reflected(ctx: Kindred) -> None:
