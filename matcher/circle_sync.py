@@ -19,7 +19,7 @@ from domain.context import Kindred
 logger = logging.getLogger(__name__)
 
 
-async def take(ctx: Kindred, batch: Batch) -> None:
+async def memberships(ctx: Kindred, batch: Batch) -> None:
     # Most memberships are in match and direct rooms: those are told apart
     # with a read, so only circle rooms take a write transaction.
     rooms = {change.room_id for change in batch.memberships}
@@ -27,7 +27,11 @@ async def take(ctx: Kindred, batch: Batch) -> None:
     for change in batch.memberships:
         if change.room_id in circle_rooms:
             await circles.membership_seen(ctx, change.room_id, change.user_id, change.membership, change.sender)
-    if batch.presence:
-        updates = [Update(p.user_id, p.presence, p.last_active_ago, p.currently_active) for p in batch.presence]
-        kept = await circle_presence.record(ctx, updates)
-        logger.debug("kept %d of %d presence updates", kept, len(updates))
+
+
+async def presence(ctx: Kindred, batch: Batch) -> None:
+    if not batch.presence:
+        return
+    updates = [Update(p.user_id, p.presence, p.last_active_ago, p.currently_active) for p in batch.presence]
+    kept = await circle_presence.record(ctx, updates)
+    logger.debug("kept %d of %d presence updates", kept, len(updates))

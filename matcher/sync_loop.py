@@ -101,7 +101,9 @@ class SyncLoop:
             await self._guarded(self._on_invite(invite))
         for departure in batch.departures:
             await self._guarded(self._direct.drop_if_owner_left(departure.room_id, departure.user_id))
-        await self._guarded(circle_sync.take(self._ctx, batch))
+        # Apart, so that a failure in one does not lose the other.
+        await self._guarded(circle_sync.memberships(self._ctx, batch))
+        await self._guarded(circle_sync.presence(self._ctx, batch))
         by_sender: dict[str, list[Message]] = defaultdict(list)
         for message in batch.messages:
             if self._fresh(message):
