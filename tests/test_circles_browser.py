@@ -78,7 +78,7 @@ async def test_start_find_join_moderate_and_ban_in_a_circle(kindred: Any, new_pa
     await offered.get_by_role("link", name="Esperanto Evenings").click()
     await bo.wait_for_url(f"{url}/circles/esperanto-evenings")
     await bo.get_by_role("button", name="Join circle").click()
-    # (Its welcome may be shown and gone already: the page follows the join live.)
+    await expect(bo.locator(".flash")).to_contain_text("Welcome to Esperanto Evenings!")
     await expect(bo.locator("#circle")).to_contain_text(re.compile("Leave circle|Joining…"))
     bo_row = ada.locator(f"#member-{bo_api.username}")
     await expect(bo_row).to_be_visible()
@@ -120,3 +120,13 @@ async def test_start_find_join_moderate_and_ban_in_a_circle(kindred: Any, new_pa
     await expect(ada.locator(".flash")).to_contain_text("The ban on Bo is lifted.")
     await bo.reload()
     await expect(bo.get_by_role("button", name="Join circle")).to_be_visible()
+
+    # The last owner cannot leave; closing takes the circle off the list.
+    await ada.get_by_role("button", name="Leave circle").click()
+    await expect(ada.locator(".flash")).to_contain_text("last owner")
+    await ada.get_by_text("Circle settings", exact=True).click()
+    await ada.get_by_label("Yes, close this circle").check()
+    await ada.get_by_role("button", name="Close circle").click()
+    await ada.wait_for_url(f"{url}/circles")
+    await expect(ada.locator(".flash")).to_contain_text("Esperanto Evenings is closed.")
+    await expect(ada.locator("article.circle")).to_have_count(0)

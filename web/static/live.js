@@ -18,6 +18,18 @@
   };
   var retryMs = 1000;
   var refreshWaiting = false;
+  // Once a form is sent this page is on its way out: a refresh now would
+  // read, and so spend, the flash meant for the page that comes next.
+  var leaving = false;
+  document.addEventListener("submit", function () {
+    leaving = true;
+  }, true);
+  window.addEventListener("pageshow", function (event) {
+    // Back to this page from the browser's history: it is live again.
+    if (event.persisted) {
+      leaving = false;
+    }
+  });
 
   function showPending(count) {
     var link = document.getElementById("nav-requests");
@@ -77,7 +89,7 @@
 
   function refreshMain() {
     var main = document.querySelector("main");
-    if (!main) {
+    if (!main || leaving) {
       return;
     }
     if (typing(main)) {
