@@ -63,9 +63,10 @@ class CircleRooms:
         invite for them to accept. As the join follows that invite, the
         consent module does not ask Kindred again (bridge/consent_module.py
         asks only about uninvited joins into a circle, from the Space); Kindred
-        decided when it gave the place. The room comes first, as that is what the person waits for. Membership is
-        looked up only when the homeserver refuses (someone already in is
-        refused too), so a first join is one call per room.
+        decided when it gave the place. The room comes first, as that is what
+        the person waits for. Membership is looked up only when the homeserver
+        refuses (someone already in is refused too), so a first join is one
+        call per room.
         """
         for room in (room_id, space_id):
             try:
