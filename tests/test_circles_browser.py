@@ -95,6 +95,8 @@ async def test_start_find_join_moderate_and_ban_in_a_circle(kindred: Any, new_pa
     await _fits_a_phone(ada)
     await screenshot(ada, "circles")
     await ada.goto(f"{url}/circles/esperanto-evenings")
+    # Once the homeserver has her in the room (the page follows by itself), the room's link shows.
+    await expect(ada.get_by_role("link", name="Open in Element")).to_be_visible(timeout=30_000)
     await _fits_a_phone(ada)
     await screenshot(ada, "circles-circle")
 
