@@ -82,8 +82,8 @@ async def world(homeserver: ThrowawayHomeserver, tmp_path_factory: pytest.TempPa
             mx[person.username] = await matrix_login(homeserver.url, person)
         yield World(client, homeserver, ada, bo, cy, mx, slug, room_id)
     finally:
-        for session in mx.values():
-            await session.close()
+        for mxc in mx.values():
+            await mxc.close()
         await client.close()
 
 
@@ -91,14 +91,14 @@ async def _state_is(person: Api, slug: str, state: str | None) -> bool:
     return bool((await person.call("GET", f"/circles/{slug}", 200))["circle"]["my_state"] == state)
 
 
-async def _in_room(session: AsyncClient, room_id: str) -> bool:
-    rooms = await session.joined_rooms()
+async def _in_room(mxc: AsyncClient, room_id: str) -> bool:
+    rooms = await mxc.joined_rooms()
     assert isinstance(rooms, JoinedRoomsResponse), rooms
     return room_id in rooms.rooms
 
 
-async def _state(session: AsyncClient, room_id: str, kind: str, key: str = "") -> dict[str, Any]:
-    answer = await session.room_get_state_event(room_id, kind, key)
+async def _state(mxc: AsyncClient, room_id: str, kind: str, key: str = "") -> dict[str, Any]:
+    answer = await mxc.room_get_state_event(room_id, kind, key)
     return answer.content if isinstance(answer, RoomGetStateEventResponse) else {}
 
 
@@ -115,23 +115,21 @@ async def test_three_people_meet_in_a_circle_inside_the_space_and_read_each_othe
     space_ids = [e["state_key"] for e in getattr(parents, "events", []) if e["type"] == "m.space.parent"]
     assert len(space_ids) == 1
     space_id = space_ids[0]
-    for session in world.mx.values():
-        assert await _in_room(session, world.room_id)
+    for mxc in world.mx.values():
+        assert await _in_room(mxc, world.room_id)
         # The Space is joined just after the room.
-        await eventually(lambda session=session: _in_room(session, space_id), timeout=15)
-        assert "via" in await _state(session, space_id, "m.space.child", world.room_id)
+        await eventually(lambda mxc=mxc: _in_room(mxc, space_id), timeout=15)
+        assert "via" in await _state(mxc, space_id, "m.space.child", world.room_id)
     assert (await _state(world.mx[world.bo.username], world.room_id, "m.room.create")).get("room_version") == "10"
 
-    for name, session in world.mx.items():
-        sent = await session.room_send(
-            world.room_id, "m.room.message", {"msgtype": "m.text", "body": f"Saluton de {name}"}
-        )
+    for name, mxc in world.mx.items():
+        sent = await mxc.room_send(world.room_id, "m.room.message", {"msgtype": "m.text", "body": f"Saluton de {name}"})
         assert isinstance(sent, RoomSendResponse), sent
     everyone = {f"Saluton de {name}" for name in world.mx}
-    for session in world.mx.values():
+    for mxc in world.mx.values():
 
-        async def read_all(session: AsyncClient = session) -> bool:
-            return everyone <= {body for _, body in await room_texts(session, world.room_id)}
+        async def read_all(mxc: AsyncClient = mxc) -> bool:
+            return everyone <= {body for _, body in await room_texts(mxc, world.room_id)}
 
         await eventually(read_all, timeout=30)
 
@@ -173,8 +171,8 @@ async def test_a_kick_and_a_ban_in_element_show_in_kindred_and_a_banned_person_c
     await eventually(lambda: _state_is(world.cy, world.slug, "joined"), timeout=30)
 
 
-async def _membership_is(session: AsyncClient, room_id: str, user_id: str, membership: str) -> bool:
-    return bool((await _state(session, room_id, "m.room.member", user_id)).get("membership") == membership)
+async def _membership_is(mxc: AsyncClient, room_id: str, user_id: str, membership: str) -> bool:
+    return bool((await _state(mxc, room_id, "m.room.member", user_id)).get("membership") == membership)
 
 
 # The cap's SQL under 30 parallel joins runs on both stores in
