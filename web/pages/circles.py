@@ -48,8 +48,9 @@ class CloseForm(Form):
     confirm: str = ""
 
 
-# Deep pages cost a scan each; nobody reads past a thousand entries by paging.
-_DEEPEST = 50
+# The deepest page asked for: a circle holds at most 10,000 members, 50 a
+# page, so this reaches every one; deeper numbers read as the first page.
+_DEEPEST = 200
 # What each moderation button says once done, by its action.
 _DONE = {
     "remove": N_("%(name)s is removed from the circle."),
