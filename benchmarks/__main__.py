@@ -1,6 +1,6 @@
 """``python -m benchmarks``: run the benchmarks and write RESULTS.md.
 
-python -m benchmarks                 # all eight, full sizes
+python -m benchmarks                 # all nine, full sizes
 python -m benchmarks --only 3 --users 20000
 python -m benchmarks --smoke --results-dir /tmp/out   # tiny sizes, a check that they run
 """
@@ -19,6 +19,7 @@ from pathlib import Path
 from benchmarks import (
     bench_accept,
     bench_bot,
+    bench_circles,
     bench_consent,
     bench_provisioning,
     bench_rounds,
@@ -48,6 +49,9 @@ FULL = {
     "round_people": 100_000,
     "round_small": 200,
     "round_large": 2000,
+    "circle_rounds": 20,
+    "circle_members": 2000,
+    "circle_pages": 200,
 }
 SMOKE = {
     "rounds": 2,
@@ -68,6 +72,9 @@ SMOKE = {
     "round_people": 2000,
     "round_small": 40,
     "round_large": 300,
+    "circle_rounds": 2,
+    "circle_members": 50,
+    "circle_pages": 5,
 }
 
 PREAMBLE = """
@@ -117,7 +124,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         if getattr(args, name) is None:
             setattr(args, name, value)
     wanted = {int(part) for item in args.only for part in item.split(",") if part.strip()}
-    args.wanted = wanted or {1, 2, 3, 4, 5, 6, 7, 8}
+    args.wanted = wanted or {1, 2, 3, 4, 5, 6, 7, 8, 9}
     return args
 
 
@@ -131,7 +138,7 @@ async def run(args: argparse.Namespace, work: Path) -> list[Result]:
         print(f"benchmark {result.number} done in {result.seconds:.0f} s", flush=True)
         return result
 
-    if args.wanted & {1, 2, 5, 6}:
+    if args.wanted & {1, 2, 5, 6, 9}:
         # The homeserver asks this Kindred about invites, as in production.
         port = harness.free_port()
         consent_port = None if args.without_consent_module else port
@@ -145,6 +152,11 @@ async def run(args: argparse.Namespace, work: Path) -> list[Result]:
                     await timed(bench_provisioning.run(hs, kindred, args.accepts))
                 if 5 in args.wanted:
                     await timed(_signup(args, work, hs, kindred))
+                if 9 in args.wanted:
+                    # Before 6, which stops and restarts this Kindred.
+                    await timed(
+                        bench_circles.run(hs, kindred, args.circle_rounds, args.circle_members, args.circle_pages)
+                    )
                 if 6 in args.wanted:
                     await timed(bench_bot.run(hs, kindred, args.bot_rooms, args.shared_rounds))
     if 7 in args.wanted:

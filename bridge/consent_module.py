@@ -41,6 +41,9 @@ UNAVAILABLE = {
     "join": "Kindred could not check this join right now; try again shortly.",
 }
 REFUSED = "Kindred does not allow this."
+# The key in m.room.create that marks a circle's room (bridge/circle_specs.py
+# writes it; this module imports nothing of Kindred's).
+CIRCLE_MARKER = "org.kindred.circle"
 
 Verdict = Union[Literal["NOT_SPAM"], "tuple[Codes, dict[str, Any]]"]
 
@@ -92,22 +95,30 @@ class KindredConsent:
         return await self.user_may_invite(event.sender, event.state_key or "", event.room_id)
 
     async def user_may_join_room(self, user: str, room_id: str, is_invited: bool) -> Verdict:
-        """Only joins into someone else's room are asked about (a block stops them)."""
+        """Only joins into someone else's room are asked about (a block stops them).
+
+        The bot's rooms take whom the bot invited (Kindred decided that
+        already, and the admin join API invites first); the one way into them
+        uninvited is a circle's room joined from Kindred's Space (a restricted
+        join in Element), and Kindred is asked about that.
+        """
         bot = self._config.bot_user_id
         if user == bot:
             return NOT_SPAM
-        creator = await self._creator(room_id)
+        create = await self._create_event(room_id)
+        creator = create.sender if create is not None else None
         # No creator known here: a room on another server this one has not
         # seen yet, whose creator cannot be told apart; Kindred's own rooms
         # are always known.
-        if creator is None or creator in (user, bot):
+        if create is None or creator == user:
             return NOT_SPAM
-        return await self._ask("join", user, creator, room_id)
+        if creator == bot and (is_invited or CIRCLE_MARKER not in (create.content or {})):
+            return NOT_SPAM
+        return await self._ask("join", user, creator or "", room_id)
 
-    async def _creator(self, room_id: str) -> str | None:
+    async def _create_event(self, room_id: str) -> EventBase | None:
         state = await self._api.get_room_state(room_id, [("m.room.create", "")])
-        create = state.get(("m.room.create", ""))
-        return create.sender if create is not None else None
+        return state.get(("m.room.create", ""))
 
     async def _ask(self, action: str, actor: str, target: str, room_id: str) -> Verdict:
         question = {"action": action, "actor": actor, "target": target, "room_id": room_id}

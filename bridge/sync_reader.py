@@ -1,9 +1,9 @@
 """The bot's /sync, filtered down to what it acts on.
 
 The bot sits in one room per match, so a sync must stay cheap however many
-rooms there are: the filter drops presence, account data, receipts and
-typing, lazy-loads members and keeps a small timeline of messages and
-memberships. The response is read once into a few small records and then
+rooms there are: the filter drops account data, receipts and typing,
+lazy-loads members and keeps a small timeline of messages and memberships,
+and the presence of the people it shares rooms with (for the pages). The response is read once into a few small records and then
 dropped: no client-side room bookkeeping (which would hold every room and
 member in memory).
 """
@@ -24,7 +24,7 @@ FIRST_SYNC_TIMEOUT = 300.0
 _NOTHING = {"not_types": ["*"]}
 
 SYNC_FILTER: dict[str, Any] = {
-    "presence": _NOTHING,
+    "presence": {"types": ["m.presence"]},
     "account_data": _NOTHING,
     "event_fields": [
         "type",
@@ -36,6 +36,9 @@ SYNC_FILTER: dict[str, Any] = {
         "content.msgtype",
         "content.membership",
         "content.is_direct",
+        "content.presence",
+        "content.last_active_ago",
+        "content.currently_active",
     ],
     "room": {
         "include_leave": False,
@@ -74,11 +77,33 @@ class Departure:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """Someone's membership in a room the bot is in changed (joined, left,
+    was kicked or banned, invited), by ``sender``'s doing."""
+
+    room_id: str
+    user_id: str
+    membership: str
+    sender: str
+
+
+@dataclass(frozen=True)
+class Presence:
+    user_id: str
+    presence: str
+    # Milliseconds since they were last active, when the event was sent.
+    last_active_ago: int | None
+    currently_active: bool
+
+
+@dataclass(frozen=True)
 class Batch:
     next_batch: str
     messages: list[Message] = field(default_factory=list)
     invites: list[Invite] = field(default_factory=list)
     departures: list[Departure] = field(default_factory=list)
+    memberships: list[Membership] = field(default_factory=list)
+    presence: list[Presence] = field(default_factory=list)
 
 
 def sync_filter(bot_user_id: str) -> dict[str, Any]:
@@ -115,7 +140,25 @@ def parse(payload: dict[str, Any], bot_user_id: str) -> Batch:
         invite = _read_invite(room_id, room, bot_user_id)
         if invite is not None:
             batch.invites.append(invite)
+    for event in (payload.get("presence") or {}).get("events") or []:
+        _read_presence(batch, event)
     return batch
+
+
+def _read_presence(batch: Batch, event: dict[str, Any]) -> None:
+    content = event.get("content") or {}
+    state = content.get("presence")
+    if event.get("type") != "m.presence" or not isinstance(state, str):
+        return
+    ago = content.get("last_active_ago")
+    batch.presence.append(
+        Presence(
+            str(event.get("sender", "")),
+            state,
+            ago if isinstance(ago, int) else None,
+            content.get("currently_active") is True,
+        )
+    )
 
 
 def _read_event(batch: Batch, room_id: str, event: dict[str, Any]) -> None:
@@ -132,8 +175,11 @@ def _read_event(batch: Batch, room_id: str, event: dict[str, Any]) -> None:
                 int(event.get("origin_server_ts") or 0),
             )
         )
-    elif kind == "m.room.member" and content.get("membership") in ("leave", "ban"):
-        batch.departures.append(Departure(room_id, str(event.get("state_key", ""))))
+    elif kind == "m.room.member" and isinstance(content.get("membership"), str):
+        user_id = str(event.get("state_key", ""))
+        batch.memberships.append(Membership(room_id, user_id, content["membership"], str(event.get("sender", ""))))
+        if content["membership"] in ("leave", "ban"):
+            batch.departures.append(Departure(room_id, user_id))
 
 
 def _read_invite(room_id: str, room: dict[str, Any], bot_user_id: str) -> Invite | None:

@@ -9,17 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.context import Kindred
-from store import bot_direct_rooms, bot_sync, direct_room_attempts, matches, users
+from store import bot_direct_rooms, bot_sync, circles, direct_room_attempts, matches, users
+from store.circles import Circle
 from store.matches import Match
 from store.users import User
 
 
 @dataclass(frozen=True)
 class RoomRole:
-    """What a room the bot is in is for: someone's direct room, or a match's room."""
+    """What a room the bot is in is for: someone's direct room, a match's room, or a circle's."""
 
     direct_owner: User | None = None
     match: Match | None = None
+    circle: Circle | None = None
 
 
 async def direct_room_of(ctx: Kindred, user_id: int) -> str | None:
@@ -58,7 +60,10 @@ async def role_of(ctx: Kindred, room_id: str) -> RoomRole | None:
             owner = await users.get(conn, direct.user_id)
             return RoomRole(direct_owner=owner) if owner is not None else None
         match = await matches.by_room(conn, room_id)
-    return RoomRole(match=match) if match is not None else None
+        if match is not None:
+            return RoomRole(match=match)
+        circle = await circles.by_room(conn, room_id)
+    return RoomRole(circle=circle) if circle is not None else None
 
 
 async def sync_token(ctx: Kindred) -> str | None:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain import people
+from domain import circle_consent, people
 from domain.blocks import is_blocked
 from domain.context import Kindred
 from store import matches
+from store.circles import Circle
+from store.connection import Connection
 
 # The matrix_policy that leaves invites to ordinary Matrix rules (the default, "matched", applies ours).
 OPEN = "open"
@@ -43,13 +45,19 @@ ALLOWED = Decision(True)
 
 
 async def may_invite(ctx: Kindred, actor_mxid: str, target_mxid: str, room_id: str) -> Decision:
-    """May ``actor_mxid`` invite ``target_mxid``?
+    """May ``actor_mxid`` invite ``target_mxid`` into ``room_id``?
 
-    ``room_id`` is not needed by today's rule (an open match allows invites
-    into any room); it is part of the question so that group rooms Kindred
-    makes can be allowed later without changing the homeserver module.
+    Into a circle's room anyone may be invited who may join it
+    (domain/circle_consent.py), but never across a block; anywhere else an
+    open match between the two is needed.
     """
-    if ctx.matrix_policy == OPEN or actor_mxid == target_mxid:
+    if actor_mxid == target_mxid:
+        return ALLOWED
+    async with ctx.db.read() as conn:
+        circle = await circle_consent.circle_of(conn, room_id)
+        if circle is not None:
+            return await _circle_invite(conn, circle, actor_mxid, target_mxid)
+    if ctx.matrix_policy == OPEN:
         return ALLOWED
     async with ctx.db.read() as conn:
         actor = await people.by_matrix_id(conn, actor_mxid)
@@ -69,12 +77,21 @@ async def may_invite(ctx: Kindred, actor_mxid: str, target_mxid: str, room_id: s
     return ALLOWED
 
 
-async def may_join(ctx: Kindred, user_mxid: str, room_creator_mxid: str) -> Decision:
+async def may_join(ctx: Kindred, user_mxid: str, room_creator_mxid: str, room_id: str = "") -> Decision:
     """May ``user_mxid`` join a room that ``room_creator_mxid`` created?
 
-    Only a block stops a join: whoever made a room joinable chose who may
-    enter, but never someone on the other side of a block with them.
+    A circle's room (Element's room list of the Space lets members join it
+    directly) takes whoever the circle would take on the web. Elsewhere only
+    a block stops a join: whoever made a room joinable chose who may enter,
+    but never someone on the other side of a block with them.
     """
+    if room_id:
+        async with ctx.db.read() as conn:
+            circle = await circle_consent.circle_of(conn, room_id)
+            if circle is not None:
+                joiner = await people.by_matrix_id(conn, user_mxid)
+                refusal = await circle_consent.refuse_entry(conn, circle, joiner)
+                return Decision(False, refusal) if refusal else ALLOWED
     if ctx.matrix_policy == OPEN or user_mxid == room_creator_mxid:
         return ALLOWED
     async with ctx.db.read() as conn:
@@ -85,3 +102,17 @@ async def may_join(ctx: Kindred, user_mxid: str, room_creator_mxid: str) -> Deci
         if await is_blocked(conn, joiner.id, creator.id):
             return Decision(False, BLOCKED)
     return ALLOWED
+
+
+async def _circle_invite(conn: Connection, circle: Circle, actor_mxid: str, target_mxid: str) -> Decision:
+    actor = await people.by_matrix_id(conn, actor_mxid)
+    target = await people.by_matrix_id(conn, target_mxid)
+    if (
+        actor is not None
+        and target is not None
+        and actor.id != target.id
+        and await is_blocked(conn, actor.id, target.id)
+    ):
+        return Decision(False, BLOCKED)
+    refusal = await circle_consent.refuse_entry(conn, circle, target)
+    return Decision(False, refusal) if refusal else ALLOWED

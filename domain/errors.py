@@ -125,6 +125,34 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "checkin_too_early": ErrorSpec(Kind.CONFLICT, N_("Your room is still being opened; answer once you have met.")),
     "checkin_answered": ErrorSpec(Kind.CONFLICT, N_("You already answered for this introduction. Thank you!")),
     "checkin_not_found": ErrorSpec(Kind.NOT_FOUND, N_("No introduction is waiting for your answer.")),
+    # Circles
+    "circle_name_invalid": ErrorSpec(Kind.INVALID, N_("A circle's name is 3 to 60 characters.")),
+    "circle_name_taken": ErrorSpec(Kind.CONFLICT, N_("There is already a circle of that name for this interest.")),
+    "circle_description_too_long": ErrorSpec(Kind.INVALID, N_("A circle's description is at most 500 characters.")),
+    "circle_cap_invalid": ErrorSpec(Kind.INVALID, N_("A member cap is a whole number from 2 to 10,000.")),
+    "circle_cap_too_low": ErrorSpec(
+        Kind.CONFLICT, N_("The member cap cannot be below the number of people already in the circle.")
+    ),
+    "circle_interest_not_held": ErrorSpec(
+        Kind.FORBIDDEN, N_("You can start a circle only for one of your own interests.")
+    ),
+    "circle_not_found": ErrorSpec(Kind.NOT_FOUND, N_("No such circle.")),
+    "circle_full": ErrorSpec(Kind.CONFLICT, N_("This circle is full.")),
+    "circle_closed": ErrorSpec(Kind.CONFLICT, N_("This circle is closed.")),
+    "circle_banned": ErrorSpec(Kind.FORBIDDEN, N_("You are banned from this circle.")),
+    "circle_not_member": ErrorSpec(Kind.CONFLICT, N_("You are not in this circle.")),
+    "circle_member_not_found": ErrorSpec(Kind.NOT_FOUND, N_("That person is not in this circle.")),
+    "circle_not_banned": ErrorSpec(Kind.NOT_FOUND, N_("That person is not banned from this circle.")),
+    "circle_not_moderator": ErrorSpec(Kind.FORBIDDEN, N_("Only the circle's owners and moderators can do that.")),
+    "circle_not_owner": ErrorSpec(Kind.FORBIDDEN, N_("Only the circle's owners can do that.")),
+    "circle_outranked": ErrorSpec(
+        Kind.FORBIDDEN, N_("You cannot do that to someone whose role is the same as yours or higher.")
+    ),
+    "circle_cannot_moderate_self": ErrorSpec(Kind.INVALID, N_("You cannot do that to yourself.")),
+    "circle_role_limit": ErrorSpec(Kind.CONFLICT, N_("That person already has the highest or the lowest role.")),
+    "circle_last_owner": ErrorSpec(
+        Kind.CONFLICT, N_("You are this circle's last owner: make someone else an owner, or close the circle.")
+    ),
     # Moderation
     "block_not_found": ErrorSpec(Kind.NOT_FOUND, N_("You have not blocked this person.")),
     "report_not_found": ErrorSpec(Kind.NOT_FOUND, N_("No such open report.")),

@@ -32,6 +32,16 @@ CHECKIN_QUEUED = "checkin.queued"
 # Someone answered "did you meet?" (data: match_id, met).
 CHECKIN_ANSWERED = "checkin.answered"
 
+# Circles (domain/circles.py), data: circle_id, slug, username, member_count.
+# Published for the person concerned; live circle pages watch them all.
+CIRCLE_JOINED = "circle.joined"
+CIRCLE_LEFT = "circle.left"
+CIRCLE_REMOVED = "circle.removed"
+CIRCLE_CLOSED = "circle.closed"
+CIRCLE_CHANGED = "circle.changed"
+# Homeserver work for circles was queued: the circle worker wakes.
+CIRCLE_JOB_QUEUED = "circle.job_queued"
+
 
 @dataclass(frozen=True)
 class Event:

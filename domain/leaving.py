@@ -25,6 +25,7 @@ import logging
 from datetime import datetime
 
 from domain import bot_jobs, events, provisioning
+from domain.circle_moderation import remove_everywhere_txn
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.passwords import verify_password
@@ -77,6 +78,9 @@ async def delete_account(ctx: Kindred, user: User, password: str) -> None:
             await bot_jobs.match_closed_txn(conn, match.id, None, left=current.username, remove=their_ids)
         ended = [r for r in await requests.involving(conn, user.id) if r.status == "pending"]
         await requests.cancel_pending_for_user(conn, user.id)
+        # Their places in circles are freed (the homeserver account's
+        # deactivation takes them out of the rooms).
+        await remove_everywhere_txn(conn, user.id, "deleted")
         if current.email is not None:
             await mail_outbox.forget_address(conn, current.email)
         await _erase_txn(conn, user.id)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from domain import bot_jobs, events, people
+from domain import bot_jobs, circle_jobs, events, people
+from domain.circle_moderation import remove_everywhere_txn
 from domain.context import Kindred
 from domain.errors import KindredError
 from domain.ports import HomeserverDown
@@ -62,9 +63,13 @@ async def suspend(ctx: Kindred, actor: str, username: str, reason: str = "") -> 
             await bot_jobs.match_closed_txn(conn, match.id, None)
         await requests.cancel_pending_for_user(conn, target.id)
         await refresh_tokens.revoke_user(conn, target.id)
+        # Out of every circle too (removed there, not banned: unsuspended, they may rejoin).
+        left_circles = await remove_everywhere_txn(conn, target.id)
         await admin_actions.record(conn, actor, "suspend", target.id, reason[:500])
         updated = await users.get(conn, target.id)
     assert updated is not None
+    if left_circles:
+        circle_jobs.announce(ctx)
     for match in closed:
         ctx.events.publish(events.Event(events.MATCH_CLOSED, (match.user_low, match.user_high), {"match_id": match.id}))
     locked = await _lock(ctx, updated, True)

@@ -8,9 +8,12 @@ import logging
 from typing import AsyncIterator
 
 from bridge.bot_rooms import BotRooms
+from bridge.circle_rooms import CircleRooms
 from bridge.matrix_client import MatrixClient
+from domain import bot_jobs
 from domain.context import Kindred
 from matcher import checkin_worker
+from matcher.circle_worker import CircleWorker
 from matcher.commands import Commands
 from matcher.direct_rooms import DirectRooms
 from matcher.notifier import Notifier
@@ -38,6 +41,9 @@ async def running_bot(ctx: Kindred, client: MatrixClient) -> AsyncIterator[RoomW
         asyncio.create_task(notifier.run(), name="bot-notifier"),
         asyncio.create_task(listener.run(), name="bot-sync"),
         asyncio.create_task(checkin_worker.run(ctx), name="checkins"),
+        asyncio.create_task(
+            CircleWorker(ctx, CircleRooms(client, await bot_jobs.instance_id(ctx))).run(), name="circles"
+        ),
     ]
     logger.info("matcher bot %s is running", session.user_id)
     try:

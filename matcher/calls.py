@@ -27,6 +27,8 @@ class Place(enum.Flag):
 
     DIRECT = enum.auto()
     MATCH = enum.auto()
+    # A circle's group room.
+    CIRCLE = enum.auto()
     # A room the bot knows nothing of yet (a Matrix ID proving itself).
     UNKNOWN = enum.auto()
 
@@ -76,6 +78,11 @@ class Spec:
     anyone: bool = False
     # Where !help lists it, when that differs from where it runs.
     listed_in: Place | None = None
+    # How it is used in a circle's room, when that differs (``!report`` names whom).
+    circle_usage: tuple[tuple[str, str], ...] | None = None
+
+    def usage_in(self, place: Place) -> tuple[tuple[str, str], ...]:
+        return self.circle_usage if place == Place.CIRCLE and self.circle_usage is not None else self.usage
 
     def listed(self, place: Place) -> bool:
         return place in (self.listed_in if self.listed_in is not None else self.places)

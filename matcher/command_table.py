@@ -11,25 +11,32 @@ from __future__ import annotations
 from config.i18n import N_, Translator
 from domain import addressing, matrix_id_links
 from domain.errors import KindredError
+from matcher import circle_commands as circle
 from matcher import direct_commands as direct
 from matcher import room_commands as room
 from matcher import round_commands as rounds
 from matcher.calls import Call, Place, Spec
 from matcher.replies import Reply
 
-_HEADINGS = {Place.DIRECT: N_("What I can do for you here:"), Place.MATCH: N_("Commands in a match room:")}
+_HEADINGS = {
+    Place.DIRECT: N_("What I can do for you here:"),
+    Place.MATCH: N_("Commands in a match room:"),
+    Place.CIRCLE: N_("Commands in a circle (!kick, !ban, !unban, !mod and !unmod are for its owners and moderators):"),
+}
 
 
 def help_for(place: Place, t: Translator) -> Reply:
     reply = Reply().bold(t.gettext(_HEADINGS[place]))
     for spec in COMMANDS:
         if spec.listed(place):
-            for usage, meaning in spec.usage:
+            for usage, meaning in spec.usage_in(place):
                 reply.item().code(t.gettext(usage)).text(" — ").text(t.gettext(meaning))
     return reply
 
 
 async def show_help(call: Call) -> Reply:
+    if call.role is not None and call.role.circle is not None:
+        return help_for(Place.CIRCLE, call.t)
     return help_for(Place.MATCH if call.role is not None and call.role.match is not None else Place.DIRECT, call.t)
 
 
@@ -50,7 +57,14 @@ async def verify_link(call: Call) -> Reply:
     )
 
 
-_ANY = Place.DIRECT | Place.MATCH
+async def report_here(call: Call) -> Reply:
+    """A match room reports the other person; a circle's room names whom."""
+    if call.role is not None and call.role.circle is not None:
+        return await circle.report(call)
+    return await room.report(call)
+
+
+_ANY = Place.DIRECT | Place.MATCH | Place.CIRCLE
 
 COMMANDS: tuple[Spec, ...] = (
     Spec("help", _ANY, show_help, (("!help", N_("this list")),)),
@@ -113,6 +127,31 @@ COMMANDS: tuple[Spec, ...] = (
         ),
     ),
     Spec(
+        "circles",
+        Place.DIRECT,
+        circle.list_circles,
+        ((N_("!circles [interest]"), N_("group chats about your interests (optionally one interest)")),),
+    ),
+    Spec("join", Place.DIRECT, circle.join, ((N_("!join <circle>"), N_("join a circle: its room opens for you")),)),
+    Spec(
+        "leave",
+        Place.DIRECT | Place.CIRCLE,
+        circle.leave,
+        ((N_("!leave <circle>"), N_("leave a circle (in its room: !leave)")),),
+    ),
+    Spec("about", Place.CIRCLE, circle.about, (("!about", N_("what this circle is, its owners and moderators")),)),
+    Spec("members", Place.CIRCLE, circle.members, (("!members", N_("who is in this circle")),)),
+    Spec(
+        "kick",
+        Place.CIRCLE,
+        circle.kick,
+        ((N_("!kick <user> [reason]"), N_("remove someone; they may join again")),),
+    ),
+    Spec("ban", Place.CIRCLE, circle.ban, ((N_("!ban <user> [reason]"), N_("remove someone for good")),)),
+    Spec("unban", Place.CIRCLE, circle.unban, ((N_("!unban <user>"), N_("let a banned person join again")),)),
+    Spec("mod", Place.CIRCLE, circle.mod, ((N_("!mod <user>"), N_("make a member a moderator (owners)")),)),
+    Spec("unmod", Place.CIRCLE, circle.unmod, ((N_("!unmod <user>"), N_("take a moderator's role away (owners)")),)),
+    Spec(
         "verify",
         _ANY | Place.UNKNOWN,
         verify_link,
@@ -137,10 +176,13 @@ COMMANDS: tuple[Spec, ...] = (
     ),
     Spec(
         "report",
-        Place.MATCH,
-        room.report,
+        Place.MATCH | Place.CIRCLE,
+        report_here,
         ((N_("!report <reason>"), N_("tell the operators (confirmed to you privately)")),),
         private=True,
+        circle_usage=(
+            (N_("!report <user> <reason>"), N_("tell the operators about someone (confirmed to you privately)")),
+        ),
     ),
 )
 

@@ -81,7 +81,7 @@ class Commands:
                 await self._say(message.room_id, _slow_down(t, verdict.warn_seconds))
             return
         sender = await accounts.by_matrix_id(self._ctx, message.sender)
-        private = spec is not None and spec.private and role is not None and role.match is not None
+        private = spec is not None and spec.private and role is not None and role.direct_owner is None
         # A private answer is read by the sender alone, anything else by the room.
         t = addressing.for_person(sender) if private else await self._room_language(role, sender)
         call = Call(self._ctx, message.room_id, message.sender, sender, role, command.args, self._icebreakers, t)
@@ -133,6 +133,8 @@ class Commands:
 def _place(call: Call) -> Place:
     if call.role is None:
         return Place.UNKNOWN
+    if call.role.circle is not None:
+        return Place.CIRCLE
     return Place.MATCH if call.role.match is not None else Place.DIRECT
 
 
@@ -148,6 +150,8 @@ def _refusal(call: Call) -> Reply | None:
             return Reply(_("Sorry, only the two people matched in this room can use my commands."))
         if role.match.status == "closed":
             return Reply(_("This match is closed."))
+    if role is not None and role.circle is not None and sender is None:
+        return Reply(_("Sorry, I only take commands here from people on Kindred."))
     return None
 
 

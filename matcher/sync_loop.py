@@ -22,6 +22,7 @@ from bridge.sync_reader import Batch, Invite, Message
 from bridge.transport import PATIENT
 from domain import accounts, addressing, bot_state
 from domain.context import Kindred
+from matcher import circle_sync
 from matcher.calls import Place
 from matcher.command_table import help_for
 from matcher.commands import Commands
@@ -100,6 +101,9 @@ class SyncLoop:
             await self._guarded(self._on_invite(invite))
         for departure in batch.departures:
             await self._guarded(self._direct.drop_if_owner_left(departure.room_id, departure.user_id))
+        # Apart, so that a failure in one does not lose the other.
+        await self._guarded(circle_sync.memberships(self._ctx, batch))
+        await self._guarded(circle_sync.presence(self._ctx, batch))
         by_sender: dict[str, list[Message]] = defaultdict(list)
         for message in batch.messages:
             if self._fresh(message):

@@ -25,7 +25,7 @@ from playwright.async_api import expect
 
 from config.i18n import SUPPORTED, translator
 from config.secrets import load_or_create_secrets
-from domain import digests, moderation, rounds
+from domain import circles, digests, moderation, rounds
 from domain.one_time_codes import CODE_LIFETIME, TRIES, hash_code
 from store import matrix_id_link_codes, users
 from store.timeutil import iso, utc_now
@@ -53,7 +53,7 @@ class Visit:
 
     name: str
     who: str  # "stranger" (signed out), "operator" or "plain"
-    path: str  # formatted with what _seed returns: {operator}, {suggested}, {unsubscribe}
+    path: str  # formatted with what _seed returns: {operator}, {suggested}, {unsubscribe}, {circle}
     then: Callable[[Any, Gettext], Awaitable[None]] | None = None
     status: int = 200
 
@@ -91,6 +91,16 @@ def _shows(text: str) -> Callable[[Any, Gettext], Awaitable[None]]:
 
 async def _open_details(page: Any, _: Gettext) -> None:
     await page.locator("details summary").first.click()
+
+
+def _in_details(summary: str, fields: dict[str, str], button: str) -> Callable[[Any, Gettext], Awaitable[None]]:
+    """A form folded in a <details>: unfold it, then submit it with errors."""
+
+    async def then(page: Any, _: Gettext) -> None:
+        await page.get_by_text(_(summary), exact=True).click()
+        await _submit(page, fields, button, ".field-error", _)
+
+    return then
 
 
 VISITS = [
@@ -169,6 +179,19 @@ VISITS = [
     Visit("blocks-empty", "plain", "/blocks"),
     Visit("rounds-not-in", "plain", "/profile/rounds"),
     Visit("matrix-id-code-waiting", "plain", "/matrix-id", _shows("Enter your code")),
+    Visit("circles", "operator", "/circles"),
+    Visit("circles-errors", "operator", "/circles", _in_details("Start a circle", {"Name": "x"}, "Start circle")),
+    Visit("circles-none-found", "operator", "/circles?q=nothing+like+it"),
+    Visit("circles-no-interests", "plain", "/circles"),
+    Visit("circle", "operator", "/circles/{circle}", _open_details),
+    Visit(
+        "circle-settings-errors",
+        "operator",
+        "/circles/{circle}",
+        _in_details("Circle settings", {"Most members": "1"}, "Save changes"),
+    ),
+    Visit("circle-to-join", "plain", "/circles/{circle}"),
+    Visit("circle-not-found", "operator", "/circles/no-such-circle", status=404),
 ]
 
 
@@ -221,11 +244,18 @@ async def _seed(client: TestClient) -> dict[str, str]:
     await rounds.run_now(ctx, utc_now())
     await operator.call("PUT", "/me/rounds", 200, json={"enabled": True, "cadence": "fortnightly"})
     unsubscribe = f"u={plain_user.id}&sig={digests.signature(ctx, plain_user.id)}"
+    # A circle the operator owns, with a member to moderate.
+    async with ctx.db.read() as conn:
+        owner, member = [await users.get_by_username(conn, p.username) for p in (operator, friend)]
+    assert owner is not None and member is not None
+    circle = await circles.create_circle(ctx, owner, "Braille readers", "braille", "Books, labels and tips.")
+    await circles.join(ctx, member, circle.circle.slug)
     return {
         "operator": operator.username,
         "plain": plain.username,
         "suggested": suggested.username,
         "unsubscribe": unsubscribe,
+        "circle": circle.circle.slug,
     }
 
 
@@ -335,5 +365,5 @@ def test_every_page_is_visited() -> None:
         if route.method == "GET" and route.resource is not None and not route.resource.canonical.startswith("/api/v1")
     }
     not_pages = {"/healthz", "/ws", "/metrics", "/static", "/account/export", "/avatars/{username}"}
-    visited = {v.path.split("?")[0].replace("{suggested}", "{username}") for v in VISITS}
+    visited = {v.path.split("?")[0].replace("{suggested}", "{username}").replace("{circle}", "{slug}") for v in VISITS}
     assert pages - not_pages - visited == set()

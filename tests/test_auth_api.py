@@ -299,6 +299,8 @@ TABLE = [
     Row("PUT", "/api/v1/me/email", "sender", (401, 202, 202), lambda w: {"email": "someone@example.org"}),
     Row("PUT", "/api/v1/me/digest", "sender", (401, 200, 200), lambda w: {"frequency": "weekly"}),
     Row("PUT", "/api/v1/me/language", "sender", (401, 200, 200), lambda w: {"language": ""}),
+    Row("GET", "/api/v1/me/presence", "sender", (401, 200, 200)),
+    Row("PUT", "/api/v1/me/presence", "sender", (401, 200, 200), lambda w: {"hidden": True}),
     # Rounds settings are each person's own; nobody here has been in a round yet.
     Row("GET", "/api/v1/me/rounds", "sender", (401, 200, 200)),
     Row("PUT", "/api/v1/me/rounds", "sender", (401, 200, 200), lambda w: {"cadence": "fortnightly"}),

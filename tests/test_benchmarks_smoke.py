@@ -34,7 +34,7 @@ def test_every_benchmark_runs_at_tiny_size(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
     results = json.loads((tmp_path / "results.json").read_text())
-    assert sorted(results, key=int) == ["1", "2", "3", "4", "5", "6", "7", "8"]
+    assert sorted(results, key=int) == ["1", "2", "3", "4", "5", "6", "7", "8", "9"]
     for number, result in results.items():
         assert result["targets"], number
         assert all(target["measured"] for target in result["targets"]), number
@@ -55,4 +55,5 @@ def test_every_benchmark_runs_at_tiny_size(tmp_path: Path) -> None:
     assert finite(figures["7"]["p50_ratio"]) and finite(figures["7"]["kindred_answer_ms"]["p50"])
     assert finite(figures["8"]["large"]["ratio"]) and finite(figures["8"]["scale"]["seconds"])
     assert figures["8"]["scale"]["unpaired"] == 0
+    assert finite(figures["9"]["p50_ratio"]) and finite(figures["9"]["page_ms"]["p50"])
     assert "## 3. Suggestions at scale" in (tmp_path / "RESULTS.md").read_text()

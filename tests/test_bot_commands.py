@@ -66,7 +66,9 @@ def test_the_sync_filter_keeps_the_bot_light_and_the_reader_takes_only_what_it_n
     assert room["state"]["lazy_load_members"] is True
     assert room["timeline"]["limit"] <= 20
     assert set(room["timeline"]["types"]) == {"m.room.message", "m.room.member"}
-    assert SYNC_FILTER["presence"] == room["ephemeral"] == {"not_types": ["*"]}
+    assert room["ephemeral"] == {"not_types": ["*"]}
+    # Presence is kept: the pages show who is online.
+    assert SYNC_FILTER["presence"] == {"types": ["m.presence"]}
     # The bot's own rooms and notices do not wake its sync.
     own = sync_filter(BOT)
     assert own["room"]["timeline"]["not_senders"] == [BOT]
@@ -118,6 +120,7 @@ def test_the_sync_filter_keeps_the_bot_light_and_the_reader_takes_only_what_it_n
     assert batch.messages == [Message("!a", "$1", "@u:x", "!help", "m.text", 5)]
     assert batch.departures == [Departure("!a", "@u:x")]
     assert batch.invites == [Invite("!dm", "@u:x", True)]
+    assert [(m.user_id, m.membership) for m in batch.memberships] == [("@u:x", "leave"), ("@v:x", "join")]
     assert parse({"next_batch": "s3"}, "@bot:x") == Batch("s3")
 
 

@@ -14,11 +14,12 @@ from typing import Any, Awaitable, Callable
 
 from aiohttp import web
 
-from web.api import account, auth, avatars, docs, matches, matrix_id, people, requests, rounds, safety
+from web.api import account, auth, avatars, circles, docs, matches, matrix_id, people, requests, rounds, safety
 from web.schemas import (
     Body,
     ChangePasswordBody,
     CheckinBody,
+    CreateCircleBody,
     DeleteAccountBody,
     DigestBody,
     EmailBody,
@@ -26,6 +27,8 @@ from web.schemas import (
     LanguageBody,
     LinkBody,
     LoginBody,
+    ModerateCircleBody,
+    PresenceBody,
     ProfileBody,
     RefreshBody,
     ReportBody,
@@ -34,6 +37,7 @@ from web.schemas import (
     RoundsBody,
     SendRequestBody,
     SignupBody,
+    UpdateCircleBody,
     VerifyBody,
     VerifyEmailBody,
 )
@@ -114,6 +118,181 @@ _CODE_ERRORS = (
 )
 _NEW_PASSWORD_ERRORS = ("password_invalid", "password_is_username", "password_common", "control_characters")
 _LIMIT = Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20})
+
+_SLUG = Param("slug", "path", {"type": "string"}, "The circle's address, as in its page's URL.")
+_PAGE = Param("page", "query", {"type": "integer", "minimum": 1, "default": 1})
+_CIRCLE_TEXT_ERRORS = ("field_type", "control_characters", "format_characters")
+# Who may do what to a member (web/api/circles.py, domain/circle_moderation.py).
+_MODERATION = {
+    "remove": ("Remove someone from a circle", "Owners and moderators; they may join again (a ban keeps them out)."),
+    "ban": ("Ban someone from a circle", "Owners and moderators; also someone not in it, to keep them out."),
+    "unban": ("Lift a ban", "Owners and moderators; the person may join again."),
+    "promote": ("Make a member a moderator, or a moderator an owner", "Owners only."),
+    "demote": ("Make an owner a moderator, or a moderator a member", "Owners only; never the last owner."),
+}
+
+
+def _circle_operations() -> tuple[Operation, ...]:
+    found = [
+        Operation(
+            "get",
+            "/api/v1/circles",
+            circles.list_circles,
+            "api_circles",
+            "Circles: group chats about one interest",
+            "circles",
+            {200: "CircleList"},
+            ("invalid_parameter",),
+            params=(
+                Param("interest", "query", {"type": "string"}, "Only circles about this interest."),
+                Param("q", "query", {"type": "string", "maxLength": 100}, "Part of a circle's name."),
+                _PAGE,
+            ),
+            description="Open circles, those about your interests first: ranked by how many of their members "
+            "share your interests, then by recent activity. 20 a page.",
+        ),
+        Operation(
+            "post",
+            "/api/v1/circles",
+            circles.create,
+            "api_circle_create",
+            "Start a circle",
+            "circles",
+            {201: "Circle"},
+            (
+                "field_required",
+                *_CIRCLE_TEXT_ERRORS,
+                "circle_name_invalid",
+                "circle_name_taken",
+                "circle_description_too_long",
+                "circle_cap_invalid",
+                "circle_interest_not_held",
+            ),
+            body=CreateCircleBody,
+            description="For one of your interests; you become its owner. Its room is made on the homeserver "
+            "inside Kindred's Space: my_state is joining until you are in it (also while the homeserver is "
+            "down: it completes when it returns).",
+        ),
+        Operation(
+            "get",
+            "/api/v1/circles/{slug}",
+            circles.get,
+            "api_circle",
+            "One circle, with its owners and moderators",
+            "circles",
+            {200: "CircleDetail"},
+            ("circle_not_found",),
+            params=(_SLUG,),
+        ),
+        Operation(
+            "patch",
+            "/api/v1/circles/{slug}",
+            circles.update,
+            "api_circle_update",
+            "Change a circle's name, description or member cap",
+            "circles",
+            {200: "Circle"},
+            (
+                "circle_not_found",
+                *_CIRCLE_TEXT_ERRORS,
+                "circle_name_invalid",
+                "circle_name_taken",
+                "circle_description_too_long",
+                "circle_cap_invalid",
+                "circle_cap_too_low",
+                "circle_not_moderator",
+                "circle_not_owner",
+                "circle_closed",
+            ),
+            body=UpdateCircleBody,
+            params=(_SLUG,),
+            description="Name and description: owners and moderators (the room's name and topic follow); "
+            "member_cap: owners, not below the members already in.",
+        ),
+        Operation(
+            "post",
+            "/api/v1/circles/{slug}/join",
+            circles.join,
+            "api_circle_join",
+            "Join a circle",
+            "circles",
+            {200: "Circle", 202: "Circle"},
+            ("circle_not_found", "circle_full", "circle_closed", "circle_banned"),
+            params=(_SLUG,),
+            description="People of Kindred's homeserver are put in the room at once; a linked Matrix ID of "
+            "another server is invited. 202 (my_state joining) while the homeserver has yet to do it. "
+            "Joining again is a no-op.",
+        ),
+        Operation(
+            "post",
+            "/api/v1/circles/{slug}/leave",
+            circles.leave,
+            "api_circle_leave",
+            "Leave a circle",
+            "circles",
+            {200: "Circle"},
+            ("circle_not_found", "circle_not_member", "circle_last_owner"),
+            params=(_SLUG,),
+            description="The last owner must make someone else an owner, or close the circle, first.",
+        ),
+        Operation(
+            "get",
+            "/api/v1/circles/{slug}/members",
+            circles.members,
+            "api_circle_members",
+            "A circle's members",
+            "circles",
+            {200: "CircleMembers"},
+            ("circle_not_found", "invalid_parameter"),
+            params=(_SLUG, _PAGE),
+            description="Owners, then moderators, then members, by username; 50 a page.",
+        ),
+        Operation(
+            "post",
+            "/api/v1/circles/{slug}/close",
+            circles.close,
+            "api_circle_close",
+            "Close a circle",
+            "circles",
+            {200: "Circle"},
+            ("circle_not_found", "circle_not_moderator", "circle_not_owner", "circle_closed"),
+            params=(_SLUG,),
+            description="Owners only. The room turns read-only (its history stays) and leaves the Space; "
+            "the circle is hidden from the list.",
+        ),
+    ]
+    for action, (summary, description) in _MODERATION.items():
+        found.append(
+            Operation(
+                "post",
+                f"/api/v1/circles/{{slug}}/members/{{username}}/{action}",
+                circles.moderation(action),
+                f"api_circle_{action}",
+                summary,
+                "circles",
+                {200: "CircleMember"},
+                (
+                    "circle_not_found",
+                    "user_not_found",
+                    "circle_member_not_found",
+                    "circle_not_banned",
+                    "circle_not_moderator",
+                    "circle_not_owner",
+                    "circle_outranked",
+                    "circle_cannot_moderate_self",
+                    "circle_role_limit",
+                    "circle_last_owner",
+                    "circle_closed",
+                    "field_type",
+                    "control_characters",
+                ),
+                body=ModerateCircleBody,
+                params=(_SLUG, _USERNAME),
+                description=description + " Done in the room too; a kick or ban made in Element shows here.",
+            )
+        )
+    return tuple(found)
+
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
@@ -350,6 +529,28 @@ OPERATIONS: tuple[Operation, ...] = (
         "rounds",
         {200: "CurrentRound"},
         description="null when you have not been in a round yet; unpaired says why a round found nobody for you.",
+    ),
+    Operation(
+        "get",
+        "/api/v1/me/presence",
+        account.get_presence,
+        "api_presence",
+        "Whether your presence is hidden",
+        "people",
+        {200: "Presence"},
+    ),
+    Operation(
+        "put",
+        "/api/v1/me/presence",
+        account.choose_presence,
+        "api_presence_change",
+        "Show or hide your presence",
+        "people",
+        {200: "Presence"},
+        ("field_required", "field_type"),
+        body=PresenceBody,
+        description='Pages show "online now" or "active 5 minutes ago" from the homeserver\'s presence '
+        "(what Matrix clients show); hidden: true shows nothing of yours on Kindred's pages.",
     ),
     Operation(
         "put",
@@ -744,7 +945,7 @@ OPERATIONS: tuple[Operation, ...] = (
         public=True,
         documented=False,
     ),
-)
+) + _circle_operations()
 
 # API paths anyone may call; every other /api path needs a user.
 PUBLIC_API = frozenset(op.path for op in OPERATIONS if op.public)

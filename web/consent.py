@@ -29,7 +29,7 @@ async def check(request: web.Request) -> web.Response:
     if question.action == "invite":
         decision = await consent.may_invite(ctx, question.actor, question.target, question.room_id)
     else:
-        decision = await consent.may_join(ctx, question.actor, question.target)
+        decision = await consent.may_join(ctx, question.actor, question.target, question.room_id)
     return web.json_response({"allow": decision.allow, "reason": decision.reason})
 
 

@@ -25,10 +25,19 @@ LIVE_EVENTS = frozenset(
         events.REQUEST_WITHDRAWN,
         events.MATCH_READY,
         events.MATCH_CLOSED,
+        *(events.CIRCLE_JOINED, events.CIRCLE_LEFT, events.CIRCLE_REMOVED, events.CIRCLE_CLOSED),
+        events.CIRCLE_CHANGED,
     }
+)
+# Circles are seen by everyone signed in: whoever has a circle's page (or the
+# list) open follows its counts and members, not only the person concerned.
+# They carry only the circle's slug.
+_EVERYONE = frozenset(
+    {events.CIRCLE_JOINED, events.CIRCLE_LEFT, events.CIRCLE_REMOVED, events.CIRCLE_CLOSED, events.CIRCLE_CHANGED}
 )
 # Only ids go to the browser; the page fetches what it shows with the user's own rights.
 _PUBLIC_FIELDS = ("request_id", "match_id")
+_CIRCLE_FIELDS = ("slug",)
 OUTBOX_SIZE = 64
 
 Outbox = asyncio.Queue[dict[str, Any]]
@@ -62,11 +71,12 @@ class LiveHub:
     def on_event(self, event: events.Event) -> None:
         if event.type not in LIVE_EVENTS:
             return
+        public = _CIRCLE_FIELDS if event.type in _EVERYONE else _PUBLIC_FIELDS
         message = {
             "type": event.type,
-            "data": {k: event.data[k] for k in _PUBLIC_FIELDS if k in event.data},
+            "data": {k: event.data[k] for k in public if k in event.data},
         }
-        for user_id in set(event.user_ids):
+        for user_id in list(self._outboxes) if event.type in _EVERYONE else set(event.user_ids):
             for outbox in self._outboxes.get(user_id, ()):
                 try:
                     outbox.put_nowait(message)

@@ -93,6 +93,7 @@ SCHEMAS: dict[str, Schema] = {
     "PasswordReset": _obj({"password_reset": {"const": True}}),
     "Digest": _obj({"frequency": {"enum": ["off", "daily", "weekly"]}}),
     "Language": _obj({"language": _LANGUAGE}),
+    "Presence": _obj({"hidden": {"type": "boolean"}}),
     "ResetMailed": _obj(
         {
             "reset": {
@@ -306,6 +307,39 @@ SCHEMAS: dict[str, Schema] = {
             )
         }
     ),
+    "Circle": _obj({"circle": _ref("CircleItem")}),
+    "CircleItem": _obj(
+        {
+            "slug": _STR,
+            "name": _STR,
+            "interest": _STR,
+            "description": _STR,
+            "owner": _NULLABLE_STR,
+            "member_count": _INT,
+            "online_count": _INT,
+            "member_cap": _INT,
+            "status": {"enum": ["open", "closed"]},
+            "room_id": {**_NULLABLE_STR, "description": "null until the homeserver made the room."},
+            "room_url": _NULLABLE_STR,
+            "my_role": {"enum": ["owner", "moderator", "member", None], "description": "null: not a member."},
+            "my_state": {
+                "enum": ["joining", "joined", "banned", None],
+                "description": "joining: the homeserver is yet to put you in (it may be down).",
+            },
+        }
+    ),
+    "CircleList": _obj({"circles": {"type": "array", "items": _ref("CircleItem")}}),
+    "CircleDetail": _obj({"circle": _ref("CircleItem"), "staff": {"type": "array", "items": _ref("CircleMemberItem")}}),
+    "CircleMemberItem": _obj(
+        {
+            "username": _STR,
+            "display_name": _STR,
+            "role": {"enum": ["owner", "moderator", "member"]},
+            "state": {"enum": ["joining", "joined", "leaving", "left", "removed", "banned"]},
+        }
+    ),
+    "CircleMembers": _obj({"members": {"type": "array", "items": _ref("CircleMemberItem")}}),
+    "CircleMember": _obj({"member": {"oneOf": [{"type": "null"}, _ref("CircleMemberItem")]}}),
     "Blocked": _obj({"blocked": _STR}),
     "Unblocked": _obj({"unblocked": _STR}),
     "BlockList": _obj(

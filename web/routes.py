@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from web import api_routes, consent, health, keys, live, metrics, openapi
-from web.pages import account, admin, auth, avatars, matches, matrix_id, people, requests, rounds, safety
+from web.pages import account, admin, auth, avatars, circles, matches, matrix_id, people, requests, rounds, safety
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -41,6 +41,7 @@ def setup_routes(app: web.Application) -> None:
     r.add_get("/profile", people.profile_form, name="profile")
     r.add_post("/profile", people.profile_submit)
     r.add_post("/profile/language", people.choose_language, name="profile_language")
+    r.add_post("/profile/presence", people.choose_presence, name="profile_presence")
     r.add_get("/account", account.account_page, name="account")
     r.add_post("/account/email", account.change_email, name="account_email")
     r.add_post("/account/email/verify", account.verify_email, name="account_email_verify")
@@ -68,6 +69,15 @@ def setup_routes(app: web.Application) -> None:
     r.add_post("/matches/{id}/close", matches.close_match, name="close_match")
     r.add_post("/matches/{id}/block", matches.block_match, name="block_match")
     r.add_post("/matches/{id}/checkin", matches.checkin_match, name="checkin_match")
+    r.add_get("/circles", circles.circles_page, name="circles")
+    r.add_post("/circles", circles.create)
+    r.add_get("/circles/{slug}", circles.circle_page, name="circle")
+    r.add_post("/circles/{slug}/join", circles.join, name="circle_join")
+    r.add_post("/circles/{slug}/leave", circles.leave, name="circle_leave")
+    r.add_post("/circles/{slug}/settings", circles.edit, name="circle_edit")
+    r.add_post("/circles/{slug}/close", circles.close, name="circle_close")
+    r.add_post("/circles/{slug}/members/{username}", circles.moderate, name="circle_member")
+    r.add_post("/circles/{slug}/unban", circles.moderate, name="circle_unban")
     r.add_post("/u/{username}/block", safety.block_user, name="block_user")
     r.add_post("/u/{username}/report", safety.report_user, name="report_user")
     r.add_get("/blocks", safety.blocks_page, name="blocks")

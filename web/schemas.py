@@ -187,6 +187,35 @@ class CheckinBody(Body):
     ]
 
 
+class CreateCircleBody(Body):
+    name: Annotated[str, _doc(minLength=3, maxLength=60)]
+    interest: Annotated[str, _doc(description="One of your interests; the circle is about it.")]
+    description: Annotated[str | None, WithJsonSchema({"type": ["string", "null"], "maxLength": 500})] = None
+    member_cap: Annotated[
+        int | None,
+        Refuse("circle_cap_invalid", missing=False),
+        WithJsonSchema({"type": ["integer", "null"], "minimum": 2, "maximum": 10_000}),
+    ] = None
+
+
+class UpdateCircleBody(Body):
+    """Only the fields given change: name and description (owners and
+    moderators), member_cap (owners)."""
+
+    name: Annotated[str | None, NotNull, WithJsonSchema({"type": "string", "minLength": 3, "maxLength": 60})] = None
+    description: Annotated[str | None, NotNull, WithJsonSchema({"type": "string", "maxLength": 500})] = None
+    member_cap: Annotated[
+        int | None,
+        NotNull,
+        Refuse("circle_cap_invalid", missing=False),
+        WithJsonSchema({"type": "integer", "minimum": 2, "maximum": 10_000}),
+    ] = None
+
+
+class ModerateCircleBody(Body):
+    reason: Annotated[str | None, WithJsonSchema({"type": ["string", "null"], "maxLength": 200})] = None
+
+
 class RoundsBody(Body):
     """Only the fields given change; ``paused_until: null`` ends a pause."""
 
@@ -248,6 +277,11 @@ class EmailBody(Body):
 
 class DigestBody(Body):
     frequency: Annotated[str, WithJsonSchema({"type": "string", "enum": ["off", "daily", "weekly"]})]
+
+
+class PresenceBody(Body):
+    # True: pages show nobody that you are online or when you were last active.
+    hidden: bool
 
 
 class LanguageBody(Body):
@@ -332,6 +366,11 @@ class EmailForm(Form):
 
 class DigestForm(Form):
     frequency: str = ""
+
+
+class PresenceForm(Form):
+    # A checkbox: "on" when ticked, left out (empty) when not.
+    hidden: str = ""
 
 
 class LanguageForm(Form):

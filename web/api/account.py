@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from domain import credentials, digests, emails, exports, languages, leaving
+from domain import circle_presence, credentials, digests, emails, exports, languages, leaving
 from web import keys, serializers
 from web.api.people import me
 from web.auth import issue_pair
 from web.bodies import parse_json
-from web.schemas import ChangePasswordBody, DeleteAccountBody, DigestBody, EmailBody, LanguageBody, VerifyBody
+from web.schemas import (
+    ChangePasswordBody,
+    DeleteAccountBody,
+    DigestBody,
+    EmailBody,
+    LanguageBody,
+    PresenceBody,
+    VerifyBody,
+)
 
 
 async def change_password(request: web.Request) -> web.Response:
@@ -38,6 +46,17 @@ async def choose_digest(request: web.Request) -> web.Response:
     body = await parse_json(request, DigestBody)
     chosen = await digests.choose(request.app[keys.KINDRED], request[keys.USER], body.frequency)
     return web.json_response({"frequency": chosen})
+
+
+async def get_presence(request: web.Request) -> web.Response:
+    hidden = await circle_presence.is_hidden(request.app[keys.KINDRED], request[keys.USER].id)
+    return web.json_response({"hidden": hidden})
+
+
+async def choose_presence(request: web.Request) -> web.Response:
+    body = await parse_json(request, PresenceBody)
+    await circle_presence.set_hidden(request.app[keys.KINDRED], request[keys.USER].id, body.hidden)
+    return web.json_response({"hidden": body.hidden})
 
 
 async def choose_language(request: web.Request) -> web.Response:

@@ -7,7 +7,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from config.i18n import N_
-from domain import avatars, blocks, checkins, matches
+from domain import avatars, blocks, checkins, circle_presence, matches
 from domain.errors import KindredError
 from web import keys
 from web.bodies import parse_form, path_id
@@ -28,6 +28,7 @@ async def matches_page(request: web.Request) -> web.StreamResponse:
         "answered": await checkins.answers_of(ctx, user, shown),
         "homeserver_url": ctx.links.homeserver_url,
         "avatars": await avatars.versions(ctx, [m.other.username for m in found]),
+        "seen": await circle_presence.seen(ctx, [p for m in pages.shown(found) for p in (m.other, *m.also)]),
         "pager": pages.links(found),
     }
     return aiohttp_jinja2.render_template("matches.html", request, context)

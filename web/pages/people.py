@@ -6,15 +6,17 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from config.i18n import N_, translator
-from domain import avatars, languages, profiles, suggestions
+from domain import avatars, circle_presence, circles, languages, presence_views, profiles, suggestions
+from domain.context import Kindred
 from domain.errors import KindredError
 from domain.matches import shared
+from store.users import User
 from web import keys
 from web.bodies import parse_form
 from web.errors import STATUS
 from web.i18n import say, translator_of
 from web.pages import Pager, current_user, redirect
-from web.schemas import LanguageForm, ProfileForm
+from web.schemas import LanguageForm, PresenceForm, ProfileForm
 
 
 async def profile_form(request: web.Request) -> web.StreamResponse:
@@ -30,8 +32,18 @@ async def _profile_page(request: web.Request, errors: dict[str, str] | None = No
         "interests": ", ".join(profile.interests),
     }
     mine = await avatars.versions(request.app[keys.KINDRED], [user.username])
-    context = {"form": form, "errors": errors or {}, "profile": profile, "avatars": mine}
+    hidden = await circle_presence.is_hidden(request.app[keys.KINDRED], user.id)
+    context = {"form": form, "errors": errors or {}, "profile": profile, "avatars": mine, "presence_hidden": hidden}
     return aiohttp_jinja2.render_template("profile.html", request, context, status=status)
+
+
+async def choose_presence(request: web.Request) -> web.StreamResponse:
+    form = await parse_form(request, PresenceForm)
+    hidden = form.hidden == "on"
+    await circle_presence.set_hidden(request.app[keys.KINDRED], current_user(request).id, hidden)
+    t = translator_of(request)
+    said = t.gettext("Your presence is hidden.") if hidden else t.gettext("Your presence shows again.")
+    raise redirect(request, "profile", flash=said)
 
 
 async def choose_language(request: web.Request) -> web.StreamResponse:
@@ -87,6 +99,8 @@ async def discover(request: web.Request) -> web.StreamResponse:
     mine = await profiles.own_profile(ctx, user)
     shown = [p.username for p in people] + [s.username for s in found]
     context = {
+        "circles_for_you": await _circles_for(ctx, user, mine.interests) if not query and pages.number == 1 else [],
+        "seen": await presence_views.of_usernames(ctx, shown),
         "suggestions": found,
         "people": people,
         "interest": interest,
@@ -97,6 +111,19 @@ async def discover(request: web.Request) -> web.StreamResponse:
         "pager": pages.links(from_here),
     }
     return aiohttp_jinja2.render_template("discover.html", request, context)
+
+
+# Discover shows a few circles, not a list: /circles has the rest.
+_CIRCLES_SHOWN = 3
+
+
+async def _circles_for(ctx: Kindred, user: User, interests: list[str]) -> list[circles.CircleView]:
+    """Open circles about the person's interests that they are not in, best first."""
+    if not interests:
+        return []
+    ranked = await circles.list_circles(ctx, user)
+    held = set(interests)
+    return [v for v in ranked if v.my_state is None and v.circle.interest in held][:_CIRCLES_SHOWN]
 
 
 async def user_page(request: web.Request) -> web.StreamResponse:

@@ -1,6 +1,7 @@
 // Live updates for signed-in pages: a WebSocket to /ws tells this page when a
-// request or match changes. The navigation badge follows the pending count, and
-// the requests and matches pages re-read their content without a reload.
+// request, match or circle changes. The navigation badge follows the pending
+// count, and the requests, matches and circle pages re-read their content
+// without a reload.
 // Without this script every page still works; it just needs a reload.
 (function () {
   "use strict";
@@ -9,12 +10,26 @@
   }
 
   var REQUEST_EVENTS = ["request.received", "request.accepted", "request.rejected", "request.withdrawn"];
+  var CIRCLE_EVENTS = ["circle.joined", "circle.left", "circle.removed", "circle.closed", "circle.changed"];
   var REFRESH_ON = {
     "/requests": REQUEST_EVENTS,
-    "/matches": ["request.accepted", "match.ready", "match.closed"]
+    "/matches": ["request.accepted", "match.ready", "match.closed"],
+    "/circles": CIRCLE_EVENTS
   };
   var retryMs = 1000;
   var refreshWaiting = false;
+  // Once a form is sent this page is on its way out: a refresh now would
+  // read, and so spend, the flash meant for the page that comes next.
+  var leaving = false;
+  document.addEventListener("submit", function () {
+    leaving = true;
+  }, true);
+  window.addEventListener("pageshow", function (event) {
+    // Back to this page from the browser's history: it is live again.
+    if (event.persisted) {
+      leaving = false;
+    }
+  });
 
   function showPending(count) {
     var link = document.getElementById("nav-requests");
@@ -74,7 +89,7 @@
 
   function refreshMain() {
     var main = document.querySelector("main");
-    if (!main) {
+    if (!main || leaving) {
       return;
     }
     if (typing(main)) {
@@ -104,6 +119,13 @@
             fresh.insertBefore(flash, fresh.firstChild);
           }
           var place = focusPlace(current);
+          // What the reader unfolded (a moderation form, say) stays unfolded.
+          Array.prototype.forEach.call(current.querySelectorAll("details[open][id]"), function (open) {
+            var same = fresh.querySelector("#" + CSS.escape(open.id));
+            if (same && same.tagName === "DETAILS") {
+              same.open = true;
+            }
+          });
           current.replaceWith(fresh);
           if (place) {
             restoreFocus(fresh, place);
@@ -111,6 +133,17 @@
         }
       })
       .catch(function () { /* the next event or a reload will catch up */ });
+  }
+
+  // A circle's own page follows that circle's events only; the list of
+  // circles follows all of them.
+  function wanted(event) {
+    var circle = location.pathname.match(/^\/circles\/([^\/]+)$/);
+    if (circle) {
+      return CIRCLE_EVENTS.indexOf(event.type) !== -1 && (!event.data.slug || event.data.slug === decodeURIComponent(circle[1]));
+    }
+    var types = REFRESH_ON[location.pathname];
+    return Boolean(types) && types.indexOf(event.type) !== -1;
   }
 
   function onMessage(message) {
@@ -123,8 +156,7 @@
     if (event.counts) {
       showPending(event.counts.pending_requests);
     }
-    var wanted = REFRESH_ON[location.pathname];
-    if (wanted && wanted.indexOf(event.type) !== -1) {
+    if (wanted(event)) {
       refreshMain();
     }
     document.dispatchEvent(new CustomEvent("kindred:live", { detail: event }));
