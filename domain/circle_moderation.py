@@ -11,6 +11,7 @@ banning and editing the name and description are every moderator's.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from domain import circle_jobs, circle_rules, events, people
 from domain.circle_jobs import enqueue_txn, publish
@@ -22,9 +23,13 @@ from store.circle_members import CircleMember
 from store.circles import Circle
 from store.connection import Connection
 from store.errors import UniqueViolation
+from store.timeutil import iso, parse
 from store.users import User
 
 logger = logging.getLogger(__name__)
+
+# How finely a circle's last activity is kept (the listing's order needs no finer).
+ACTIVITY_GRAIN = timedelta(minutes=1)
 
 _JOB_OF = {
     circle_rules.REMOVE: circle_jobs.KICK,
@@ -287,9 +292,13 @@ async def _roles_if_staff(conn: Connection, circle: Circle, member: CircleMember
 
 async def activity_seen(ctx: Kindred, room_id: str, at: str) -> None:
     """Someone spoke in a circle's room (``at``: ISO time): the listing ranks
-    circles by recent activity. Rooms that are not circles are ignored."""
+    circles by recent activity. Rooms that are not circles are ignored.
+
+    Kept to the minute: a busy room costs a read per sync batch, and a write
+    only when the recorded time is a minute or more behind."""
     async with ctx.db.read() as conn:
         circle = await circles.by_room(conn, room_id)
-    if circle is not None and circle.last_activity_at < at:
-        async with ctx.db.transaction() as conn:
-            await circles.touch(conn, circle.id, at)
+    if circle is None or circle.last_activity_at >= iso(parse(at) - ACTIVITY_GRAIN):
+        return
+    async with ctx.db.transaction() as conn:
+        await circles.touch(conn, circle.id, at)

@@ -109,6 +109,8 @@ class SyncLoop:
             if self._fresh(message):
                 by_sender[message.sender].append(message)
         await asyncio.gather(*(self._in_order(messages) for messages in by_sender.values()))
+        # After the commands, so an answer never waits on the listing's bookkeeping.
+        await self._guarded(circle_sync.activity(self._ctx, batch))
 
     def _fresh(self, message: Message) -> bool:
         return (

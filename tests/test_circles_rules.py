@@ -1,23 +1,28 @@
 """The rules of circles, on the store alone (no homeserver): names, limits,
 the cap under parallel joins, who may moderate whom, the last owner, bans,
-suspensions, what the homeserver reports, and consent in circle rooms."""
+suspensions, what the homeserver reports, activity heard by the bot's sync,
+and consent in circle rooms."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import AsyncIterator
 
 import pytest
 
+from bridge.sync_reader import Batch, Message
 from domain import circle_jobs, circles, consent, moderation
 from domain.context import Kindred, Links
 from domain.errors import KindredError
 from domain.events import EventBus
+from matcher import circle_sync
 from store import blocks, interests, users
 from store import circle_jobs as circle_job_rows
 from store import circles as circle_rows
 from store.database import Database
+from store.timeutil import iso, parse, utc_now
 from store.users import User
 from tests import databases
 from tests.conftest import FakeAccounts
@@ -183,3 +188,41 @@ async def test_consent_in_circle_rooms(ctx: Kindred) -> None:
     assert (await consent.may_join(ctx, bo_mx, "@kindred-bot:localhost", room)).allow  # seated
     await circles.close(ctx, ada, slug)
     assert not (await consent.may_join(ctx, bo_mx, "@kindred-bot:localhost", room)).allow
+
+
+async def test_messages_heard_by_the_sync_mark_a_circle_active_to_the_minute(ctx: Kindred) -> None:
+    ada = await person(ctx)
+    made = await circles.create_circle(ctx, ada, "Esperanto", "esperanto")
+    room, start = "!circle:localhost", datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    async with ctx.db.transaction() as conn:
+        await circle_rows.set_room(conn, made.circle.id, room)
+        await conn.execute("UPDATE circles SET last_activity_at = ? WHERE id = ?", (iso(start), made.circle.id))
+
+    def said(*at: tuple[str, timedelta]) -> Batch:
+        """A sync batch with a message in each room, sent that long after ``start``."""
+        return Batch(
+            "s",
+            [
+                Message(r, f"$e{i}", "@x:localhost", "hi", "m.text", int((start + after).timestamp() * 1000))
+                for i, (r, after) in enumerate(at)
+            ],
+        )
+
+    async def last_activity() -> str:
+        async with ctx.db.read() as conn:
+            found = await circle_rows.get(conn, made.circle.id)
+        assert found is not None
+        return found.last_activity_at
+
+    # The latest of a batch counts; a room that is no circle is passed over.
+    await circle_sync.activity(
+        ctx,
+        said((room, timedelta(minutes=2)), (room, timedelta(minutes=3)), ("!other:localhost", timedelta(minutes=9))),
+    )
+    assert await last_activity() == iso(start + timedelta(minutes=3))
+    # Within the minute: no write.
+    await circle_sync.activity(ctx, said((room, timedelta(minutes=3, seconds=40))))
+    assert await last_activity() == iso(start + timedelta(minutes=3))
+    # A clock from the future counts as now.
+    await circle_sync.activity(ctx, said((room, timedelta(days=3650))))
+    assert start + timedelta(minutes=4) < parse(await last_activity()) <= utc_now()
