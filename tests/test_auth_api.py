@@ -253,6 +253,7 @@ class World:
     stranger: Api  # no relation to anyone
     request_id: int
     match_id: int
+    circle_slug: str  # sender's circle; receiver is a member
 
 
 async def make_world(client: TestClient) -> World:
@@ -263,7 +264,12 @@ async def make_world(client: TestClient) -> World:
     pending = await sender.call("POST", "/requests", 201, json={"to": receiver.username})
     first = await receiver.call("POST", "/requests", 201, json={"to": outsider.username})
     matched = await outsider.call("POST", f"/requests/{first['request']['id']}/accept", 200)
-    return World(sender, receiver, outsider, stranger, pending["request"]["id"], matched["match"]["id"])
+    circle = await sender.call(
+        "POST", "/circles", 201, json={"name": "Chess at lunch", "interest": "chess", "description": ""}
+    )
+    slug = circle["circle"]["slug"]
+    await receiver.call("POST", f"/circles/{slug}/join", 202)
+    return World(sender, receiver, outsider, stranger, pending["request"]["id"], matched["match"]["id"], slug)
 
 
 @dataclass(frozen=True)
@@ -276,7 +282,8 @@ class Row:
 
     def path(self, world: World) -> str:
         target = world.match_id if self.route.startswith("/api/v1/matches") else world.request_id
-        return self.route.replace("{id}", str(target)).replace("{username}", world.receiver.username)
+        path = self.route.replace("{id}", str(target)).replace("{username}", world.receiver.username)
+        return path.replace("{slug}", world.circle_slug)
 
 
 TABLE = [
@@ -338,6 +345,27 @@ TABLE = [
     Row("POST", "/api/v1/users/{username}/report", "sender", (401, 201, 201), lambda w: {"reason": "spam"}),
     Row("GET", "/api/v1/me/blocks", "sender", (401, 200, 200)),
     Row("GET", "/api/v1/me/export", "sender", (401, 200, 200)),
+    # Circles: anyone signed in sees them; only the circle's owner (sender)
+    # changes or moderates it, and receiver is the member moderated.
+    Row("GET", "/api/v1/circles", "sender", (401, 200, 200)),
+    # The same name twice for one interest: the second is refused.
+    Row(
+        "POST", "/api/v1/circles", "sender", (401, 201, 409), lambda w: {"name": "Chess at night", "interest": "chess"}
+    ),
+    Row("GET", "/api/v1/circles/{slug}", "sender", (401, 200, 200)),
+    Row("PATCH", "/api/v1/circles/{slug}", "sender", (401, 403, 200), lambda w: {"description": "Tuesdays."}),
+    Row("GET", "/api/v1/circles/{slug}/members", "sender", (401, 200, 200)),
+    # The other is let in; for the owner, in already, joining again changes nothing.
+    Row("POST", "/api/v1/circles/{slug}/join", "sender", (401, 202, 202)),
+    # The other is no member; the last owner cannot leave.
+    Row("POST", "/api/v1/circles/{slug}/leave", "sender", (401, 409, 409)),
+    Row("POST", "/api/v1/circles/{slug}/members/{username}/promote", "sender", (401, 403, 200)),
+    Row("POST", "/api/v1/circles/{slug}/members/{username}/demote", "sender", (401, 403, 409)),
+    Row("POST", "/api/v1/circles/{slug}/members/{username}/remove", "sender", (401, 403, 200)),
+    Row("POST", "/api/v1/circles/{slug}/members/{username}/ban", "sender", (401, 403, 200)),
+    # Only the owner learns the member is not banned.
+    Row("POST", "/api/v1/circles/{slug}/members/{username}/unban", "sender", (401, 403, 404)),
+    Row("POST", "/api/v1/circles/{slug}/close", "sender", (401, 403, 200)),
     # A wrong password: nobody's account is deleted by this table.
     Row("DELETE", "/api/v1/me", "sender", (401, 400, 400), lambda w: {"password": "not the password"}),
 ]
