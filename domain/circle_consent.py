@@ -3,7 +3,8 @@
 Circles are open to anyone on Kindred, so no match is needed there; what
 stops an invite or a join is what Kindred's pages would refuse too: a closed
 or full circle, a ban, a suspension, and a block between the two people
-(they may both be members, but neither can invite the other).
+(they may both be members, but neither can invite the other). Only
+Kindred's people (by their own account or a verified linked ID) are let in.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ CLOSED = "This Kindred circle is closed."
 FULL = "This Kindred circle is full."
 BANNED = "This person is banned from this Kindred circle."
 SUSPENDED = "This Kindred account is suspended."
+# Someone Kindred does not know could be neither counted nor moderated there.
+NOT_ON_KINDRED = "Only people on Kindred can be invited into a Kindred circle."
 
 
 async def circle_of(conn: Connection, room_id: str) -> Circle | None:

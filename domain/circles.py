@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 
-from domain import circle_jobs, circle_rules, events
+from domain import circle_jobs, circle_rules, events, matrix_ids
 from domain.circle_jobs import enqueue_txn, publish
 
 # The moderation functions live beside these, re-exported so callers need one
@@ -91,6 +91,14 @@ async def by_room(ctx: Kindred, room_id: str) -> Circle | None:
     """The circle whose room this is (the bot asks, for commands in the room)."""
     async with ctx.db.read() as conn:
         return await circles.by_room(conn, room_id)
+
+
+async def invited_as(ctx: Kindred, user: User) -> str | None:
+    """The person's Matrix ID when it is on another homeserver: they come into
+    a circle's room by accepting an invite there (not at once), and only into
+    the room, as Kindred's Space takes only its own homeserver's people."""
+    mxid = await matrix_ids.effective_id(ctx, user)
+    return mxid if mxid is not None and matrix_ids.server_of(mxid) != ctx.links.server_name else None
 
 
 async def view(ctx: Kindred, viewer: User | None, circle_id: int) -> CircleView:
@@ -228,6 +236,7 @@ __all__ = [
     "close",
     "create_circle",
     "get_circle",
+    "invited_as",
     "join",
     "leave",
     "list_circles",

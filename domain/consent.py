@@ -47,7 +47,7 @@ ALLOWED = Decision(True)
 async def may_invite(ctx: Kindred, actor_mxid: str, target_mxid: str, room_id: str) -> Decision:
     """May ``actor_mxid`` invite ``target_mxid`` into ``room_id``?
 
-    Into a circle's room anyone may be invited who may join it
+    Into a circle's room any Kindred person may be invited who may join it
     (domain/circle_consent.py), but never across a block; anywhere else an
     open match between the two is needed.
     """
@@ -114,5 +114,7 @@ async def _circle_invite(conn: Connection, circle: Circle, actor_mxid: str, targ
         and await is_blocked(conn, actor.id, target.id)
     ):
         return Decision(False, BLOCKED)
+    if target is None:
+        return Decision(False, circle_consent.NOT_ON_KINDRED)
     refusal = await circle_consent.refuse_entry(conn, circle, target)
     return Decision(False, refusal) if refusal else ALLOWED

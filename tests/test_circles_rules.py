@@ -13,7 +13,7 @@ from typing import AsyncIterator
 import pytest
 
 from bridge.sync_reader import Batch, Message
-from domain import circle_jobs, circles, consent, moderation
+from domain import circle_consent, circle_jobs, circles, consent, moderation
 from domain.context import Kindred, Links
 from domain.errors import KindredError
 from domain.events import EventBus
@@ -182,6 +182,9 @@ async def test_consent_in_circle_rooms(ctx: Kindred) -> None:
     assert (await consent.may_join(ctx, bo_mx, "@kindred-bot:localhost", room)).allow
     assert not (await consent.may_invite(ctx, ada_mx, bo_mx, room)).allow
     assert (await consent.may_invite(ctx, ada_mx, cy_mx, room)).allow  # no match needed in a circle
+    # Someone Kindred does not know could be neither counted nor moderated there.
+    stranger = await consent.may_invite(ctx, ada_mx, "@someone:elsewhere.example", room)
+    assert stranger.reason == circle_consent.NOT_ON_KINDRED
     await circles.join(ctx, bo, slug := made.circle.slug)
     # Full now (cap 2): Cy may neither join from the Space nor be invited.
     assert (await consent.may_join(ctx, cy_mx, "@kindred-bot:localhost", room)).reason == "This Kindred circle is full."

@@ -45,7 +45,7 @@ from store.timeutil import iso, utc_now
 from testkit.homeserver import THROWAWAY_SYNAPSE_OVERRIDES, running_sync
 from tests.bot_helpers import ready_match
 from tests.conftest import make_settings
-from tests.helpers import Api, assert_status, eventually, free_port, sign_up, unique
+from tests.helpers import Api, assert_status, eventually, free_port, page_login, sign_up, unique
 from web import keys
 from web.app import create_app
 
@@ -255,6 +255,28 @@ async def test_a_remote_person_signs_up_verifies_matches_and_talks(
         # The bot's room commands answer the remote person too.
         await say(bob_mx.mx, room_id, "!shared")
         assert "sailing" in await heard(bob_mx.mx, room_id, two_servers.bot, "You both like")
+
+        # A circle: joining on Kindred invites Bob's own ID across; the page
+        # says where to accept, and once he does Kindred shows him in.
+        made = await ada.call("POST", "/circles", 201, json={"name": "Sailors", "interest": "sailing"})
+        slug = made["circle"]["slug"]
+        assert (await bob.call("POST", f"/circles/{slug}/join", 202))["circle"]["my_state"] == "joining"
+        await page_login(kindred_app, bob)
+        page = await assert_status(await kindred_app.get(f"/circles/{slug}"), 200)
+        assert f"in your Matrix app (as {bob_mx.user_id})" in page
+        circle_room = await bob_mx.next_invite()
+
+        async def both_joined() -> bool:
+            seen = [(await p.call("GET", f"/circles/{slug}", 200))["circle"] for p in (ada, bob)]
+            return all(c["my_state"] == "joined" and c["room_id"] == circle_room for c in seen)
+
+        await eventually(both_joined, timeout=30, interval=0.2)
+        await say(ada_mx, circle_room, "Welcome aboard, Bob!")
+        await heard(bob_mx.mx, circle_room, str(ada_mx.user_id), "Welcome aboard")
+        # From his server he may invite Kindred's people in, as anyone in the circle may.
+        cy = await sign_up(kindred_app, "cy", "Cy")
+        invited = await bob_mx.mx.room_invite(circle_room, cy.user["matrix_user_id"])
+        assert isinstance(invited, RoomInviteResponse), invited
     finally:
         await bob_mx.mx.close()
         if ada_mx is not None:

@@ -130,6 +130,8 @@ async def _circle(
         "circle": circle,
         "my_role": view.my_role,
         "my_state": view.my_state,
+        # Someone with a Matrix ID elsewhere joins by accepting an invite there.
+        "invited_as": await circles.invited_as(ctx, user) if view.my_state == "joining" else None,
         "can_moderate": view.my_role is not None and circle_rules.is_staff(view.my_role),
         "team": detail.staff,
         "members": found,
