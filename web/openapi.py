@@ -172,6 +172,11 @@ SCHEMAS: dict[str, Schema] = {
                     {
                         "id": _INT,
                         "with": {**_STR, "description": "The other person's username."},
+                        "also": {
+                            "type": "array",
+                            "items": _STR,
+                            "description": "In a round's group of three, the third person's username.",
+                        },
                         "status": {"enum": ["provisioning", "ready", "closed"]},
                         "room_id": _NULLABLE_STR,
                         "created_at": _TIME,
@@ -204,6 +209,21 @@ SCHEMAS: dict[str, Schema] = {
                         "answered_at": _NULLABLE_TIME,
                     }
                 ),
+            },
+            "rounds": {
+                "description": "Your rounds settings; null if you never opened them.",
+                "oneOf": [
+                    {"type": "null"},
+                    _obj(
+                        {
+                            "enabled": {"type": "boolean"},
+                            "cadence": {"enum": ["weekly", "fortnightly", "four_weekly"]},
+                            "timezone": _STR,
+                            "paused_until": {"type": ["string", "null"], "format": "date"},
+                            "skip_next": {"type": "boolean"},
+                        }
+                    ),
+                ],
             },
         }
     ),
