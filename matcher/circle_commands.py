@@ -69,8 +69,15 @@ async def list_circles(call: Call) -> Reply:
 async def join(call: Call) -> Reply:
     """``!join <circle>``: take a place; the homeserver puts you in the room."""
     view = await circles.join(call.ctx, call.person, _slug(call, call.t.gettext("!join <circle>")))
+    if await circles.invited_as(call.ctx, call.person) is None:
+        said = call.t.gettext("You're in %(circle)s. Its room is in Kindred's space in your Matrix client: %(room)s")
+    elif view.my_state == "joining":
+        # An ID on another homeserver is invited, to the room only (not the Space).
+        said = call.t.gettext("You're in %(circle)s. Accept the invite to its room in your Matrix client: %(room)s")
+    else:
+        said = call.t.gettext("You're in %(circle)s. Its room: %(room)s")
     return Reply().fill(
-        call.t.gettext("You're in %(circle)s. Its room is in Kindred's space in your Matrix client: %(room)s"),
+        said,
         circle=Reply().bold(view.circle.name),
         room=Reply().link(view.room_url, view.room_url) if view.room_url else Reply(call.t.gettext("being made")),
     )

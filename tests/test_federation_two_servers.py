@@ -264,6 +264,8 @@ async def test_a_remote_person_signs_up_verifies_matches_and_talks(
         await page_login(kindred_app, bob)
         page = await assert_status(await kindred_app.get(f"/circles/{slug}"), 200)
         assert f"in your Matrix app (as {bob_mx.user_id})" in page
+        await say(bob_mx.mx, link_room, f"!join {slug}")
+        await heard(bob_mx.mx, link_room, two_servers.bot, "Accept the invite to its room")
         circle_room = await bob_mx.next_invite()
 
         async def both_joined() -> bool:
@@ -271,6 +273,8 @@ async def test_a_remote_person_signs_up_verifies_matches_and_talks(
             return all(c["my_state"] == "joined" and c["room_id"] == circle_room for c in seen)
 
         await eventually(both_joined, timeout=30, interval=0.2)
+        await say(bob_mx.mx, link_room, f"!join {slug}")
+        assert circle_room in await heard(bob_mx.mx, link_room, two_servers.bot, "Its room: ")
         await say(ada_mx, circle_room, "Welcome aboard, Bob!")
         await heard(bob_mx.mx, circle_room, str(ada_mx.user_id), "Welcome aboard")
         # From his server he may invite Kindred's people in, as anyone in the circle may.
