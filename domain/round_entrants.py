@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import combinations
 
+from domain.checkins import order_penalty
 from domain.ranking import idf
 from domain.round_pairing import Entrant
 from domain.round_schedule import Schedule, round_week, turn
@@ -61,7 +62,8 @@ async def gather(
             continue
         seen[settings.user_id] = settings
         weeks[settings.user_id] = week
-        order = settings.no_shows - settings.priority
+        # One no-show may be bad luck: only repeated ones move someone back.
+        order = order_penalty(settings.no_shows) - settings.priority
         entrants.append(Entrant(settings.user_id, frozenset(held.get(settings.user_id, ())), order))
     population = await suggestions.population(conn)
     used = {i for e in entrants for i in e.interest_ids}

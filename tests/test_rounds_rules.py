@@ -16,6 +16,7 @@ from domain import exports, round_preferences, rounds
 from domain.context import Kindred, Links
 from domain.errors import KindredError
 from domain.events import EventBus
+from domain.round_entrants import gather
 from store import blocks, interests, round_settings, users
 from store.database import Database
 from tests import databases
@@ -285,3 +286,15 @@ async def test_someone_left_out_is_told_why_and_goes_first_next_time(ctx: Kindre
     async with ctx.db.read() as conn:
         settings = await round_settings.get(conn, alone)
     assert settings is not None and settings.priority == 0
+
+
+async def test_only_repeated_no_shows_move_someone_back_in_the_order(ctx: Kindred) -> None:
+    once, twice, never = await people(ctx, 3)
+    async with ctx.db.transaction() as conn:
+        await round_settings.add_no_show(conn, once)
+        for _ in range(2):
+            await round_settings.add_no_show(conn, twice)
+    async with ctx.db.read() as conn:
+        field = await gather(conn, MONDAY, ctx.round_schedule, ctx.round_repeat_window, None)
+    order = {entrant.user_id: entrant.order for entrant in field.entrants}
+    assert order == {once: 0, twice: 2, never: 0}
