@@ -14,8 +14,9 @@ import pytest
 from playwright.async_api import expect
 
 from domain import circle_presence
-from domain.circle_presence import Update
-from tests.helpers import sign_up
+from store import users
+from tests.bot_helpers import matrix_login
+from tests.helpers import eventually, sign_up
 from tests.test_browser import PASSWORD, VIEWPORTS, base, browser, new_page, screenshot  # noqa: F401  (fixtures)
 from web import keys
 
@@ -84,9 +85,23 @@ async def test_start_find_join_moderate_and_ban_in_a_circle(kindred: Any, new_pa
     await expect(bo_row).to_be_visible()
     await expect(ada.locator("#member-count")).to_contain_text("2 members")
 
-    # Presence as the homeserver reports it, on the circle's page.
-    bo_mxid = bo_api.user["matrix_user_id"]
-    await circle_presence.record(client.app[keys.KINDRED], [Update(bo_mxid, "online", 0, currently_active=True)])
+    # Presence as the homeserver reports it, on the circle's page: Bo's own
+    # Matrix app syncs, and the bot, in a room with him, hears he is online.
+    ctx = client.app[keys.KINDRED]
+    async with ctx.db.read() as conn:
+        bo_user = await users.get_by_username(conn, bo_api.username)
+    assert bo_user is not None
+    bo_mx = await matrix_login(client.app[keys.SETTINGS].homeserver_url, bo_api)
+    try:
+
+        async def online() -> bool:
+            await bo_mx.sync(timeout=0, set_presence="online")
+            found = (await circle_presence.seen(ctx, [bo_user])).get(bo_api.username)
+            return found is not None and found.online
+
+        assert await eventually(online, timeout=60, interval=0.5)
+    finally:
+        await bo_mx.close()
     await ada.reload()
     await expect(bo_row.locator(".presence.online")).to_have_text("online now")
 
