@@ -43,13 +43,20 @@ class Holder:
     """One process's claim on one role."""
 
     def __init__(
-        self, db: Database, role: str, holder: str | None = None, clock: Clock = utc_now, lifetime: timedelta = LIFETIME
+        self,
+        db: Database,
+        role: str,
+        holder: str | None = None,
+        clock: Clock = utc_now,
+        lifetime: timedelta = LIFETIME,
+        poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self._db = db
         self.role = role
         self.id = holder or holder_id()
         self._clock = clock
         self._lifetime = lifetime
+        self._poll_seconds = poll_seconds
         # Until when this process may act, by its own last successful take.
         self._valid_until: datetime | None = None
 
@@ -82,7 +89,7 @@ class Holder:
                 logger.info("another process holds the %s lease; standing by", self.role)
                 waiting_logged = True
             try:
-                await asyncio.wait_for(stop.wait(), POLL_SECONDS)
+                await asyncio.wait_for(stop.wait(), self._poll_seconds)
             except TimeoutError:
                 pass
         return False

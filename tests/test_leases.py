@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import AsyncIterator
 
 import pytest
 
+import kindred_cli
 from domain.leases import Holder
+from matcher.standby import serve
 from store import leases
 from store.database import Database
 from tests.databases import database_url_for
+from tests.helpers import eventually
 
 LIFETIME = timedelta(seconds=6)
 
@@ -82,3 +87,82 @@ async def test_roles_are_independent(db: Database) -> None:
     clock = Clock()
     assert await Holder(db, "bot", "a", clock, LIFETIME).try_take()
     assert await Holder(db, "other", "b", clock, LIFETIME).try_take()
+
+
+class _Work:
+    """Stands in for the bot's workers: notes when it starts and stops."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.stopped = asyncio.Event()
+        self.running = 0
+
+    @contextlib.asynccontextmanager
+    async def __call__(self) -> AsyncIterator[None]:
+        self.running += 1
+        self.started.set()
+        try:
+            yield
+        finally:
+            self.running -= 1
+            self.stopped.set()
+
+
+class _Standby(Holder):
+    """Counts the times it was refused, checking each time that the holder's work ran alone."""
+
+    def __init__(self, db: Database, work: _Work, other: _Work, lifetime: timedelta) -> None:
+        super().__init__(db, "bot", "second", lifetime=lifetime, poll_seconds=lifetime.total_seconds() / 6)
+        self.refusals = 0
+        # (its work running, the holder's work running) at refusals that broke the rule.
+        self.overlaps: list[tuple[int, int]] = []
+        self._work, self._other = work, other
+
+    async def try_take(self) -> bool:
+        taken = await super().try_take()
+        if not taken:
+            if (self._work.running, self._other.running) != (0, 1):
+                self.overlaps.append((self._work.running, self._other.running))
+            self.refusals += 1
+        return taken
+
+
+async def test_a_standby_works_only_once_the_holder_stops_or_loses_the_lease(db: Database) -> None:
+    # A short lifetime, so that the test's takeover comes quickly.
+    lifetime = timedelta(seconds=0.6)
+    first, second = _Work(), _Work()
+    stop_first, stop_second = asyncio.Event(), asyncio.Event()
+    active = Holder(db, "bot", "first", lifetime=lifetime)
+    standby = _Standby(db, second, first, lifetime)
+    serving_first = asyncio.create_task(serve(active, stop_first, first))
+    await first.started.wait()
+    serving_second = asyncio.create_task(serve(standby, stop_second, second))
+    # Refused for more than two lifetimes: the first renewed in time, again and again.
+    await eventually(lambda: asyncio.sleep(0, standby.refusals >= 15), timeout=30, interval=0.05)
+    assert standby.overlaps == []
+    stop_first.set()
+    await serving_first
+    assert first.stopped.is_set() and first.running == 0
+    await second.started.wait()
+    assert await _holder_of(db) == "second"
+    # Taken over behind its back (as after a pause longer than its lifetime),
+    # the holder stops its work at its next renewal.
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE leases SET holder = 'someone-else' WHERE role = 'bot'")
+    await second.stopped.wait()
+    assert second.running == 0
+    stop_second.set()
+    await serving_second
+
+
+def test_kindred_web_and_bot_refuse_sqlite_with_a_clear_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KINDRED_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KINDRED_DATABASE_URL", "")
+    monkeypatch.setenv("KINDRED_CONFIG", str(tmp_path / "none.yaml"))
+    (tmp_path / "none.yaml").write_text("{}\n")
+    for role in ("web", "bot"):
+        assert kindred_cli.main([role]) == 2
+        message = capsys.readouterr().err
+        assert f"'kindred {role}' needs the store on PostgreSQL" in message and "'kindred run'" in message

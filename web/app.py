@@ -5,10 +5,18 @@ reverse order on shutdown: the database, the HTTP session to the
 homeserver, the domain context, the mailer (when an SMTP server is set), the
 deactivator of deleted people's Matrix accounts and (when enabled) the
 matcher bot.
+
+The role says which of them one process runs: ``all`` (``kindred run``,
+everything in one process), ``web`` (pages, API and live updates; no bot,
+no worker) or ``bot`` (no HTTP; the workers and the bot, run only while this
+process holds the bot lease, see matcher/standby.py). With several processes
+events cross between them through the database (``_events``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +35,7 @@ from bridge.matrix_client import BotSession, MatrixClient
 from config import file_modes
 from config.secrets import Secrets
 from config.settings import WEEKDAYS, Settings
-from domain import avatars
+from domain import avatars, leases
 from domain.context import Kindred, Links
 from domain.events import EventBus
 from domain.ports import DirectMessages, HomeserverAccounts
@@ -38,6 +46,7 @@ from matcher.digest_worker import running_digests
 from matcher.mailer import running_mailer
 from matcher.round_worker import running_rounds
 from matcher.smtp import SmtpTransport
+from matcher.standby import serve as serve_with_lease
 from store.database import Database
 from web import i18n, keys, live
 from web.metrics import Metrics, metrics_ctx
@@ -58,14 +67,24 @@ _DIRECT: web.AppKey[DirectMessages | None] = web.AppKey("direct_override")
 # The bot's one Matrix client, shared by the bot and the link codes.
 _MATRIX = web.AppKey("matrix", MatrixClient)
 
+# Process roles (``kindred run``, ``kindred web``, ``kindred bot``).
+ALL = "all"
+WEB = "web"
+BOT = "bot"
+ROLES = (ALL, WEB, BOT)
+
 
 def create_app(
     settings: Settings,
     secrets: Secrets,
     accounts: HomeserverAccounts | None = None,
     direct: DirectMessages | None = None,
+    role: str = ALL,
 ) -> web.Application:
-    """Build the app. ``accounts`` and ``direct`` replace the homeserver in rule tests."""
+    """Build the app for one process ``role``. ``accounts`` and ``direct``
+    replace the homeserver in rule tests."""
+    if role not in ROLES:
+        raise ValueError(f"unknown process role {role!r}")
     app = web.Application(
         middlewares=MIDDLEWARES,
         client_max_size=MAX_BODY,
@@ -87,8 +106,15 @@ def create_app(
     )
     i18n.setup(env)
     env.globals["url"] = lambda name, **parts: app.router[name].url_for(**parts)
+    app.cleanup_ctx.extend([_database, _homeserver, _kindred])
+    if role == BOT:
+        # No pages: the workers, while the lease is this process's.
+        app.cleanup_ctx.append(_standby)
+        return app
     setup_routes(app)
-    app.cleanup_ctx.extend([_database, _homeserver, _kindred, metrics_ctx, _mailer, _rounds, _deactivator, _bot])
+    app.cleanup_ctx.append(metrics_ctx)
+    if role == ALL:
+        app.cleanup_ctx.extend(_WORKERS)
     live.setup(app)
     return app
 
@@ -229,3 +255,25 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         return
     async with running_bot(app[keys.KINDRED], app[_MATRIX]):
         yield
+
+
+# Everything but the web: one process runs them (``kindred run``, or the
+# ``kindred bot`` holding the lease).
+_WORKERS = [_mailer, _rounds, _deactivator, _bot]
+
+
+@contextlib.asynccontextmanager
+async def _workers(app: web.Application) -> AsyncIterator[None]:
+    async with contextlib.AsyncExitStack() as stack:
+        for worker in _WORKERS:
+            await stack.enter_async_context(contextlib.asynccontextmanager(worker)(app))
+        yield
+
+
+async def _standby(app: web.Application) -> AsyncIterator[None]:
+    holder = leases.Holder(app[keys.DB], leases.BOT)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve_with_lease(holder, stop, lambda: _workers(app)), name="bot-lease")
+    yield
+    stop.set()
+    await task
