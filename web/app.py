@@ -37,6 +37,7 @@ from config.secrets import Secrets
 from config.settings import WEEKDAYS, Settings
 from domain import avatars, leases
 from domain.context import Kindred, Links
+from domain.event_relay import EventRelay
 from domain.events import EventBus
 from domain.ports import DirectMessages, HomeserverAccounts
 from domain.round_schedule import Schedule
@@ -107,6 +108,8 @@ def create_app(
     i18n.setup(env)
     env.globals["url"] = lambda name, **parts: app.router[name].url_for(**parts)
     app.cleanup_ctx.extend([_database, _homeserver, _kindred])
+    if role != ALL:
+        app.cleanup_ctx.append(_events)
     if role == BOT:
         # No pages: the workers, while the lease is this process's.
         app.cleanup_ctx.append(_standby)
@@ -268,6 +271,17 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         for worker in _WORKERS:
             await stack.enter_async_context(contextlib.asynccontextmanager(worker)(app))
         yield
+
+
+async def _events(app: web.Application) -> AsyncIterator[None]:
+    # One of several processes: events go to the others through the database.
+    relay = EventRelay(app[keys.KINDRED].events, app[keys.SETTINGS].database_url)
+    relay.attach()
+    task = asyncio.create_task(relay.run(), name="event-relay")
+    yield
+    relay.detach()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 async def _standby(app: web.Application) -> AsyncIterator[None]:
