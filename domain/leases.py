@@ -19,7 +19,7 @@ import socket
 from datetime import datetime, timedelta
 from typing import Callable
 
-from store import leases
+from store import claims, leases
 from store.database import Database
 from store.timeutil import utc_now
 
@@ -71,7 +71,12 @@ class Holder:
         """Take the role, or renew it; False while another holds it unexpired."""
         now = self._clock()
         async with self._db.transaction() as conn:
+            before = await leases.get(conn, self.role)
             taken = await leases.take(conn, self.role, self.id, now, now + self._lifetime)
+            if taken and before is not None and before.holder != self.id:
+                # Taken over from a holder that is gone: its claimed jobs are
+                # this process's to do now, without waiting for the claims to lapse.
+                await claims.release_all(conn, before.holder)
         self._valid_until = now + self._lifetime if taken else None
         return taken
 

@@ -13,8 +13,9 @@ import pytest
 import kindred_cli
 from domain.leases import Holder
 from matcher.standby import serve
-from store import leases
+from store import bot_jobs, leases
 from store.database import Database
+from store.timeutil import iso
 from tests.databases import database_url_for
 from tests.helpers import eventually
 
@@ -166,3 +167,19 @@ def test_kindred_web_and_bot_refuse_sqlite_with_a_clear_message(
         assert kindred_cli.main([role]) == 2
         message = capsys.readouterr().err
         assert f"'kindred {role}' needs the store on PostgreSQL" in message and "'kindred run'" in message
+
+
+async def test_taking_over_frees_the_jobs_the_gone_holder_had_claimed(db: Database) -> None:
+    clock = Clock()
+    async with db.transaction() as conn:
+        job_id = await bot_jobs.enqueue(conn, "notice_request", user_id=1, run_after=iso(clock.now))
+    assert await Holder(db, "bot", "first", clock, LIFETIME).try_take()
+    async with db.transaction() as conn:
+        assert [job.id for job in await bot_jobs.claim_due(conn, 10, "first", clock.now)] == [job_id]
+        # Held: another worker gets nothing, the holder gets it again.
+        assert await bot_jobs.claim_due(conn, 10, "second", clock.now) == []
+        assert [job.id for job in await bot_jobs.claim_due(conn, 10, "first", clock.now)] == [job_id]
+    clock.advance(LIFETIME.total_seconds())
+    assert await Holder(db, "bot", "second", clock, LIFETIME).try_take()
+    async with db.transaction() as conn:
+        assert [job.id for job in await bot_jobs.claim_due(conn, 10, "second", clock.now)] == [job_id]

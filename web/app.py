@@ -73,6 +73,7 @@ ALL = "all"
 WEB = "web"
 BOT = "bot"
 ROLES = (ALL, WEB, BOT)
+_ROLE = web.AppKey("role", str)
 
 
 def create_app(
@@ -95,6 +96,7 @@ def create_app(
     app[keys.METRICS] = Metrics()
     app[_ACCOUNTS] = accounts
     app[_DIRECT] = direct
+    app[_ROLE] = role
     app[keys.LIMITS] = Limits(
         signup=SlidingWindow(settings.signups_per_hour, 3600),
         login=SlidingWindow(settings.logins_per_minute, 60),
@@ -151,7 +153,10 @@ async def _kindred(app: web.Application) -> AsyncIterator[None]:
     # No session is asked for until the first call: the homeserver may still be starting.
     client = app[_MATRIX] = MatrixClient(settings.internal_homeserver_url, renew=session)
     direct = app[_DIRECT] or BotDirectMessages(client)
-    app[keys.KINDRED] = build_kindred(settings, app[keys.DB], accounts, direct, app[keys.SECRETS].jwt_secret)
+    # A bot process claims jobs under the name it holds the lease with, so a
+    # standby taking over frees them (domain/leases.py).
+    worker_id = leases.holder_id() if app[_ROLE] == BOT else "local"
+    app[keys.KINDRED] = build_kindred(settings, app[keys.DB], accounts, direct, app[keys.SECRETS].jwt_secret, worker_id)
     yield
     await client.close()
 
@@ -162,6 +167,7 @@ def build_kindred(
     accounts: HomeserverAccounts,
     direct: DirectMessages | None = None,
     signing_key: str = "",
+    worker_id: str = "local",
 ) -> Kindred:
     """The domain context, as the web app and the command line both need it."""
     return Kindred(
@@ -189,6 +195,7 @@ def build_kindred(
             catch_up=timedelta(hours=settings.rounds_catch_up_hours),
         ),
         round_repeat_window=settings.rounds_repeat_window,
+        worker_id=worker_id,
     )
 
 
@@ -285,7 +292,7 @@ async def _events(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _standby(app: web.Application) -> AsyncIterator[None]:
-    holder = leases.Holder(app[keys.DB], leases.BOT)
+    holder = leases.Holder(app[keys.DB], leases.BOT, app[keys.KINDRED].worker_id)
     stop = asyncio.Event()
     task = asyncio.create_task(serve_with_lease(holder, stop, lambda: _workers(app)), name="bot-lease")
     yield
