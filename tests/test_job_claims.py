@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from store import bot_jobs
+from store import bot_jobs, circle_jobs, claims, jobs, mail_outbox
 from store.database import Database
 from store.timeutil import utc_now
 from tests.databases import database_url_for, postgresql_only
@@ -49,3 +49,20 @@ async def test_a_claim_in_flight_is_skipped_not_waited_for(tmp_path: Path) -> No
     finally:
         await one.close()
         await other.close()
+
+
+async def test_every_queue_can_be_claimed_and_its_claims_freed(tmp_path: Path) -> None:
+    db = Database(tmp_path / "kindred.db", database_url_for(tmp_path))
+    await db.open()
+    try:
+        async with db.transaction() as conn:
+            mail_id = await mail_outbox.enqueue(conn, "code", "ada@example.org", "Your code", "1234", "", "queued")
+            now = utc_now()
+            assert await jobs.claim_due(conn, 5, "a", now) == []
+            assert await circle_jobs.claim_heads(conn, 5, "a", now) == []
+            assert [mail.id for mail in await mail_outbox.claim_due(conn, 5, "a", now)] == [mail_id]
+            assert await mail_outbox.claim_due(conn, 5, "b", now) == []
+            await claims.release_all(conn, "a")
+            assert [mail.id for mail in await mail_outbox.claim_due(conn, 5, "b", now)] == [mail_id]
+    finally:
+        await db.close()
