@@ -1,10 +1,10 @@
 """Kindred split over processes on one PostgreSQL store, as an operator scales it:
-a ``kindred web`` and two ``kindred bot`` (the second a hot standby), against
+two ``kindred web`` and two ``kindred bot`` (the second a hot standby), against
 the session's homeserver. The active bot is killed (SIGKILL) while a burst of
 accepts is being turned into rooms: the standby takes the lease over and
 finishes, and the homeserver shows exactly one room and one introduction per
-match. An accept on the web process wakes the bot process, and the match's
-``match.ready`` comes back to a WebSocket on the web process."""
+match. An accept on one web process wakes the bot process, and the match's
+``match.ready`` reaches a WebSocket on the other web process."""
 
 from __future__ import annotations
 
@@ -58,13 +58,16 @@ async def test_killing_the_active_bot_hands_its_work_to_the_standby_and_no_room_
     tmp_path: Path, homeserver: Any
 ) -> None:
     site = _part(tmp_path, "web", "web", homeserver)
+    other_site = _part(tmp_path, "web-2", "web", homeserver)
     first = _part(tmp_path, "bot-1", "bot", homeserver)
     second = _part(tmp_path, "bot-2", "bot", homeserver)
     try:
         # Started together on an empty database: they migrate it one at a time.
         site.launch()
         first.launch()
+        other_site.launch()
         await site.wait_answering()
+        await other_site.wait_answering()
         assert first.process is not None
         first_pid = first.process.pid
         await eventually(lambda: _is_holder(tmp_path, first_pid), timeout=60)
@@ -95,23 +98,25 @@ async def test_killing_the_active_bot_hands_its_work_to_the_standby_and_no_room_
             assert sorted(rooms) == sorted(outcome["match"]["id"] for outcome in accepted)
             assert await _lease_holder_pid(tmp_path) == second_pid
 
-            # One more accept on the web process: the bot process makes the
-            # room, and the web process's WebSocket hears of it.
+            # One more accept on this web process: the bot process makes the
+            # room, and a WebSocket on the other web process hears of it.
             last, request = receivers[PAIRS], sent[PAIRS]
-            ws = await web.ws_connect("/ws", headers=last.headers)
-            assert (await ws.receive_json())["type"] == "hello"
-            outcome = await last.call("POST", f"/requests/{request['request']['id']}/accept", 200)
-            await asyncio.wait_for(_match_ready_on(ws, outcome["match"]["id"]), 90)
-            await ws.close()
+            async with other_site.web() as other_web:
+                ws = await other_web.ws_connect("/ws", headers=last.headers)
+                assert (await ws.receive_json())["type"] == "hello"
+                outcome = await last.call("POST", f"/requests/{request['request']['id']}/accept", 200)
+                await asyncio.wait_for(_match_ready_on(ws, outcome["match"]["id"]), 90)
+                await ws.close()
             match = await ready_match(last, timeout=30)
             rooms[int(match["id"])] = str(match["room_id"])
         assert await _lease_holder_pid(tmp_path) == second_pid
         assert await site.interrupt() == 0
+        assert await other_site.interrupt() == 0
         assert await second.interrupt() == 0
         # A clean stop gives the lease up at once.
         assert await _lease_holder_pid(tmp_path) is None
     finally:
-        for process in (site, first, second):
+        for process in (site, other_site, first, second):
             process.stop()
 
     # Counted on the homeserver: one room per match, one introduction in each.
