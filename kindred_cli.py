@@ -1,7 +1,11 @@
 """The ``kindred`` command.
 
 ``kindred run`` starts the bundled homeserver, then the web app and the
-matcher bot, and stops them all on Ctrl-C. ``kindred admin grant|revoke|
+matcher bot, and stops them all on Ctrl-C. On PostgreSQL the same work can be
+split over processes: ``kindred web`` (pages, API, live updates; run as many
+as needed) and ``kindred bot`` (the bot and every worker; a second one waits
+as a hot standby and takes over when the first dies). Neither starts the
+homeserver. ``kindred admin grant|revoke|
 suspend|unsuspend|reset-password <username>`` acts as the operator from the
 command line (reset-password prints a one-time link for someone who cannot
 get a reset mail).
@@ -46,7 +50,7 @@ from store import copy as store_copy
 from store.database import Database, DatabaseUnavailable
 from store.migrations import SchemaTooNew
 from store.timeutil import utc_now
-from web.app import admin_token, build_kindred, create_app
+from web.app import BOT, WEB, admin_token, build_kindred, create_app
 from web.request_id import AccessLogger
 
 logger = logging.getLogger("kindred")
@@ -56,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kindred", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the homeserver, the web app and the bot")
+    commands.add_parser("web", help="run the web app only (PostgreSQL; as many as you like)")
+    commands.add_parser("bot", help="run the bot and its workers (PostgreSQL; a second one stands by)")
     admin = commands.add_parser("admin", help="operator actions on one person")
     admin.add_argument("action", choices=["grant", "revoke", "suspend", "unsuspend", "reset-password"])
     admin.add_argument("username")
@@ -109,6 +115,15 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "run":
         return asyncio.run(run(settings))
+    if args.command in (WEB, BOT):
+        if not settings.database_url:
+            print(
+                f"kindred: 'kindred {args.command}' needs the store on PostgreSQL (set database_url): "
+                "processes share nothing else. On SQLite, run everything in one process with 'kindred run'.",
+                file=sys.stderr,
+            )
+            return 2
+        return asyncio.run(serve_role(settings, args.command))
     if args.command == "admin":
         return asyncio.run(admin_action(settings, args.action, args.username, args.reason))
     if args.command == "demo":
@@ -305,6 +320,33 @@ async def run(settings: Settings) -> int:
         await runner.cleanup()
         if homeserver is not None:
             homeserver.stop()
+
+
+async def serve_role(settings: Settings, role: str) -> int:
+    """``kindred web`` or ``kindred bot``: one part of Kindred, until SIGINT or SIGTERM."""
+    file_modes.secure(settings.data_dir)
+    secrets = load_or_create_secrets(settings.data_dir)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    app = create_app(settings, secrets, role=role)
+    runner = web.AppRunner(app, handle_signals=False, access_log_class=AccessLogger)
+    try:
+        await runner.setup()
+        if role == WEB:
+            await web.TCPSite(runner, settings.host, settings.port).start()
+            logger.info("Kindred's web is up at %s", settings.web_url)
+        else:
+            logger.info("Kindred's bot process is up; it works while it holds the bot lease")
+        await stop.wait()
+        logger.info("stopping")
+        return 0
+    except (DatabaseUnavailable, SchemaTooNew) as exc:
+        logger.error("the database did not open: %s", exc)
+        return 1
+    finally:
+        await runner.cleanup()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from domain.context import Kindred
 from store import bot_jobs, instance
 from store.bot_jobs import BotJob
 from store.connection import Connection
+from store.database import POSTGRESQL
 from store.matches import Match
 from store.timeutil import iso, utc_now
 
@@ -84,8 +85,15 @@ async def checkin_txn(conn: Connection, match_id: int, user_id: int, *, reminder
 
 async def due(ctx: Kindred, limit: int, ready_matches: list[int]) -> list[BotJob]:
     """Due jobs, and the queued ones of matches that just turned ready."""
+    if ctx.db.dialect == POSTGRESQL:
+        # Other workers may share the queue: only what none of them holds.
+        async with ctx.db.transaction() as conn:
+            claimed = await bot_jobs.claim_due(conn, limit, ctx.worker_id, utc_now())
+    else:
+        async with ctx.db.read() as conn:
+            claimed = await bot_jobs.due(conn, limit)
     async with ctx.db.read() as conn:
-        found = {job.id: job for job in await bot_jobs.due(conn, limit)}
+        found = {job.id: job for job in claimed}
         for job in await bot_jobs.queued_for_matches(conn, ready_matches):
             found.setdefault(job.id, job)
     return list(found.values())

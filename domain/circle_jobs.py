@@ -32,6 +32,7 @@ from store import circle_jobs, circle_members, circles, instance, matrix_id_link
 from store.circle_jobs import CircleJob
 from store.circles import Circle
 from store.connection import Connection
+from store.database import POSTGRESQL
 from store.timeutil import iso, utc_now
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,10 @@ class JobPlan:
 
 
 async def heads(ctx: Kindred, limit: int) -> list[CircleJob]:
+    if ctx.db.dialect == POSTGRESQL:
+        # Other workers may share the queue: only what none of them holds.
+        async with ctx.db.transaction() as conn:
+            return await circle_jobs.claim_heads(conn, limit, ctx.worker_id, utc_now())
     async with ctx.db.read() as conn:
         return await circle_jobs.heads(conn, limit)
 

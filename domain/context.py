@@ -61,3 +61,8 @@ class Kindred:
     # rounds must pass before they may meet someone from one of them again.
     round_schedule: Schedule = Schedule()
     round_repeat_window: int = 6
+    # Names this process's workers in the claims they put on queued jobs
+    # (store/claims.py): the bot lease's holder id in a ``kindred bot``, the
+    # same every start in a lone ``kindred run`` (so its claims outlive a crash
+    # only as its own).
+    worker_id: str = "local"

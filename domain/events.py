@@ -57,12 +57,25 @@ Subscriber = Callable[[Event], None]
 class EventBus:
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
+        # Also given every event published here (domain/event_relay.py sends
+        # them to the other processes); None in a single process.
+        self.relay: Subscriber | None = None
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         self._subscribers.append(subscriber)
         return lambda: self._subscribers.remove(subscriber)
 
     def publish(self, event: Event) -> None:
+        self.deliver(event)
+        if self.relay is not None:
+            try:
+                self.relay(event)
+            except Exception:
+                logger.exception("could not relay %s to the other processes", event.type)
+
+    def deliver(self, event: Event) -> None:
+        """Hand ``event`` to this process's subscribers only (one that came
+        from another process, so it is not sent back)."""
         for subscriber in list(self._subscribers):
             try:
                 subscriber(event)

@@ -28,6 +28,7 @@ from domain import events
 from domain.context import Kindred
 from store import mail_outbox
 from store.connection import Connection
+from store.database import POSTGRESQL
 from store.timeutil import iso, parse, utc_now
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,10 @@ _BACKOFF_SECONDS = (15, 60, 300, 900, 1800, 3600)
 
 
 async def due(ctx: Kindred, limit: int = 20) -> list[mail_outbox.Mail]:
+    if ctx.db.dialect == POSTGRESQL:
+        # Other workers may share the queue: only what none of them holds.
+        async with ctx.db.transaction() as conn:
+            return await mail_outbox.claim_due(conn, limit, ctx.worker_id, utc_now())
     async with ctx.db.read() as conn:
         return await mail_outbox.due(conn, limit)
 

@@ -22,6 +22,7 @@ from domain import events, matrix_ids
 from domain.context import Kindred
 from domain.matches import shared_by_some
 from store import bot_direct_rooms, instance, interests, jobs, matches, round_groups, users
+from store.database import POSTGRESQL
 from store.jobs import Job
 from store.timeutil import iso, utc_now
 from store.users import User
@@ -56,6 +57,10 @@ class RoomPlan:
 
 
 async def due_jobs(ctx: Kindred, limit: int = 50) -> list[Job]:
+    if ctx.db.dialect == POSTGRESQL:
+        # Other workers may share the queue: only what none of them holds.
+        async with ctx.db.transaction() as conn:
+            return await jobs.claim_due(conn, limit, ctx.worker_id, utc_now())
     async with ctx.db.read() as conn:
         return await jobs.due(conn, limit)
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from store import claims
 from store.connection import Connection
 from store.timeutil import iso, utc_now
 
@@ -70,6 +72,14 @@ async def due(conn: Connection, limit: int) -> list[BotJob]:
     return [BotJob._from_row(row) for row in await cursor.fetchall()]
 
 
+async def claim_due(conn: Connection, limit: int, claimer: str, now: datetime) -> list[BotJob]:
+    """Like ``due``, but only rows nobody else holds, now held by ``claimer`` (store/claims.py)."""
+    rows = await claims.claim(
+        conn, "bot_jobs", _COLUMNS, "state = 'queued' AND run_after <= :now", "run_after, id", limit, claimer, now
+    )
+    return sorted((BotJob._from_row(row) for row in rows), key=lambda job: (job.run_after, job.id))
+
+
 async def queued_for_matches(conn: Connection, match_ids: list[int]) -> list[BotJob]:
     """Queued jobs of these matches, due or not (a match that just turned ready)."""
     if not match_ids:
@@ -92,14 +102,16 @@ async def set_payload(conn: Connection, job_id: int, payload: dict[str, Any]) ->
 async def postpone(conn: Connection, job_id: int, run_after: str) -> None:
     """Run later without counting a failure (waiting for a room, say)."""
     await conn.execute(
-        "UPDATE bot_jobs SET run_after = ?, updated_at = ? WHERE id = ?", (run_after, iso(utc_now()), job_id)
+        "UPDATE bot_jobs SET run_after = ?, updated_at = ?, claimed_until = NULL WHERE id = ?",
+        (run_after, iso(utc_now()), job_id),
     )
 
 
 async def retry_later(conn: Connection, job_id: int, attempts: int, run_after: str, error: str) -> None:
     """A failed attempt: counted here, not before, since most runs need no retry."""
     await conn.execute(
-        "UPDATE bot_jobs SET attempts = ?, run_after = ?, last_error = ?, updated_at = ? WHERE id = ?",
+        "UPDATE bot_jobs SET attempts = ?, run_after = ?, last_error = ?, updated_at = ?, claimed_until = NULL"
+        " WHERE id = ?",
         (attempts, run_after, error[:1000], iso(utc_now()), job_id),
     )
 

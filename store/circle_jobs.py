@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from store import claims
 from store.connection import Connection
 from store.timeutil import iso, utc_now
 
@@ -75,6 +77,25 @@ async def heads(conn: Connection, limit: int) -> list[CircleJob]:
     return [CircleJob._from_row(row) for row in await cursor.fetchall()]
 
 
+async def claim_heads(conn: Connection, limit: int, claimer: str, now: datetime) -> list[CircleJob]:
+    """Like ``heads``, but only rows nobody else holds, now held by ``claimer``
+    (store/claims.py); a lane whose head another holds waits behind it."""
+    rows = await claims.claim(
+        conn,
+        "circle_jobs",
+        _COLUMNS,
+        "j.state = 'queued' AND j.run_after <= :now"
+        " AND NOT EXISTS (SELECT 1 FROM circle_jobs k WHERE k.state = 'queued' AND k.circle_id = j.circle_id"
+        f" AND k.id < j.id AND ({_LANE.format(t='k')} = {_LANE.format(t='j')} OR k.kind = 'create_room'))",
+        "j.id",
+        limit,
+        claimer,
+        now,
+        alias="j",
+    )
+    return sorted((CircleJob._from_row(row) for row in rows), key=lambda job: job.id)
+
+
 async def queued_for(conn: Connection, circle_id: int) -> list[CircleJob]:
     cursor = await conn.execute(
         f"SELECT {_COLUMNS} FROM circle_jobs WHERE circle_id = ? AND state = 'queued' ORDER BY id", (circle_id,)
@@ -84,7 +105,8 @@ async def queued_for(conn: Connection, circle_id: int) -> list[CircleJob]:
 
 async def retry_later(conn: Connection, job_id: int, attempts: int, run_after: str, error: str) -> None:
     await conn.execute(
-        "UPDATE circle_jobs SET attempts = ?, run_after = ?, last_error = ?, updated_at = ? WHERE id = ?",
+        "UPDATE circle_jobs SET attempts = ?, run_after = ?, last_error = ?, updated_at = ?, claimed_until = NULL"
+        " WHERE id = ?",
         (attempts, run_after, error[:1000], iso(utc_now()), job_id),
     )
 

@@ -38,6 +38,9 @@ _BUSY_TIMEOUT_MS = 10_000
 _READERS = 2
 _CONNECT_TIMEOUT_S = 10
 
+# PostgreSQL advisory lock held while migrating (any number unique to Kindred).
+_MIGRATION_LOCK = 0x6B696E64
+
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 
@@ -71,7 +74,7 @@ class Database:
         if self.dialect == POSTGRESQL:
             await self._open_postgresql()
             if migrate:
-                await upgrade(self)
+                await self._upgrade_postgresql()
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await self._connect()
@@ -95,6 +98,18 @@ class Database:
                 await self._writer.raw.close()
                 self._writer = None
             raise self._unavailable("cannot open", exc) from exc
+
+    async def _upgrade_postgresql(self) -> None:
+        """Migrate, one process at a time: several Kindred processes (web and
+        bot) may start together on a new database. The lock is the writer
+        session's, which runs every step."""
+        writer = self._writer.raw
+        await writer.execute("SELECT pg_advisory_lock($1)", _MIGRATION_LOCK)
+        try:
+            await upgrade(self)
+        finally:
+            if not writer.is_closed():
+                await writer.execute("SELECT pg_advisory_unlock($1)", _MIGRATION_LOCK)
 
     def _unavailable(self, what: str, exc: BaseException) -> DatabaseUnavailable:
         # Where, but never the URL itself: it may hold a password.

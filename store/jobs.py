@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from store import claims
 from store.connection import Connection
 from store.timeutil import iso, utc_now
 
@@ -49,6 +51,14 @@ async def due(conn: Connection, limit: int) -> list[Job]:
     return [Job._from_row(row) for row in await cursor.fetchall()]
 
 
+async def claim_due(conn: Connection, limit: int, claimer: str, now: datetime) -> list[Job]:
+    """Like ``due``, but only rows nobody else holds, now held by ``claimer`` (store/claims.py)."""
+    rows = await claims.claim(
+        conn, "jobs", _COLUMNS, "state = 'queued' AND run_after <= :now", "run_after, id", limit, claimer, now
+    )
+    return sorted((Job._from_row(row) for row in rows), key=lambda job: (job.run_after, job.id))
+
+
 async def begin_attempt(conn: Connection, job_id: int) -> int:
     """Count an attempt before its side effects, so a crash mid-way is visible."""
     cursor = await conn.execute(
@@ -65,7 +75,7 @@ async def finish(conn: Connection, job_id: int) -> None:
 
 async def retry_later(conn: Connection, job_id: int, run_after: str, error: str) -> None:
     await conn.execute(
-        "UPDATE jobs SET run_after = ?, last_error = ?, updated_at = ? WHERE id = ?",
+        "UPDATE jobs SET run_after = ?, last_error = ?, updated_at = ?, claimed_until = NULL WHERE id = ?",
         (run_after, error[:1000], iso(utc_now()), job_id),
     )
 

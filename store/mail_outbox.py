@@ -7,8 +7,10 @@ States: ``queued`` (to be sent, at ``run_after``), ``sent``, and ``kept``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from store import claims
 from store.connection import Connection
 from store.timeutil import iso, utc_now
 
@@ -58,6 +60,14 @@ async def due(conn: Connection, limit: int) -> list[Mail]:
     return [Mail._from_row(row) for row in await cursor.fetchall()]
 
 
+async def claim_due(conn: Connection, limit: int, claimer: str, now: datetime) -> list[Mail]:
+    """Like ``due``, but only rows nobody else holds, now held by ``claimer`` (store/claims.py)."""
+    rows = await claims.claim(
+        conn, "mail_outbox", _COLUMNS, "state = 'queued' AND run_after <= :now", "run_after, id", limit, claimer, now
+    )
+    return sorted((Mail._from_row(row) for row in rows), key=lambda mail: (mail.run_after, mail.id))
+
+
 async def next_due_at(conn: Connection) -> str | None:
     cursor = await conn.execute("SELECT MIN(run_after) FROM mail_outbox WHERE state = 'queued'")
     row = await cursor.fetchone()
@@ -79,7 +89,8 @@ async def mark_sent(conn: Connection, mail_id: int) -> None:
 
 async def retry_later(conn: Connection, mail_id: int, run_after: str, error: str) -> None:
     await conn.execute(
-        "UPDATE mail_outbox SET run_after = ?, last_error = ? WHERE id = ?", (run_after, error[:1000], mail_id)
+        "UPDATE mail_outbox SET run_after = ?, last_error = ?, claimed_until = NULL WHERE id = ?",
+        (run_after, error[:1000], mail_id),
     )
 
 

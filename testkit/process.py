@@ -1,6 +1,7 @@
 """Kindred as its own process, as an operator starts it (``python -m
-kindred_cli run``): for the tests of crashes and signals, and for the
-benchmarks, which must not share an event loop with what they measure."""
+kindred_cli run``, or ``web`` or ``bot`` for one part of it): for the tests
+of crashes and signals, and for the benchmarks, which must not share an
+event loop with what they measure."""
 
 from __future__ import annotations
 
@@ -22,13 +23,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class KindredProcess:
-    """A ``kindred run`` on ``data_dir``, on its own port; restartable after a
-    kill. ``env`` is added to this process's environment (the settings and
-    the store); its output goes to ``data_dir / "kindred.out"``."""
+    """A ``kindred run`` (or ``command``: ``web``, ``bot``) on ``data_dir``, on
+    its own port; restartable after a kill. ``env`` is added to this process's
+    environment (the settings and the store); its output goes to
+    ``data_dir / "kindred.out"``."""
 
-    def __init__(self, data_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, env: Mapping[str, str] | None = None, port: int | None = None, command: str = "run"
+    ) -> None:
         self.data_dir = data_dir
         self.env = dict(env or {})
+        self.command = command
         # A homeserver with the consent module may have been told this port beforehand.
         self.port = port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
@@ -47,7 +52,7 @@ class KindredProcess:
         env = {**os.environ, **self.env, "KINDRED_PORT": str(self.port)}
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", module, *(["run"] if module == "kindred_cli" else [])],
+                [sys.executable, "-m", module, *([self.command] if module == "kindred_cli" else [])],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
@@ -72,6 +77,10 @@ class KindredProcess:
                 return response.status
         except (TimeoutError, aiohttp.ClientError):
             return None
+
+    def output(self) -> str:
+        """What it has written so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def homeserver_pid(self) -> int:
         """The bundled homeserver's process, from its pid file."""

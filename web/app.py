@@ -5,10 +5,18 @@ reverse order on shutdown: the database, the HTTP session to the
 homeserver, the domain context, the mailer (when an SMTP server is set), the
 deactivator of deleted people's Matrix accounts and (when enabled) the
 matcher bot.
+
+The role says which of them one process runs: ``all`` (``kindred run``,
+everything in one process), ``web`` (pages, API and live updates; no bot,
+no worker) or ``bot`` (no HTTP; the workers and the bot, run only while this
+process holds the bot lease, see matcher/standby.py). With several processes
+events cross between them through the database (``_events``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -27,8 +35,9 @@ from bridge.matrix_client import BotSession, MatrixClient
 from config import file_modes
 from config.secrets import Secrets
 from config.settings import WEEKDAYS, Settings
-from domain import avatars
+from domain import avatars, leases
 from domain.context import Kindred, Links
+from domain.event_relay import EventRelay
 from domain.events import EventBus
 from domain.ports import DirectMessages, HomeserverAccounts
 from domain.round_schedule import Schedule
@@ -38,6 +47,7 @@ from matcher.digest_worker import running_digests
 from matcher.mailer import running_mailer
 from matcher.round_worker import running_rounds
 from matcher.smtp import SmtpTransport
+from matcher.standby import serve as serve_with_lease
 from store.database import Database
 from web import i18n, keys, live
 from web.metrics import Metrics, metrics_ctx
@@ -58,14 +68,25 @@ _DIRECT: web.AppKey[DirectMessages | None] = web.AppKey("direct_override")
 # The bot's one Matrix client, shared by the bot and the link codes.
 _MATRIX = web.AppKey("matrix", MatrixClient)
 
+# Process roles (``kindred run``, ``kindred web``, ``kindred bot``).
+ALL = "all"
+WEB = "web"
+BOT = "bot"
+ROLES = (ALL, WEB, BOT)
+_ROLE = web.AppKey("role", str)
+
 
 def create_app(
     settings: Settings,
     secrets: Secrets,
     accounts: HomeserverAccounts | None = None,
     direct: DirectMessages | None = None,
+    role: str = ALL,
 ) -> web.Application:
-    """Build the app. ``accounts`` and ``direct`` replace the homeserver in rule tests."""
+    """Build the app for one process ``role``. ``accounts`` and ``direct``
+    replace the homeserver in rule tests."""
+    if role not in ROLES:
+        raise ValueError(f"unknown process role {role!r}")
     app = web.Application(
         middlewares=MIDDLEWARES,
         client_max_size=MAX_BODY,
@@ -75,6 +96,7 @@ def create_app(
     app[keys.METRICS] = Metrics()
     app[_ACCOUNTS] = accounts
     app[_DIRECT] = direct
+    app[_ROLE] = role
     app[keys.LIMITS] = Limits(
         signup=SlidingWindow(settings.signups_per_hour, 3600),
         login=SlidingWindow(settings.logins_per_minute, 60),
@@ -87,8 +109,17 @@ def create_app(
     )
     i18n.setup(env)
     env.globals["url"] = lambda name, **parts: app.router[name].url_for(**parts)
+    app.cleanup_ctx.extend([_database, _homeserver, _kindred])
+    if role != ALL:
+        app.cleanup_ctx.append(_events)
+    if role == BOT:
+        # No pages: the workers, while the lease is this process's.
+        app.cleanup_ctx.append(_standby)
+        return app
     setup_routes(app)
-    app.cleanup_ctx.extend([_database, _homeserver, _kindred, metrics_ctx, _mailer, _rounds, _deactivator, _bot])
+    app.cleanup_ctx.append(metrics_ctx)
+    if role == ALL:
+        app.cleanup_ctx.extend(_WORKERS)
     live.setup(app)
     return app
 
@@ -122,7 +153,10 @@ async def _kindred(app: web.Application) -> AsyncIterator[None]:
     # No session is asked for until the first call: the homeserver may still be starting.
     client = app[_MATRIX] = MatrixClient(settings.internal_homeserver_url, renew=session)
     direct = app[_DIRECT] or BotDirectMessages(client)
-    app[keys.KINDRED] = build_kindred(settings, app[keys.DB], accounts, direct, app[keys.SECRETS].jwt_secret)
+    # A bot process claims jobs under the name it holds the lease with, so a
+    # standby taking over frees them (domain/leases.py).
+    worker_id = leases.holder_id() if app[_ROLE] == BOT else "local"
+    app[keys.KINDRED] = build_kindred(settings, app[keys.DB], accounts, direct, app[keys.SECRETS].jwt_secret, worker_id)
     yield
     await client.close()
 
@@ -133,6 +167,7 @@ def build_kindred(
     accounts: HomeserverAccounts,
     direct: DirectMessages | None = None,
     signing_key: str = "",
+    worker_id: str = "local",
 ) -> Kindred:
     """The domain context, as the web app and the command line both need it."""
     return Kindred(
@@ -160,6 +195,7 @@ def build_kindred(
             catch_up=timedelta(hours=settings.rounds_catch_up_hours),
         ),
         round_repeat_window=settings.rounds_repeat_window,
+        worker_id=worker_id,
     )
 
 
@@ -229,3 +265,36 @@ async def _bot(app: web.Application) -> AsyncIterator[None]:
         return
     async with running_bot(app[keys.KINDRED], app[_MATRIX]):
         yield
+
+
+# Everything but the web: one process runs them (``kindred run``, or the
+# ``kindred bot`` holding the lease).
+_WORKERS = [_mailer, _rounds, _deactivator, _bot]
+
+
+@contextlib.asynccontextmanager
+async def _workers(app: web.Application) -> AsyncIterator[None]:
+    async with contextlib.AsyncExitStack() as stack:
+        for worker in _WORKERS:
+            await stack.enter_async_context(contextlib.asynccontextmanager(worker)(app))
+        yield
+
+
+async def _events(app: web.Application) -> AsyncIterator[None]:
+    # One of several processes: events go to the others through the database.
+    relay = EventRelay(app[keys.KINDRED].events, app[keys.SETTINGS].database_url)
+    relay.attach()
+    task = asyncio.create_task(relay.run(), name="event-relay")
+    yield
+    relay.detach()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def _standby(app: web.Application) -> AsyncIterator[None]:
+    holder = leases.Holder(app[keys.DB], leases.BOT, app[keys.KINDRED].worker_id)
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve_with_lease(holder, stop, lambda: _workers(app)), name="bot-lease")
+    yield
+    stop.set()
+    await task
