@@ -257,7 +257,7 @@ class Database:
         row by its key, one person's rows): on SQLite they run on the loop's
         thread, with no hop to a reader thread. In WAL mode a reader never
         waits for the writer, so the loop is held for microseconds only.
-        Never for a scan, a ranking or a count over many rows: use ``read()``."""
+        Never for a scan, a ranking or anything that grows with the population: use ``read()``."""
         if self._inline is None:
             return self.read()
         return self._inline
