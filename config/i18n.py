@@ -89,6 +89,8 @@ def supported(locale: str | None) -> str | None:
     return primary if primary in SUPPORTED else None
 
 
+# A browser sends the same header with every request: parsed once per distinct header.
+@functools.lru_cache(maxsize=512)
 def negotiate(accept_language: str | None) -> str:
     """The supported language a browser prefers most, from its Accept-Language header."""
     if not accept_language:

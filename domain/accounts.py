@@ -281,7 +281,8 @@ async def authenticate(ctx: Kindred, username: str, password: str) -> User:
 
 
 async def active_user(ctx: Kindred, user_id: int) -> User | None:
-    async with ctx.db.read() as conn:
+    # Every signed-in request asks this: a read by key, without a thread hop.
+    async with ctx.db.lookup() as conn:
         user = await users.get(conn, user_id)
     return user if user is not None and user.status == "active" else None
 

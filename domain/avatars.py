@@ -142,6 +142,6 @@ async def avatar_of(ctx: Kindred, username: str, viewer: User) -> Avatar:
 
 async def versions(ctx: Kindred, usernames: list[str]) -> dict[str, str]:
     """username -> a short version tag, for the people of a page who have a picture."""
-    async with ctx.db.read() as conn:
+    async with ctx.db.lookup() as conn:
         found = await avatars.digests_by_username(conn, sorted(set(usernames)))
     return {name: digest[:12] for name, digest in found.items()}

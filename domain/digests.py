@@ -30,7 +30,7 @@ _LISTED = 20
 
 
 async def frequency(ctx: Kindred, user: User) -> str:
-    async with ctx.db.read() as conn:
+    async with ctx.db.lookup() as conn:
         return await digest_settings.get(conn, user.id) or "off"
 
 

@@ -39,7 +39,7 @@ class EmailStatus:
 
 
 async def status(ctx: Kindred, user: User) -> EmailStatus:
-    async with ctx.db.read() as conn:
+    async with ctx.db.lookup() as conn:
         current = await users.get(conn, user.id) or user
         change = await email_codes.get(conn, user.id, email_codes.CHANGE)
     return EmailStatus(current.email, current.email_verified, change.email if change is not None else None)

@@ -41,7 +41,7 @@ def _profile(user: User, names: list[str]) -> Profile:
 
 
 async def own_profile(ctx: Kindred, user: User) -> Profile:
-    async with ctx.db.read() as conn:
+    async with ctx.db.lookup() as conn:
         held = await interests.for_user(conn, user.id)
         link = await matrix_id_links.for_user(conn, user.id)
     # People see the Matrix ID Kindred uses for them: a linked one wins.

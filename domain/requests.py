@@ -176,7 +176,8 @@ async def history(ctx: Kindred, user: User, limit: int, offset: int = 0) -> list
 
 
 async def pending_incoming_count(ctx: Kindred, user: User) -> int:
-    async with ctx.db.read() as conn:
+    # On every page: one person's pending requests, counted on an index.
+    async with ctx.db.lookup() as conn:
         return await requests.count_pending_incoming(conn, user.id)
 
 

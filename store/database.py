@@ -5,6 +5,13 @@ connections fight over the lock (and surface "database is locked"), every
 write goes through one connection guarded by an asyncio lock, while reads use
 their own connections and proceed in parallel thanks to WAL.
 
+A read that an index answers in microseconds (a person by id, the rows of
+one person) costs far less than the hop to a reader thread and back that
+aiosqlite makes for every statement (most of a small request's time was
+those hops). ``lookup()`` runs such reads on the event loop's own thread,
+on a plain sqlite3 connection of their own; anything that scans or ranks
+keeps ``read()`` and its threads, so it never holds up the loop.
+
 PostgreSQL (when ``database_url`` names one) keeps the same shape: one writer
 connection behind the same lock, so writes keep SQLite's serial semantics,
 and a small pool for reads. Its connections are wrapped (``store.postgres``)
@@ -21,7 +28,7 @@ import contextlib
 import logging
 import sqlite3
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import aiosqlite
@@ -54,6 +61,42 @@ class DatabaseUnavailable(RuntimeError):
 _CONNECT_ERRORS = (OSError, asyncio.TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
+class _Rows:
+    """A statement's rows, all read at once: no statement stays open (and no
+    read snapshot stays held) between one await and the next."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._rows = cursor.fetchall()
+        self.rowcount = cursor.rowcount
+
+    async def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    async def fetchall(self) -> Iterable[Any]:
+        return self._rows
+
+
+class _InlineReader:
+    """A ``Connection`` over sqlite3 that runs each statement right away, on the calling thread."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.raw = conn
+
+    # Its own context manager: nothing to borrow or give back.
+    async def __aenter__(self) -> _InlineReader:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = (), /) -> _Rows:
+        cursor = self.raw.execute(sql, parameters)
+        try:
+            return _Rows(cursor)
+        finally:
+            cursor.close()
+
+
 class Database:
     def __init__(self, path: Path, url: str = "", named_in: str = "'database_url'") -> None:
         """SQLite at ``path``, or the PostgreSQL database ``url`` names;
@@ -65,6 +108,7 @@ class Database:
         self._writer: Any = None
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._reader_list: list[aiosqlite.Connection] = []
+        self._inline: _InlineReader | None = None
         self._pool: Any = None
         self._write_lock = asyncio.Lock()
 
@@ -88,6 +132,7 @@ class Database:
             reader = await self._connect()
             self._reader_list.append(reader)
             self._readers.put_nowait(reader)
+        self._inline = _InlineReader(self._connect_inline())
 
     async def _open_postgresql(self) -> None:
         try:
@@ -139,6 +184,9 @@ class Database:
                 await self._writer.raw.close()
             self._writer = None
             return
+        if self._inline is not None:
+            self._inline.raw.close()
+            self._inline = None
         for conn in [*self._reader_list, self._writer]:
             if conn is not None:
                 await conn.close()
@@ -153,6 +201,15 @@ class Database:
         await conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def _connect_inline(self) -> sqlite3.Connection:
+        # Only ever used on the loop's thread, but closed from wherever close() runs.
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA query_only=ON")
         return conn
 
     @contextlib.asynccontextmanager
@@ -209,6 +266,16 @@ class Database:
             yield conn
         finally:
             self._readers.put_nowait(conn)
+
+    def lookup(self) -> contextlib.AbstractAsyncContextManager[Connection]:
+        """Like ``read()``, for a few statements an index answers at once (a
+        row by its key, one person's rows): on SQLite they run on the loop's
+        thread, with no hop to a reader thread. In WAL mode a reader never
+        waits for the writer, so the loop is held for microseconds only.
+        Never for a scan, a ranking or anything that grows with the population: use ``read()``."""
+        if self._inline is None:
+            return self.read()
+        return self._inline
 
     async def ping(self) -> bool:
         try:

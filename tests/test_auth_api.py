@@ -14,6 +14,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from domain import sessions
+from store import users
 from store.timeutil import iso, utc_now
 from tests.helpers import Api, assert_status, page_login, sign_up
 from web import keys
@@ -403,3 +404,24 @@ async def test_access_by_anonymous_another_user_and_owner(offline_client: TestCl
             row.method, path, json=body, headers={"Authorization": f"Bearer {person.access_token}"}
         )
         await assert_status(response, status)
+
+
+async def test_a_token_checked_before_is_refused_once_its_sessions_end_or_it_expires(
+    offline_client: TestClient,
+) -> None:
+    # Signatures are checked once per token (web/token_cache.py); whether its
+    # owner may still act is never remembered.
+    ada = await sign_up(offline_client, "ada")
+    await ada.call("GET", "/me", 200)
+    ctx = offline_client.server.app[keys.KINDRED]
+    async with ctx.db.transaction() as conn:
+        found = await users.get_by_username(conn, ada.username)
+        assert found is not None
+        await users.end_sessions(conn, found.id)
+    assert (await ada.call("GET", "/me", 401))["error"]["code"] == "token_invalid"
+
+    verified = offline_client.server.app[keys.TOKENS]
+    verified.put("checked-earlier", found.id, found.session_epoch + 1, time.time() + 60)
+    assert verified.get("checked-earlier") == (found.id, found.session_epoch + 1)
+    verified.put("checked-earlier", found.id, found.session_epoch + 1, time.time() - 1)
+    assert verified.get("checked-earlier") is None

@@ -55,6 +55,7 @@ from web.middlewares import MIDDLEWARES
 from web.pages import template_globals
 from web.ratelimit import Limits, SlidingWindow
 from web.routes import setup_routes
+from web.token_cache import VerifiedTokens
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def create_app(
     app[_ACCOUNTS] = accounts
     app[_DIRECT] = direct
     app[_ROLE] = role
+    app[keys.TOKENS] = VerifiedTokens()
     app[keys.LIMITS] = Limits(
         signup=SlidingWindow(settings.signups_per_hour, 3600),
         login=SlidingWindow(settings.logins_per_minute, 60),

@@ -32,8 +32,8 @@ def issue_access_token(secret: str, user_id: int, minutes: int, epoch: int = 0) 
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
-def read_access_token(secret: str, token: str) -> tuple[int, int] | None:
-    """(user id, session epoch) of a valid access token, or None."""
+def read_access_token(secret: str, token: str) -> tuple[int, int, float] | None:
+    """(user id, session epoch, expiry) of a valid access token, or None."""
     try:
         claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "typ"]})
     except jwt.PyJWTError:
@@ -41,16 +41,23 @@ def read_access_token(secret: str, token: str) -> tuple[int, int] | None:
     if claims.get("typ") != "access":
         return None
     try:
-        return int(claims["sub"]), int(claims.get("ep", 0))
+        return int(claims["sub"]), int(claims.get("ep", 0)), float(claims["exp"])
     except (TypeError, ValueError):
         return None
 
 
 async def token_user(app: web.Application, token: str) -> User | None:
     """The active person an access token speaks for, if it is still valid."""
-    read = read_access_token(app[keys.SECRETS].jwt_secret, token)
+    verified = app[keys.TOKENS]
+    read = verified.get(token)
     if read is None:
-        return None
+        claims = read_access_token(app[keys.SECRETS].jwt_secret, token)
+        if claims is None:
+            return None
+        verified.put(token, *claims)
+        read = claims[0], claims[1]
+    # The person's standing is read afresh every time: a suspension or a
+    # raised session epoch refuses the very next request.
     user = await accounts.active_user(app[keys.KINDRED], read[0])
     return user if user is not None and user.session_epoch == read[1] else None
 

@@ -16,6 +16,7 @@ from store.database import Database
 from store.users import User
 from web.live_hub import LiveHub
 from web.ratelimit import Limits
+from web.token_cache import VerifiedTokens
 
 if TYPE_CHECKING:
     # web.metrics reads these keys, so it is imported for type checking only.
@@ -28,6 +29,7 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 ADMIN = web.AppKey("admin", SynapseAdmin)
 DB = web.AppKey("db", Database)
 LIMITS = web.AppKey("limits", Limits)
+TOKENS = web.AppKey("tokens", VerifiedTokens)
 LIVE = web.AppKey("live", LiveHub)
 # The open live sockets, closed first when the app shuts down.
 LIVE_SOCKETS = web.AppKey("live_sockets", set)

@@ -47,6 +47,8 @@ class Metrics:
         self.http_seconds = Histogram(
             "kindred_http_request_duration_seconds", "Time to answer, by route.", ["route"], registry=r
         )
+        # (route, method, status) -> its request counter and its route's timer.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self.signups = Counter("kindred_signups", "People who signed up.", registry=r)
         self.requests_sent = Counter("kindred_requests_sent", "Requests sent (and left pending).", registry=r)
         self.accepts = Counter("kindred_requests_accepted", "Requests accepted, each a new match.", registry=r)
@@ -105,6 +107,19 @@ class Metrics:
         elif event.type == events.BOT_COMMAND:
             self.bot_commands.labels(command=str(event.data.get("command", "unknown"))).inc()
 
+    def answered(self, route: str, method: str, status: int, seconds: float) -> None:
+        """Count one answer. The labelled series are kept at hand: looking them
+        up by label (checked, under a lock) cost more than counting."""
+        key = (route, method, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                self.http_requests.labels(route=route, method=method, status=str(status)),
+                self.http_seconds.labels(route=route),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -131,9 +146,7 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         status = exc.status
         raise
     finally:
-        route = _route_label(request)
-        metrics.http_requests.labels(route=route, method=request.method, status=str(status)).inc()
-        metrics.http_seconds.labels(route=route).observe(time.monotonic() - started)
+        metrics.answered(_route_label(request), request.method, status, time.monotonic() - started)
 
 
 def _is_loopback(remote: str | None) -> bool:

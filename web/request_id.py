@@ -7,6 +7,7 @@ rather than echoed, since it would land verbatim in logs.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from typing import Awaitable, Callable
@@ -47,6 +48,11 @@ async def request_id_middleware(request: web.Request, handler: Handler) -> web.S
 
 class AccessLogger(AbstractAccessLogger):
     """One line per request, with its id (written after the middleware has returned)."""
+
+    @property
+    def enabled(self) -> bool:
+        # Below INFO, aiohttp skips the line altogether rather than build it for nothing.
+        return self.logger.isEnabledFor(logging.INFO)
 
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info(

@@ -22,7 +22,15 @@ FLASH_COOKIE = "kindred_flash"
 T = TypeVar("T")
 
 
+# Answered in JSON only, errors included (web/errors.py): never a template.
+_JSON_ONLY = ("/api/v1/", "/_kindred/")
+
+
 async def template_globals(request: web.Request) -> dict[str, Any]:
+    # aiohttp_jinja2 asks this of every request, before its handler runs:
+    # an API call must not pay for a page's pending-request count.
+    if request.path.startswith(_JSON_ONLY):
+        return {}
     user: User | None = request.get(keys.USER)
     pending = 0
     if user is not None:
