@@ -80,6 +80,7 @@ class InterestIndex:
         self._held_start: NDArray[np.int64] = np.zeros(2, dtype=np.int64)
         self._held_flat: Ids = _EMPTY
         self._held_since: dict[int, tuple[int, ...]] = {}
+        self._sums = _Sums(0)
 
     @property
     def population(self) -> int:
@@ -139,25 +140,33 @@ class InterestIndex:
             keep = totals > 0
             return self._best(people[keep], totals[keep], lists, mine, limit)
         first = _first_sources(lists)
-        people, totals = _reach(lists, weights, first, away, only_list)
-        floor = 0
-        taken = first
-        if first < len(lists):
-            floor = self._floor(people, totals, lists, weights, first, limit)
-            taken = len(lists)
-            if floor > 0:
-                taken = max(first, next(j for j in range(1, len(lists) + 1) if rest[j] < floor))
-            if taken > first:
-                people, totals = _reach(lists, weights, taken, away, only_list)
-            for j in range(taken, len(lists)):
-                # Drop whoever cannot reach the floor even holding every
-                # interest not yet checked, then check the next for the rest.
-                hopeful = totals + rest[j] >= floor
-                people, totals = people[hopeful], totals[hopeful]
-                totals = totals + np.where(_member(people, lists[j]), weights[j], 0)
-            reach = totals >= floor
-            people, totals = people[reach], totals[reach]
+        sums = self._scratch()
+        try:
+            taken = first
+            people, totals = sums.add(lists, weights, 0, first, away, only_list)
+            if first < len(lists):
+                floor = self._floor(people, totals, lists, weights, first, limit)
+                taken = len(lists)
+                if floor > 0:
+                    taken = max(first, next(j for j in range(1, len(lists) + 1) if rest[j] < floor))
+                if taken > first:
+                    people, totals = sums.add(lists, weights, first, taken, away, only_list)
+                for j in range(taken, len(lists)):
+                    # Drop whoever cannot reach the floor even holding every
+                    # interest not yet checked, then check the next for the rest.
+                    hopeful = totals + rest[j] >= floor
+                    people, totals = people[hopeful], totals[hopeful]
+                    totals = totals + np.where(_member(people, lists[j]), weights[j], 0)
+                reach = totals >= floor
+                people, totals = people[reach], totals[reach]
+        finally:
+            sums.clear(lists[:taken])
         return self._best(people, totals, lists, mine, limit)
+
+    def _scratch(self) -> _Sums:
+        if len(self._sums.by_person) < len(self._active):
+            self._sums = _Sums(len(self._active))
+        return self._sums
 
     def _floor(self, people: Ids, totals: Totals, lists: list[Ids], weights: Totals, first: int, limit: int) -> int:
         """The ``limit``-th best full total among the most promising people
@@ -304,18 +313,33 @@ def _score(people: Ids, lists: list[Ids], weights: Totals, start: int, end: int)
     return totals
 
 
-def _reach(lists: list[Ids], weights: Totals, sources: int, away: Ids, only: Ids | None) -> tuple[Ids, Totals]:
-    """Everyone holding one of the first ``sources`` lists (sorted by id),
-    but not ``away`` and holding ``only`` if given, with their sum over those lists."""
-    people = np.unique(np.concatenate(lists[:sources]))
-    totals = np.zeros(len(people), dtype=np.int64)
-    for j in range(sources):
-        # Every id of lists[j] is in people, once: its exact positions.
-        totals[np.searchsorted(people, lists[j])] += weights[j]
-    keep = ~_member(people, away)
-    if only is not None:
-        keep &= _member(people, only)
-    return people[keep], totals[keep]
+class _Sums:
+    """Each person's running sum over some posting lists, in one array by
+    person id, kept between rankings (all zero after ``clear``): adding a
+    list is one scatter, and everyone reached is a scan for non-zero sums,
+    which costs less than merging long lists."""
+
+    def __init__(self, size: int) -> None:
+        self.by_person: Totals = np.zeros(size, dtype=np.int64)
+
+    def add(
+        self, lists: list[Ids], weights: Totals, start: int, end: int, away: Ids, only: Ids | None
+    ) -> tuple[Ids, Totals]:
+        """Add ``lists[start:end]``; return everyone reached so far (by id),
+        but not ``away`` and holding ``only`` if given, with their sums."""
+        for j in range(start, end):
+            # A list holds each person once: a plain scatter adds exactly.
+            self.by_person[lists[j]] += weights[j]
+        people = np.flatnonzero(self.by_person).astype(np.int32)
+        keep = ~_member(people, away)
+        if only is not None:
+            keep &= _member(people, only)
+        people = people[keep]
+        return people, self.by_person[people]
+
+    def clear(self, lists: list[Ids]) -> None:
+        for found in lists:
+            self.by_person[found] = 0
 
 
 def _first_sources(lists: list[Ids]) -> int:
