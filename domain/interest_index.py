@@ -145,7 +145,7 @@ class InterestIndex:
             taken = first
             people, totals = sums.add(lists, weights, 0, first, away, only_list)
             if first < len(lists):
-                floor = self._floor(people, totals, lists, weights, first, limit)
+                floor = _floor(people, totals, lists, weights, first, limit)
                 taken = len(lists)
                 if floor > 0:
                     taken = max(first, next(j for j in range(1, len(lists) + 1) if rest[j] < floor))
@@ -156,7 +156,7 @@ class InterestIndex:
                     # interest not yet checked, then check the next for the rest.
                     hopeful = totals + rest[j] >= floor
                     people, totals = people[hopeful], totals[hopeful]
-                    totals = totals + np.where(_member(people, lists[j]), weights[j], 0)
+                    totals = totals + np.where(sums.member(people, lists[j]), weights[j], 0)
                 reach = totals >= floor
                 people, totals = people[reach], totals[reach]
         finally:
@@ -167,17 +167,6 @@ class InterestIndex:
         if len(self._sums.by_person) < len(self._active):
             self._sums = _Sums(len(self._active))
         return self._sums
-
-    def _floor(self, people: Ids, totals: Totals, lists: list[Ids], weights: Totals, first: int, limit: int) -> int:
-        """The ``limit``-th best full total among the most promising people
-        reached so far: the answer's last place reaches at least this."""
-        if len(people) < limit:
-            return 0
-        probe = np.argpartition(totals, len(totals) - _PROBE)[-_PROBE:] if len(totals) > _PROBE else slice(None)
-        full = totals[probe] + _score(people[probe], lists, weights, first, len(lists))
-        if len(full) < limit:
-            return 0
-        return int(np.partition(full, len(full) - limit)[len(full) - limit])
 
     def _best(self, people: Ids, totals: Totals, lists: list[Ids], mine: list[int], limit: int) -> list[Ranked]:
         if len(people) > limit:
@@ -305,6 +294,18 @@ def _member(people: Ids, sorted_ids: Ids) -> NDArray[np.bool_]:
     return np.asarray(sorted_ids[at] == people)
 
 
+def _floor(people: Ids, totals: Totals, lists: list[Ids], weights: Totals, first: int, limit: int) -> int:
+    """The ``limit``-th best full total among the most promising people
+    reached so far: the answer's last place reaches at least this."""
+    if len(people) < limit:
+        return 0
+    probe = np.argpartition(totals, len(totals) - _PROBE)[-_PROBE:] if len(totals) > _PROBE else slice(None)
+    full = totals[probe] + _score(people[probe], lists, weights, first, len(lists))
+    if len(full) < limit:
+        return 0
+    return int(np.partition(full, len(full) - limit)[len(full) - limit])
+
+
 def _score(people: Ids, lists: list[Ids], weights: Totals, start: int, end: int) -> Totals:
     """Each person's summed weights over ``lists[start:end]``."""
     totals = np.zeros(len(people), dtype=np.int64)
@@ -314,13 +315,15 @@ def _score(people: Ids, lists: list[Ids], weights: Totals, start: int, end: int)
 
 
 class _Sums:
-    """Each person's running sum over some posting lists, in one array by
-    person id, kept between rankings (all zero after ``clear``): adding a
-    list is one scatter, and everyone reached is a scan for non-zero sums,
-    which costs less than merging long lists."""
+    """Scratch arrays by person id, kept between rankings (all zero again
+    after each): running sums over posting lists (a scatter per list) and
+    marks of who was reached. Over long lists a scatter and a scan cost less
+    than merging lists or searching each person in them."""
 
     def __init__(self, size: int) -> None:
         self.by_person: Totals = np.zeros(size, dtype=np.int64)
+        self.reached: NDArray[np.bool_] = np.zeros(size, dtype=np.bool_)
+        self.marks: NDArray[np.bool_] = np.zeros(size, dtype=np.bool_)
 
     def add(
         self, lists: list[Ids], weights: Totals, start: int, end: int, away: Ids, only: Ids | None
@@ -330,16 +333,30 @@ class _Sums:
         for j in range(start, end):
             # A list holds each person once: a plain scatter adds exactly.
             self.by_person[lists[j]] += weights[j]
-        people = np.flatnonzero(self.by_person).astype(np.int32)
+            self.reached[lists[j]] = True
+        if sum(len(found) for found in lists[:end]) * 16 < len(self.reached):
+            people = np.unique(np.concatenate(lists[:end]))
+        else:
+            people = np.flatnonzero(self.reached).astype(np.int32)
         keep = ~_member(people, away)
         if only is not None:
-            keep &= _member(people, only)
+            keep &= self.member(people, only)
         people = people[keep]
         return people, self.by_person[people]
+
+    def member(self, people: Ids, sorted_ids: Ids) -> NDArray[np.bool_]:
+        """``_member``; for many people against a long list, by marking the list."""
+        if len(people) * 16 < len(sorted_ids):
+            return _member(people, sorted_ids)
+        self.marks[sorted_ids] = True
+        found = self.marks[people]
+        self.marks[sorted_ids] = False
+        return found
 
     def clear(self, lists: list[Ids]) -> None:
         for found in lists:
             self.by_person[found] = 0
+            self.reached[found] = False
 
 
 def _first_sources(lists: list[Ids]) -> int:
