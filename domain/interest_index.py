@@ -50,6 +50,8 @@ _CHUNK = 500
 _FIRST_ROWS = 4_000
 # People scored in full to set the floor.
 _PROBE = 100
+# A list longer than this share of everyone gets a mask by person id.
+_DENSE_SHARE = 1 / 32
 # A filter interest this rare is cheapest scored whole.
 _DIRECT_FILTER_ROWS = 20_000
 _EMPTY: Ids = np.zeros(0, dtype=np.int32)
@@ -80,7 +82,12 @@ class InterestIndex:
         self._held_start: NDArray[np.int64] = np.zeros(2, dtype=np.int64)
         self._held_flat: Ids = _EMPTY
         self._held_since: dict[int, tuple[int, ...]] = {}
-        self._sums = _Sums(0)
+        # A mask by person id for each popular interest (a list longer than
+        # _DENSE_SHARE of everyone): membership is then one lookup per
+        # person. Made when first needed, patched with the list.
+        self._masks: dict[int, NDArray[np.bool_]] = {}
+        self._reached: NDArray[np.bool_] = np.zeros(1, dtype=np.bool_)
+        self._marks: NDArray[np.bool_] = np.zeros(1, dtype=np.bool_)
 
     @property
     def population(self) -> int:
@@ -127,48 +134,77 @@ class InterestIndex:
         mine = sorted(self.held(viewer_id), key=lambda i: (self.holders(i), i))
         if not mine:
             return []
-        lists = [self._postings[i] for i in mine]
-        weights = np.array([packed_weight(self._active_count, len(p)) for p in lists], dtype=np.int64)
+        if len(self._marks) < len(self._active):
+            self._marks = np.zeros(len(self._active), dtype=np.bool_)
+        lists = [_List(self._postings[i], self._mask(i), self._marks) for i in mine]
+        weights = np.array([packed_weight(self._active_count, len(p.ids)) for p in lists], dtype=np.int64)
         # rest[j]: the most anyone can total from mine[j:].
         rest = np.concatenate([np.cumsum(weights[::-1])[::-1], np.zeros(1, dtype=np.int64)])
         away = np.unique(np.array([viewer_id, *excluded], dtype=np.int32))
-        only_list = self._postings.get(only, _EMPTY) if only is not None else None
-        if only_list is not None and len(only_list) <= _DIRECT_FILTER_ROWS:
+        only_list = _List(self._postings.get(only, _EMPTY), self._mask(only)) if only is not None else None
+        if only_list is not None and len(only_list.ids) <= _DIRECT_FILTER_ROWS:
             # Everyone the filter allows, scored whole: nobody is left out.
-            people = only_list[~_member(only_list, away)]
+            people = only_list.ids[~_List(away, None).holds(only_list.ids)]
             totals = _score(people, lists, weights, 0, len(lists))
             keep = totals > 0
             return self._best(people[keep], totals[keep], lists, mine, limit)
         first = _first_sources(lists)
-        sums = self._scratch()
-        try:
-            taken = first
-            people, totals = sums.add(lists, weights, 0, first, away, only_list)
-            if first < len(lists):
-                floor = _floor(people, totals, lists, weights, first, limit)
-                taken = len(lists)
-                if floor > 0:
-                    taken = max(first, next(j for j in range(1, len(lists) + 1) if rest[j] < floor))
-                if taken > first:
-                    people, totals = sums.add(lists, weights, first, taken, away, only_list)
-                for j in range(taken, len(lists)):
-                    # Drop whoever cannot reach the floor even holding every
-                    # interest not yet checked, then check the next for the rest.
-                    hopeful = totals + rest[j] >= floor
-                    people, totals = people[hopeful], totals[hopeful]
-                    totals = totals + np.where(sums.member(people, lists[j]), weights[j], 0)
-                reach = totals >= floor
-                people, totals = people[reach], totals[reach]
-        finally:
-            sums.clear(lists[:taken])
+        people, totals = self._reach(lists, weights, first, away, only_list)
+        if first < len(lists):
+            floor = _floor(people, totals, lists, weights, first, limit)
+            taken = len(lists)
+            if floor > 0:
+                taken = max(first, next(j for j in range(1, len(lists) + 1) if rest[j] < floor))
+            if taken > first:
+                people, totals = self._reach(lists, weights, taken, away, only_list)
+            for j in range(taken, len(lists)):
+                # Drop whoever cannot reach the floor even holding every
+                # interest not yet checked, then check the next for the rest.
+                hopeful = totals + rest[j] >= floor
+                people, totals = people[hopeful], totals[hopeful]
+                totals = totals + np.where(lists[j].holds(people), weights[j], 0)
+            reach = totals >= floor
+            people, totals = people[reach], totals[reach]
         return self._best(people, totals, lists, mine, limit)
 
-    def _scratch(self) -> _Sums:
-        if len(self._sums.by_person) < len(self._active):
-            self._sums = _Sums(len(self._active))
-        return self._sums
+    def _reach(
+        self, lists: list[_List], weights: Totals, sources: int, away: Ids, only: _List | None
+    ) -> tuple[Ids, Totals]:
+        """Everyone holding one of the first ``sources`` lists (by id), but
+        not ``away`` and holding ``only`` if given, with their sums over those lists."""
+        taken = lists[:sources]
+        if all(found.mask is None for found in taken) and sum(len(f.ids) for f in taken) * 64 < len(self._active):
+            people = np.unique(np.concatenate([found.ids for found in taken]))
+        else:
+            # Long lists: marks by person and one scan, not a merge.
+            if len(self._reached) < len(self._active):
+                self._reached = np.zeros(len(self._active), dtype=np.bool_)
+            for found in taken:
+                if found.mask is not None:
+                    np.logical_or(self._reached[: len(found.mask)], found.mask, out=self._reached[: len(found.mask)])
+                else:
+                    self._reached[found.ids] = True
+            people = np.flatnonzero(self._reached).astype(np.int32)
+            self._reached[people] = False
+        keep = ~_List(away, None).holds(people)
+        if only is not None:
+            keep &= only.holds(people)
+        people = people[keep]
+        return people, _score(people, lists, weights, 0, sources)
 
-    def _best(self, people: Ids, totals: Totals, lists: list[Ids], mine: list[int], limit: int) -> list[Ranked]:
+    def _mask(self, interest_id: int | None) -> NDArray[np.bool_] | None:
+        if interest_id is None:
+            return None
+        found = self._postings.get(interest_id, _EMPTY)
+        if len(found) <= _DENSE_SHARE * len(self._active):
+            return None
+        mask = self._masks.get(interest_id)
+        if mask is None or len(mask) < len(self._active):
+            mask = self._masks[interest_id] = np.zeros(len(self._active), dtype=np.bool_)
+            mask[found] = True
+        return mask
+
+    def _best(self, people: Ids, totals: Totals, lists: list[_List], mine: list[int], limit: int) -> list[Ranked]:
         if len(people) > limit:
             last = np.partition(totals, len(totals) - limit)[len(totals) - limit]
             close = totals >= last
@@ -176,7 +212,7 @@ class InterestIndex:
         # Highest total first, then username (lexsort's last key sorts first).
         order = np.lexsort((self._usernames[people], -totals))[:limit]
         people, totals = people[order], totals[order]
-        holds = [_member(people, p) for p in lists]
+        holds = [found.holds(people) for found in lists]
         return [
             Ranked(
                 int(person),
@@ -227,6 +263,7 @@ class InterestIndex:
             for group, group_kinds in zip(np.split(holders, bounds), np.split(kinds, bounds), strict=True)
             if len(group)
         }
+        self._masks = {}
         self._names = names
         self._ids = {name: interest_id for interest_id, name in names.items()}
         self._seq = seq
@@ -261,11 +298,15 @@ class InterestIndex:
 
     def _apply(self, person: int, username: str, active: bool, now: tuple[int, ...]) -> None:
         before = set(self.held(person))
+        self._grow(person)
         for interest_id in before - set(now):
             self._postings[interest_id] = _without(self._postings[interest_id], person)
+            if interest_id in self._masks:
+                self._masks[interest_id][person] = False
         for interest_id in set(now) - before:
             self._postings[interest_id] = _with(self._postings.get(interest_id, _EMPTY), person)
-        self._grow(person)
+            if interest_id in self._masks:
+                self._masks[interest_id][person] = True
         if active != bool(self._active[person]):
             self._active_count += 1 if active else -1
         self._active[person] = active
@@ -280,21 +321,14 @@ class InterestIndex:
         if person < len(self._active):
             return
         size = max(person + 1, len(self._active) * 2)
+        self._masks = {}
         self._active = np.concatenate([self._active, np.zeros(size - len(self._active), dtype=np.bool_)])
         self._usernames = np.concatenate(
             [self._usernames, np.zeros(size - len(self._usernames), dtype=self._usernames.dtype)]
         )
 
 
-def _member(people: Ids, sorted_ids: Ids) -> NDArray[np.bool_]:
-    """For each of ``people``, whether it is in ``sorted_ids``."""
-    if len(sorted_ids) == 0 or len(people) == 0:
-        return np.zeros(len(people), dtype=np.bool_)
-    at = np.minimum(np.searchsorted(sorted_ids, people), len(sorted_ids) - 1)
-    return np.asarray(sorted_ids[at] == people)
-
-
-def _floor(people: Ids, totals: Totals, lists: list[Ids], weights: Totals, first: int, limit: int) -> int:
+def _floor(people: Ids, totals: Totals, lists: list[_List], weights: Totals, first: int, limit: int) -> int:
     """The ``limit``-th best full total among the most promising people
     reached so far: the answer's last place reaches at least this."""
     if len(people) < limit:
@@ -306,64 +340,45 @@ def _floor(people: Ids, totals: Totals, lists: list[Ids], weights: Totals, first
     return int(np.partition(full, len(full) - limit)[len(full) - limit])
 
 
-def _score(people: Ids, lists: list[Ids], weights: Totals, start: int, end: int) -> Totals:
+def _score(people: Ids, lists: list[_List], weights: Totals, start: int, end: int) -> Totals:
     """Each person's summed weights over ``lists[start:end]``."""
     totals = np.zeros(len(people), dtype=np.int64)
     for j in range(start, end):
-        totals += np.where(_member(people, lists[j]), weights[j], 0)
+        totals += np.where(lists[j].holds(people), weights[j], 0)
     return totals
 
 
-class _Sums:
-    """Scratch arrays by person id, kept between rankings (all zero again
-    after each): running sums over posting lists (a scatter per list) and
-    marks of who was reached. Over long lists a scatter and a scan cost less
-    than merging lists or searching each person in them."""
+@dataclass(frozen=True)
+class _List:
+    """One interest's holders: sorted ids, and a mask by id if it is popular."""
 
-    def __init__(self, size: int) -> None:
-        self.by_person: Totals = np.zeros(size, dtype=np.int64)
-        self.reached: NDArray[np.bool_] = np.zeros(size, dtype=np.bool_)
-        self.marks: NDArray[np.bool_] = np.zeros(size, dtype=np.bool_)
+    ids: Ids
+    mask: NDArray[np.bool_] | None
+    # A scratch mask by person id, all False between uses (shared by the
+    # index's lists): for many people against a list, marking the list and
+    # looking each up costs less than searching for each.
+    marks: NDArray[np.bool_] | None = None
 
-    def add(
-        self, lists: list[Ids], weights: Totals, start: int, end: int, away: Ids, only: Ids | None
-    ) -> tuple[Ids, Totals]:
-        """Add ``lists[start:end]``; return everyone reached so far (by id),
-        but not ``away`` and holding ``only`` if given, with their sums."""
-        for j in range(start, end):
-            # A list holds each person once: a plain scatter adds exactly.
-            self.by_person[lists[j]] += weights[j]
-            self.reached[lists[j]] = True
-        if sum(len(found) for found in lists[:end]) * 16 < len(self.reached):
-            people = np.unique(np.concatenate(lists[:end]))
-        else:
-            people = np.flatnonzero(self.reached).astype(np.int32)
-        keep = ~_member(people, away)
-        if only is not None:
-            keep &= self.member(people, only)
-        people = people[keep]
-        return people, self.by_person[people]
-
-    def member(self, people: Ids, sorted_ids: Ids) -> NDArray[np.bool_]:
-        """``_member``; for many people against a long list, by marking the list."""
-        if len(people) * 16 < len(sorted_ids):
-            return _member(people, sorted_ids)
-        self.marks[sorted_ids] = True
-        found = self.marks[people]
-        self.marks[sorted_ids] = False
-        return found
-
-    def clear(self, lists: list[Ids]) -> None:
-        for found in lists:
-            self.by_person[found] = 0
-            self.reached[found] = False
+    def holds(self, people: Ids) -> NDArray[np.bool_]:
+        """For each of ``people``, whether it is in this list."""
+        if self.mask is not None:
+            return np.asarray(self.mask[people])
+        if len(self.ids) == 0 or len(people) == 0:
+            return np.zeros(len(people), dtype=np.bool_)
+        if self.marks is not None and len(people) * 8 > len(self.ids):
+            self.marks[self.ids] = True
+            found = self.marks[people]
+            self.marks[self.ids] = False
+            return found
+        at = np.minimum(np.searchsorted(self.ids, people), len(self.ids) - 1)
+        return np.asarray(self.ids[at] == people)
 
 
-def _first_sources(lists: list[Ids]) -> int:
+def _first_sources(lists: list[_List]) -> int:
     """The rarest lists whose lengths add up to at most _FIRST_ROWS (at least one)."""
     rows = 0
     for taken, found in enumerate(lists):
-        rows += len(found)
+        rows += len(found.ids)
         if rows > _FIRST_ROWS:
             return max(1, taken)
     return len(lists)
