@@ -6,6 +6,8 @@ them, so a config Synapse would refuse fails here."""
 
 from __future__ import annotations
 
+import concurrent.futures
+import fcntl
 import fnmatch
 import json
 import multiprocessing
@@ -15,6 +17,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -23,7 +26,7 @@ import yaml
 from synapse.config.homeserver import HomeServerConfig
 
 from config.deploy import SECRETS, SYNC_ENDPOINTS, DeployConfigError, read_env, render
-from config.secrets import load_or_create_secrets
+from config.secrets import Secrets, load_or_create_secrets
 from kindred_cli import _parser
 
 pytestmark = pytest.mark.store_agnostic
@@ -199,12 +202,31 @@ def test_caddy_spreads_kindred_over_every_web_replica(
 def test_processes_starting_together_share_one_set_of_secrets(tmp_path: Path) -> None:
     # The web replicas and the bot start at once on an empty volume: the bot's
     # password must come out the same in all of them, or only one could log in.
-    spawn = multiprocessing.get_context("spawn")
-    with spawn.Pool(4) as pool:
-        made = pool.map(load_or_create_secrets, [tmp_path] * 8)
-    assert len({found.bot_password for found in made}) == 1
-    assert load_or_create_secrets(tmp_path).bot_password == made[0].bot_password
+    # This test is the first of them, caught writing the secrets: it holds
+    # the lock while three more processes start.
+    lock = os.open(tmp_path / ".secrets.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    with concurrent.futures.ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")) as pool:
+        others = [pool.submit(load_or_create_secrets, tmp_path) for _ in range(3)]
+        inode = os.fstat(lock).st_ino
+        # Until all three wait for the lock (or, were there none, have finished).
+        give_up = time.monotonic() + 60
+        while _waiting_for_lock(inode) < len(others) and not all(other.done() for other in others):
+            assert time.monotonic() < give_up, "the processes neither wait for the lock nor finish"
+            time.sleep(0.01)
+        written = {name: secrets.token_urlsafe(32) for name in Secrets.__dataclass_fields__}
+        (tmp_path / "secrets.json").write_text(json.dumps(written))
+        os.close(lock)
+        found = [other.result(timeout=60) for other in others]
+    assert [secret.bot_password for secret in found] == [written["bot_password"]] * 3
     assert sorted(path.name for path in tmp_path.iterdir()) == [".secrets.lock", "secrets.json"]
+
+
+def _waiting_for_lock(inode: int) -> int:
+    """How many processes wait for a lock on the file ``inode`` (the kernel
+    lists each waiter after an arrow)."""
+    lines = Path("/proc/locks").read_text().splitlines()
+    return sum(1 for line in lines if " -> " in line and line.split()[6].rsplit(":", 1)[-1] == str(inode))
 
 
 def test_without_the_workers_profile_synapse_is_one_process(
