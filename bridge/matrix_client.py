@@ -35,7 +35,9 @@ class BotSession:
     access_token: str
 
     def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
+        # A name of this process's own: the web processes and the bot of one
+        # deployment may share the data directory and save at the same moment.
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         # Created owner-only: the token must never be readable, even briefly.
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -2,12 +2,18 @@
 
     python -m config.deploy --env .env --out deploy
 
-writes ``deploy/homeserver.yaml`` (Synapse) and ``deploy/element-config.json``
-(Element Web) and copies the Caddyfile and the database server's init script
+writes ``deploy/homeserver.yaml`` (Synapse), ``deploy/synapse-sync.yaml``
+(Synapse's sync worker), ``deploy/element-config.json`` (Element Web) and
+``deploy/Caddyfile`` (the proxy), and copies the database server's init script
 (``postgres-init.sh``: a role and a database for each application). Secrets
-come from ``.env``; the same values reach Kindred's container through
+come from ``.env``; the same values reach Kindred's containers through
 docker-compose, so the homeserver and Kindred always agree on the registration
 secret.
+
+``COMPOSE_PROFILES`` in ``.env`` is what docker compose reads to start optional
+services; with ``workers`` in it the homeserver runs with a sync worker and
+Redis, so the homeserver's config gains the replication listener, Redis and
+the instance map, and the proxy sends the sync endpoints to the worker.
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ SECRETS = (
     "SYNAPSE_MACAROON_SECRET",
     "SYNAPSE_FORM_SECRET",
 )
+# Needed only with the workers profile: the main homeserver process and its
+# workers authenticate their HTTP replication with it.
+WORKER_SECRETS = ("SYNAPSE_REPLICATION_SECRET",)
 REQUIRED = (
     "KINDRED_DOMAIN",
     "ACME_EMAIL",
@@ -51,7 +60,25 @@ _IN_URLS = ("KINDRED_DB_PASSWORD", "SYNAPSE_DB_PASSWORD")
 # One password per role: the superuser's and each application's.
 _DATABASE_PASSWORDS = ("POSTGRES_PASSWORD", *_IN_URLS)
 # Copied as they are; the init script reads its values from the environment.
-_COPIED = {"Caddyfile": 0o644, "postgres-init.sh": 0o755}
+_COPIED = {"postgres-init.sh": 0o755}
+# Rendered from the template of the same name plus ``.j2``, with their modes:
+# the homeserver's configs hold secrets.
+_RENDERED = {
+    "homeserver.yaml": 0o640,
+    "synapse-sync.yaml": 0o640,
+    "element-config.json": 0o640,
+    "Caddyfile": 0o644,
+}
+# The compose profile that runs Synapse with workers.
+WORKERS_PROFILE = "workers"
+# What the sync worker serves: the "Sync requests" of Synapse's workers
+# documentation (generic_worker). The proxy sends exactly these to it.
+SYNC_ENDPOINTS = (
+    r"^/_matrix/client/(r0|v3)/sync$",
+    r"^/_matrix/client/(api/v1|r0|v3)/events$",
+    r"^/_matrix/client/(api/v1|r0|v3)/initialSync$",
+    r"^/_matrix/client/(api/v1|r0|v3)/rooms/[^/]+/initialSync$",
+)
 
 
 class DeployConfigError(ValueError):
@@ -73,10 +100,12 @@ def read_env(path: Path) -> dict[str, str]:
 
 
 def render(env: Mapping[str, str], out: Path) -> list[Path]:
-    missing = [key for key in REQUIRED if not env.get(key)]
+    workers = with_workers(env)
+    required = (*REQUIRED, *WORKER_SECRETS) if workers else REQUIRED
+    missing = [key for key in required if not env.get(key)]
     if missing:
         raise DeployConfigError("missing in the env file: " + ", ".join(missing))
-    for key in SECRETS:
+    for key in (*SECRETS, *WORKER_SECRETS) if workers else SECRETS:
         try:
             check_secret(key, env[key])
         except SecretError as exc:
@@ -89,6 +118,9 @@ def render(env: Mapping[str, str], out: Path) -> list[Path]:
     templates = jinja2.Environment(
         loader=jinja2.FileSystemLoader([TEMPLATES / "deploy", TEMPLATES]),
         keep_trailing_newline=True,
+        # A line holding only {% if %} or {% endif %} leaves nothing behind.
+        trim_blocks=True,
+        lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
     values = {
@@ -98,22 +130,29 @@ def render(env: Mapping[str, str], out: Path) -> list[Path]:
         "macaroon_secret_key": env["SYNAPSE_MACAROON_SECRET"],
         "form_secret": env["SYNAPSE_FORM_SECRET"],
         "consent_secret": env["KINDRED_CONSENT_SECRET"],
+        "workers": workers,
+        "replication_secret": env.get("SYNAPSE_REPLICATION_SECRET", ""),
+        "sync_endpoints": "|".join(SYNC_ENDPOINTS),
     }
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for template, name in (
-        ("homeserver.yaml.j2", "homeserver.yaml"),
-        ("element-config.json.j2", "element-config.json"),
-    ):
+    for name, mode in _RENDERED.items():
         target = out / name
-        target.write_text(templates.get_template(template).render(values), encoding="utf-8")
-        target.chmod(0o640)
+        target.write_text(templates.get_template(f"{name}.j2").render(values), encoding="utf-8")
+        target.chmod(mode)
         written.append(target)
     for name, mode in _COPIED.items():
         shutil.copyfile(TEMPLATES / "deploy" / name, out / name)
         (out / name).chmod(mode)
         written.append(out / name)
     return written
+
+
+def with_workers(env: Mapping[str, str]) -> bool:
+    """Whether ``COMPOSE_PROFILES`` (comma-separated, as docker compose reads
+    it) turns the workers profile on."""
+    profiles = {name.strip() for name in env.get("COMPOSE_PROFILES", "").split(",")}
+    return WORKERS_PROFILE in profiles or "*" in profiles
 
 
 def _check_database_passwords(env: Mapping[str, str]) -> None:

@@ -6,14 +6,20 @@ without leaking the keys that sign tokens or register homeserver accounts.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 _FILE_NAME = "secrets.json"
+# Several processes may share one data directory (the web replicas and the
+# bot of a docker-compose deployment, starting together on an empty volume):
+# they take turns on this lock, so all of them end up with the same secrets.
+_LOCK_NAME = ".secrets.lock"
 
 # Anyone who knows the JWT key forges logins, and anyone who knows the
 # registration secret makes homeserver admins: a value from an example file,
@@ -67,13 +73,21 @@ def load_or_create_secrets(data_dir: Path, environ: Mapping[str, str] | None = N
     for env_name in _ENV:
         if environ.get(env_name):
             check_secret(env_name, environ[env_name])
-    path = data_dir / _FILE_NAME
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with _locked(data_dir / _LOCK_NAME):
+        values = _read_or_generate(data_dir / _FILE_NAME)
+    for env_name, field in _ENV.items():
+        if environ.get(env_name):
+            values[field] = environ[env_name]
+    return Secrets(**values)
+
+
+def _read_or_generate(path: Path) -> dict[str, str]:
     stored: dict[str, str] = {}
     if path.exists():
         stored = json.loads(path.read_text(encoding="utf-8"))
     values = {name: stored.get(name) or secrets.token_urlsafe(32) for name in Secrets.__dataclass_fields__}
     if values != stored:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         # Written owner-only and renamed into place so a crash never leaves a
         # half-written secrets file behind.
@@ -81,7 +95,15 @@ def load_or_create_secrets(data_dir: Path, environ: Mapping[str, str] | None = N
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(values, handle, indent=2)
         os.replace(tmp, path)
-    for env_name, field in _ENV.items():
-        if environ.get(env_name):
-            values[field] = environ[env_name]
-    return Secrets(**values)
+    return values
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (made owner-only if missing)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

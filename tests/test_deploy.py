@@ -48,7 +48,17 @@ def _variables(text: str) -> set[str]:
 
 def test_services_images_and_volumes(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "synapse-keys", "synapse", "kindred", "element", "proxy"}
+    assert set(services) == {
+        "postgres",
+        "synapse-keys",
+        "synapse",
+        "synapse-sync",
+        "redis",
+        "kindred-web",
+        "kindred-bot",
+        "element",
+        "proxy",
+    }
     assert services["postgres"]["image"].startswith("postgres:")
     # Synapse's image is the official one plus Kindred's consent module.
     assert services["synapse"]["build"] == {"context": ".", "dockerfile": "Dockerfile.synapse"}
@@ -56,7 +66,7 @@ def test_services_images_and_volumes(compose: dict[str, Any]) -> None:
     assert services["synapse"]["build"] == services["synapse-keys"]["build"]
     assert services["element"]["image"].startswith("vectorim/element-web:")
     assert services["proxy"]["image"].startswith("caddy:")
-    assert services["kindred"]["build"] == "."
+    assert services["kindred-web"]["build"] == services["kindred-bot"]["build"] == "."
     named = set(compose["volumes"])
     for service in services.values():
         for volume in service.get("volumes", []):
@@ -73,9 +83,10 @@ def test_every_variable_the_compose_file_uses_is_in_the_env_example(
     assert used and used <= set(env), used - set(env)
 
 
-def test_kindred_is_wired_to_the_homeserver_with_the_same_secret(compose: dict[str, Any]) -> None:
+@pytest.mark.parametrize("name", ["kindred-web", "kindred-bot"])
+def test_kindred_is_wired_to_the_homeserver_with_the_same_secret(compose: dict[str, Any], name: str) -> None:
     services = compose["services"]
-    kindred = services["kindred"]["environment"]
+    kindred = services[name]["environment"]
     assert kindred["KINDRED_RUN_HOMESERVER"] == "false"
     assert kindred["KINDRED_HOMESERVER_URL"] == "http://synapse:8008"
     assert kindred["KINDRED_REGISTRATION_SHARED_SECRET"] == "${REGISTRATION_SHARED_SECRET}"
@@ -85,7 +96,7 @@ def test_kindred_is_wired_to_the_homeserver_with_the_same_secret(compose: dict[s
     assert kindred["KINDRED_TRUST_PROXY"] == "true"
     assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD}"
     assert services["synapse"]["depends_on"]["synapse-keys"]["condition"] == "service_completed_successfully"
-    assert services["kindred"]["depends_on"]["synapse"]["condition"] == "service_healthy"
+    assert services[name]["depends_on"]["synapse"]["condition"] == "service_healthy"
 
 
 def test_kindred_keeps_its_store_in_its_own_database_as_its_own_role(
@@ -93,12 +104,13 @@ def test_kindred_keeps_its_store_in_its_own_database_as_its_own_role(
 ) -> None:
     services = compose["services"]
     postgres = services["postgres"]["environment"]
-    url = services["kindred"]["environment"]["KINDRED_DATABASE_URL"]
+    url = services["kindred-web"]["environment"]["KINDRED_DATABASE_URL"]
+    assert services["kindred-bot"]["environment"]["KINDRED_DATABASE_URL"] == url
     assert url == "postgresql://kindred:${KINDRED_DB_PASSWORD}@postgres:5432/kindred"
     # The role and the database the init script makes are the ones in the URL.
     assert (postgres["KINDRED_DB_USER"], postgres["KINDRED_DB_NAME"]) == ("kindred", "kindred")
     assert postgres["KINDRED_DB_PASSWORD"] == "${KINDRED_DB_PASSWORD}"
-    assert services["kindred"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert services["kindred-web"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     # With .env's values in, it is a URL Kindred's settings accept.
     filled = re.sub(r"\$\{([A-Z0-9_]+)\}", lambda m: env[m[1]], url)
     assert load_settings({"KINDRED_DATABASE_URL": filled}).database_url == filled
@@ -152,7 +164,7 @@ def test_rendered_element_config_points_at_the_homeserver(rendered: Path, env: d
 
 def test_the_proxy_routes_all_three_sites(rendered: Path, compose: dict[str, Any]) -> None:
     caddy = (rendered / "Caddyfile").read_text()
-    for upstream in ("kindred:8080", "synapse:8008", "element:80"):
+    for upstream in ("kindred-web 8080", "synapse:8008", "element:80"):
         assert "reverse_proxy" in caddy and upstream in caddy
     assert "/.well-known/matrix/server" in caddy and "/.well-known/matrix/client" in caddy
     assert set(re.findall(r"\{\$([A-Z_]+)\}", caddy)) <= set(compose["services"]["proxy"]["environment"])
@@ -256,11 +268,11 @@ def test_the_homeserver_image_carries_the_consent_module_and_asks_kindred(
     [module] = config["modules"]
     assert module["module"] == module_file.removesuffix(".py") + ".KindredConsent"
     services = compose["services"]
-    port = services["kindred"]["environment"]["KINDRED_PORT"]
-    assert module["config"]["kindred_url"] == f"http://kindred:{port}"
+    port = services["kindred-web"]["environment"]["KINDRED_PORT"]
+    assert module["config"]["kindred_url"] == f"http://kindred-web:{port}"
     assert module["config"]["secret"] == env["KINDRED_CONSENT_SECRET"]
     assert module["config"]["bot_user_id"] == f"@kindred-bot:{env['KINDRED_DOMAIN']}"
-    assert services["kindred"]["environment"]["KINDRED_CONSENT_SECRET"] == "${KINDRED_CONSENT_SECRET}"
+    assert services["kindred-web"]["environment"]["KINDRED_CONSENT_SECRET"] == "${KINDRED_CONSENT_SECRET}"
     # The module file imports nothing of Kindred: it runs alone in that image.
     source = (ROOT / "bridge" / "consent_module.py").read_text()
     imported = set(re.findall(r"^(?:from|import) (\w+)", source, re.M))
@@ -280,7 +292,7 @@ def test_consent_secret_from_the_environment_wins(tmp_path: Path) -> None:
 
 
 def test_the_deployment_requires_email_through_the_relay_in_env(compose: dict[str, Any]) -> None:
-    kindred = compose["services"]["kindred"]["environment"]
+    kindred = compose["services"]["kindred-web"]["environment"]
     assert kindred["KINDRED_REQUIRE_EMAIL"] == "true"
     assert kindred["KINDRED_SMTP_URL"] == "${SMTP_URL}"
     # Settings accept what the example gives (the relay's URL shape).
