@@ -265,8 +265,10 @@ async def test_kindred_run_beside_kindred_bot_stands_by_and_takes_over_when_it_s
     try:
         bot.launch()
         assert bot.process is not None
+        # Alone on an empty database: it migrates it, then takes the lease.
+        await eventually(lambda: asyncio.sleep(0, "holding the bot lease" in bot.output()), timeout=60)
         bot_pid = bot.process.pid
-        await eventually(lambda: _is_holder(tmp_path, bot_pid), timeout=60)
+        assert await _lease_holder_pid(tmp_path) == bot_pid
         everything.launch()
         assert everything.process is not None
         await everything.wait_answering()
