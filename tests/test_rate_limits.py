@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -10,7 +13,8 @@ from aiohttp.test_utils import TestClient
 from domain import rate_limits
 from domain.errors import KindredError
 from domain.rate_limits import Limit
-from tests.databases import query
+from store.database import Database
+from tests.databases import database_url_for, postgresql_only, query
 from web import keys
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -46,3 +50,28 @@ async def test_attempts_older_than_the_window_are_forgotten(offline_client: Test
     await rate_limits.attempt(ctx, LOGIN, "203.0.113.9", T0 + timedelta(minutes=2))
     rows = await query(offline_client.app[keys.SETTINGS].data_dir, "SELECT subject FROM rate_limit_hits")
     assert rows == [("203.0.113.9",)]
+
+
+@postgresql_only("two processes' connections counting at once; SQLite has one writer")
+async def test_two_processes_counting_one_address_at_once_let_through_only_the_allowance(
+    offline_client: TestClient, tmp_path: Path
+) -> None:
+    # Two stores open on one database, as two web processes have them.
+    stores = [Database(tmp_path / "kindred.db", database_url_for(tmp_path)) for _ in range(2)]
+    for db in stores:
+        await db.open(migrate=False)
+    try:
+        limit = Limit(rate_limits.LOGIN, 5, timedelta(minutes=1))
+
+        async def one(n: int) -> bool:
+            try:
+                await rate_limits.attempt(SimpleNamespace(db=stores[n % 2]), limit, "192.0.2.1", T0)
+            except KindredError:
+                return False
+            return True
+
+        let_through = await asyncio.gather(*(one(n) for n in range(40)))
+    finally:
+        for db in stores:
+            await db.close()
+    assert sum(let_through) == 5
