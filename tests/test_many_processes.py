@@ -131,7 +131,7 @@ async def test_killing_the_active_bot_hands_its_work_to_the_standby_and_no_room_
             rooms[int(match["id"])] = str(match["room_id"])
 
             # The killed bot is started again, as an operator would: it stands by.
-            said = first.output().count(STANDING_BY)
+            said, before = first.output().count(STANDING_BY), len(first.output())
             first.launch()
             await eventually(lambda: _standing_by(first, said), timeout=60)
             await _one_answer_per_command(homeserver.url, receivers[0], rooms[int(accepted[0]["match"]["id"])])
@@ -142,6 +142,8 @@ async def test_killing_the_active_bot_hands_its_work_to_the_standby_and_no_room_
                 hub_rooms = await _accepted_over_both(tmp_path, hub, request_ids, web, other_web)
                 rooms |= hub_rooms
         assert await _lease_holder_pid(tmp_path) == second_pid
+        # The standby did none of the work all along.
+        assert "now does the bot work" not in first.output()[before:]
         assert await site.interrupt() == 0
         assert await other_site.interrupt() == 0
         assert await first.interrupt() == 0
