@@ -1,8 +1,10 @@
 """A sliding-window counter: at most ``limit`` events per key per window.
 
-Shared by the web's signup and login limits and the bot's command limit.
-It lives in memory: enough for one Kindred process, and a restart forgets
-only a few minutes of counting. Idle keys are pruned so memory stays bounded.
+The bot's command limit counts with it (matcher/throttle.py). It lives in
+memory: only the one process holding the bot lease answers commands, and a
+takeover or a restart forgets at most a minute of counting. The web's signup
+and login limits must hold across processes and are counted in the store
+instead (domain/rate_limits.py). Idle keys are pruned so memory stays bounded.
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@ matcher bot.
 The role says which of them one process runs: ``all`` (``kindred run``,
 everything in one process), ``web`` (pages, API and live updates; no bot,
 no worker) or ``bot`` (no HTTP; the workers and the bot, run only while this
-process holds the bot lease, see matcher/standby.py). With several processes
-events cross between them through the database (``_events``).
+process holds the bot lease, see matcher/standby.py). On PostgreSQL ``all``
+takes the same lease for its workers, so a ``kindred run`` beside a
+``kindred bot`` never makes a second bot. With several processes events
+cross between them through the database (``_events``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from domain.context import Kindred, Links
 from domain.event_relay import EventRelay
 from domain.events import EventBus
 from domain.ports import DirectMessages, HomeserverAccounts
+from domain.rate_limits import Limits
 from domain.round_schedule import Schedule
 from matcher.bot import running_bot
 from matcher.deactivator import running_deactivator
@@ -53,7 +56,6 @@ from web import i18n, keys, live
 from web.metrics import Metrics, metrics_ctx
 from web.middlewares import MIDDLEWARES
 from web.pages import template_globals
-from web.ratelimit import Limits, SlidingWindow
 from web.routes import setup_routes
 from web.token_cache import VerifiedTokens
 
@@ -99,10 +101,7 @@ def create_app(
     app[_DIRECT] = direct
     app[_ROLE] = role
     app[keys.TOKENS] = VerifiedTokens()
-    app[keys.LIMITS] = Limits(
-        signup=SlidingWindow(settings.signups_per_hour, 3600),
-        login=SlidingWindow(settings.logins_per_minute, 60),
-    )
+    app[keys.LIMITS] = Limits.per_settings(settings.signups_per_hour, settings.logins_per_minute)
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -112,7 +111,8 @@ def create_app(
     i18n.setup(env)
     env.globals["url"] = lambda name, **parts: app.router[name].url_for(**parts)
     app.cleanup_ctx.extend([_database, _homeserver, _kindred])
-    if role != ALL:
+    if role != ALL or settings.database_url:
+        # Other processes may share the store: events go to them and come from them.
         app.cleanup_ctx.append(_events)
     if role == BOT:
         # No pages: the workers, while the lease is this process's.
@@ -120,10 +120,21 @@ def create_app(
         return app
     setup_routes(app)
     app.cleanup_ctx.append(metrics_ctx)
-    if role == ALL:
+    if _leased(app):
+        # ``kindred run`` on PostgreSQL: a ``kindred bot`` may share the
+        # store, so the workers run only while this process holds the lease.
+        app.cleanup_ctx.append(_standby)
+    elif role == ALL:
+        # On SQLite no other process can share the store: no lease to wait for.
         app.cleanup_ctx.extend(_WORKERS)
     live.setup(app)
     return app
+
+
+def _leased(app: web.Application) -> bool:
+    """Whether this process's workers run under the bot lease: in ``kindred
+    bot``, and in ``kindred run`` on PostgreSQL."""
+    return app[_ROLE] == BOT or (app[_ROLE] == ALL and bool(app[keys.SETTINGS].database_url))
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -155,9 +166,9 @@ async def _kindred(app: web.Application) -> AsyncIterator[None]:
     # No session is asked for until the first call: the homeserver may still be starting.
     client = app[_MATRIX] = MatrixClient(settings.internal_homeserver_url, renew=session)
     direct = app[_DIRECT] or BotDirectMessages(client)
-    # A bot process claims jobs under the name it holds the lease with, so a
-    # standby taking over frees them (domain/leases.py).
-    worker_id = leases.holder_id() if app[_ROLE] == BOT else "local"
+    # A process working under the lease claims jobs under the name it holds
+    # the lease with, so a standby taking over frees them (domain/leases.py).
+    worker_id = leases.holder_id() if _leased(app) else "local"
     app[keys.KINDRED] = build_kindred(settings, app[keys.DB], accounts, direct, app[keys.SECRETS].jwt_secret, worker_id)
     yield
     await client.close()

@@ -12,10 +12,10 @@ from config.i18n import Translator
 from config.secrets import Secrets
 from config.settings import Settings
 from domain.context import Kindred
+from domain.rate_limits import Limits
 from store.database import Database
 from store.users import User
 from web.live_hub import LiveHub
-from web.ratelimit import Limits
 from web.token_cache import VerifiedTokens
 
 if TYPE_CHECKING:

@@ -1,25 +1,17 @@
-"""Per-address limits on signup and login, answered with 429 + Retry-After."""
+"""Per-address limits on signup and login, answered with 429 + Retry-After.
+
+The attempts are counted in the store (domain/rate_limits.py), so the limits
+hold across every ``kindred web`` process on one database.
+"""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 from aiohttp import web
 
-from domain.errors import KindredError
-from domain.throttle import SlidingWindow
-
-__all__ = ["Limits", "SlidingWindow", "enforce"]
-
-
-@dataclass(frozen=True)
-class Limits:
-    signup: SlidingWindow
-    login: SlidingWindow
+from domain import rate_limits
+from domain.rate_limits import Limit
+from web import keys
 
 
-def enforce(window: SlidingWindow, request: web.Request) -> None:
-    wait = window.hit(request.remote or "unknown")
-    if wait is not None:
-        raise KindredError("rate_limited", retry_after=max(1, math.ceil(wait)))
+async def enforce(limit: Limit, request: web.Request) -> None:
+    await rate_limits.attempt(request.app[keys.KINDRED], limit, request.remote or "unknown")

@@ -24,7 +24,7 @@ from web.schemas import (
 
 
 async def signup(request: web.Request) -> web.Response:
-    enforce(request.app[keys.LIMITS].signup, request)
+    await enforce(request.app[keys.LIMITS].signup, request)
     body = await parse_json(request, SignupBody)
     user = await accounts.signup(
         request.app[keys.KINDRED],
@@ -44,21 +44,21 @@ async def signup(request: web.Request) -> web.Response:
 
 
 async def verify_email(request: web.Request) -> web.Response:
-    enforce(request.app[keys.LIMITS].login, request)
+    await enforce(request.app[keys.LIMITS].login, request)
     body = await parse_json(request, VerifyEmailBody)
     user = await accounts.verify_email(request.app[keys.KINDRED], body.username, body.code)
     return web.json_response(await issue_pair(request.app, user))
 
 
 async def resend_code(request: web.Request) -> web.Response:
-    enforce(request.app[keys.LIMITS].login, request)
+    await enforce(request.app[keys.LIMITS].login, request)
     body = await parse_json(request, ResendCodeBody)
     await emails.resend(request.app[keys.KINDRED], body.username)
     return web.json_response({"email_verification": "sent"}, status=202)
 
 
 async def forgot(request: web.Request) -> web.Response:
-    enforce(request.app[keys.LIMITS].login, request)
+    await enforce(request.app[keys.LIMITS].login, request)
     body = await parse_json(request, ForgotBody)
     who = body.email or body.username
     if who is None:
@@ -68,14 +68,14 @@ async def forgot(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
-    enforce(request.app[keys.LIMITS].login, request)
+    await enforce(request.app[keys.LIMITS].login, request)
     body = await parse_json(request, ResetBody)
     await credentials.reset(request.app[keys.KINDRED], body.token, body.new_password)
     return web.json_response({"password_reset": True})
 
 
 async def login(request: web.Request) -> web.Response:
-    enforce(request.app[keys.LIMITS].login, request)
+    await enforce(request.app[keys.LIMITS].login, request)
     body = await parse_json(request, LoginBody)
     user = await accounts.authenticate(request.app[keys.KINDRED], body.username, body.password)
     await languages.note_browser(request.app[keys.KINDRED], user, browser_language(request))

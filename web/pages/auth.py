@@ -30,7 +30,7 @@ async def signup_form(request: web.Request) -> web.StreamResponse:
 
 
 async def signup_submit(request: web.Request) -> web.StreamResponse:
-    enforce(request.app[keys.LIMITS].signup, request)
+    await enforce(request.app[keys.LIMITS].signup, request)
     form = await parse_form(request, SignupForm)
     try:
         user = await accounts.signup(
@@ -68,7 +68,7 @@ async def verify_email_form(request: web.Request) -> web.StreamResponse:
 
 
 async def verify_email_submit(request: web.Request) -> web.StreamResponse:
-    enforce(request.app[keys.LIMITS].login, request)
+    await enforce(request.app[keys.LIMITS].login, request)
     form = await parse_form(request, VerifyEmailForm)
     ctx = request.app[keys.KINDRED]
     values = {"username": form.username}
@@ -94,7 +94,7 @@ async def forgot_form(request: web.Request) -> web.StreamResponse:
 
 
 async def forgot_submit(request: web.Request) -> web.StreamResponse:
-    enforce(request.app[keys.LIMITS].login, request)
+    await enforce(request.app[keys.LIMITS].login, request)
     form = await parse_form(request, ForgotForm)
     if not form.who.strip():
         exc = KindredError("field_required", N_("Enter your username or email address."), "who")
@@ -110,7 +110,7 @@ async def reset_form(request: web.Request) -> web.StreamResponse:
 
 
 async def reset_submit(request: web.Request) -> web.StreamResponse:
-    enforce(request.app[keys.LIMITS].login, request)
+    await enforce(request.app[keys.LIMITS].login, request)
     form = await parse_form(request, ResetForm)
     try:
         await credentials.reset(request.app[keys.KINDRED], form.token, form.new_password)
@@ -126,7 +126,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
 
 async def login_submit(request: web.Request) -> web.StreamResponse:
-    enforce(request.app[keys.LIMITS].login, request)
+    await enforce(request.app[keys.LIMITS].login, request)
     form = await parse_form(request, LoginForm)
     try:
         user = await accounts.authenticate(request.app[keys.KINDRED], form.username, form.password)
