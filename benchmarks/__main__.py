@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import shutil
 import sys
@@ -89,7 +90,9 @@ Kindred runs as its own process (`kindred run`), as an operator starts it.
 Noise: each section's load average shows how busy the machine was. On a machine shared with other
 work, absolute times move by tens of percent from run to run and the ratios move less, though the
 homeserver-bound ones (1 and 2) still by about 0.1 to 0.2.
-Kindred's store here is SQLite, its default; the benchmarks do not measure the PostgreSQL store.
+Kindred's store is SQLite, its default, unless a row says PostgreSQL: benchmarks 1, 3 and 4 also run
+with the store on a throwaway PostgreSQL server started for the run (the kind the test suite's second
+pass uses: a fresh cluster on this machine, durability off), side by side with SQLite.
 """
 
 
@@ -106,6 +109,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: do they all still run?")
     parser.add_argument("--results-dir", type=Path, default=HERE, help="where RESULTS.md goes")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument(
+        "--postgres",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure 1, 3 and 4 with Kindred's store on a throwaway PostgreSQL server (default: yes)",
+    )
     parser.add_argument(
         "--without-consent-module",
         action="store_true",
@@ -129,6 +138,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 async def run(args: argparse.Namespace, work: Path) -> list[Result]:
+    with contextlib.ExitStack() as stack:
+        postgres = stack.enter_context(harness.throwaway_postgres()) if args.postgres else None
+        return await _run(args, work, postgres)
+
+
+async def _run(args: argparse.Namespace, work: Path, postgres: harness.ThrowawayPostgres | None) -> list[Result]:
     results: list[Result] = []
 
     async def timed(coroutine):  # type: ignore[no-untyped-def]
@@ -163,10 +178,12 @@ async def run(args: argparse.Namespace, work: Path) -> list[Result]:
         await timed(bench_consent.run(work / "consent", args.consent_rounds))
     if 3 in args.wanted:
         await timed(
-            bench_suggestions.run(work, args.users, args.requests, args.naive_rounds, args.big_users, args.big_requests)
+            bench_suggestions.run(
+                work, args.users, args.requests, args.naive_rounds, args.big_users, args.big_requests, postgres
+            )
         )
     if 4 in args.wanted:
-        await timed(bench_web.run(work, args.web_users, args.web_clients, args.web_seconds))
+        await timed(bench_web.run(work, args.web_users, args.web_clients, args.web_seconds, postgres))
     if 8 in args.wanted:
         await timed(bench_rounds.run(args.round_people, args.round_small, args.round_large))
     return sorted(results, key=lambda r: r.number)

@@ -141,4 +141,6 @@ def same_scores(a: list[tuple[int, float]], b: list[tuple[int, float]]) -> bool:
     """Two top 20s hold the same scores (to tantivy's single precision); the
     people at a tie may differ, as each side breaks ties its own way."""
     left, right = sorted(s for _, s in a), sorted(s for _, s in b)
-    return len(left) == len(right) and all(abs(x - y) <= 1e-4 * max(1.0, abs(y)) for x, y in zip(left, right, strict=True))
+    return len(left) == len(right) and all(
+        abs(x - y) <= 1e-4 * max(1.0, abs(y)) for x, y in zip(left, right, strict=True)
+    )

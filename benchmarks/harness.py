@@ -29,11 +29,11 @@ import asyncpg
 from store.copy import copy_store
 from testkit.homeserver import THROWAWAY_SYNAPSE_OVERRIDES, ThrowawayHomeserver, fresh_homeserver
 from testkit.homeserver import free_port as free_port
+from testkit.postgres import ThrowawayPostgres as ThrowawayPostgres
+from testkit.postgres import throwaway_postgres as throwaway_postgres
 from testkit.process import ROOT as ROOT
 from testkit.process import KindredProcess
 from testkit.process import wait_http as wait_http
-from testkit.postgres import ThrowawayPostgres as ThrowawayPostgres
-from testkit.postgres import throwaway_postgres as throwaway_postgres
 
 # The benchmarks' names for the test kit's homeserver factory.
 Homeserver = ThrowawayHomeserver
@@ -156,6 +156,15 @@ async def copy_to_postgres(sqlite_path: Path, url: str) -> float:
     finally:
         await conn.close()
     return time.perf_counter() - started
+
+
+async def database_bytes(url: str) -> int:
+    """The size of a PostgreSQL database, tables and indexes."""
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT pg_database_size(current_database())"))
+    finally:
+        await conn.close()
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:
