@@ -95,7 +95,17 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
     port = free_port()
     owner = _as_owner()
     subprocess.run(
-        [*owner, str(bindir / "initdb"), "-D", str(data), "-U", "kindred", "--auth=trust", "--encoding=UTF8", "--locale=C"],
+        [
+            *owner,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "kindred",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C",
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
     )
