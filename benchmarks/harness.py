@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import statistics
 import time
@@ -176,6 +177,42 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
     except OSError:
         pass
     return 0.0
+
+
+class CpuShares:
+    """Where the machine's time went between two moments: the share of all
+    cores' time used by the given processes, by this process (the load
+    generator), by everything else, and left idle (Linux's /proc)."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self._start = self._now()
+
+    def _now(self) -> tuple[int, int, int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        total, idle = sum(fields[:8]), fields[3] + fields[4]
+        return total, idle, sum(_process_ticks(pid) for pid in self.pids), _process_ticks(os.getpid())
+
+    def shares(self) -> dict[str, float]:
+        end = self._now()
+        total, idle, theirs, mine = (b - a for a, b in zip(self._start, end, strict=True))
+        total = max(total, 1)
+        return {
+            "measured": theirs / total,
+            "generator": mine / total,
+            "other": (total - idle - theirs - mine) / total,
+            "idle": idle / total,
+        }
+
+
+def _process_ticks(pid: int) -> int:
+    """User and system clock ticks a process has used, its threads included."""
+    try:
+        # The command name may hold spaces: the fields start after its ")".
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
 
 
 def percentile(values: list[float], share: float) -> float:
