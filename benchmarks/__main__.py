@@ -174,6 +174,8 @@ async def _run(args: argparse.Namespace, work: Path, postgres: harness.Throwaway
                     )
                 if 6 in args.wanted:
                     await timed(bench_bot.run(hs, kindred, args.bot_rooms, args.shared_rounds))
+    if postgres is not None and 1 in args.wanted:
+        await _accept_on_postgres(args, work, postgres, results)
     if 7 in args.wanted:
         await timed(bench_consent.run(work / "consent", args.consent_rounds))
     if 3 in args.wanted:
@@ -187,6 +189,25 @@ async def _run(args: argparse.Namespace, work: Path, postgres: harness.Throwaway
     if 8 in args.wanted:
         await timed(bench_rounds.run(args.round_people, args.round_small, args.round_large))
     return sorted(results, key=lambda r: r.number)
+
+
+async def _accept_on_postgres(
+    args: argparse.Namespace, work: Path, postgres: harness.ThrowawayPostgres, results: list[Result]
+) -> None:
+    """Benchmark 1 again, Kindred's store on PostgreSQL, beside its SQLite figures."""
+    started = time.perf_counter()
+    port = harness.free_port()
+    consent_port = None if args.without_consent_module else port
+    url = await postgres.create_database("bench_accept")
+    async with harness.homeserver(work / "homeserver-pg", consent_port=consent_port) as hs:
+        kindred = harness.Kindred(work / "kindred-pg", hs, port=port, database_url=url)
+        with harness.running(kindred):
+            await kindred.start()
+            on_postgres = await bench_accept.run(hs, kindred, args.rounds)
+    first = next(result for result in results if result.number == 1)
+    bench_accept.beside(first, on_postgres)
+    first.seconds += time.perf_counter() - started
+    print(f"benchmark 1 on PostgreSQL done in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 async def _signup(args: argparse.Namespace, work: Path, hs: harness.Homeserver, kindred: harness.Kindred) -> Result:
