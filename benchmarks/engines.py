@@ -29,6 +29,7 @@ import sqlite3
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import tantivy
@@ -125,14 +126,19 @@ class Accumulator:
         return [(int(self.people[i]), float(scores[i])) for i in best]
 
 
-def timed(top: object, questions: list[list[tuple[int, float]]]) -> tuple[list[float], list[list[tuple[int, float]]]]:
-    """Each question once, in order: the seconds each took and the answers."""
-    answer = top  # a bound method: Tantivy.top or Accumulator.top
+Answer = list[tuple[int, float]]
+
+
+def timed(
+    answer: Callable[[list[tuple[int, float]]], Answer], questions: list[list[tuple[int, float]]]
+) -> tuple[list[float], list[Answer]]:
+    """Each question once, in order (``answer``: Tantivy.top or
+    Accumulator.top): the seconds each took and the answers."""
     times: list[float] = []
-    answers: list[list[tuple[int, float]]] = []
+    answers: list[Answer] = []
     for question in questions:
         started = time.perf_counter()
-        answers.append(answer(question))  # type: ignore[operator]
+        answers.append(answer(question))
         times.append(time.perf_counter() - started)
     return times, answers
 
