@@ -165,17 +165,22 @@ async def run(
         await wait_http(f"http://127.0.0.1:{bare_port}/discover", 30, bare)
         ports = {"bare": bare_port, "kindred": kindred.port, **({"postgresql": webs[0].port} if webs else {})}
         # Where the machine's time goes while the PostgreSQL processes serve suggestions.
-        pids = [web.process.pid for web in webs if web.process is not None]
+        kindred_pids = [web.process.pid for web in webs if web.process is not None]
+
+        def groups() -> dict[str, list[int]]:
+            # PostgreSQL's backends as they are now: its pools grow during the first loads.
+            return {"kindred": kindred_pids, "postgresql": postgres.pids() if postgres is not None else []}
+
         for _ in range(rounds):
             for name in PATHS:
                 for side in sides:
-                    cpu = CpuShares(pids)
+                    cpu = CpuShares(groups())
                     rates[name][side].append(await _Load(ports[side], loads[name], clients, seconds).run())
                     if side == "postgresql" and name == "suggestions":
                         cpu_one.append(cpu.shares())
                 if webs and name == "suggestions":
                     # Right after one process's turn: the same load spread over both.
-                    cpu = CpuShares(pids)
+                    cpu = CpuShares(groups())
                     load = _Load([web.port for web in webs], loads[name], clients, seconds)
                     two_webs.append(await load.run())
                     cpu_two.append(cpu.shares())
@@ -215,11 +220,27 @@ def _mean_shares(samples: list[dict[str, float]]) -> dict[str, float]:
 def _shares_text(busy: dict[str, dict[str, float]]) -> str:
     def one(shares: dict[str, float]) -> str:
         return (
-            f"Kindred {shares['measured']:.0%}, load generator {shares['generator']:.0%}, "
-            f"PostgreSQL and the rest {shares['other']:.0%}, idle {shares['idle']:.0%}"
+            f"Kindred {shares['kindred']:.0%}, PostgreSQL {shares['postgresql']:.0%}, load generator "
+            f"{shares['generator']:.0%}, other work on the machine {shares['other']:.0%}, idle {shares['idle']:.0%}"
         )
 
     return f"one process: {one(busy['one'])}; two processes: {one(busy['two'])}."
+
+
+def _why_no_scale_out(scale: float, one: dict[str, float]) -> str:
+    """The reason the measured shares give, with one process serving."""
+    why = f"Why two processes reach {ratio(scale)} of one here, not {SCALE_OUT:g}: "
+    if one["postgresql"] > one["kindred"]:
+        return why + (
+            f"with one process the work was PostgreSQL's ({one['postgresql']:.0%} of the cores against the web "
+            f"process's {one['kindred']:.0%}), and a second web process takes none of it over; "
+            f"{one['other']:.0%} went to other work on the machine and {one['idle']:.0%} was idle."
+        )
+    return why + (
+        f"a second web process can use only what one left: {one['idle']:.0%} of the cores was idle, the rest "
+        f"went to the web process ({one['kindred']:.0%}), PostgreSQL ({one['postgresql']:.0%}), the load "
+        f"generator ({one['generator']:.0%}) and other work on the machine ({one['other']:.0%})."
+    )
 
 
 def _result(
@@ -355,11 +376,7 @@ def _result(
             "mean of the rounds): " + _shares_text(busy),
         ]
     if on_postgres and scale < SCALE_OUT:
-        notes.append(
-            f"Why two processes reach {ratio(scale)} of one here, not {SCALE_OUT:g}: a second web process can add "
-            f"no more than what one left idle, {busy['one']['idle']:.0%} of the two cores; the rest went to the "
-            "web process, PostgreSQL and the load generator as above, and each of them grows with the rate served."
-        )
+        notes.append(_why_no_scale_out(scale, busy["one"]))
     return Result(
         number=4,
         title="Web throughput at concurrent clients",

@@ -180,29 +180,28 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
 
 
 class CpuShares:
-    """Where the machine's time went between two moments: the share of all
-    cores' time used by the given processes, by this process (the load
-    generator), by everything else, and left idle (Linux's /proc)."""
+    """Where the machine's time went between two moments, as shares of all
+    cores' time: each named group of processes, this process (the load
+    generator), everything else on the machine, and idle (Linux's /proc)."""
 
-    def __init__(self, pids: list[int]) -> None:
-        self.pids = pids
+    def __init__(self, groups: dict[str, list[int]]) -> None:
+        self.groups = groups
         self._start = self._now()
 
-    def _now(self) -> tuple[int, int, int, int]:
+    def _now(self) -> dict[str, int]:
         fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-        total, idle = sum(fields[:8]), fields[3] + fields[4]
-        return total, idle, sum(_process_ticks(pid) for pid in self.pids), _process_ticks(os.getpid())
+        ticks = {"total": sum(fields[:8]), "idle": fields[3] + fields[4], "generator": _process_ticks(os.getpid())}
+        for name, pids in self.groups.items():
+            ticks[name] = sum(_process_ticks(pid) for pid in pids)
+        return ticks
 
     def shares(self) -> dict[str, float]:
         end = self._now()
-        total, idle, theirs, mine = (b - a for a, b in zip(self._start, end, strict=True))
-        total = max(total, 1)
-        return {
-            "measured": theirs / total,
-            "generator": mine / total,
-            "other": (total - idle - theirs - mine) / total,
-            "idle": idle / total,
-        }
+        used = {name: end[name] - self._start[name] for name in end}
+        total = max(used.pop("total"), 1)
+        shares = {name: ticks / total for name, ticks in used.items()}
+        shares["other"] = max(0.0, 1.0 - sum(shares.values()))
+        return shares
 
 
 def _process_ticks(pid: int) -> int:

@@ -65,6 +65,24 @@ class ThrowawayPostgres:
         """The server's maintenance database; make one per store with ``create_database``."""
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/postgres"
 
+    def pids(self) -> list[int]:
+        """The server's processes now: the postmaster and its children (a
+        backend per connection, the background workers)."""
+        try:
+            postmaster = int((self.root / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return []
+        found = [postmaster]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                # The parent's pid is the second field after the command's ")".
+                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if parent == postmaster:
+                found.append(int(stat.parent.name))
+        return found
+
     async def create_database(self, name: str) -> str:
         """A new empty database; its URL."""
         conn = await asyncpg.connect(self.url)
