@@ -54,6 +54,8 @@ FULL = {
     "circle_members": 2000,
     "circle_pages": 200,
 }
+# The benchmarks that also run with Kindred's store on PostgreSQL.
+ON_POSTGRES = {1, 3, 4}
 SMOKE = {
     "rounds": 2,
     "accepts": 6,
@@ -139,7 +141,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def run(args: argparse.Namespace, work: Path) -> list[Result]:
     with contextlib.ExitStack() as stack:
-        postgres = stack.enter_context(harness.throwaway_postgres()) if args.postgres else None
+        # Only the benchmarks that measure Kindred's store on it need the server.
+        needed = args.postgres and bool(args.wanted & ON_POSTGRES)
+        postgres = stack.enter_context(harness.throwaway_postgres()) if needed else None
         return await _run(args, work, postgres)
 
 
