@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from domain.events import EventBus
+from domain.interest_index import InterestIndex
 from domain.ports import DirectMessages, HomeserverAccounts
 from domain.round_schedule import Schedule
 from store.database import Database
@@ -66,3 +67,5 @@ class Kindred:
     # same every start in a lone ``kindred run`` (so its claims outlive a crash
     # only as its own).
     worker_id: str = "local"
+    # This process's index of interests for rankings (domain/interest_index.py).
+    ranking: InterestIndex = field(default_factory=InterestIndex)

@@ -15,3 +15,21 @@ def idf(population: int, holders: int) -> float:
     holders = max(1, holders)
     population = max(population, holders)
     return math.log1p(population / holders)
+
+
+# Fixed point for weights (2**-40 is far below any real difference in
+# score), and room below it to count shared interests (at most 30).
+SCALE = 1 << 40
+COUNT_BITS = 6
+
+
+def packed_weight(population: int, holders: int) -> int:
+    """An interest's weight as rankings sum it: the IDF in fixed point,
+    shifted left with a 1 in the low bits, so a total orders by score, then
+    by how many interests are shared, and integer sums tie exactly."""
+    return (round(idf(population, holders) * SCALE) << COUNT_BITS) + 1
+
+
+def score_of(total: int) -> float:
+    """The score a packed total stands for, as people see it."""
+    return round((total >> COUNT_BITS) / SCALE, 4)

@@ -83,3 +83,31 @@ async def names_by_id(conn: Connection, interest_ids: list[int]) -> dict[int, st
     marks = ",".join("?" * len(interest_ids))
     cursor = await conn.execute(f"SELECT id, name FROM interests WHERE id IN ({marks})", interest_ids)
     return {int(row[0]): str(row[1]) for row in await cursor.fetchall()}
+
+
+async def links_between(conn: Connection, first_user_id: int, last_user_id: int) -> list[tuple[int, int]]:
+    """(person, interest) for the active people with ids in [first, last], by person."""
+    cursor = await conn.execute(
+        "SELECT ui.user_id, ui.interest_id FROM user_interests ui JOIN users u ON u.id = ui.user_id"
+        " WHERE ui.user_id BETWEEN ? AND ? AND u.status = 'active' ORDER BY ui.user_id, ui.interest_id",
+        (first_user_id, last_user_id),
+    )
+    return [(int(row[0]), int(row[1])) for row in await cursor.fetchall()]
+
+
+async def links_of(conn: Connection, user_ids: list[int]) -> list[tuple[int, int]]:
+    """(person, interest) for each of ``user_ids``, whatever their standing."""
+    if not user_ids:
+        return []
+    marks = ",".join("?" * len(user_ids))
+    cursor = await conn.execute(
+        f"SELECT user_id, interest_id FROM user_interests WHERE user_id IN ({marks}) ORDER BY user_id, interest_id",
+        user_ids,
+    )
+    return [(int(row[0]), int(row[1])) for row in await cursor.fetchall()]
+
+
+async def names_above(conn: Connection, after_id: int) -> dict[int, str]:
+    """Every interest's name by id, for ids above ``after_id``."""
+    cursor = await conn.execute("SELECT id, name FROM interests WHERE id > ?", (after_id,))
+    return {int(row[0]): str(row[1]) for row in await cursor.fetchall()}

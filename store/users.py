@@ -136,6 +136,30 @@ async def get_many(conn: Connection, user_ids: list[int]) -> dict[int, User]:
     return {row[0]: User._from_row(row) for row in await cursor.fetchall()}
 
 
+async def active_between(conn: Connection, first_id: int, last_id: int) -> list[tuple[int, str]]:
+    """(id, username) of the active people with ids in [first, last]."""
+    cursor = await conn.execute(
+        "SELECT id, username FROM users WHERE id BETWEEN ? AND ? AND status = 'active' ORDER BY id",
+        (first_id, last_id),
+    )
+    return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+
+
+async def standing_of(conn: Connection, user_ids: list[int]) -> dict[int, tuple[str, bool]]:
+    """(username, whether active) of each of ``user_ids`` that exists."""
+    if not user_ids:
+        return {}
+    marks = ",".join("?" * len(user_ids))
+    cursor = await conn.execute(f"SELECT id, username, status FROM users WHERE id IN ({marks})", user_ids)
+    return {int(row[0]): (str(row[1]), row[2] == "active") for row in await cursor.fetchall()}
+
+
+async def highest_id(conn: Connection) -> int:
+    cursor = await conn.execute("SELECT COALESCE(MAX(id), 0) FROM users")
+    row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def update_profile(conn: Connection, user_id: int, display_name: str, bio: str) -> None:
     await conn.execute(
         "UPDATE users SET display_name = ?, bio = ? WHERE id = ?",

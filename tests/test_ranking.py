@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from domain import suggestions as suggestion_engine
+from domain import interest_index
 from domain.ranking import idf
 from store import interests, users
 from tests.helpers import assert_status
@@ -178,8 +178,8 @@ async def test_suggestions_equal_the_reference_ranking(
 ) -> None:
     if passes == "small":
         # Tiny passes make the engine prune and widen even on a small population.
-        for name, value in [("FIRST_PASS_ROWS", 3), ("PROBE", 2), ("DIRECT_FILTER_ROWS", 2)]:
-            monkeypatch.setattr(suggestion_engine, name, value, raising=False)
+        for name, value in [("_FIRST_ROWS", 3), ("_PROBE", 2), ("_DIRECT_FILTER_ROWS", 2)]:
+            monkeypatch.setattr(interest_index, name, value)
     world = await random_world(offline_client, seed, 60)
     viewers = list(world.people.values())[:5]
     for viewer in viewers:
