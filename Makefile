@@ -61,7 +61,7 @@ messages: $(STAMP)
 	$(BIN)/python -m config.i18n_catalogues extract
 
 # The benchmarks start their own homeservers and a throwaway PostgreSQL server;
-# the `bench` extra (tantivy, numpy) comes with the install above, since the
+# the `bench` extra (tantivy) comes with the install above, since the
 # suite runs every benchmark at tiny sizes.
 bench: $(STAMP) postgres-deps
 	$(BIN)/python -m benchmarks
