@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m config.i18n_catalogues compile >/dev/null
 	touch $(STAMP)
 
@@ -60,7 +60,10 @@ unit: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python -m config.i18n_catalogues extract
 
-bench: $(STAMP)
+# The benchmarks start their own homeservers and a throwaway PostgreSQL server;
+# the `bench` extra (tantivy) comes with the install above, since the
+# suite runs every benchmark at tiny sizes.
+bench: $(STAMP) postgres-deps
 	$(BIN)/python -m benchmarks
 
 clean:

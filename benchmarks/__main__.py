@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import shutil
 import sys
@@ -53,6 +54,8 @@ FULL = {
     "circle_members": 2000,
     "circle_pages": 200,
 }
+# The benchmarks that also run with Kindred's store on PostgreSQL.
+ON_POSTGRES = {1, 3, 4}
 SMOKE = {
     "rounds": 2,
     "accepts": 6,
@@ -89,7 +92,9 @@ Kindred runs as its own process (`kindred run`), as an operator starts it.
 Noise: each section's load average shows how busy the machine was. On a machine shared with other
 work, absolute times move by tens of percent from run to run and the ratios move less, though the
 homeserver-bound ones (1 and 2) still by about 0.1 to 0.2.
-Kindred's store here is SQLite, its default; the benchmarks do not measure the PostgreSQL store.
+Kindred's store is SQLite, its default, unless a row says PostgreSQL: benchmarks 1, 3 and 4 also run
+with the store on a throwaway PostgreSQL server started for the run (the kind the test suite's second
+pass uses: a fresh cluster on this machine, durability off), side by side with SQLite.
 """
 
 
@@ -106,6 +111,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: do they all still run?")
     parser.add_argument("--results-dir", type=Path, default=HERE, help="where RESULTS.md goes")
     parser.add_argument("--keep", action="store_true", help="keep the working directory")
+    parser.add_argument(
+        "--postgres",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure 1, 3 and 4 with Kindred's store on a throwaway PostgreSQL server (default: yes)",
+    )
     parser.add_argument(
         "--without-consent-module",
         action="store_true",
@@ -129,6 +140,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 async def run(args: argparse.Namespace, work: Path) -> list[Result]:
+    with contextlib.ExitStack() as stack:
+        # Only the benchmarks that measure Kindred's store on it need the server.
+        needed = args.postgres and bool(args.wanted & ON_POSTGRES)
+        postgres = stack.enter_context(harness.throwaway_postgres()) if needed else None
+        return await _run(args, work, postgres)
+
+
+async def _run(args: argparse.Namespace, work: Path, postgres: harness.ThrowawayPostgres | None) -> list[Result]:
     results: list[Result] = []
 
     async def timed(coroutine):  # type: ignore[no-untyped-def]
@@ -159,17 +178,40 @@ async def run(args: argparse.Namespace, work: Path) -> list[Result]:
                     )
                 if 6 in args.wanted:
                     await timed(bench_bot.run(hs, kindred, args.bot_rooms, args.shared_rounds))
+    if postgres is not None and 1 in args.wanted:
+        await _accept_on_postgres(args, work, postgres, results)
     if 7 in args.wanted:
         await timed(bench_consent.run(work / "consent", args.consent_rounds))
     if 3 in args.wanted:
         await timed(
-            bench_suggestions.run(work, args.users, args.requests, args.naive_rounds, args.big_users, args.big_requests)
+            bench_suggestions.run(
+                work, args.users, args.requests, args.naive_rounds, args.big_users, args.big_requests, postgres
+            )
         )
     if 4 in args.wanted:
-        await timed(bench_web.run(work, args.web_users, args.web_clients, args.web_seconds))
+        await timed(bench_web.run(work, args.web_users, args.web_clients, args.web_seconds, postgres))
     if 8 in args.wanted:
         await timed(bench_rounds.run(args.round_people, args.round_small, args.round_large))
     return sorted(results, key=lambda r: r.number)
+
+
+async def _accept_on_postgres(
+    args: argparse.Namespace, work: Path, postgres: harness.ThrowawayPostgres, results: list[Result]
+) -> None:
+    """Benchmark 1 again, Kindred's store on PostgreSQL, beside its SQLite figures."""
+    started = time.perf_counter()
+    port = harness.free_port()
+    consent_port = None if args.without_consent_module else port
+    url = await postgres.create_database("bench_accept")
+    async with harness.homeserver(work / "homeserver-pg", consent_port=consent_port) as hs:
+        kindred = harness.Kindred(work / "kindred-pg", hs, port=port, database_url=url)
+        with harness.running(kindred):
+            await kindred.start()
+            on_postgres = await bench_accept.run(hs, kindred, args.rounds)
+    first = next(result for result in results if result.number == 1)
+    bench_accept.beside(first, on_postgres)
+    first.seconds += time.perf_counter() - started
+    print(f"benchmark 1 on PostgreSQL done in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 async def _signup(args: argparse.Namespace, work: Path, hs: harness.Homeserver, kindred: harness.Kindred) -> Result:

@@ -39,6 +39,7 @@ async def run(hs: Homeserver, kindred: Kindred, rounds: int) -> Result:
         await watcher.start()
         kindred_times: list[float] = []
         floor_times: list[float] = []
+        store = kindred.database_url or kindred.database
         try:
             # Round 0 is a warm-up: the bot opens each person's direct room
             # for notices on first use, a one-off that later accepts skip.
@@ -46,11 +47,11 @@ async def run(hs: Homeserver, kindred: Kindred, rounds: int) -> Result:
                 accepter = setup.accepters[n]
                 started = time.perf_counter()
                 await matrix.accept(http, kindred.url, accepter, setup.requests[n])
-                room_id = await matrix.room_of_request(kindred.database, setup.requests[n])
+                room_id = await matrix.room_of_request(store, setup.requests[n])
                 kindred_time = await watcher.wait_for(room_id) - started
                 # Let the bot finish the round (introduction, notices) before
                 # the floor's turn, so neither competes with the other's tail.
-                await matrix.room_of_request(kindred.database, setup.requests[n], ready=True)
+                await matrix.room_of_request(store, setup.requests[n], ready=True)
                 await asyncio.sleep(_SETTLE)
 
                 started = time.perf_counter()
@@ -70,6 +71,27 @@ async def _people(http: aiohttp.ClientSession, url: str, rounds: int) -> Setup:
     accepters = [await matrix.sign_up(http, url, f"accepter{n}") for n in range(rounds + 1)]
     requests = [await matrix.request_between(http, url, requester, a) for a in accepters]
     return Setup(requester, accepters, requests)
+
+
+def beside(sqlite: Result, postgres: Result) -> Result:
+    """The run with the store on PostgreSQL, added to the SQLite run's section."""
+    figures = postgres.figures
+    k, f, p50 = figures["kindred_ms"], figures["floor_ms"], figures["p50_ratio"]
+    sqlite.table += [
+        ["p50, Kindred on PostgreSQL", ms(k["p50"]), ms(f["p50"]), ratio(p50)],
+        ["p90, Kindred on PostgreSQL", ms(k["p90"]), ms(f["p90"]), ratio(figures["p90_ratio"])],
+    ]
+    sqlite.targets.append(
+        Target("accept to invite seen on PostgreSQL, p50 ratio to floor", f"<= {TARGET}", ratio(p50), p50 <= TARGET)
+    )
+    sqlite.notes.append(
+        "On PostgreSQL: the same rounds against a second fresh homeserver, Kindred (`kindred run`, one process "
+        "as on SQLite) with its store in a new database on the throwaway PostgreSQL server; the floor is "
+        "measured again beside it, on that homeserver."
+    )
+    sqlite.figures["postgresql"] = figures
+    sqlite.sizes += ", on each store"
+    return sqlite
 
 
 def _result(kindred_times: list[float], floor_times: list[float], rounds: int) -> Result:

@@ -18,14 +18,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import statistics
 import time
 from pathlib import Path
 from typing import Iterator
 
+import asyncpg
+
+from store.copy import copy_store
 from testkit.homeserver import THROWAWAY_SYNAPSE_OVERRIDES, ThrowawayHomeserver, fresh_homeserver
 from testkit.homeserver import free_port as free_port
+from testkit.postgres import ThrowawayPostgres as ThrowawayPostgres
+from testkit.postgres import throwaway_postgres as throwaway_postgres
 from testkit.process import ROOT as ROOT
 from testkit.process import KindredProcess
 from testkit.process import wait_http as wait_http
@@ -48,10 +54,20 @@ _KINDRED_ENV = {
 
 
 class Kindred(KindredProcess):
-    """Kindred as its own process: ``kindred run`` against the harness's homeserver."""
+    """Kindred as its own process: ``kindred run`` against the harness's
+    homeserver, its store SQLite in ``data_dir`` unless ``database_url`` names
+    a PostgreSQL database; ``command`` ``web`` runs only the web part (PostgreSQL)."""
 
-    def __init__(self, data_dir: Path, hs: Homeserver | None, run_bot: bool = True, port: int | None = None) -> None:
-        run_bot = run_bot and hs is not None
+    def __init__(
+        self,
+        data_dir: Path,
+        hs: Homeserver | None,
+        run_bot: bool = True,
+        port: int | None = None,
+        database_url: str = "",
+        command: str = "run",
+    ) -> None:
+        run_bot = run_bot and hs is not None and command == "run"
         super().__init__(
             data_dir,
             {
@@ -65,11 +81,18 @@ class Kindred(KindredProcess):
                 "KINDRED_RUN_BOT": "true" if run_bot else "false",
                 # An operator's config file on this machine has no say here.
                 "KINDRED_CONFIG": "",
+                "KINDRED_DATABASE_URL": database_url,
             },
             port,
+            command,
         )
         self._hs = hs
         self._run_bot = run_bot
+        self.database_url = database_url
+
+    @property
+    def store(self) -> str:
+        return "PostgreSQL" if self.database_url else "SQLite"
 
     @property
     def database(self) -> Path:
@@ -107,6 +130,44 @@ def running(kindred: Kindred) -> Iterator[Kindred]:
         kindred.stop()
 
 
+class _Quiet:
+    """``kindred db copy``'s progress, unreported."""
+
+    def copied(self, table: str, done: int, total: int) -> None:
+        pass
+
+    def checking(self, table: str, done: int, total: int) -> None:
+        pass
+
+    def verified(self, table: str, rows: int) -> None:
+        pass
+
+
+async def copy_to_postgres(sqlite_path: Path, url: str) -> float:
+    """A seeded SQLite store into the empty PostgreSQL database at ``url``,
+    by ``kindred db copy``'s own code (every table verified), then vacuumed
+    and analysed as autovacuum would have done on a server up a while (a
+    bulk load leaves the planner no statistics and the visibility map
+    empty); the seconds it took."""
+    started = time.perf_counter()
+    await copy_store(sqlite_path, url, _Quiet())
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+    return time.perf_counter() - started
+
+
+async def database_bytes(url: str) -> int:
+    """The size of a PostgreSQL database, tables and indexes."""
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT pg_database_size(current_database())"))
+    finally:
+        await conn.close()
+
+
 def rss_mb(pid: int, field: str = "VmRSS") -> float:
     """Resident memory of a process (Linux), in MB."""
     try:
@@ -116,6 +177,41 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
     except OSError:
         pass
     return 0.0
+
+
+class CpuShares:
+    """Where the machine's time went between two moments, as shares of all
+    cores' time: each named group of processes, this process (the load
+    generator), everything else on the machine, and idle (Linux's /proc)."""
+
+    def __init__(self, groups: dict[str, list[int]]) -> None:
+        self.groups = groups
+        self._start = self._now()
+
+    def _now(self) -> dict[str, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        ticks = {"total": sum(fields[:8]), "idle": fields[3] + fields[4], "generator": _process_ticks(os.getpid())}
+        for name, pids in self.groups.items():
+            ticks[name] = sum(_process_ticks(pid) for pid in pids)
+        return ticks
+
+    def shares(self) -> dict[str, float]:
+        end = self._now()
+        used = {name: end[name] - self._start[name] for name in end}
+        total = max(used.pop("total"), 1)
+        shares = {name: ticks / total for name, ticks in used.items()}
+        shares["other"] = max(0.0, 1.0 - sum(shares.values()))
+        return shares
+
+
+def _process_ticks(pid: int) -> int:
+    """User and system clock ticks a process has used, its threads included."""
+    try:
+        # The command name may hold spaces: the fields start after its ")".
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 from nio import AsyncClient, AsyncClientConfig, LoginResponse, SyncResponse
 
 from bridge.admin import SynapseAdmin
@@ -217,10 +218,12 @@ class InviteWatcher:
         await self.client.close()
 
 
-async def room_of_request(database: Path, request_id: int, ready: bool = False, timeout: float = 60.0) -> str:
+async def room_of_request(database: Path | str, request_id: int, ready: bool = False, timeout: float = 60.0) -> str:
     """The match room Kindred recorded for a request (once the match is
-    ready, if asked), read from its database: not its API, so watching adds
-    no load to the process being measured."""
+    ready, if asked), read from its database (a SQLite file, or a PostgreSQL
+    URL): not its API, so watching adds no load to the process being measured."""
+    if isinstance(database, str):
+        return await _room_of_request_postgres(database, request_id, ready, timeout)
     deadline = time.monotonic() + timeout
     conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
     condition = " AND status = 'ready'" if ready else ""
@@ -235,4 +238,21 @@ async def room_of_request(database: Path, request_id: int, ready: bool = False, 
             await asyncio.sleep(0.01)
     finally:
         conn.close()
+    raise RuntimeError(f"request {request_id} got no room within {timeout:.0f}s")
+
+
+async def _room_of_request_postgres(url: str, request_id: int, ready: bool, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    conn = await asyncpg.connect(url)
+    condition = " AND status = 'ready'" if ready else ""
+    try:
+        while time.monotonic() < deadline:
+            room_id = await conn.fetchval(
+                "SELECT room_id FROM matches WHERE request_id = $1 AND room_id IS NOT NULL" + condition, request_id
+            )
+            if room_id:
+                return str(room_id)
+            await asyncio.sleep(0.01)
+    finally:
+        await conn.close()
     raise RuntimeError(f"request {request_id} got no room within {timeout:.0f}s")

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+# Written by hand, kept across runs: appended to RESULTS.md after the generated sections.
+NOTES = HERE / "NOTES.md"
 
 
 @dataclass
@@ -99,8 +101,19 @@ def save(results: list[Result], directory: Path, preamble: str) -> Path:
         merged[str(result.number)] = asdict(result)
     store.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n")
     path = directory / "RESULTS.md"
-    path.write_text(render([_load(v) for _, v in sorted(merged.items(), key=lambda kv: int(kv[0]))], preamble))
+    text = render([_load(v) for _, v in sorted(merged.items(), key=lambda kv: int(kv[0]))], preamble)
+    path.write_text(text + _notes())
     return path
+
+
+def _notes() -> str:
+    """NOTES.md without its opening comment, after a blank line; empty without one."""
+    if not NOTES.exists():
+        return ""
+    text = NOTES.read_text()
+    if text.startswith("<!--"):
+        text = text.split("-->", 1)[1]
+    return "\n" + text.strip() + "\n"
 
 
 def _load(raw: dict[str, Any]) -> Result:

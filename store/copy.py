@@ -51,10 +51,10 @@ from store.postgres import Connection as PgConnection
 __all__ = ["Copied", "CopyFailed", "CopyRefused", "Progress", "copy_store"]
 
 # Rows the migrations write into a fresh database themselves (v001's instance
-# id, v006's population count): they do not make a target "in use", and the
-# source's replace them. The instance id must travel: Kindred marks the rooms
-# it makes on the homeserver with it.
-_SEEDED = frozenset({"instance", "population"})
+# id, v006's population count, v027's ranking clock): they do not make a
+# target "in use", and the source's replace them. The instance id must travel:
+# Kindred marks the rooms it makes on the homeserver with it.
+_SEEDED = frozenset({"instance", "population", "ranking_clock"})
 
 
 class CopyFailed(Exception):
