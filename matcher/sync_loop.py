@@ -38,7 +38,11 @@ POLL_MS = 30_000
 # instead of holding a long poll open: the homeserver recomputes a waiting
 # sync on every event in any of the bot's rooms (its own included, even when
 # the filter then drops them), and a burst of rooms is hundreds of events.
-BUSY_POLL = 0.5
+# A long poll already waiting when rooms start is dropped for the same reason.
+# Each sync that finds new rooms costs the homeserver work per room and per
+# sync; every two seconds keeps the second part small, and a command sent
+# during a burst is still answered within a few seconds.
+BUSY_POLL = 2.0
 _PARALLEL = 16
 _MAX_BACKOFF = 60.0
 # The longest a 429 on the sync may keep the bot waiting (seconds): the
@@ -57,6 +61,7 @@ class SyncLoop:
         started_ms: int | None = None,
         rooms_idle: asyncio.Event | None = None,
         busy_poll: float = BUSY_POLL,
+        rooms_busy: asyncio.Event | None = None,
     ) -> None:
         self._ctx = ctx
         self._client = client
@@ -67,6 +72,7 @@ class SyncLoop:
         self._slots = asyncio.Semaphore(_PARALLEL)
         self._rooms_idle = rooms_idle
         self._busy_poll = busy_poll
+        self._rooms_busy = rooms_busy
 
     async def run(self) -> None:
         filter_id = await self._retrying(lambda: sync_reader.upload_filter(self._client))
@@ -79,7 +85,7 @@ class SyncLoop:
                 await asyncio.sleep(self._busy_poll)
                 wait_ms = 0
             try:
-                batch = await sync_reader.sync(self._client, since, filter_id, wait_ms)
+                batch = await self._sync(since, filter_id, wait_ms)
             except BridgeError as exc:
                 failures += 1
                 if exc.http_status == 400 and since:
@@ -88,6 +94,8 @@ class SyncLoop:
                 await asyncio.sleep(_delay(exc, failures))
                 continue
             failures = 0
+            if batch is None:
+                continue  # rooms are being made: poll instead
             await self.handle(batch)
             if batch.next_batch and batch.next_batch != since:
                 since = batch.next_batch
@@ -95,6 +103,26 @@ class SyncLoop:
                     await bot_state.save_sync_token(self._ctx, since)
                 except Exception:
                     logger.exception("could not save the bot's sync position")
+
+    async def _sync(self, since: str | None, filter_id: str, wait_ms: int) -> Batch | None:
+        """One sync; None when a long poll was dropped because rooms began to be made.
+
+        Dropping it closes the connection, and the homeserver stops working
+        on a sync whose client has gone; the position is unchanged, so
+        nothing is missed.
+        """
+        if not wait_ms or self._rooms_busy is None:
+            return await sync_reader.sync(self._client, since, filter_id, wait_ms)
+        syncing = asyncio.ensure_future(sync_reader.sync(self._client, since, filter_id, wait_ms))
+        busy = asyncio.ensure_future(self._rooms_busy.wait())
+        try:
+            await asyncio.wait({syncing, busy}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (busy, syncing):
+                if not task.done():
+                    task.cancel()
+            await asyncio.gather(busy, syncing, return_exceptions=True)
+        return None if syncing.cancelled() else syncing.result()
 
     async def handle(self, batch: Batch) -> None:
         for invite in batch.invites:
