@@ -23,6 +23,7 @@ import asyncio
 import inspect
 import itertools
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -58,6 +59,16 @@ class Burst:
     floor_after: float
     during: synapse_log.Traffic
     after: synapse_log.Traffic
+    # CPU seconds: the homeserver's and Kindred's during the burst, the
+    # homeserver's during the floor runs before and after it.
+    hs_cpu: float
+    kindred_cpu: float
+    floor_cpu_before: float
+    floor_cpu_after: float
+
+    @property
+    def floor_cpu(self) -> float:
+        return (self.floor_cpu_before + self.floor_cpu_after) / 2
 
     @property
     def floor_seconds(self) -> float:
@@ -77,19 +88,22 @@ async def run(hs: Homeserver, kindred: Kindred, accepts: int, bursts: int = BURS
         requests = [await matrix.request_between(http, kindred.url, a, b) for a, b in pairs]
         # The bot tells each receiver about their requests: done before any clock starts.
         await _notices_sent(kindred.database)
-        floors = [await _floor(floor, _invitees(pairs[:accepts]), concurrency)]
+        floors = [await _floor_cpu(hs, kindred, floor, _invitees(pairs[:accepts]), concurrency)]
         windows: list[tuple[float, float, float]] = []
         timings: list[tuple[float, float, float]] = []
+        cpus: list[tuple[float, float]] = []
         for number in range(bursts):
             chunk = slice(number * accepts, (number + 1) * accepts)
             started = time.time()
+            cpu = _Cpu(hs, kindred)
             seconds, answered = await _kindred(http, kindred, pairs[chunk], requests[chunk])
+            cpus.append(cpu.used())
             ready_at = time.time()
             await _notices_sent(kindred.database)
             drained_at = time.time()
             windows.append((started, ready_at, drained_at))
             timings.append((seconds, drained_at - started, answered))
-            floors.append(await _floor(floor, _invitees(pairs[chunk]), concurrency))
+            floors.append(await _floor_cpu(hs, kindred, floor, _invitees(pairs[chunk]), concurrency))
     log = hs.server.directory / "homeserver.log"
     bot = _bot_user_id(kindred)
     runs = [
@@ -97,14 +111,20 @@ async def run(hs: Homeserver, kindred: Kindred, accepts: int, bursts: int = BURS
             seconds,
             notices_seconds,
             answered,
-            floors[number],
-            floors[number + 1],
+            floors[number][0],
+            floors[number + 1][0],
             synapse_log.read(log, bot, started, ready_at),
             synapse_log.read(log, bot, ready_at, drained_at),
+            hs_cpu,
+            kindred_cpu,
+            floors[number][1],
+            floors[number + 1][1],
         )
-        for number, ((seconds, notices_seconds, answered), (started, ready_at, drained_at)) in enumerate(
-            zip(timings, windows, strict=True)
-        )
+        for number, (
+            (seconds, notices_seconds, answered),
+            (started, ready_at, drained_at),
+            (hs_cpu, kindred_cpu),
+        ) in enumerate(zip(timings, windows, cpus, strict=True))
     ]
     return _result(runs, accepts, len(people), concurrency)
 
@@ -129,6 +149,15 @@ def _result(runs: list[Burst], accepts: int, people: int, concurrency: int) -> R
             "homeserver DB transactions per room during the burst: createRoom / all else the bot asked",
             *(_transactions(b.during, accepts) for b in runs),
         ]
+    )
+    table.append(
+        [
+            "homeserver CPU ms per room: Kindred's burst / floor",
+            *(f"{1000 * b.hs_cpu / accepts:.0f} / {1000 * b.floor_cpu / accepts:.0f}" for b in runs),
+        ]
+    )
+    table.append(
+        ["Kindred's own CPU ms per room during the burst", *(f"{1000 * b.kindred_cpu / accepts:.0f}" for b in runs)]
     )
     table.append(["bot requests per room after the burst (notices)", *(f"{b.after.total / accepts:.2f}" for b in runs)])
     return Result(
@@ -159,6 +188,9 @@ def _result(runs: list[Burst], accepts: int, people: int, concurrency: int) -> R
             "bot_requests_during": [dict(b.during.requests) for b in runs],
             "bot_transactions_during": [dict(b.during.transactions) for b in runs],
             "bot_requests_after": [dict(b.after.requests) for b in runs],
+            "homeserver_cpu_s": [b.hs_cpu for b in runs],
+            "floor_homeserver_cpu_s": [b.floor_cpu for b in runs],
+            "kindred_cpu_s": [b.kindred_cpu for b in runs],
         },
     )
 
@@ -189,6 +221,9 @@ def _notes(runs: list[Burst], low: float, middle: float, high: float, concurrenc
         "accept to the last match ready); 'other' is anything else (a direct room made for someone who "
         "had none, say). A 'DB transaction' is one the homeserver ran for the request, as its log "
         "reports it.",
+        "CPU: the homeserver's CPU time over each burst against its CPU time over a floor run of the "
+        "same number of rooms (the mean of the two around the burst), read from /proc; Kindred's own "
+        "(web, bot and workers in one process) shares the machine's two cores with the homeserver.",
         "While rooms are being made the bot drops any long poll of its sync and polls every two seconds "
         "instead: the homeserver recomputes a waiting sync on each event in any of the bot's rooms, and "
         "a burst of rooms is hundreds of events; each sync that finds new rooms costs it work per room "
@@ -209,6 +244,33 @@ def _notes(runs: list[Burst], low: float, middle: float, high: float, concurrenc
 
 def _invitees(pairs: list[tuple[matrix.Person, matrix.Person]]) -> list[list[str]]:
     return [[a.matrix_user_id, b.matrix_user_id] for a, b in pairs]
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User plus system CPU time a process has used so far (Linux), in seconds."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime, the 14th and 15th fields, counted after the name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Cpu:
+    """CPU time of the homeserver and of Kindred over one stretch."""
+
+    def __init__(self, hs: Homeserver, kindred: Kindred) -> None:
+        self._pids = (hs.pid, kindred.process.pid if kindred.process else None)
+        self._start = self._now()
+
+    def _now(self) -> tuple[float, float]:
+        return cpu_seconds(self._pids[0]), cpu_seconds(self._pids[1])
+
+    def used(self) -> tuple[float, float]:
+        now = self._now()
+        return now[0] - self._start[0], now[1] - self._start[1]
 
 
 def _bot_user_id(kindred: Kindred) -> str:
@@ -278,6 +340,15 @@ async def _notices_sent(database: Path, timeout: float = 600.0) -> None:
     finally:
         conn.close()
     raise RuntimeError(f"the bot still had notices to send after {timeout:.0f}s")
+
+
+async def _floor_cpu(
+    hs: Homeserver, kindred: Kindred, floor: matrix.FloorAccount, invitees: list[list[str]], concurrency: int
+) -> tuple[float, float]:
+    """A floor run: its seconds, and the homeserver's CPU seconds over it."""
+    cpu = _Cpu(hs, kindred)
+    seconds = await _floor(floor, invitees, concurrency)
+    return seconds, cpu.used()[0]
 
 
 async def _floor(floor: matrix.FloorAccount, invitees: list[list[str]], concurrency: int) -> float:
