@@ -17,7 +17,7 @@ from pathlib import Path
 
 _LINE = re.compile(
     r"^(?P<when>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) - synapse\.access\.\S+ .*?"
-    r"\{(?P<who>[^}]*)\} Processed request: .*? db=\((?P<db>[\d.]+)sec/[\d.]+sec/(?P<txns>\d+)\) "
+    r"\{(?P<who>[^}]*)\} Processed request: (?P<took>[\d.]+)sec/.*? db=\((?P<db>[\d.]+)sec/[\d.]+sec/(?P<txns>\d+)\) "
     r'\S+ \S+ "(?P<method>[A-Z]+) (?P<path>\S+)'
 )
 
@@ -48,10 +48,13 @@ def kind(method: str, path: str) -> str:
 
 
 def read(log: Path, user_id: str, start: float, end: float) -> Traffic:
-    """``user_id``'s requests answered between ``start`` and ``end`` (epoch seconds).
+    """``user_id``'s requests made between ``start`` and ``end`` (epoch seconds).
 
-    Synapse stamps its lines in the machine's local time, as ``time.time()``
-    read back through ``datetime.fromtimestamp`` does.
+    A request counts where it began (its line's time less how long it
+    took): a long poll waiting since before ``start`` and let go at its
+    beginning belongs to what came before. Synapse stamps its lines in the
+    machine's local time, as ``time.time()`` read back through
+    ``datetime.fromtimestamp`` does.
     """
     traffic = Traffic()
     if not log.exists():
@@ -63,7 +66,7 @@ def read(log: Path, user_id: str, start: float, end: float) -> Traffic:
             found = _LINE.match(line)
             if found is None or found["who"] != user_id:
                 continue
-            when = dt.datetime.strptime(found["when"], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+            when = dt.datetime.strptime(found["when"], "%Y-%m-%d %H:%M:%S,%f").timestamp() - float(found["took"])
             if start <= when <= end:
                 what = kind(found["method"], found["path"])
                 traffic.requests[what] += 1
