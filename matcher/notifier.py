@@ -76,6 +76,10 @@ class Notifier:
         self._busy_pace = busy_pace
         # One held notice at a time passes while rooms are still being made.
         self._pace = asyncio.Lock()
+        # Set while jobs are being sent: the bot's sync polls meanwhile, as
+        # every notice would wake a long poll only to be filtered out.
+        self.busy = asyncio.Event()
+        self._sending = 0
         self._idle_poll = idle_poll
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task[None]] = {}
@@ -120,7 +124,14 @@ class Notifier:
         try:
             await self._hold(job)
             async with self._slots:
-                later = await self._notices.run(job)
+                self._sending += 1
+                self.busy.set()
+                try:
+                    later = await self._notices.run(job)
+                finally:
+                    self._sending -= 1
+                    if not self._sending:
+                        self.busy.clear()
             if later is None:
                 await bot_jobs.finish(self._ctx, job)
             else:
