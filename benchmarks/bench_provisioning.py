@@ -230,10 +230,10 @@ def _notes(runs: list[Burst], low: float, middle: float, high: float, concurrenc
         "CPU: the homeserver's CPU time over each burst against its CPU time over a floor run of the "
         "same number of rooms (the mean of the two around the burst), read from /proc; Kindred's own "
         "(web, bot and workers in one process) shares the machine's two cores with the homeserver.",
-        "While rooms are being made the bot drops any long poll of its sync and polls every two seconds "
-        "instead: the homeserver recomputes a waiting sync on each event in any of the bot's rooms, and "
-        "a burst of rooms is hundreds of events; each sync that finds new rooms costs it work per room "
-        "besides.",
+        "While rooms are being made or notices go out, the bot drops any long poll of its sync and polls "
+        "every two seconds instead: the homeserver recomputes a waiting sync on each event in any of the "
+        "bot's rooms (its own included, which the filter then drops), and a burst is hundreds of events; "
+        "each sync that finds new rooms costs it work per room besides.",
         "The homeserver loads Kindred's consent module, as the bundled one does; the bot's invites are "
         "let through inside Synapse before any call to Kindred (the bot is never limited), so the "
         "module adds nothing to these rooms (benchmark 7 measures it where it does ask Kindred).",
