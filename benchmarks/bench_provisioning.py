@@ -240,10 +240,12 @@ def _notes(runs: list[Burst], low: float, middle: float, high: float, concurrenc
     ]
     if low < TARGET:
         notes.append(
-            "Why a burst is below target in this run: the homeserver is the bottleneck on both sides "
-            "(Synapse on SQLite makes a handful of rooms a second here), and per match Kindred asks it for "
-            "an event beyond the room (the introduction) and for the bot's syncs, which the table counts; "
-            "the floor's runs also differ from each other by up to 20% on a shared machine."
+            "Why a burst is below target in this run: the homeserver is the bottleneck on both sides, and "
+            "it spends more CPU per Kindred room than per floor room (the table's CPU row): per match "
+            "Kindred asks it for an event beyond the room (the introduction) and for a share of the bot's "
+            "syncs, which the table counts, and the rest of the difference is not explained by the bot's "
+            "requests (see 'The bot's own traffic during a burst of rooms' below). On a machine busy with "
+            "other work the bursts also differ from each other by far more than the target's margin."
         )
     return notes
 
