@@ -34,6 +34,7 @@ from benchmarks.report import HERE, Result, save, stamp
 FULL = {
     "rounds": 20,
     "accepts": 200,
+    "bursts": 3,
     "users": 100_000,
     "requests": 300,
     "naive_rounds": 2,
@@ -59,6 +60,7 @@ ON_POSTGRES = {1, 3, 4}
 SMOKE = {
     "rounds": 2,
     "accepts": 6,
+    "bursts": 3,
     "users": 800,
     "requests": 15,
     "naive_rounds": 1,
@@ -168,7 +170,7 @@ async def _run(args: argparse.Namespace, work: Path, postgres: harness.Throwaway
                 if 1 in args.wanted:
                     await timed(bench_accept.run(hs, kindred, args.rounds))
                 if 2 in args.wanted:
-                    await timed(bench_provisioning.run(hs, kindred, args.accepts))
+                    await timed(bench_provisioning.run(hs, kindred, args.accepts, args.bursts))
                 if 5 in args.wanted:
                     await timed(_signup(args, work, hs, kindred))
                 if 9 in args.wanted:

@@ -35,7 +35,7 @@ async def running_bot(ctx: Kindred, client: MatrixClient) -> AsyncIterator[RoomW
     rooms = BotRooms(client)
     direct = DirectRooms(ctx, rooms)
     notifier = Notifier(ctx, rooms, direct, rooms_idle=worker.idle)
-    listener = SyncLoop(ctx, client, rooms, direct, Commands(ctx, rooms, direct), rooms_idle=worker.idle)
+    listener = SyncLoop(ctx, client, rooms, direct, Commands(ctx, rooms, direct), busy=(worker.busy, notifier.busy))
     tasks = [
         asyncio.create_task(worker.run(), name="room-worker"),
         asyncio.create_task(notifier.run(), name="bot-notifier"),

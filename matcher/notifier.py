@@ -13,11 +13,14 @@ apart, so the requester hears of both in one message: the 'accepted' news
 waits a short grace for the room and goes alone only if the room is late.
 
 A few workers on purpose: a nudge may wait a moment, while opening match
-rooms (the room worker) should not. For the same reason 'room is ready'
-notices hold back while rooms are still being made (half a minute at most):
-in a burst of accepts the homeserver works on the rooms first, and each
-person sees their invite (and the match on the web) as soon as their room
-exists; the nudges in the direct rooms follow.
+rooms (the room worker) should not. For the same reason a match's news (the
+room is ready, or the lone 'accepted') holds back while rooms are still being
+made (half a minute at most): in a burst of accepts the homeserver works on
+the rooms first, and each person sees their invite (and the match on the web)
+as soon as their room exists; the nudges in the direct rooms follow. A burst
+longer than the hold lets the held news out one at a time, a fraction of a
+second apart, never all at once, until the rooms are made; then the rest
+goes at full speed. The news stays a durable job throughout.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import logging
 
 from bridge.bot_rooms import BotRooms
 from bridge.errors import BridgeError
-from domain import bot_jobs, events, matches, provisioning
+from domain import bot_jobs, events, provisioning
 from domain.context import Kindred
 from matcher.direct_rooms import DirectRooms
 from matcher.notices import Notices
@@ -46,8 +49,10 @@ _WAKING = {
 _BATCH = 50
 # How long the 'accepted' news waits for the room to be ready (seconds).
 ACCEPT_GRACE = 10.0
-# How long a 'room is ready' notice may hold back for rooms being made (seconds).
+# How long a match's news may hold back for rooms being made (seconds).
 READY_HOLD = 30.0
+# Past the hold, while rooms are still being made: seconds between two notices.
+BUSY_PACE = 0.5
 
 
 class Notifier:
@@ -61,12 +66,20 @@ class Notifier:
         rooms_idle: asyncio.Event | None = None,
         ready_hold: float = READY_HOLD,
         idle_poll: float = 5.0,
+        busy_pace: float = BUSY_PACE,
     ) -> None:
         self._ctx = ctx
         self._notices = Notices(ctx, rooms, direct, accept_grace)
         self._slots = asyncio.Semaphore(workers)
         self._rooms_idle = rooms_idle
         self._ready_hold = ready_hold
+        self._busy_pace = busy_pace
+        # One held notice at a time passes while rooms are still being made.
+        self._pace = asyncio.Lock()
+        # Set while jobs are being sent: the bot's sync polls meanwhile, as
+        # every notice would wake a long poll only to be filtered out.
+        self.busy = asyncio.Event()
+        self._sending = 0
         self._idle_poll = idle_poll
         self._wake = asyncio.Event()
         self._inflight: dict[int, asyncio.Task[None]] = {}
@@ -111,7 +124,14 @@ class Notifier:
         try:
             await self._hold(job)
             async with self._slots:
-                later = await self._notices.run(job)
+                self._sending += 1
+                self.busy.set()
+                try:
+                    later = await self._notices.run(job)
+                finally:
+                    self._sending -= 1
+                    if not self._sending:
+                        self.busy.clear()
             if later is None:
                 await bot_jobs.finish(self._ctx, job)
             else:
@@ -132,15 +152,23 @@ class Notifier:
                 self._wake.set()
 
     async def _hold(self, job: BotJob) -> None:
-        """While rooms are being made, a 'room is ready' notice waits (bounded
-        from now, so a steady stream of rooms delays it by the hold at most)."""
+        """While rooms are being made, a match's news waits (bounded from now,
+        so a steady stream of rooms delays it by the hold at most), then goes
+        paced until the rooms are made.
+
+        Whether the room is ready or not: a held 'accepted' news finds the
+        room ready afterwards and goes with it in one message, as it does
+        when the room comes within the grace.
+        """
         if job.kind != bot_jobs.NOTICE_MATCH or self._rooms_idle is None or self._rooms_idle.is_set():
             return
-        assert job.match_id is not None
-        match = await matches.load(self._ctx, job.match_id)
-        if match is not None and match.status == "ready":
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._rooms_idle.wait(), self._ready_hold)
+        if self._rooms_idle.is_set():
+            return
+        async with self._pace:
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._rooms_idle.wait(), self._ready_hold)
+                await asyncio.wait_for(self._rooms_idle.wait(), self._busy_pace)
 
     async def _retry(self, job: BotJob, error: str, retry_after_ms: int | None) -> None:
         # The job as picked up holds its attempts: only this worker changes them.

@@ -53,6 +53,9 @@ class RoomWorker:
         # Set while no room is being made: notices wait for it (briefly).
         self.idle = asyncio.Event()
         self.idle.set()
+        # Its opposite, set while rooms are being made: the bot's sync drops
+        # a long poll for it.
+        self.busy = asyncio.Event()
 
     def on_event(self, event: events.Event) -> None:
         if event.type == events.JOB_QUEUED:
@@ -77,6 +80,7 @@ class RoomWorker:
                 for job in due:
                     if job.id not in self._inflight:
                         self.idle.clear()
+                        self.busy.set()
                         task = asyncio.create_task(self._run_one(job))
                         self._inflight[job.id] = task
                 try:
@@ -106,6 +110,7 @@ class RoomWorker:
         finally:
             self._inflight.pop(job.id, None)
             if not self._inflight:
+                self.busy.clear()
                 self.idle.set()
             # A freed slot may take the next queued job now, not at the next poll.
             self._wake.set()

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from typing import Awaitable, Callable, TypeVar
+from typing import Awaitable, Callable, Sequence, TypeVar
 
 from bridge import sync_reader
 from bridge.bot_rooms import BotRooms
@@ -34,11 +34,16 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 POLL_MS = 30_000
-# While the room worker is making rooms, the bot asks for news this often
-# instead of holding a long poll open: the homeserver recomputes a waiting
-# sync on every event in any of the bot's rooms (its own included, even when
-# the filter then drops them), and a burst of rooms is hundreds of events.
-BUSY_POLL = 0.5
+# While the bot writes in bulk (the room worker making rooms, the notifier
+# posting notices), it asks for news this often instead of holding a long
+# poll open: the homeserver recomputes a waiting sync on every event in any
+# of the bot's rooms (its own included, even when the filter then drops them),
+# and a burst of rooms or notices is hundreds of events. A long poll already
+# waiting when such work starts is dropped for the same reason. Each sync
+# that finds new rooms costs the homeserver work per room and per sync; every
+# two seconds keeps the second part small, and a command sent meanwhile is
+# still answered within a few seconds.
+BUSY_POLL = 2.0
 _PARALLEL = 16
 _MAX_BACKOFF = 60.0
 # The longest a 429 on the sync may keep the bot waiting (seconds): the
@@ -55,7 +60,7 @@ class SyncLoop:
         direct: DirectRooms,
         commands: Commands,
         started_ms: int | None = None,
-        rooms_idle: asyncio.Event | None = None,
+        busy: Sequence[asyncio.Event] = (),
         busy_poll: float = BUSY_POLL,
     ) -> None:
         self._ctx = ctx
@@ -65,7 +70,8 @@ class SyncLoop:
         self._commands = commands
         self.started_ms = int(time.time() * 1000) if started_ms is None else started_ms
         self._slots = asyncio.Semaphore(_PARALLEL)
-        self._rooms_idle = rooms_idle
+        # Each set while some part of the bot writes in bulk.
+        self._busy = tuple(busy)
         self._busy_poll = busy_poll
 
     async def run(self) -> None:
@@ -75,11 +81,11 @@ class SyncLoop:
         while True:
             # The first sync of a fresh bot returns at once: there is nothing to wait for.
             wait_ms = POLL_MS if since else 0
-            if self._rooms_idle is not None and not self._rooms_idle.is_set():
+            if any(signal.is_set() for signal in self._busy):
                 await asyncio.sleep(self._busy_poll)
                 wait_ms = 0
             try:
-                batch = await sync_reader.sync(self._client, since, filter_id, wait_ms)
+                batch = await self._sync(since, filter_id, wait_ms)
             except BridgeError as exc:
                 failures += 1
                 if exc.http_status == 400 and since:
@@ -88,6 +94,8 @@ class SyncLoop:
                 await asyncio.sleep(_delay(exc, failures))
                 continue
             failures = 0
+            if batch is None:
+                continue  # the bot is writing in bulk: poll instead
             await self.handle(batch)
             if batch.next_batch and batch.next_batch != since:
                 since = batch.next_batch
@@ -95,6 +103,26 @@ class SyncLoop:
                     await bot_state.save_sync_token(self._ctx, since)
                 except Exception:
                     logger.exception("could not save the bot's sync position")
+
+    async def _sync(self, since: str | None, filter_id: str, wait_ms: int) -> Batch | None:
+        """One sync; None when a long poll was dropped because the bot began writing in bulk.
+
+        Dropping it closes the connection, and the homeserver stops working
+        on a sync whose client has gone; the position is unchanged, so
+        nothing is missed.
+        """
+        if not wait_ms or not self._busy:
+            return await sync_reader.sync(self._client, since, filter_id, wait_ms)
+        syncing = asyncio.ensure_future(sync_reader.sync(self._client, since, filter_id, wait_ms))
+        busy = [asyncio.ensure_future(signal.wait()) for signal in self._busy]
+        try:
+            await asyncio.wait({syncing, *busy}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (*busy, syncing):
+                if not task.done():
+                    task.cancel()
+            await asyncio.gather(*busy, syncing, return_exceptions=True)
+        return None if syncing.cancelled() else syncing.result()
 
     async def handle(self, batch: Batch) -> None:
         for invite in batch.invites:

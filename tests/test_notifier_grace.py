@@ -154,6 +154,40 @@ async def test_a_held_ready_notice_keeps_the_accepted_news_from_going_alone(offl
         assert not [body for _, body in rooms.notices if "accepted" in body]
 
 
+async def test_the_lone_accepted_news_waits_for_the_rooms_being_made(offline_client) -> None:
+    ctx = offline_client.app[keys.KINDRED]
+    rooms = FakeRooms()
+    rooms_idle = asyncio.Event()  # rooms are being made (not this one: it stays late)
+    notifier = Notifier(ctx, rooms, FakeDirect(), accept_grace=0.2, rooms_idle=rooms_idle, ready_hold=60)  # type: ignore[arg-type]
+    async with _running(notifier):
+        ada, _, _ = await _pair_with_accepted_request(offline_client)
+        # Well past the grace: the news would have gone alone by now, were
+        # the homeserver not busy with rooms (nothing marks the grace firing).
+        await asyncio.sleep(0.5)
+        assert _told(rooms, ada, "accepted") == []
+        rooms_made = asyncio.get_running_loop().time()
+        rooms_idle.set()
+        told = await eventually(lambda: asyncio.sleep(0, _told(rooms, ada, "accepted")), timeout=5)
+        assert len(told) == 1 and "will tell you here when it is ready" in told[0]
+        assert rooms.sent_at[-1] >= rooms_made
+
+
+async def test_news_held_past_the_hold_goes_one_at_a_time_while_rooms_are_made(offline_client) -> None:
+    ctx = offline_client.app[keys.KINDRED]
+    rooms = FakeRooms()
+    rooms_idle = asyncio.Event()  # rooms that never stop coming
+    notifier = Notifier(ctx, rooms, FakeDirect(), rooms_idle=rooms_idle, ready_hold=0.1, busy_pace=0.2)  # type: ignore[arg-type]
+    ada, bo, match_id = await _pair_with_accepted_request(offline_client)
+    await _room_made(ctx, match_id)
+    async with _running(notifier):
+        # Both are told (the hold is bounded), but not at once: a burst of
+        # held news must not fall on the homeserver together.
+        await eventually(lambda: asyncio.sleep(0, _told(rooms, ada, "is ready") and _told(rooms, bo, "is ready")))
+        first, second = sorted(rooms.sent_at)
+        assert second - first >= 0.2
+        assert not rooms_idle.is_set()
+
+
 async def test_notices_are_durable_jobs_done_once(offline_client) -> None:
     """Written with the change, sent by whichever notifier runs (after a
     restart, say), and marked done so no later run sends them again."""
