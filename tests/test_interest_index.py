@@ -105,7 +105,13 @@ def _served(
 async def test_the_next_ranking_after_any_change_equals_brute_force(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
-    for name, value in [("_FIRST_ROWS", 4), ("_PROBE", 3), ("_DIRECT_FILTER_ROWS", 5), ("_RELOAD_ABOVE", 15), ("_DENSE_SHARE", 0.2)]:
+    for name, value in [
+        ("_FIRST_ROWS", 4),
+        ("_PROBE", 3),
+        ("_DIRECT_FILTER_ROWS", 5),
+        ("_RELOAD_ABOVE", 15),
+        ("_DENSE_SHARE", 0.2),
+    ]:
         monkeypatch.setattr(interest_index, name, value)
     rng = random.Random(seed)
     url = database_url_for(tmp_path)
