@@ -93,10 +93,12 @@ class InterestIndex:
     def population(self) -> int:
         return self._active_count
 
-    async def refresh(self, db: Database) -> None:
-        """Bring the index up to the store's latest committed change."""
-        async with db.lookup() as conn:
-            now = await ranking_changes.clock(conn)
+    async def refresh(self, db: Database, now: int | None = None) -> None:
+        """Bring the index up to the store's latest committed change (the
+        clock's value ``now`` if the caller has just read it)."""
+        if now is None:
+            async with db.lookup() as conn:
+                now = await ranking_changes.clock(conn)
         if self._loaded and now == self._seq:
             return
         async with self._lock:

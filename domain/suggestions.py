@@ -48,14 +48,15 @@ def parse_limit(value: object, default: int = 20) -> int:
 async def suggest(ctx: Kindred, viewer: User, interest: object = None, limit: int = 20) -> list[Suggestion]:
     wanted = validation.interest(interest, "interest") if interest not in (None, "") else None
     index = ctx.ranking
-    await index.refresh(ctx.db)
+    async with ctx.db.lookup() as conn:
+        now, away = await suggestions.clock_and_partners(conn, viewer.id)
+    # Not while holding a connection: catching up reads on connections of its own.
+    await index.refresh(ctx.db, now)
     only: int | None = None
     if wanted:
         only = index.interest_id(wanted)
         if only is None:
             return []
-    async with ctx.db.lookup() as conn:
-        away = await suggestions.partners(conn, viewer.id)
     found = index.rank(viewer.id, away, only, limit)
     if not found:
         return []

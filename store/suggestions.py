@@ -17,16 +17,25 @@ async def population(conn: Connection) -> int:
     return int(row[0]) if row else 0
 
 
-async def partners(conn: Connection, viewer_id: int) -> list[int]:
-    """Everyone the viewer may not be shown: a pending request either way, a
-    match not closed, a block by either side. Each arm reads one index."""
+async def clock_and_partners(conn: Connection, viewer_id: int) -> tuple[int, list[int]]:
+    """The ranking clock's value (store.ranking_changes.clock), and everyone
+    the viewer may not be shown: a pending request either way, a match not
+    closed, a block by either side. One statement, one round trip: each arm
+    reads one index; the clock's row comes back with id 0, nobody's id."""
     cursor = await conn.execute(
-        "SELECT to_user_id FROM requests WHERE from_user_id = :v AND status = 'pending'"
-        " UNION ALL SELECT from_user_id FROM requests WHERE to_user_id = :v AND status = 'pending'"
-        " UNION ALL SELECT user_high FROM matches WHERE user_low = :v AND status <> 'closed'"
-        " UNION ALL SELECT user_low FROM matches WHERE user_high = :v AND status <> 'closed'"
-        " UNION ALL SELECT user_high FROM blocks WHERE user_low = :v"
-        " UNION ALL SELECT user_low FROM blocks WHERE user_high = :v",
+        "SELECT 0, seq FROM ranking_clock WHERE id = 1"
+        " UNION ALL SELECT to_user_id, 0 FROM requests WHERE from_user_id = :v AND status = 'pending'"
+        " UNION ALL SELECT from_user_id, 0 FROM requests WHERE to_user_id = :v AND status = 'pending'"
+        " UNION ALL SELECT user_high, 0 FROM matches WHERE user_low = :v AND status <> 'closed'"
+        " UNION ALL SELECT user_low, 0 FROM matches WHERE user_high = :v AND status <> 'closed'"
+        " UNION ALL SELECT user_high, 0 FROM blocks WHERE user_low = :v"
+        " UNION ALL SELECT user_low, 0 FROM blocks WHERE user_high = :v",
         {"v": viewer_id},
     )
-    return [int(row[0]) for row in await cursor.fetchall()]
+    clock, away = 0, []
+    for other, seq in await cursor.fetchall():
+        if other == 0:
+            clock = int(seq)
+        else:
+            away.append(int(other))
+    return clock, away

@@ -28,6 +28,7 @@ import aiohttp
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from yarl import URL
 
 from bridge.accounts import MatrixAccounts
 from bridge.admin import SynapseAdmin
@@ -107,9 +108,11 @@ def create_app(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html"]),
         context_processors=[template_globals],
+        # Templates ship with the code: no stat of every template file on every render.
+        auto_reload=False,
     )
     i18n.setup(env)
-    env.globals["url"] = lambda name, **parts: app.router[name].url_for(**parts)
+    env.globals["url"] = _url_maker(app)
     app.cleanup_ctx.extend([_database, _homeserver, _kindred])
     if role != ALL or settings.database_url:
         # Other processes may share the store: events go to them and come from them.
@@ -119,7 +122,7 @@ def create_app(
         app.cleanup_ctx.append(_standby)
         return app
     setup_routes(app)
-    app.cleanup_ctx.append(metrics_ctx)
+    app.cleanup_ctx.extend([metrics_ctx, _warm_ranking])
     if _leased(app):
         # ``kindred run`` on PostgreSQL: a ``kindred bot`` may share the
         # store, so the workers run only while this process holds the lease.
@@ -172,6 +175,40 @@ async def _kindred(app: web.Application) -> AsyncIterator[None]:
     app[keys.KINDRED] = build_kindred(settings, app[keys.DB], accounts, direct, app[keys.SECRETS].jwt_secret, worker_id)
     yield
     await client.close()
+
+
+def _url_maker(app: web.Application) -> Callable[..., URL]:
+    """Templates' ``url(name, **parts)``. A route's address without parts
+    never changes once the app runs, and a page asks for some of them many
+    times (a form on every card): each is built once."""
+    fixed: dict[str, URL] = {}
+
+    def url(name: str, **parts: str) -> URL:
+        if parts:
+            return app.router[name].url_for(**parts)
+        if name not in fixed:
+            fixed[name] = app.router[name].url_for()
+        return fixed[name]
+
+    return url
+
+
+async def _warm_ranking(app: web.Application) -> AsyncIterator[None]:
+    """Load the ranking's index of interests while the process starts, not
+    in the first person's request (a million people take seconds)."""
+
+    async def load() -> None:
+        try:
+            await app[keys.KINDRED].ranking.refresh(app[keys.DB])
+        except Exception:
+            # The first ranking tries again.
+            logger.exception("could not load the ranking index at start")
+
+    task = asyncio.create_task(load())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def build_kindred(
