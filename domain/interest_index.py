@@ -39,7 +39,7 @@ Ids = NDArray[np.int32]
 Totals = NDArray[np.int64]
 
 # Person ids read per statement while loading: a page of rows, not the table.
-_LOAD_PAGE = 50_000
+_LOAD_PAGE = 10_000
 # People changed since the last look past which a full reload is cheaper
 # than patching (each patch copies the posting lists it touches).
 _RELOAD_ABOVE = 20_000
