@@ -56,7 +56,7 @@ FULL = {
     "circle_pages": 200,
 }
 # The benchmarks that also run with Kindred's store on PostgreSQL.
-ON_POSTGRES = {1, 3, 4}
+ON_POSTGRES = {1, 2, 3, 4}
 SMOKE = {
     "rounds": 2,
     "accepts": 6,
@@ -94,7 +94,7 @@ Kindred runs as its own process (`kindred run`), as an operator starts it.
 Noise: each section's load average shows how busy the machine was. On a machine shared with other
 work, absolute times move by tens of percent from run to run and the ratios move less, though the
 homeserver-bound ones (1 and 2) still by about 0.1 to 0.2.
-Kindred's store is SQLite, its default, unless a row says PostgreSQL: benchmarks 1, 3 and 4 also run
+Kindred's store is SQLite, its default, unless a row says PostgreSQL: benchmarks 1 to 4 also run
 with the store on a throwaway PostgreSQL server started for the run (the kind the test suite's second
 pass uses: a fresh cluster on this machine, durability off), side by side with SQLite.
 """
@@ -117,7 +117,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--postgres",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="also measure 1, 3 and 4 with Kindred's store on a throwaway PostgreSQL server (default: yes)",
+        help="also measure 1 to 4 with Kindred's store on a throwaway PostgreSQL server (default: yes)",
     )
     parser.add_argument(
         "--without-consent-module",
@@ -180,8 +180,8 @@ async def _run(args: argparse.Namespace, work: Path, postgres: harness.Throwaway
                     )
                 if 6 in args.wanted:
                     await timed(bench_bot.run(hs, kindred, args.bot_rooms, args.shared_rounds))
-    if postgres is not None and 1 in args.wanted:
-        await _accept_on_postgres(args, work, postgres, results)
+    if postgres is not None and args.wanted & {1, 2}:
+        await _homeserver_on_postgres(args, work, postgres, results)
     if 7 in args.wanted:
         await timed(bench_consent.run(work / "consent", args.consent_rounds))
     if 3 in args.wanted:
@@ -197,23 +197,29 @@ async def _run(args: argparse.Namespace, work: Path, postgres: harness.Throwaway
     return sorted(results, key=lambda r: r.number)
 
 
-async def _accept_on_postgres(
+async def _homeserver_on_postgres(
     args: argparse.Namespace, work: Path, postgres: harness.ThrowawayPostgres, results: list[Result]
 ) -> None:
-    """Benchmark 1 again, Kindred's store on PostgreSQL, beside its SQLite figures."""
-    started = time.perf_counter()
+    """Benchmarks 1 and 2 again, Kindred's store on PostgreSQL, beside their SQLite figures."""
     port = harness.free_port()
     consent_port = None if args.without_consent_module else port
-    url = await postgres.create_database("bench_accept")
+    url = await postgres.create_database("bench_homeserver")
     async with harness.homeserver(work / "homeserver-pg", consent_port=consent_port) as hs:
         kindred = harness.Kindred(work / "kindred-pg", hs, port=port, database_url=url)
         with harness.running(kindred):
             await kindred.start()
-            on_postgres = await bench_accept.run(hs, kindred, args.rounds)
-    first = next(result for result in results if result.number == 1)
-    bench_accept.beside(first, on_postgres)
-    first.seconds += time.perf_counter() - started
-    print(f"benchmark 1 on PostgreSQL done in {time.perf_counter() - started:.0f} s", flush=True)
+            for number, module, run in [
+                (1, bench_accept, lambda: bench_accept.run(hs, kindred, args.rounds)),
+                (2, bench_provisioning, lambda: bench_provisioning.run(hs, kindred, args.accepts, args.bursts)),
+            ]:
+                if number not in args.wanted:
+                    continue
+                started = time.perf_counter()
+                on_postgres = await run()
+                first = next(result for result in results if result.number == number)
+                module.beside(first, on_postgres)
+                first.seconds += time.perf_counter() - started
+                print(f"benchmark {number} on PostgreSQL done in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 async def _signup(args: argparse.Namespace, work: Path, hs: harness.Homeserver, kindred: harness.Kindred) -> Result:

@@ -37,6 +37,7 @@ from benchmarks import matrix, synapse_log
 from benchmarks.harness import Homeserver, Kindred
 from benchmarks.report import Result, Target, ratio
 from matcher.room_worker import RoomWorker
+from store.database import Database
 
 TARGET = 0.9
 BURSTS = 3
@@ -87,7 +88,7 @@ async def run(hs: Homeserver, kindred: Kindred, accepts: int, bursts: int = BURS
         people, pairs = await _people(http, kindred.url, accepts * bursts)
         requests = [await matrix.request_between(http, kindred.url, a, b) for a, b in pairs]
         # The bot tells each receiver about their requests: done before any clock starts.
-        await _notices_sent(kindred.database)
+        await _notices_sent(kindred)
         # A fresh homeserver spends its first minutes on its own schema
         # updates (index builds): whichever side ran alongside would lose.
         await _homeserver_settled(hs)
@@ -102,7 +103,7 @@ async def run(hs: Homeserver, kindred: Kindred, accepts: int, bursts: int = BURS
             seconds, answered = await _kindred(http, kindred, pairs[chunk], requests[chunk])
             cpus.append(cpu.used())
             ready_at = time.time()
-            await _notices_sent(kindred.database)
+            await _notices_sent(kindred)
             drained_at = time.time()
             windows.append((started, ready_at, drained_at))
             timings.append((seconds, drained_at - started, answered))
@@ -196,6 +197,27 @@ def _result(runs: list[Burst], accepts: int, people: int, concurrency: int) -> R
             "kindred_cpu_s": [b.kindred_cpu for b in runs],
         },
     )
+
+
+def beside(sqlite: Result, postgres: Result) -> Result:
+    """The bursts with the store on PostgreSQL, added to the SQLite run's section."""
+    shares = postgres.figures["shares"]
+    low = min(shares)
+    sqlite.table.append(["share of floor, Kindred on PostgreSQL", *(ratio(share) for share in shares)])
+    sqlite.targets.append(
+        Target(
+            "matches ready per second on PostgreSQL, share of raw createRoom (lowest of the bursts)",
+            f">= {TARGET}",
+            ratio(low),
+            low >= TARGET,
+        )
+    )
+    sqlite.notes.append(
+        "On PostgreSQL: the same bursts against a second fresh homeserver, Kindred (`kindred run`) with its "
+        "store in a new database on the throwaway PostgreSQL server; the floor is measured again beside it."
+    )
+    sqlite.figures["postgresql"] = postgres.figures
+    return sqlite
 
 
 def _per_room(traffic: synapse_log.Traffic, what: str, accepts: int) -> str:
@@ -312,25 +334,35 @@ async def _kindred(
         *(matrix.accept(http, kindred.url, b, request_id) for (_, b), request_id in zip(pairs, requests, strict=False))
     )
     answered = time.perf_counter() - started
-    await _all_ready(kindred.database, requests)
+    await _all_ready(kindred, requests)
     return time.perf_counter() - started, answered
 
 
-async def _all_ready(database: Path, requests: list[int], timeout: float = 600.0) -> None:
-    marks = ",".join("?" * len(requests))
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+async def _count_until(
+    kindred: Kindred, sql: str, params: list[int], wanted: int, pause: float, timeout: float
+) -> bool:
+    """Whether ``sql``'s count reached ``wanted`` within ``timeout``, asked of
+    Kindred's store (SQLite or PostgreSQL) every ``pause`` seconds."""
+    db = Database(kindred.database, kindred.database_url)
+    await db.open(migrate=False)
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            (ready,) = conn.execute(
-                f"SELECT COUNT(*) FROM matches WHERE status = 'ready' AND request_id IN ({marks})", requests
-            ).fetchone()
-            if ready == len(requests):
-                return
-            await asyncio.sleep(0.02)
+            async with db.read() as conn:
+                row = await (await conn.execute(sql, params)).fetchone()
+            if int(row[0]) == wanted:
+                return True
+            await asyncio.sleep(pause)
     finally:
-        conn.close()
-    raise RuntimeError(f"not all {len(requests)} matches were ready within {timeout:.0f}s")
+        await db.close()
+    return False
+
+
+async def _all_ready(kindred: Kindred, requests: list[int], timeout: float = 600.0) -> None:
+    marks = ",".join("?" * len(requests))
+    sql = f"SELECT COUNT(*) FROM matches WHERE status = 'ready' AND request_id IN ({marks})"
+    if not await _count_until(kindred, sql, requests, len(requests), 0.02, timeout):
+        raise RuntimeError(f"not all {len(requests)} matches were ready within {timeout:.0f}s")
 
 
 async def _homeserver_settled(hs: Homeserver, timeout: float = 600.0) -> None:
@@ -348,21 +380,11 @@ async def _homeserver_settled(hs: Homeserver, timeout: float = 600.0) -> None:
     raise RuntimeError(f"the homeserver's background updates were still running after {timeout:.0f}s")
 
 
-async def _notices_sent(database: Path, timeout: float = 600.0) -> None:
+async def _notices_sent(kindred: Kindred, timeout: float = 600.0) -> None:
     """Until the bot has no request or match news left to send."""
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            (queued,) = conn.execute(
-                "SELECT COUNT(*) FROM bot_jobs WHERE state = 'queued' AND kind IN ('notice_request', 'notice_match')"
-            ).fetchone()
-            if queued == 0:
-                return
-            await asyncio.sleep(0.05)
-    finally:
-        conn.close()
-    raise RuntimeError(f"the bot still had notices to send after {timeout:.0f}s")
+    sql = "SELECT COUNT(*) FROM bot_jobs WHERE state = 'queued' AND kind IN ('notice_request', 'notice_match')"
+    if not await _count_until(kindred, sql, [], 0, 0.05, timeout):
+        raise RuntimeError(f"the bot still had notices to send after {timeout:.0f}s")
 
 
 async def _floor_cpu(
