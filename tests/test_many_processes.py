@@ -13,7 +13,6 @@ processes together. A ``kindred run`` beside a ``kindred bot`` stands by too."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from store.database import Database
 from testkit.process import KindredProcess
 from tests.bot_helpers import MatrixPerson, matrix_login, ready_match
 from tests.databases import database_url_for, postgresql_only, query
+from tests.deployment import deployment_part
 from tests.helpers import Api, assert_status, eventually, sign_up
 from tests.room_audit import bot_client, intro_count, rooms_by_match
 
@@ -41,20 +41,14 @@ STANDING_BY = "standing by"
 
 
 def _part(store: Path, name: str, command: str, homeserver: Any) -> KindredProcess:
-    """One process of the deployment: its own data directory, the shared store and secrets."""
-    data_dir = store / name
-    data_dir.mkdir()
-    shutil.copy(homeserver.root / "secrets.json", data_dir / "secrets.json")
-    env = {
-        "KINDRED_DATA_DIR": str(data_dir),
-        "KINDRED_DATABASE_URL": database_url_for(store),
-        "KINDRED_RUN_HOMESERVER": "false",
-        "KINDRED_HOMESERVER_URL": homeserver.url,
-        "KINDRED_SERVER_NAME": "localhost",
-        "KINDRED_LOGINS_PER_MINUTE": str(LOGINS),
-        "KINDRED_SIGNUPS_PER_HOUR": "1000",
-    }
-    return KindredProcess(data_dir, env, command=command)
+    return deployment_part(
+        store,
+        name,
+        command,
+        homeserver,
+        KINDRED_LOGINS_PER_MINUTE=str(LOGINS),
+        KINDRED_SIGNUPS_PER_HOUR="1000",
+    )
 
 
 async def _standing_by(process: KindredProcess, after: int = 0) -> bool:

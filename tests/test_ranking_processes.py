@@ -5,31 +5,21 @@ in the very next ranking, with no waiting in between."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from testkit.process import KindredProcess
-from tests.databases import database_url_for, postgresql_only, query
+from tests.databases import postgresql_only, query
+from tests.deployment import deployment_part
 from tests.helpers import Api, sign_up
 
 pytestmark = [pytest.mark.homeserver, postgresql_only("kindred web runs on PostgreSQL only")]
 
 
 def _web(store: Path, name: str, homeserver: Any) -> KindredProcess:
-    data_dir = store / name
-    data_dir.mkdir()
-    shutil.copy(homeserver.root / "secrets.json", data_dir / "secrets.json")
-    env = {
-        "KINDRED_DATA_DIR": str(data_dir),
-        "KINDRED_DATABASE_URL": database_url_for(store),
-        "KINDRED_RUN_HOMESERVER": "false",
-        "KINDRED_HOMESERVER_URL": homeserver.url,
-        "KINDRED_SERVER_NAME": "localhost",
-    }
-    return KindredProcess(data_dir, env, command="web")
+    return deployment_part(store, name, "web", homeserver)
 
 
 def _on(web: Any, person: Api) -> Api:
