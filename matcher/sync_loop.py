@@ -1,8 +1,11 @@
 """The bot's ears: a filtered /sync in a loop.
 
-The position is saved after every batch, so a restarted bot continues where
-it stopped instead of reading everything again; and anything sent before the
-bot started is skipped, so an old command is never answered twice.
+The position is saved after every batch, so a restarted bot (or a standby
+taking over) continues where the last one stopped: a command sent while no
+bot was running is answered once one is, and one already answered is not
+read again. Without a saved position (a new bot, or a position the
+homeserver refused) anything sent before the bot started is skipped, so the
+history of its rooms is not answered.
 Each sender's commands run in order; different senders in parallel.
 """
 
@@ -69,6 +72,8 @@ class SyncLoop:
         self._direct = direct
         self._commands = commands
         self.started_ms = int(time.time() * 1000) if started_ms is None else started_ms
+        # Messages older than this are not answered: see the module's doc.
+        self._answer_from = self.started_ms
         self._slots = asyncio.Semaphore(_PARALLEL)
         # Each set while some part of the bot writes in bulk.
         self._busy = tuple(busy)
@@ -77,6 +82,9 @@ class SyncLoop:
     async def run(self) -> None:
         filter_id = await self._retrying(lambda: sync_reader.upload_filter(self._client))
         since = await bot_state.sync_token(self._ctx)
+        if since:
+            # Everything after the saved position is news, however old.
+            self._answer_from = 0
         failures = 0
         while True:
             # The first sync of a fresh bot returns at once: there is nothing to wait for.
@@ -91,6 +99,7 @@ class SyncLoop:
                 if exc.http_status == 400 and since:
                     logger.warning("the saved sync position was refused (%s); starting afresh", exc)
                     since = None
+                    self._answer_from = int(time.time() * 1000)
                 await asyncio.sleep(_delay(exc, failures))
                 continue
             failures = 0
@@ -143,7 +152,7 @@ class SyncLoop:
     def _fresh(self, message: Message) -> bool:
         return (
             message.sender != self._rooms.user_id
-            and message.timestamp >= self.started_ms
+            and message.timestamp >= self._answer_from
             # Notices are what bots send; answering them could start a loop.
             and message.msgtype in ("m.text", "m.emote")
         )
