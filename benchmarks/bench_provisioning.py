@@ -80,7 +80,7 @@ class Burst:
         return self.floor_seconds / self.seconds
 
 
-async def run(hs: Homeserver, kindred: Kindred, accepts: int, bursts: int = BURSTS) -> Result:
+async def run(hs: Homeserver, kindred: Kindred, accepts: int, bursts: int = BURSTS, settle: bool = True) -> Result:
     concurrency = worker_concurrency()
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
@@ -91,7 +91,8 @@ async def run(hs: Homeserver, kindred: Kindred, accepts: int, bursts: int = BURS
         await _notices_sent(kindred)
         # A fresh homeserver spends its first minutes on its own schema
         # updates (index builds): whichever side ran alongside would lose.
-        await _homeserver_settled(hs)
+        if settle:
+            await _homeserver_settled(hs)
         floors = [await _floor_cpu(hs, kindred, floor, _invitees(pairs[:accepts]), concurrency)]
         windows: list[tuple[float, float, float]] = []
         timings: list[tuple[float, float, float]] = []
