@@ -48,10 +48,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test-sqlite: $(STAMP) browser-deps
-	$(BIN)/python -m pytest -q -rs
+	$(BIN)/python -m pytest -q -rs --durations=15
 
 test-postgres: $(STAMP) browser-deps postgres-deps
-	.ci/with-postgres $(BIN)/python -m pytest -q -rs
+	.ci/with-postgres $(BIN)/python -m pytest -q -rs --durations=15
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not homeserver and not browser"
